@@ -1,0 +1,39 @@
+# Warning, sanitizer and helper settings shared by every lucid target.
+
+add_library(lucid_options INTERFACE)
+target_compile_options(lucid_options INTERFACE -Wall -Wextra -Wno-missing-field-initializers)
+if(LUCID_WERROR)
+  target_compile_options(lucid_options INTERFACE -Werror)
+endif()
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  # Clang 14 warns on GCC-only attributes we do not use; keep it quiet on
+  # unknown warning options so the same flags work for both compilers.
+  target_compile_options(lucid_options INTERFACE -Wno-unknown-warning-option)
+endif()
+
+if(LUCID_SANITIZE STREQUAL "address")
+  set(_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_compile_options(lucid_options INTERFACE ${_san})
+  target_link_options(lucid_options INTERFACE ${_san})
+  target_compile_definitions(lucid_options INTERFACE LUCID_SANITIZER_ADDRESS=1)
+elseif(LUCID_SANITIZE STREQUAL "thread")
+  set(_san -fsanitize=thread -fno-omit-frame-pointer)
+  target_compile_options(lucid_options INTERFACE ${_san})
+  target_link_options(lucid_options INTERFACE ${_san})
+  target_compile_definitions(lucid_options INTERFACE LUCID_SANITIZER_THREAD=1)
+elseif(NOT LUCID_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "LUCID_SANITIZE must be '', 'address' or 'thread', not '${LUCID_SANITIZE}'")
+endif()
+
+# lucid_module(NAME SOURCES... DEPS ...): one module = one library target
+# lucid_<NAME> with public headers under include/ and private ones beside
+# its sources.
+function(lucid_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(lucid_${name} STATIC ${M_SOURCES})
+  add_library(lucid::${name} ALIAS lucid_${name})
+  target_include_directories(lucid_${name}
+    PUBLIC ${PROJECT_SOURCE_DIR}/include
+    PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(lucid_${name} PUBLIC lucid_options ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+endfunction()
