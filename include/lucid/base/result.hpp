@@ -25,8 +25,8 @@ class [[nodiscard]] result {
   using value_type = T;
 
   result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
-  result(error e) : v_(std::in_place_index<1>, e) {}                  // NOLINT: implicit
-  result(errc e) : v_(std::in_place_index<1>, error{e}) {}            // NOLINT: implicit
+  result(lucid::error e) : v_(std::in_place_index<1>, e) {}  // NOLINT: implicit
+  result(errc e) : v_(std::in_place_index<1>, lucid::error{e}) {}  // NOLINT: implicit
 
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -54,9 +54,8 @@ class [[nodiscard]] result {
     return has_value() ? std::get<0>(v_) : static_cast<T>(std::forward<U>(fallback));
   }
 
-  error error_value() const noexcept { return has_value() ? lucid::error{} : std::get<1>(v_); }
   /// The error; ok when the result holds a value.
-  lucid::error error() const noexcept { return error_value(); }
+  lucid::error error() const noexcept { return has_value() ? lucid::error{} : std::get<1>(v_); }
 
  private:
   std::variant<T, lucid::error> v_;
@@ -68,7 +67,7 @@ class [[nodiscard]] result<void> {
  public:
   using value_type = void;
   result() = default;
-  result(error e) : e_(e) {}  // NOLINT: implicit
+  result(lucid::error e) : e_(e) {}  // NOLINT: implicit
   result(errc e) : e_(e) {}   // NOLINT: implicit
 
   bool has_value() const noexcept { return e_.code == errc::ok; }

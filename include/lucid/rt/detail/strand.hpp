@@ -1,0 +1,94 @@
+// lucid::detail::strand and promise_base: how a task's chain of coroutine
+// frames is resumed, and where each frame is suspended.
+//
+// A *task* (task_cell) runs one root coroutine. Awaiting a task<T> inside it
+// pushes a child frame onto the same *strand*; the strand's `leaf` is the
+// innermost frame, the one suspended at a leaf awaitable (timer, wait queue,
+// I/O). Polling the strand resumes the leaf. Combinators (select, timeout,
+// when_all) run each branch on a child strand whose wake-ups mark the branch
+// ready and wake the parent strand, so all branches of one task are polled by
+// that task's poll and never run concurrently: losing branches can be
+// destroyed synchronously (cancellation is destruction).
+//
+// Ownership and threads: every field here is touched only by the thread that
+// currently polls the task (the task_cell's RUNNING bit gives exclusive
+// access), except `ready`, which wakers set from any thread.
+//
+// Resumption without tail calls: a child started by `co_await` runs inline
+// inside the parent's await_suspend; if it completes without suspending, its
+// final awaiter leaves control to the parent's await_suspend, which returns
+// false (no stack growth). A child that completes after having suspended sets
+// `resume_again`, and strand::run()'s loop resumes the parent: a trampoline,
+// so 1,000,000 synchronously completing awaits never grow the stack.
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <exception>
+
+namespace lucid::detail {
+
+struct strand;
+struct task_cell;
+
+/// Where a frame is suspended: the file, line and function of its co_await.
+struct await_point {
+  const char* file = nullptr;
+  const char* function = nullptr;
+  unsigned line = 0;
+};
+
+/// The part of every lucid coroutine promise the runtime needs.
+struct promise_base {
+  promise_base* parent_ = nullptr;  ///< the frame awaiting this one; null for a strand root
+  strand* strand_ = nullptr;        ///< the strand this frame runs on
+  await_point site_{};              ///< the co_await this frame is suspended at
+  const char* function_ = nullptr;  ///< the coroutine's own function name
+  std::coroutine_handle<> handle_;  ///< this frame
+  bool inline_ = false;             ///< started by the parent's await_suspend, not yet suspended
+  bool done_ = false;               ///< reached final_suspend
+  std::exception_ptr exception_;
+};
+
+/// Something that drives several child strands inside one task (select, timeout, when_all).
+struct combinator_base {
+  /// Polls the ready branches; true when the combinator is finished and the
+  /// strand's leaf (the frame that awaits the combinator) may resume.
+  virtual bool poll() = 0;
+
+ protected:
+  ~combinator_base() = default;
+};
+
+/// A chain of frames inside one task that is resumed as a unit.
+struct strand {
+  promise_base* leaf = nullptr;          ///< innermost frame, resumed by run()
+  task_cell* cell = nullptr;             ///< the task this strand belongs to
+  strand* parent = nullptr;              ///< non-null for a combinator branch
+  combinator_base* pending = nullptr;    ///< when set, run() polls it instead of resuming leaf
+  bool resume_again = false;             ///< trampoline: leaf changed to a frame that must run
+  bool complete = false;                 ///< the root frame of this strand finished
+  std::atomic<bool> ready{false};        ///< branch strands: woken since the last poll
+
+  /// Wakes the strand: a root strand schedules its task; a branch marks itself
+  /// ready and wakes its parent. Callable from any thread, under the lock of
+  /// the registration that holds the waker (see waker.hpp).
+  void wake() noexcept;
+
+  /// Resumes the strand until every frame in it is suspended or finished.
+  void run();
+};
+
+inline void strand::run() {
+  for (;;) {
+    if (pending != nullptr) {
+      if (!pending->poll()) return;
+      pending = nullptr;
+    }
+    resume_again = false;
+    leaf->handle_.resume();
+    if (!resume_again) return;
+  }
+}
+
+}  // namespace lucid::detail

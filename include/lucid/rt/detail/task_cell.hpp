@@ -1,0 +1,96 @@
+// lucid::detail::task_cell: the header of a spawned task.
+//
+// State word (atomic `state_`):
+//   RUNNING    a worker is polling the task; it alone touches the strand
+//   NOTIFIED   the task is in a run queue, or must be re-queued when the poll ends
+//   COMPLETE   the root frame finished, was cancelled, or the runtime shut down
+//   CANCELLED  abort() was requested; the next poll destroys the frame instead
+//   DETACHED   no join handle is left (an unobserved panic must be reported)
+//
+// Transitions:
+//   wake:     idle -> NOTIFIED (push to a queue); RUNNING -> RUNNING|NOTIFIED;
+//             NOTIFIED or COMPLETE -> unchanged
+//   poll:     NOTIFIED -> RUNNING; at the end RUNNING -> idle, or
+//             RUNNING|NOTIFIED -> NOTIFIED (re-queued), or -> COMPLETE
+//   abort:    sets CANCELLED and wakes
+//
+// References (`refs_`): one for the scheduler, held from spawn until the task
+// is COMPLETE and its completion handled; one for the join handle while it
+// exists. A queue entry needs no reference: a queued task is never complete.
+// The cell is freed when both are gone. The root frame is destroyed when the
+// task is cancelled, when the runtime shuts down, or when the last reference
+// goes (it holds the result until the join handle takes it).
+//
+// Field ownership: `root_`, the frame and the trace context belong to the
+// polling worker (RUNNING); `join_waker_` is guarded by `join_lock_`; the
+// identity fields are written before the task is first queued and read-only
+// after.
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <cstdint>
+#include <string>
+
+#include "lucid/base/intrusive_list.hpp"
+#include "lucid/base/source_site.hpp"
+#include "lucid/base/spin_lock.hpp"
+#include "lucid/rt/detail/strand.hpp"
+#include "lucid/rt/instrument.hpp"
+
+namespace lucid::detail {
+
+class scheduler;
+
+enum task_state : std::uint32_t {
+  st_running = 1u << 0,
+  st_notified = 1u << 1,
+  st_complete = 1u << 2,
+  st_cancelled = 1u << 3,
+  st_detached = 1u << 4,
+};
+
+struct task_cell : list_node {  // list_node: the runtime's list of live tasks
+  std::atomic<std::uint32_t> state_{0};
+  std::atomic<std::uint32_t> refs_{1};
+  task_cell* next_ = nullptr;  ///< link in the injection queue
+  scheduler* sched_ = nullptr;
+  strand root_;
+  std::coroutine_handle<> frame_;
+  task_outcome outcome_ = task_outcome::value;
+  bool panic_reported_ = false;
+  std::uint8_t shard_ = 0;  ///< which live-task shard holds this cell
+
+  task_id id_ = 0;
+  task_id parent_id_ = 0;
+  source_site spawn_site_{};
+  std::string name_;
+
+  spin_lock join_lock_;
+  strand* join_waker_ = nullptr;  ///< the strand awaiting the join handle
+  void* block_on_waiter_ = nullptr;  ///< a thread in block_on waiting for this task (a parker)
+  void* trace_context_ = nullptr;  ///< the task's entered-span stack (lucid::trace)
+
+  /// Wakes the task (see the state machine above). Any thread.
+  void wake() noexcept;
+  /// Requests cancellation. Any thread.
+  void abort() noexcept;
+  /// Drops one reference; frees the cell (and its frame) at zero.
+  void release() noexcept;
+  bool is_complete() const noexcept {
+    // acquire: pairs with the completing worker's release so the result is visible.
+    return (state_.load(std::memory_order_acquire) & st_complete) != 0;
+  }
+};
+
+/// Releases the root frame and frees the cell (refs reached zero).
+void destroy_cell(task_cell* c) noexcept;
+
+/// Allocates a cell for `frame` on the current (or given) scheduler, queues it.
+task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base* root,
+                      std::string_view name, source_site site, bool joinable);
+
+/// The scheduler of the calling thread (a worker, or inside block_on); null outside.
+scheduler* current_scheduler() noexcept;
+
+}  // namespace lucid::detail

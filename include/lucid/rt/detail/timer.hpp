@@ -1,0 +1,47 @@
+// lucid::detail::timer_entry: one armed deadline in a runtime's timer queue.
+//
+// Contract: an entry is owned by the awaitable that armed it (sleep, timeout,
+// interval) and lives in that awaitable's frame. register_timer() arms it;
+// cancel_timer() (called by the awaitable's destructor) disarms it. The queue
+// fires an entry by setting `fired` and waking its waker while holding the
+// queue lock, and cancel_timer() takes the same lock, so a wake-up never
+// reaches a destroyed frame. `fired` is read by the owner after it is woken
+// (under the lock or after the wake's acquire).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "lucid/rt/detail/waker.hpp"
+
+namespace lucid {
+
+/// The runtime's clock: steady, or paused (virtual) in tests.
+using clock = std::chrono::steady_clock;
+using time_point = clock::time_point;
+using duration = clock::duration;
+
+namespace detail {
+
+class scheduler;
+
+struct timer_entry {
+  time_point deadline{};
+  waker w;
+  std::uint32_t heap_index = UINT32_MAX;  ///< position in the heap; UINT32_MAX = not armed
+  bool fired = false;
+  scheduler* sched = nullptr;
+};
+
+/// Arms `e` on the current runtime; false if `e->deadline` has already passed
+/// (then nothing is registered and the caller should not suspend).
+bool register_timer(timer_entry* e) noexcept;
+/// Disarms `e` if it is armed. Safe to call on an entry that fired or never armed.
+void cancel_timer(timer_entry* e) noexcept;
+/// The current runtime's clock reading (virtual when paused); steady_clock outside a runtime.
+time_point now() noexcept;
+/// Advances a paused clock by `d` and fires what expired. Fatal if the clock is not paused.
+void advance_paused_clock(duration d);
+
+}  // namespace detail
+}  // namespace lucid

@@ -1,0 +1,107 @@
+// lucid::join_handle<T>: owns the right to await a spawned task's result.
+//
+// Contract: awaiting the handle gives the task's value, or rethrows the
+// exception that escaped it, or throws lucid::task_aborted if it was aborted
+// (or the runtime shut down first). abort() requests cancellation: the task's
+// frame is destroyed at its suspension point by a worker. Destroying the
+// handle detaches the task; an exception escaping a detached task is reported
+// (see runtime_options::unobserved_panic).
+//
+// Thread safety: the handle itself is used by one thread at a time; abort()
+// and is_finished() may race with the task running anywhere.
+// Cancellation: cancelling the task that awaits a handle deregisters its
+// waker; the spawned task keeps running (detached).
+#pragma once
+
+#include <coroutine>
+#include <stdexcept>
+#include <utility>
+
+#include "lucid/base/assert.hpp"
+#include "lucid/rt/detail/task_cell.hpp"
+#include "lucid/rt/task.hpp"
+
+namespace lucid {
+
+/// Thrown when awaiting a task that was aborted before it finished.
+class task_aborted : public std::runtime_error {
+ public:
+  task_aborted() : std::runtime_error("task was aborted") {}
+};
+
+namespace detail {
+/// Drops the handle's reference and marks the task detached.
+void detach_handle(task_cell* c) noexcept;
+/// Suspends `waiter` until c completes; false if it already has.
+bool join_register(task_cell* c, strand* waiter) noexcept;
+void join_deregister(task_cell* c, strand* waiter) noexcept;
+/// Throws task_aborted if c was cancelled.
+void join_check_cancelled(task_cell* c);
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] join_handle {
+ public:
+  join_handle() noexcept = default;
+  explicit join_handle(detail::task_cell* c) noexcept : c_(c) {}
+  join_handle(join_handle&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  join_handle& operator=(join_handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      c_ = std::exchange(o.c_, nullptr);
+    }
+    return *this;
+  }
+  join_handle(const join_handle&) = delete;
+  join_handle& operator=(const join_handle&) = delete;
+  ~join_handle() { reset(); }
+
+  /// Requests cancellation of the task (no effect once it finished).
+  void abort() const noexcept {
+    if (c_) c_->abort();
+  }
+  bool is_finished() const noexcept { return c_ && c_->is_complete(); }
+  task_id id() const noexcept { return c_ ? c_->id_ : 0; }
+  /// Detaches the task explicitly (same as destroying the handle).
+  void detach() noexcept { reset(); }
+
+  struct awaiter {
+    detail::task_cell* c;
+    detail::strand* waiter = nullptr;
+    bool await_ready() const noexcept { return c->is_complete(); }
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) noexcept {
+      waiter = h.promise().strand_;
+      if (!detail::join_register(c, waiter)) {
+        waiter = nullptr;
+        return false;
+      }
+      return true;
+    }
+    T await_resume() {
+      waiter = nullptr;
+      detail::join_check_cancelled(c);
+      auto h = std::coroutine_handle<detail::task_promise<T>>::from_address(c->frame_.address());
+      return h.promise().take_result();
+    }
+    ~awaiter() {
+      if (waiter) detail::join_deregister(c, waiter);
+    }
+  };
+
+  awaiter operator co_await() const& noexcept {
+    LUCID_ASSERT(c_ != nullptr, "co_await on an empty join_handle");
+    return awaiter{c_};
+  }
+
+  /// For the runtime: the task cell.
+  detail::task_cell* cell() const noexcept { return c_; }
+
+ private:
+  void reset() noexcept {
+    if (c_) detail::detach_handle(std::exchange(c_, nullptr));
+  }
+  detail::task_cell* c_ = nullptr;
+};
+
+}  // namespace lucid

@@ -1,0 +1,102 @@
+// lucid::runtime: the scheduler that runs tasks, and the entry points to it.
+//
+// Contract: a runtime is either current_thread (tasks run on the thread that
+// calls block_on) or multi_thread (N worker threads with work stealing).
+// Destroying it stops the workers and destroys every task still alive (their
+// frames, at their suspension points). Calling block_on from a runtime worker,
+// or destroying a runtime from one of its own tasks, stops the program with a
+// message naming the call site: both would otherwise deadlock.
+//
+// Thread safety: block_on, spawn and the destructor may be called from any
+// thread that is not one of this runtime's workers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <utility>
+
+#include "lucid/base/source_site.hpp"
+#include "lucid/rt/join_handle.hpp"
+#include "lucid/rt/task.hpp"
+
+namespace lucid {
+
+/// What an exception escaping a task that nobody joins does.
+enum class panic_policy : std::uint8_t {
+  report,    ///< print the panic report and keep running (default)
+  shutdown,  ///< print the report and shut the runtime down
+};
+
+/// How a runtime is built.
+struct runtime_options {
+  enum class flavor : std::uint8_t { current_thread, multi_thread };
+  flavor kind = flavor::multi_thread;
+  unsigned workers = 0;               ///< multi_thread: 0 = one per core
+  unsigned max_blocking_threads = 64; ///< bound of the spawn_blocking pool
+  bool paused_clock = false;          ///< current_thread only: time moves only by advance() or when idle
+  panic_policy unobserved_panic = panic_policy::report;
+};
+
+namespace detail {
+class scheduler;
+[[noreturn]] void block_on_worker_fatal(source_site site) noexcept;
+bool on_worker_thread() noexcept;
+void block_on_cell(scheduler* s, task_cell* c);
+}  // namespace detail
+
+/// A lucid runtime.
+///
+/// Example:
+///   lucid::runtime rt = lucid::runtime::multi_thread(4);
+///   int v = rt.block_on(compute());
+class runtime {
+ public:
+  explicit runtime(runtime_options opts = {});
+  ~runtime();
+  runtime(runtime&&) noexcept;
+  runtime& operator=(runtime&&) noexcept;
+
+  /// A runtime whose tasks run on the thread that calls block_on.
+  static runtime current_thread(bool paused_clock = false);
+  /// A runtime with `workers` threads (0 = one per core).
+  static runtime multi_thread(unsigned workers = 0);
+
+  /// Runs `t` to completion on this runtime and returns its value (or rethrows).
+  template <class T>
+  T block_on(task<T> t, source_site site = source_site::current()) {
+    if (detail::on_worker_thread()) detail::block_on_worker_fatal(site);
+    join_handle<T> h = spawn_on(std::string_view("block_on"), std::move(t), site);
+    detail::block_on_cell(s_.get(), h.cell());
+    detail::join_check_cancelled(h.cell());
+    auto fh = std::coroutine_handle<detail::task_promise<T>>::from_address(h.cell()->frame_.address());
+    return fh.promise().take_result();
+  }
+
+  /// Spawns `t` on this runtime (from any thread).
+  template <class T>
+  join_handle<T> spawn(task<T> t, source_site site = source_site::current()) {
+    return spawn_on(std::string_view(), std::move(t), site);
+  }
+  template <class T>
+  join_handle<T> spawn(std::string_view name, task<T> t, source_site site = source_site::current()) {
+    return spawn_on(name, std::move(t), site);
+  }
+
+  /// Number of tasks alive (spawned and not yet finished).
+  std::size_t live_tasks() const noexcept;
+
+  detail::scheduler* scheduler() const noexcept { return s_.get(); }
+
+ private:
+  template <class T>
+  join_handle<T> spawn_on(std::string_view name, task<T> t, source_site site) {
+    auto h = t.release();
+    detail::task_cell* c =
+        detail::spawn_cell(s_.get(), h, &h.promise(), name, site, /*joinable=*/true);
+    return join_handle<T>(c);
+  }
+  std::unique_ptr<detail::scheduler> s_;
+};
+
+}  // namespace lucid

@@ -1,0 +1,58 @@
+// lucid::detail::parker: puts one thread to sleep until unparked or a timeout.
+//
+// States: EMPTY (0), PARKED (1), NOTIFIED (2). unpark() stores NOTIFIED and
+// wakes the futex if the owner was PARKED, so an unpark that comes before park
+// is not lost: the next park returns at once. Only the owning thread parks;
+// any thread may unpark.
+#pragma once
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace lucid::detail {
+
+class parker {
+ public:
+  /// Sleeps until unpark() or until `timeout` (negative = no timeout) passes.
+  void park(std::chrono::nanoseconds timeout = std::chrono::nanoseconds(-1)) noexcept {
+    std::uint32_t expected = kEmpty;
+    // acquire on both paths: see what the unparker wrote before unparking.
+    if (!state_.compare_exchange_strong(expected, kParked, std::memory_order_acquire)) {
+      state_.store(kEmpty, std::memory_order_relaxed);  // consume NOTIFIED
+      return;
+    }
+    timespec ts{};
+    timespec* tp = nullptr;
+    if (timeout.count() >= 0) {
+      ts.tv_sec = static_cast<time_t>(timeout.count() / 1000000000);
+      ts.tv_nsec = static_cast<long>(timeout.count() % 1000000000);
+      tp = &ts;
+    }
+    for (;;) {
+      ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&state_), FUTEX_WAIT_PRIVATE, kParked,
+                tp, nullptr, 0);
+      if (state_.load(std::memory_order_acquire) != kParked || tp != nullptr) break;
+    }
+    state_.exchange(kEmpty, std::memory_order_acquire);
+  }
+
+  void unpark() noexcept {
+    // release: publishes the caller's writes (queued work) to the parked thread.
+    if (state_.exchange(kNotified, std::memory_order_release) == kParked) {
+      ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&state_), FUTEX_WAKE_PRIVATE, 1,
+                nullptr, nullptr, 0);
+    }
+  }
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0, kParked = 1, kNotified = 2;
+  std::atomic<std::uint32_t> state_{kEmpty};
+};
+
+}  // namespace lucid::detail

@@ -1,0 +1,91 @@
+#include "lucid/rt/task.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "lucid/rt/runtime.hpp"
+#include "lucid/rt/spawn.hpp"
+
+namespace {
+
+lucid::task<int> value(int v) { co_return v; }
+
+lucid::task<long> sum_sync(int n) {
+  long s = 0;
+  for (int i = 0; i < n; ++i) s += co_await value(1);
+  co_return s;
+}
+
+TEST(Task, AMillionSynchronousAwaitsDoNotGrowTheStack) {
+  auto rt = lucid::runtime::current_thread();
+  EXPECT_EQ(rt.block_on(sum_sync(1'000'000)), 1'000'000);
+}
+
+lucid::task<int> nested(int depth) {
+  if (depth == 0) co_return 0;
+  co_return 1 + co_await nested(depth - 1);
+}
+
+TEST(Task, NestedAwaitsReturnThroughEveryLevel) {
+  auto rt = lucid::runtime::current_thread();
+  EXPECT_EQ(rt.block_on(nested(1000)), 1000);
+}
+
+lucid::task<long> sum_yielding(int n) {
+  long s = 0;
+  for (int i = 0; i < n; ++i) {
+    s += co_await [](int v) -> lucid::task<int> {
+      co_await lucid::yield_now{};
+      co_return v;
+    }(1);
+  }
+  co_return s;
+}
+
+TEST(Task, ChildrenThatSuspendResumeTheirParent) {
+  auto rt = lucid::runtime::current_thread();
+  EXPECT_EQ(rt.block_on(sum_yielding(100'000)), 100'000);
+}
+
+lucid::task<int> thrower() {
+  co_await lucid::yield_now{};
+  throw std::runtime_error("boom");
+}
+
+lucid::task<std::string> catcher() {
+  try {
+    co_await thrower();
+  } catch (const std::runtime_error& e) {
+    co_return e.what();
+  }
+  co_return "not thrown";
+}
+
+TEST(Task, ExceptionsPropagateToTheAwaiter) {
+  auto rt = lucid::runtime::current_thread();
+  EXPECT_EQ(rt.block_on(catcher()), "boom");
+}
+
+TEST(Task, LazyUntilAwaited) {
+  bool ran = false;
+  {
+    auto t = [](bool* r) -> lucid::task<> {
+      *r = true;
+      co_return;
+    }(&ran);
+    EXPECT_FALSE(ran);
+  }
+  EXPECT_FALSE(ran);  // destroyed without running
+}
+
+TEST(Task, MoveOnlyResults) {
+  auto rt = lucid::runtime::current_thread();
+  auto p = rt.block_on([]() -> lucid::task<std::unique_ptr<int>> {
+    co_return std::make_unique<int>(7);
+  }());
+  EXPECT_EQ(*p, 7);
+}
+
+}  // namespace
