@@ -8,11 +8,14 @@
 // owner is about to overwrite, but then its CAS on head_ fails and the value
 // is discarded. The owner never writes slot t unless t - head < capacity, so
 // slots a successful stealer copied were not overwritten.
+//
+// A *growable* queue (the single worker of a current_thread runtime, which
+// nobody steals from) doubles its ring instead of reporting full.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 namespace lucid::detail {
 
@@ -20,7 +23,12 @@ struct task_cell;
 
 class local_queue {
  public:
-  static constexpr std::uint32_t capacity = 256;
+  static constexpr std::uint32_t default_capacity = 256;
+
+  explicit local_queue(std::uint32_t capacity = default_capacity, bool growable = false)
+      : growable_(growable), mask_(capacity - 1), slots_(new std::atomic<task_cell*>[capacity]) {}
+
+  std::uint32_t capacity() const noexcept { return mask_ + 1; }
 
   std::uint32_t size() const noexcept {
     return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire);
@@ -31,8 +39,11 @@ class local_queue {
   bool try_push(task_cell* c) noexcept {
     std::uint32_t t = tail_.load(std::memory_order_relaxed);
     std::uint32_t h = head_.load(std::memory_order_acquire);
-    if (t - h >= capacity) return false;
-    slots_[t & mask].store(c, std::memory_order_relaxed);
+    if (t - h > mask_) {
+      if (!growable_) return false;
+      grow(h, t);
+    }
+    slots_[t & mask_].store(c, std::memory_order_relaxed);
     tail_.store(t + 1, std::memory_order_release);
     return true;
   }
@@ -43,7 +54,7 @@ class local_queue {
     for (;;) {
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
       if (h == t) return nullptr;
-      task_cell* c = slots_[h & mask].load(std::memory_order_relaxed);
+      task_cell* c = slots_[h & mask_].load(std::memory_order_relaxed);
       if (head_.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
         return c;
@@ -58,7 +69,7 @@ class local_queue {
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
       std::uint32_t k = t - h < n ? t - h : n;
       if (k == 0) return 0;
-      for (std::uint32_t i = 0; i < k; ++i) out[i] = slots_[(h + i) & mask].load(std::memory_order_relaxed);
+      for (std::uint32_t i = 0; i < k; ++i) out[i] = slots_[(h + i) & mask_].load(std::memory_order_relaxed);
       if (head_.compare_exchange_weak(h, h + k, std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
         return k;
@@ -75,14 +86,14 @@ class local_queue {
       std::uint32_t t = tail_.load(std::memory_order_acquire);
       std::uint32_t n = t - h;
       n -= n / 2;
-      if (n == 0 || n > capacity) return nullptr;
+      if (n == 0 || n > mask_ + 1 || n > dst.mask_ + 1) return nullptr;
       for (std::uint32_t i = 0; i < n; ++i) {
-        dst.slots_[(dt + i) & mask].store(slots_[(h + i) & mask].load(std::memory_order_relaxed),
+        dst.slots_[(dt + i) & dst.mask_].store(slots_[(h + i) & mask_].load(std::memory_order_relaxed),
                                           std::memory_order_relaxed);
       }
       if (head_.compare_exchange_strong(h, h + n, std::memory_order_acq_rel,
                                         std::memory_order_relaxed)) {
-        task_cell* ret = dst.slots_[(dt + n - 1) & mask].load(std::memory_order_relaxed);
+        task_cell* ret = dst.slots_[(dt + n - 1) & dst.mask_].load(std::memory_order_relaxed);
         if (n > 1) dst.tail_.store(dt + n - 1, std::memory_order_release);
         return ret;
       }
@@ -91,10 +102,22 @@ class local_queue {
   }
 
  private:
-  static constexpr std::uint32_t mask = capacity - 1;
+  void grow(std::uint32_t h, std::uint32_t t) {
+    std::uint32_t cap = (mask_ + 1) * 2;
+    std::unique_ptr<std::atomic<task_cell*>[]> n(new std::atomic<task_cell*>[cap]);
+    for (std::uint32_t i = h; i != t; ++i) {
+      n[i & (cap - 1)].store(slots_[i & mask_].load(std::memory_order_relaxed),
+                             std::memory_order_relaxed);
+    }
+    slots_ = std::move(n);
+    mask_ = cap - 1;
+  }
+
   alignas(64) std::atomic<std::uint32_t> head_{0};
   alignas(64) std::atomic<std::uint32_t> tail_{0};
-  alignas(64) std::array<std::atomic<task_cell*>, capacity> slots_{};
+  bool growable_;
+  std::uint32_t mask_;
+  std::unique_ptr<std::atomic<task_cell*>[]> slots_;
 };
 
 }  // namespace lucid::detail

@@ -22,7 +22,7 @@ std::string exception_message(const std::exception_ptr& e) {
 
 std::string describe_task(const task_cell* c) {
   std::string s = "task";
-  if (!c->name_.empty()) s += fmt::format(" '{}'", c->name_);
+  if (!c->name().empty()) s += fmt::format(" '{}'", c->name());
   s += fmt::format(" (id {}", c->id_);
   if (c->spawn_site_.known()) s += fmt::format(", spawned at {}:{}", c->spawn_site_.file, c->spawn_site_.line);
   s += ")";

@@ -160,7 +160,7 @@ std::size_t runtime::live_tasks() const noexcept { return s_ ? s_->live_count() 
 std::optional<task_info> current_task() noexcept {
   detail::task_cell* c = detail::current_cell();
   if (c == nullptr) return std::nullopt;
-  return task_info{c->id_, c->name_, c->spawn_site_, c->parent_id_};
+  return task_info{c->id_, c->name(), c->spawn_site_, c->parent_id_};
 }
 
 }  // namespace lucid

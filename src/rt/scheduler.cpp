@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 #include "lucid/base/assert.hpp"
+#include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/instrument.hpp"
 #include "panic.hpp"
 
@@ -17,6 +19,7 @@ namespace {
 constexpr std::uint32_t kGlobalQueueInterval = 61;  // check inject/timers every N polls
 constexpr std::uint32_t kMaxLifoPolls = 3;
 constexpr std::uint32_t kInjectBatch = 32;
+constexpr std::uint32_t kLocalQueueCapacity = 1024;
 
 thread_local worker* tls_worker = nullptr;
 thread_local scheduler* tls_sched = nullptr;
@@ -105,7 +108,8 @@ scheduler::scheduler(const runtime_options& opts) : opts_(opts), blocking_(opts.
                "a paused clock needs a current_thread runtime");
   live_ = std::vector<live_shard>(n + 1);
   for (unsigned i = 0; i < n; ++i) {
-    auto w = std::make_unique<worker>();
+    const bool single = opts_.kind == runtime_options::flavor::current_thread;
+    auto w = std::make_unique<worker>(single ? 1024 : kLocalQueueCapacity, single);
     w->sched = this;
     w->index = i;
     w->rng = 0x9E3779B9u * (i + 1);
@@ -145,8 +149,8 @@ void scheduler::shutdown() {
   }
   for (auto& w : workers) {
     w->lifo = nullptr;
-    task_cell* buf[local_queue::capacity];
-    while (w->queue.pop_batch(buf, local_queue::capacity) != 0) {
+    task_cell* buf[64];
+    while (w->queue.pop_batch(buf, 64) != 0) {
     }
   }
   // Destroy every task still alive, one at a time (destroying one may drop
@@ -235,8 +239,9 @@ void scheduler::schedule(task_cell* c, bool is_spawn) noexcept {
   if (shutdown_.load(std::memory_order_relaxed)) return;
   worker* w = current_worker();
   if (w != nullptr && w->sched == this) {
-    if (!is_spawn && current_cell() != nullptr && current_cell() != c) {
-      // Woken by the running task: run it next (hot in cache).
+    if (current_cell() != nullptr && current_cell() != c) {
+      // Spawned or woken by the running task: run it next (hot in cache); the
+      // task it displaces goes to the queue, where an idle worker may take it.
       task_cell* prev = w->lifo;
       w->lifo = c;
       if (prev == nullptr) return;
@@ -246,14 +251,15 @@ void scheduler::schedule(task_cell* c, bool is_spawn) noexcept {
     if (num_sleepers_.load(std::memory_order_relaxed) != 0) notify_parked();
     return;
   }
+  (void)is_spawn;
   push_inject(c);
 }
 
 void scheduler::push_local(worker* w, task_cell* c) noexcept {
   while (!w->queue.try_push(c)) {
     // Full: move half of it to the injection queue, where others can take it.
-    task_cell* batch[local_queue::capacity / 2];
-    std::uint32_t n = w->queue.pop_batch(batch, local_queue::capacity / 2);
+    task_cell* batch[kLocalQueueCapacity / 2];
+    std::uint32_t n = w->queue.pop_batch(batch, w->queue.capacity() / 2);
     if (n == 0) continue;
     for (std::uint32_t i = 0; i + 1 < n; ++i) batch[i]->next_ = batch[i + 1];
     batch[n - 1]->next_ = nullptr;
@@ -330,7 +336,7 @@ task_cell* scheduler::take_inject(worker* w) noexcept {
   // Move a batch into the local queue, leaving some for other workers.
   std::size_t len = inject_len_.load(std::memory_order_relaxed);
   std::size_t want = std::min<std::size_t>(kInjectBatch, len / workers.size());
-  while (want > 1 && inject_head_ != nullptr && w->queue.size() < local_queue::capacity / 2) {
+  while (want > 1 && inject_head_ != nullptr && w->queue.size() < w->queue.capacity() / 2) {
     task_cell* c = inject_head_;
     inject_head_ = c->next_;
     w->queue.try_push(c);
@@ -540,6 +546,7 @@ void scheduler::cancel_task(task_cell* c) noexcept {
 
 void scheduler::finish_task(task_cell* c, task_outcome o) noexcept {
   c->outcome_ = o;
+  LUCID_HOOK(on_complete, c->id_, o);
   std::uint32_t prev;
   {
     std::lock_guard g(c->join_lock_);
@@ -555,7 +562,6 @@ void scheduler::finish_task(task_cell* c, task_outcome o) noexcept {
       std::exchange(c->join_waker_, nullptr)->wake();
     }
   }
-  LUCID_HOOK(on_complete, c->id_, o);
   if ((prev & st_detached) && o == task_outcome::exception && !c->panic_reported_) {
     c->panic_reported_ = true;
     report_unobserved_panic(c);
@@ -604,8 +610,12 @@ void task_cell::release() noexcept {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy_cell(this);
 }
 
+void* task_cell::operator new(std::size_t n) { return frame_alloc(n); }
+void task_cell::operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
+
 void destroy_cell(task_cell* c) noexcept {
   if (c->frame_) c->frame_.destroy();
+  delete[] c->name_;
   delete c;
 }
 
@@ -633,10 +643,14 @@ task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base*
   task_cell* parent = current_cell();
   c->parent_id_ = parent ? parent->id_ : 0;
   c->spawn_site_ = site;
-  c->name_.assign(name.data(), name.size());
+  if (!name.empty()) {
+    c->name_ = new char[name.size() + 1];
+    std::memcpy(c->name_, name.data(), name.size());
+    c->name_[name.size()] = '\0';
+  }
   s->add_live(c);
   if (instrument* i = hooks(); __builtin_expect(i != nullptr, 0)) {
-    i->on_spawn(spawn_info{c->id_, c->name_, site, c->parent_id_, 0});
+    i->on_spawn(spawn_info{c->id_, c->name(), site, c->parent_id_, 0});
   }
   s->schedule(c, true);
   return c;

@@ -47,6 +47,7 @@ namespace lucid::detail {
 class scheduler;
 
 struct worker {
+  worker(std::uint32_t capacity, bool growable) : queue(capacity, growable) {}
   scheduler* sched = nullptr;
   std::uint32_t index = 0;
   local_queue queue;

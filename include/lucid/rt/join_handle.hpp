@@ -81,6 +81,7 @@ class [[nodiscard]] join_handle {
     T await_resume() {
       waiter = nullptr;
       detail::join_check_cancelled(c);
+      c->panic_reported_ = true;  // the joiner observes the outcome: no unobserved-panic report
       auto h = std::coroutine_handle<detail::task_promise<T>>::from_address(c->frame_.address());
       return h.promise().take_result();
     }

@@ -69,6 +69,7 @@ class runtime {
     join_handle<T> h = spawn_on(std::string_view("block_on"), std::move(t), site);
     detail::block_on_cell(s_.get(), h.cell());
     detail::join_check_cancelled(h.cell());
+    h.cell()->panic_reported_ = true;  // rethrown below: observed
     auto fh = std::coroutine_handle<detail::task_promise<T>>::from_address(h.cell()->frame_.address());
     return fh.promise().take_result();
   }

@@ -60,7 +60,7 @@ struct yield_now {
   void await_resume() const noexcept {}
 };
 
-/// What a task knows about itself.
+/// What a task knows about itself. `name` is valid while the task is alive.
 struct task_info {
   task_id id = 0;
   std::string_view name;

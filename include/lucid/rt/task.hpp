@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "lucid/base/assert.hpp"
+#include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/strand.hpp"
 
 namespace lucid {
@@ -78,6 +79,10 @@ struct task_awaiter {
 
 template <class Derived>
 struct promise_common : promise_base {
+  // Frames come from the runtime's pooled allocator (detail/frame_alloc.hpp).
+  static void* operator new(std::size_t n) { return frame_alloc(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
+
   std::suspend_always initial_suspend() const noexcept { return {}; }
   final_awaiter final_suspend() const noexcept { return {}; }
   void unhandled_exception() noexcept { exception_ = std::current_exception(); }

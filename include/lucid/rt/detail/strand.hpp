@@ -43,7 +43,6 @@ struct promise_base {
   promise_base* parent_ = nullptr;  ///< the frame awaiting this one; null for a strand root
   strand* strand_ = nullptr;        ///< the strand this frame runs on
   await_point site_{};              ///< the co_await this frame is suspended at
-  const char* function_ = nullptr;  ///< the coroutine's own function name
   std::coroutine_handle<> handle_;  ///< this frame
   bool inline_ = false;             ///< started by the parent's await_suspend, not yet suspended
   bool done_ = false;               ///< reached final_suspend

@@ -30,7 +30,7 @@
 #include <atomic>
 #include <coroutine>
 #include <cstdint>
-#include <string>
+#include <string_view>
 
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/base/source_site.hpp"
@@ -51,6 +51,9 @@ enum task_state : std::uint32_t {
 };
 
 struct task_cell : list_node {  // list_node: the runtime's list of live tasks
+  static void* operator new(std::size_t n);
+  static void operator delete(void* p, std::size_t n) noexcept;
+
   std::atomic<std::uint32_t> state_{0};
   std::atomic<std::uint32_t> refs_{1};
   task_cell* next_ = nullptr;  ///< link in the injection queue
@@ -58,15 +61,15 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   strand root_;
   std::coroutine_handle<> frame_;
   task_outcome outcome_ = task_outcome::value;
-  bool panic_reported_ = false;
+  bool panic_reported_ = false;  ///< the outcome was reported or observed by a joiner
   std::uint8_t shard_ = 0;  ///< which live-task shard holds this cell
+  spin_lock join_lock_;
 
   task_id id_ = 0;
   task_id parent_id_ = 0;
   source_site spawn_site_{};
-  std::string name_;
+  char* name_ = nullptr;  ///< owned, NUL-terminated; null when unnamed
 
-  spin_lock join_lock_;
   strand* join_waker_ = nullptr;  ///< the strand awaiting the join handle
   void* block_on_waiter_ = nullptr;  ///< a thread in block_on waiting for this task (a parker)
   void* trace_context_ = nullptr;  ///< the task's entered-span stack (lucid::trace)
@@ -77,6 +80,7 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   void abort() noexcept;
   /// Drops one reference; frees the cell (and its frame) at zero.
   void release() noexcept;
+  std::string_view name() const noexcept { return name_ ? std::string_view(name_) : std::string_view(); }
   bool is_complete() const noexcept {
     // acquire: pairs with the completing worker's release so the result is visible.
     return (state_.load(std::memory_order_acquire) & st_complete) != 0;

@@ -1,0 +1,149 @@
+#include "lucid/rt/detail/frame_alloc.hpp"
+
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <vector>
+
+#if defined(LUCID_SANITIZER_ADDRESS) || defined(LUCID_SANITIZER_THREAD)
+#define LUCID_FRAME_POOL 0
+#else
+#define LUCID_FRAME_POOL 1
+#endif
+
+namespace lucid::detail {
+
+#if LUCID_FRAME_POOL
+
+namespace {
+
+constexpr std::size_t kGranule = 16;
+constexpr std::size_t kMaxSize = 1024;
+constexpr std::size_t kClasses = kMaxSize / kGranule;
+constexpr std::size_t kChunk = 1024 * 1024;
+constexpr std::uint32_t kBatch = 64;       // blocks moved to/from the global pool at once
+constexpr std::uint32_t kLocalMax = 2 * kBatch;
+
+struct block {
+  block* next;
+};
+
+/// A batch of free blocks of one class, linked through their first word.
+struct batch {
+  block* head;
+  std::uint32_t count;
+};
+
+struct global_pool {
+  std::mutex mu;
+  std::vector<batch> batches[kClasses];
+};
+
+global_pool& global() {
+  static global_pool* g = new global_pool;  // never destroyed: threads may free at exit
+  return *g;
+}
+
+struct thread_cache {
+  block* free[kClasses] = {};
+  std::uint32_t count[kClasses] = {};
+  char* bump = nullptr;
+  char* bump_end = nullptr;
+
+  ~thread_cache() {
+    // Give every cached block back to the global pool.
+    global_pool& g = global();
+    std::lock_guard l(g.mu);
+    for (std::size_t c = 0; c < kClasses; ++c) {
+      if (free[c] != nullptr) g.batches[c].push_back(batch{free[c], count[c]});
+    }
+  }
+
+  void* carve(std::size_t size) {
+    if (bump == nullptr || static_cast<std::size_t>(bump_end - bump) < size) {
+      // MAP_POPULATE: the kernel maps the whole chunk at once, instead of one
+      // page fault per 4 KiB page as the frames are first written.
+      void* m = ::mmap(nullptr, kChunk, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+      if (m == MAP_FAILED) throw std::bad_alloc();
+      bump = static_cast<char*>(m);
+      bump_end = bump + kChunk;
+    }
+    void* p = bump;
+    bump += size;
+    return p;
+  }
+};
+
+thread_local thread_cache tls_cache;
+
+}  // namespace
+
+void* frame_alloc(std::size_t n) {
+  if (n > kMaxSize) {
+    void* p = std::malloc(n);
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+  }
+  std::size_t c = (n + kGranule - 1) / kGranule - (n != 0 ? 1 : 0);
+  thread_cache& tc = tls_cache;
+  if (block* b = tc.free[c]) {
+    tc.free[c] = b->next;
+    --tc.count[c];
+    return b;
+  }
+  {
+    global_pool& g = global();
+    std::lock_guard l(g.mu);
+    if (!g.batches[c].empty()) {
+      batch bt = g.batches[c].back();
+      g.batches[c].pop_back();
+      block* b = bt.head;
+      tc.free[c] = b->next;
+      tc.count[c] = bt.count - 1;
+      return b;
+    }
+  }
+  return tc.carve((c + 1) * kGranule);
+}
+
+void frame_free(void* p, std::size_t n) noexcept {
+  if (p == nullptr) return;
+  if (n > kMaxSize) {
+    std::free(p);
+    return;
+  }
+  std::size_t c = (n + kGranule - 1) / kGranule - (n != 0 ? 1 : 0);
+  thread_cache& tc = tls_cache;
+  auto* b = static_cast<block*>(p);
+  b->next = tc.free[c];
+  tc.free[c] = b;
+  if (++tc.count[c] >= kLocalMax) {
+    // Move the newest kBatch blocks to the global pool.
+    block* head = tc.free[c];
+    block* tail = head;
+    for (std::uint32_t i = 1; i < kBatch; ++i) tail = tail->next;
+    tc.free[c] = tail->next;
+    tail->next = nullptr;
+    tc.count[c] -= kBatch;
+    global_pool& g = global();
+    std::lock_guard l(g.mu);
+    g.batches[c].push_back(batch{head, kBatch});
+  }
+}
+
+#else
+
+void* frame_alloc(std::size_t n) {
+  void* p = std::malloc(n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+void frame_free(void* p, std::size_t) noexcept { std::free(p); }
+
+#endif
+
+}  // namespace lucid::detail

@@ -1,0 +1,100 @@
+#include "lucid/time/sleep.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <vector>
+
+#include "lucid/rt/runtime.hpp"
+#include "lucid/rt/spawn.hpp"
+#include "lucid/time/clock.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+TEST(Sleep, PausedClockJumpsToTheNextTimerWhenIdle) {
+  auto rt = lucid::runtime::current_thread(/*paused_clock=*/true);
+  auto elapsed = rt.block_on([]() -> lucid::task<lucid::duration> {
+    auto t0 = lucid::time::now();
+    co_await lucid::sleep(1h);
+    co_return lucid::time::now() - t0;
+  }());
+  EXPECT_EQ(elapsed, std::chrono::duration_cast<lucid::duration>(1h));
+}
+
+TEST(Sleep, TimersFireInDeadlineOrder) {
+  auto rt = lucid::runtime::current_thread(true);
+  auto order = rt.block_on([]() -> lucid::task<std::vector<int>> {
+    std::vector<int> out;
+    std::vector<lucid::join_handle<void>> hs;
+    for (int ms : {30, 10, 20, 5}) {
+      hs.push_back(lucid::spawn([](int ms, std::vector<int>* o) -> lucid::task<> {
+        co_await lucid::sleep(std::chrono::milliseconds(ms));
+        o->push_back(ms);
+      }(ms, &out)));
+    }
+    for (auto& h : hs) co_await h;
+    co_return out;
+  }());
+  EXPECT_EQ(order, (std::vector<int>{5, 10, 20, 30}));
+}
+
+TEST(Sleep, AdvanceMovesTimeByHand) {
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([]() -> lucid::task<> {
+    bool done = false;
+    auto h = lucid::spawn([](bool* d) -> lucid::task<> {
+      co_await lucid::sleep(100ms);
+      *d = true;
+    }(&done));
+    co_await lucid::yield_now{};  // let the sleeper arm its timer
+    co_await lucid::time::advance(99ms);
+    EXPECT_FALSE(done);
+    co_await lucid::time::advance(1ms);
+    EXPECT_TRUE(done);
+    co_await h;
+  }());
+}
+
+TEST(Sleep, PastDeadlineCompletesWithoutWaiting) {
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([]() -> lucid::task<> {
+    auto t0 = lucid::time::now();
+    co_await lucid::sleep_until(t0 - 1s);
+    co_await lucid::sleep(0ms);
+    EXPECT_EQ(lucid::time::now(), t0);
+  }());
+}
+
+TEST(Sleep, RealClockMultiThread) {
+  auto rt = lucid::runtime::multi_thread(2);
+  auto ok = rt.block_on([]() -> lucid::task<bool> {
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<lucid::join_handle<void>> hs;
+    for (int i = 0; i < 100; ++i) {
+      hs.push_back(lucid::spawn([](int i) -> lucid::task<> {
+        co_await lucid::sleep(std::chrono::microseconds(100 + i * 10));
+      }(i)));
+    }
+    for (auto& h : hs) co_await h;
+    co_return std::chrono::steady_clock::now() - t0 >= std::chrono::microseconds(1090);
+  }());
+  EXPECT_TRUE(ok);
+}
+
+TEST(Sleep, AbortingASleepingTaskDisarmsItsTimer) {
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([]() -> lucid::task<> {
+    auto h = lucid::spawn([]() -> lucid::task<> { co_await lucid::sleep(1h); }());
+    co_await lucid::yield_now{};
+    h.abort();
+    EXPECT_THROW(co_await h, lucid::task_aborted);
+    // With the only timer gone, the clock has nothing to jump to.
+    auto t0 = lucid::time::now();
+    co_await lucid::yield_now{};
+    EXPECT_EQ(lucid::time::now(), t0);
+  }());
+}
+
+}  // namespace

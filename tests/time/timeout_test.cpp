@@ -1,0 +1,160 @@
+#include "lucid/time/timeout.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "lucid/rt/runtime.hpp"
+#include "lucid/rt/select.hpp"
+#include "lucid/rt/spawn.hpp"
+#include "lucid/rt/when_all.hpp"
+#include "lucid/time/clock.hpp"
+#include "lucid/time/sleep.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+lucid::task<int> slow(lucid::duration d, int v, std::atomic<int>* destroyed = nullptr) {
+  struct guard {
+    std::atomic<int>* d;
+    ~guard() {
+      if (d) d->fetch_add(1);
+    }
+  } g{destroyed};
+  co_await lucid::sleep(d);
+  co_return v;
+}
+
+TEST(Timeout, ValueWhenInTime) {
+  auto rt = lucid::runtime::current_thread(true);
+  auto r = rt.block_on([]() -> lucid::task<lucid::result<int>> {
+    co_return co_await lucid::timeout(5s, slow(50ms, 42));
+  }());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 42);
+}
+
+TEST(Timeout, TimedOutCancelsTheOperation) {
+  std::atomic<int> destroyed{0};
+  auto rt = lucid::runtime::current_thread(true);
+  auto r = rt.block_on([](std::atomic<int>* d) -> lucid::task<lucid::result<int>> {
+    auto t0 = lucid::time::now();
+    auto r = co_await lucid::timeout(100ms, slow(1h, 1, d));
+    EXPECT_EQ(lucid::time::now() - t0, std::chrono::duration_cast<lucid::duration>(100ms));
+    EXPECT_EQ(d->load(), 1);  // the inner frame is gone before timeout returns
+    co_return r;
+  }(&destroyed));
+  EXPECT_FALSE(r);
+  EXPECT_EQ(r.error(), lucid::errc::timed_out);
+}
+
+TEST(Timeout, ExceptionsPassThrough) {
+  auto rt = lucid::runtime::current_thread(true);
+  EXPECT_THROW(rt.block_on([]() -> lucid::task<> {
+    (void)co_await lucid::timeout(1s, []() -> lucid::task<int> {
+      co_await lucid::sleep(1ms);
+      throw std::runtime_error("inner");
+    }());
+  }()),
+               std::runtime_error);
+}
+
+TEST(Timeout, WorksOnAnyAwaitable) {
+  auto rt = lucid::runtime::current_thread(true);
+  auto r = rt.block_on([]() -> lucid::task<bool> {
+    auto a = co_await lucid::timeout(10ms, lucid::sleep(1s));
+    auto b = co_await lucid::timeout(10s, lucid::sleep(1s));
+    co_return !a && a.error() == lucid::errc::timed_out && b.has_value();
+  }());
+  EXPECT_TRUE(r);
+}
+
+TEST(Timeout, NestedTimeoutsTheInnerFiresFirst) {
+  auto rt = lucid::runtime::current_thread(true);
+  auto r = rt.block_on([]() -> lucid::task<int> {
+    auto outer = co_await lucid::timeout(1s, [&]() -> lucid::task<int> {
+      auto inner = co_await lucid::timeout(10ms, slow(1h, 0));
+      co_return inner ? 1 : 2;
+    }());
+    co_return outer ? *outer : 3;
+  }());
+  EXPECT_EQ(r, 2);
+}
+
+TEST(Timeout, MultiThreadRealClock) {
+  auto rt = lucid::runtime::multi_thread(2);
+  auto r = rt.block_on([]() -> lucid::task<int> {
+    int timed_out = 0;
+    for (int i = 0; i < 20; ++i) {
+      auto r = co_await lucid::timeout(200us, slow(1h, 0));
+      if (!r) ++timed_out;
+    }
+    co_return timed_out;
+  }());
+  EXPECT_EQ(r, 20);
+}
+
+TEST(Select, FirstFinisherWinsAndLosersAreDestroyed) {
+  std::atomic<int> destroyed{0};
+  auto rt = lucid::runtime::current_thread(true);
+  auto r = rt.block_on([](std::atomic<int>* d) -> lucid::task<std::size_t> {
+    auto v = co_await lucid::select(slow(30ms, 1, d), slow(10ms, 2, d), slow(20ms, 3, d));
+    EXPECT_EQ(d->load(), 3);  // the winner finished, the losers were destroyed
+    EXPECT_EQ(std::get<1>(v), 2);
+    co_return v.index();
+  }(&destroyed));
+  EXPECT_EQ(r, 1u);
+}
+
+TEST(Select, ImmediateWinnerSkipsTheRest) {
+  auto rt = lucid::runtime::current_thread(true);
+  auto r = rt.block_on([]() -> lucid::task<std::size_t> {
+    bool second_started = false;
+    auto v = co_await lucid::select([]() -> lucid::task<int> { co_return 7; }(),
+                                    [](bool* s) -> lucid::task<int> {
+                                      *s = true;
+                                      co_return 8;
+                                    }(&second_started));
+    EXPECT_FALSE(second_started);
+    co_return v.index();
+  }());
+  EXPECT_EQ(r, 0u);
+}
+
+TEST(WhenAll, RunsConcurrentlyInsideOneTask) {
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([]() -> lucid::task<> {
+    auto t0 = lucid::time::now();
+    auto [a, b, c] = co_await lucid::when_all(slow(30ms, 1), slow(10ms, 2), lucid::sleep(20ms));
+    EXPECT_EQ(a, 1);
+    EXPECT_EQ(b, 2);
+    (void)c;
+    EXPECT_EQ(lucid::time::now() - t0, std::chrono::duration_cast<lucid::duration>(30ms));
+  }());
+}
+
+TEST(WhenAll, VectorKeepsOrderAndRethrowsFirstError) {
+  auto rt = lucid::runtime::multi_thread(2);
+  auto v = rt.block_on([]() -> lucid::task<std::vector<int>> {
+    std::vector<lucid::task<int>> ts;
+    for (int i = 0; i < 50; ++i) ts.push_back(slow(std::chrono::microseconds(50 * (50 - i)), i));
+    co_return co_await lucid::when_all(std::move(ts));
+  }());
+  ASSERT_EQ(v.size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(v[i], i);
+
+  EXPECT_THROW(rt.block_on([]() -> lucid::task<> {
+    std::vector<lucid::task<int>> ts;
+    ts.push_back(slow(1ms, 0));
+    ts.push_back([]() -> lucid::task<int> {
+      co_await lucid::yield_now{};
+      throw std::out_of_range("second");
+    }());
+    (void)co_await lucid::when_all(std::move(ts));
+  }()),
+               std::out_of_range);
+}
+
+}  // namespace
