@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
@@ -86,6 +88,37 @@ TEST(Task, MoveOnlyResults) {
     co_return std::make_unique<int>(7);
   }());
   EXPECT_EQ(*p, 7);
+}
+
+}  // namespace
+
+namespace {
+
+/// An awaitable that knows nothing of lucid: it resumes the handle from a thread of its own.
+struct resume_from_thread {
+  std::thread* t;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    *t = std::thread([h] { h.resume(); });
+  }
+  int await_resume() const noexcept { return 5; }
+};
+
+TEST(Task, ForeignAwaitablesResumeOnAWorker) {
+  for (auto make : {+[] { return lucid::runtime::current_thread(); },
+                    +[] { return lucid::runtime::multi_thread(2); }}) {
+    auto rt = make();
+    std::thread t;
+    auto r = rt.block_on([](std::thread* t) -> lucid::task<std::pair<int, bool>> {
+      int v = co_await resume_from_thread{t};
+      // The task resumed on a runtime thread, not the foreign one.
+      bool on_runtime = lucid::current_task().has_value() && std::this_thread::get_id() != t->get_id();
+      co_return std::make_pair(v, on_runtime);
+    }(&t));
+    t.join();
+    EXPECT_EQ(r.first, 5);
+    EXPECT_TRUE(r.second);
+  }
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "lucid/base/assert.hpp"
+#include "lucid/rt/detail/foreign.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/strand.hpp"
 
@@ -95,6 +96,9 @@ struct promise_common : promise_base {
     site_ = await_point{file, function, line};
     if constexpr (requires { std::forward<A>(a).lucid_awaiter(this); }) {
       return std::forward<A>(a).lucid_awaiter(this);
+    } else if constexpr (foreign_awaiter_type<A>) {
+      // Not a lucid awaitable: route its resumption through the scheduler.
+      return foreign_awaiter<A>(std::forward<A>(a));
     } else {
       return std::forward<A>(a);
     }
