@@ -7,6 +7,7 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lucid/rt/runtime.hpp"
@@ -23,6 +24,10 @@ class recorder : public lucid::instrument {
   std::vector<std::string> events() {
     std::lock_guard g(mu_);
     return events_;
+  }
+  bool has(const std::string& e) {
+    std::lock_guard g(mu_);
+    return std::find(events_.begin(), events_.end(), e) != events_.end();
   }
   std::vector<std::string> for_task(lucid::task_id id) {
     std::string key = "#" + std::to_string(id);
@@ -166,17 +171,22 @@ TEST(Instrument, ExceptionOutcomeAndExternalWake) {
   installed guard(&rec);
   auto rt = lucid::runtime::multi_thread(2);
   lucid::task_id id = 0;
-  rt.block_on([](lucid::task_id* id) -> lucid::task<> {
-    auto h = lucid::spawn([]() -> lucid::task<> {
-      co_await lucid::spawn_blocking([] { return 1; });  // woken from the blocking pool
+  rt.block_on([](lucid::task_id* id, recorder* rec) -> lucid::task<> {
+    auto h = lucid::spawn([](recorder* rec) -> lucid::task<> {
+      std::string registered = "waker_registered #" + std::to_string(lucid::current_task()->id);
+      co_await lucid::spawn_blocking([&] {
+        // Finish only once the task is suspended on us: then it is woken from this thread.
+        while (!rec->has(registered)) std::this_thread::yield();
+        return 1;
+      });
       throw std::runtime_error("x");
-    }());
+    }(rec));
     *id = h.id();
     try {
       co_await h;
     } catch (const std::runtime_error&) {
     }
-  }(&id));
+  }(&id, &rec));
   std::string T = "#" + std::to_string(id);
   auto mine = rec.for_task(id);
   EXPECT_TRUE(in_order(mine, {"wake " + T + " origin=external by=#0", "complete " + T + " exception"}))

@@ -51,17 +51,19 @@ TEST(Runtime, ManyTasksMultiThread) {
 
 namespace {
 
-lucid::task<> forever(std::atomic<int>* destroyed) {
+lucid::task<> forever(std::atomic<int>* destroyed, std::atomic<bool>* started = nullptr) {
   struct on_exit {
     std::atomic<int>* d;
     ~on_exit() { d->fetch_add(1); }
   } guard{destroyed};
+  if (started) started->store(true);
   for (;;) co_await lucid::yield_now{};
 }
 
 lucid::task<bool> abort_then_join(std::atomic<int>* destroyed) {
-  auto h = lucid::spawn(forever(destroyed));
-  co_await lucid::yield_now{};
+  std::atomic<bool> started{false};
+  auto h = lucid::spawn(forever(destroyed, &started));
+  while (!started.load()) co_await lucid::yield_now{};
   h.abort();
   try {
     co_await h;
@@ -86,8 +88,11 @@ TEST(Runtime, ShutdownDestroysPendingTasks) {
   {
     auto rt = lucid::runtime::multi_thread(2);
     rt.block_on([](std::atomic<int>* d) -> lucid::task<> {
-      for (int i = 0; i < 8; ++i) lucid::spawn(forever(d)).detach();
-      co_await lucid::yield_now{};
+      std::atomic<bool> started[8] = {};
+      for (int i = 0; i < 8; ++i) lucid::spawn(forever(d, &started[i])).detach();
+      for (auto& s : started) {
+        while (!s.load()) co_await lucid::yield_now{};
+      }
     }(&destroyed));
     EXPECT_EQ(destroyed.load(), 0);
   }
