@@ -31,11 +31,7 @@ std::string describe_task(const task_cell* c) {
 
 void report_unobserved_panic(task_cell* c) noexcept {
   try {
-    std::exception_ptr e;
-    if (c->frame_) {
-      auto* p = static_cast<promise_base*>(c->root_.leaf);
-      e = p->exception_;
-    }
+    const std::exception_ptr& e = c->exception_;
     std::string msg = fmt::format("{} panicked: {}\n", describe_task(c), exception_message(e));
     std::fputs(msg.c_str(), stderr);
     std::fflush(stderr);

@@ -82,7 +82,7 @@ void join_deregister(task_cell* c, strand* waiter) noexcept {
 }
 
 void join_check_cancelled(task_cell* c) {
-  if (c->outcome_ == task_outcome::cancelled || !c->frame_) throw task_aborted();
+  if (c->outcome_ == task_outcome::cancelled) throw task_aborted();
 }
 
 }  // namespace detail

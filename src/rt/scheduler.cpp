@@ -546,6 +546,11 @@ void scheduler::cancel_task(task_cell* c) noexcept {
 
 void scheduler::finish_task(task_cell* c, task_outcome o) noexcept {
   c->outcome_ = o;
+  if (c->frame_) {
+    // Move the outcome out and destroy the frame now: what the task owned is
+    // released before anyone learns that it finished.
+    c->complete_fn_(c, task_cell::result_op::extract);
+  }
   LUCID_HOOK(on_complete, c->id_, o);
   std::uint32_t prev;
   {
@@ -615,6 +620,7 @@ void task_cell::operator delete(void* p, std::size_t n) noexcept { frame_free(p,
 
 void destroy_cell(task_cell* c) noexcept {
   if (c->frame_) c->frame_.destroy();
+  if (c->result_ != nullptr) c->complete_fn_(c, task_cell::result_op::drop_result);
   delete[] c->name_;
   delete c;
 }
@@ -630,8 +636,10 @@ void strand::wake() noexcept {
 }
 
 task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base* root,
-                      std::string_view name, source_site site, bool joinable) {
+                      void (*complete_fn)(task_cell*, task_cell::result_op), std::string_view name,
+                      source_site site, bool joinable) {
   auto* c = new task_cell;
+  c->complete_fn_ = complete_fn;
   c->refs_.store(joinable ? 2 : 1, std::memory_order_relaxed);
   c->state_.store(st_notified | (joinable ? 0u : st_detached), std::memory_order_relaxed);
   c->sched_ = s;

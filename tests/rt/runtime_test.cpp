@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "lucid/rt/spawn.hpp"
@@ -227,6 +228,39 @@ TEST(RuntimeDeathTest, DestroyingTheRuntimeFromItsOwnTaskIsAnError) {
 
 TEST(RuntimeDeathTest, SpawnOutsideARuntime) {
   EXPECT_DEATH((void)lucid::spawn(add(1, 2)), "spawn called outside a lucid runtime");
+}
+
+}  // namespace
+
+namespace {
+
+struct flag_on_destroy {
+  std::atomic<bool>* f;
+  explicit flag_on_destroy(std::atomic<bool>* p) : f(p) {}
+  flag_on_destroy(flag_on_destroy&& o) noexcept : f(std::exchange(o.f, nullptr)) {}
+  ~flag_on_destroy() {
+    if (f) f->store(true);
+  }
+};
+
+lucid::task<int> holds_parameter(flag_on_destroy p) {
+  (void)p;
+  co_await lucid::yield_now{};
+  co_return 9;
+}
+
+TEST(Runtime, AFinishedTaskReleasesWhatItOwnedBeforeItIsJoined) {
+  auto rt = lucid::runtime::multi_thread(2);
+  auto r = rt.block_on([]() -> lucid::task<std::pair<bool, int>> {
+    std::atomic<bool> released{false};
+    auto h = lucid::spawn(holds_parameter(flag_on_destroy(&released)));
+    while (!h.is_finished()) co_await lucid::yield_now{};
+    bool before_join = released.load();  // the parameter is gone, the value is kept
+    int v = co_await h;
+    co_return std::make_pair(before_join, v);
+  }());
+  EXPECT_TRUE(r.first);
+  EXPECT_EQ(r.second, 9);
 }
 
 }  // namespace

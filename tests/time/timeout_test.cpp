@@ -158,3 +158,26 @@ TEST(WhenAll, VectorKeepsOrderAndRethrowsFirstError) {
 }
 
 }  // namespace
+
+namespace {
+
+struct no_default {
+  explicit no_default(int x) : v(x) {}
+  int v;
+};
+
+TEST(Select, AlternativesNeedNoDefaultConstructor) {
+  auto rt = lucid::runtime::current_thread(true);
+  auto r = rt.block_on([]() -> lucid::task<int> {
+    auto v = co_await lucid::select(
+        []() -> lucid::task<lucid::result<no_default>> {
+          co_await lucid::sleep(5ms);
+          co_return no_default(4);
+        }(),
+        lucid::sleep(1s));
+    co_return v.index() == 0 ? (*std::get<0>(v)).v : -1;
+  }());
+  EXPECT_EQ(r, 4);
+}
+
+}  // namespace

@@ -14,10 +14,14 @@
 #pragma once
 
 #include <coroutine>
+#include <new>
 #include <stdexcept>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "lucid/base/assert.hpp"
+#include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/task_cell.hpp"
 #include "lucid/rt/task.hpp"
 
@@ -37,6 +41,55 @@ bool join_register(task_cell* c, strand* waiter) noexcept;
 void join_deregister(task_cell* c, strand* waiter) noexcept;
 /// Throws task_aborted if c was cancelled.
 void join_check_cancelled(task_cell* c);
+
+/// complete_fn_ of a task<T>: see task_cell.hpp.
+template <class T>
+void complete_root(task_cell* c, task_cell::result_op op) noexcept {
+  if (op == task_cell::result_op::extract) {
+    auto h = std::coroutine_handle<task_promise<T>>::from_address(c->frame_.address());
+    auto& p = h.promise();
+    if (p.exception_) {
+      c->exception_ = std::move(p.exception_);
+    } else if constexpr (!std::is_void_v<T>) {
+      c->result_ = new (frame_alloc(sizeof(T))) T(std::move(*p.value_));
+    }
+    c->frame_ = {};
+    h.destroy();
+  } else if constexpr (!std::is_void_v<T>) {
+    if (c->result_ != nullptr) {
+      static_cast<T*>(c->result_)->~T();
+      frame_free(c->result_, sizeof(T));
+      c->result_ = nullptr;
+    }
+  }
+}
+
+/// The outcome of the finished task c: its value, or its exception rethrown,
+/// or task_aborted. Marks the outcome observed (no unobserved-panic report).
+template <class T>
+T take_result(task_cell* c) {
+  join_check_cancelled(c);
+  c->panic_reported_ = true;
+  if (c->exception_) std::rethrow_exception(c->exception_);
+  if constexpr (!std::is_void_v<T>) {
+    LUCID_ASSERT(c->result_ != nullptr, "the result of a task was taken twice");
+    T v = std::move(*static_cast<T*>(c->result_));
+    complete_root<T>(c, task_cell::result_op::drop_result);
+    return v;
+  }
+}
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] join_handle;
+
+namespace detail {
+/// Spawns t on scheduler s.
+template <class T>
+join_handle<T> spawn_task(scheduler* s, task<T> t, std::string_view name, source_site site) {
+  auto h = t.release();
+  return join_handle<T>(spawn_cell(s, h, &h.promise(), &complete_root<T>, name, site, true));
+}
 }  // namespace detail
 
 template <class T>
@@ -80,10 +133,7 @@ class [[nodiscard]] join_handle {
     }
     T await_resume() {
       waiter = nullptr;
-      detail::join_check_cancelled(c);
-      c->panic_reported_ = true;  // the joiner observes the outcome: no unobserved-panic report
-      auto h = std::coroutine_handle<detail::task_promise<T>>::from_address(c->frame_.address());
-      return h.promise().take_result();
+      return detail::take_result<T>(c);
     }
     ~awaiter() {
       if (waiter) detail::join_deregister(c, waiter);

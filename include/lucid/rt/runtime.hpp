@@ -68,10 +68,7 @@ class runtime {
     if (detail::on_worker_thread()) detail::block_on_worker_fatal(site);
     join_handle<T> h = spawn_on(std::string_view("block_on"), std::move(t), site);
     detail::block_on_cell(s_.get(), h.cell());
-    detail::join_check_cancelled(h.cell());
-    h.cell()->panic_reported_ = true;  // rethrown below: observed
-    auto fh = std::coroutine_handle<detail::task_promise<T>>::from_address(h.cell()->frame_.address());
-    return fh.promise().take_result();
+    return detail::take_result<T>(h.cell());
   }
 
   /// Spawns `t` on this runtime (from any thread).
@@ -92,10 +89,7 @@ class runtime {
  private:
   template <class T>
   join_handle<T> spawn_on(std::string_view name, task<T> t, source_site site) {
-    auto h = t.release();
-    detail::task_cell* c =
-        detail::spawn_cell(s_.get(), h, &h.promise(), name, site, /*joinable=*/true);
-    return join_handle<T>(c);
+    return detail::spawn_task(s_.get(), std::move(t), name, site);
   }
   std::unique_ptr<detail::scheduler> s_;
 };

@@ -79,14 +79,17 @@ class select_awaiter final : public combinator_base {
   void finish(std::index_sequence<I...>) {
     ((I != winner_ ? std::get<I>(branches_).cancel() : (void)0), ...);
   }
+  /// Builds the variant in place (its alternatives need not be default-constructible).
+  template <std::size_t I>
+  result_type take_from() {
+    if constexpr (I + 1 < sizeof...(T)) {
+      if (winner_ != I) return take_from<I + 1>();
+    }
+    return result_type(std::in_place_index<I>, std::get<I>(branches_).take());
+  }
   template <std::size_t... I>
   result_type take(std::index_sequence<I...>) {
-    result_type r;
-    bool done = ((I == winner_ ? (r.template emplace<I>(std::get<I>(branches_).take()), true)
-                               : false) ||
-                 ...);
-    (void)done;
-    return r;
+    return take_from<0>();
   }
 
   std::tuple<branch<T>...> branches_;

@@ -37,17 +37,13 @@ void submit_blocking(scheduler* s, std::function<void()> job);
 ///   auto body = co_await h;
 template <class T>
 join_handle<T> spawn(task<T> t, source_site site = source_site::current()) {
-  auto h = t.release();
-  return join_handle<T>(detail::spawn_cell(detail::require_scheduler(site), h, &h.promise(),
-                                           std::string_view(), site, true));
+  return detail::spawn_task(detail::require_scheduler(site), std::move(t), std::string_view(), site);
 }
 
 /// Spawns a named task (the name shows in dumps, panics and the console).
 template <class T>
 join_handle<T> spawn(std::string_view name, task<T> t, source_site site = source_site::current()) {
-  auto h = t.release();
-  return join_handle<T>(
-      detail::spawn_cell(detail::require_scheduler(site), h, &h.promise(), name, site, true));
+  return detail::spawn_task(detail::require_scheduler(site), std::move(t), name, site);
 }
 
 /// Suspends the current task and puts it at the back of the run queue.

@@ -17,9 +17,13 @@
 // References (`refs_`): one for the scheduler, held from spawn until the task
 // is COMPLETE and its completion handled; one for the join handle while it
 // exists. A queue entry needs no reference: a queued task is never complete.
-// The cell is freed when both are gone. The root frame is destroyed when the
-// task is cancelled, when the runtime shuts down, or when the last reference
-// goes (it holds the result until the join handle takes it).
+// The cell is freed when both are gone.
+//
+// The root frame is destroyed as soon as the task ends (like tokio dropping a
+// finished future): on completion `complete_fn_` moves the value into a box
+// (`result_`) or the exception into `exception_`, then destroys the frame, so
+// everything the coroutine owned (its parameters too: a channel sender, a
+// lock guard) is released before anyone is told the task finished.
 //
 // Field ownership: `root_`, the frame and the trace context belong to the
 // polling worker (RUNNING); `join_waker_` is guarded by `join_lock_`; the
@@ -30,6 +34,7 @@
 #include <atomic>
 #include <coroutine>
 #include <cstdint>
+#include <exception>
 #include <string_view>
 
 #include "lucid/base/intrusive_list.hpp"
@@ -70,6 +75,13 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   source_site spawn_site_{};
   char* name_ = nullptr;  ///< owned, NUL-terminated; null when unnamed
 
+  /// Moves the outcome out of the finished root frame and destroys it
+  /// (op = extract), or destroys the boxed result (op = drop_result).
+  enum class result_op : std::uint8_t { extract, drop_result };
+  void (*complete_fn_)(task_cell*, result_op) = nullptr;
+  void* result_ = nullptr;  ///< the boxed value of a finished non-void task
+  std::exception_ptr exception_;
+
   strand* join_waker_ = nullptr;  ///< the strand awaiting the join handle
   void* block_on_waiter_ = nullptr;  ///< a thread in block_on waiting for this task (a parker)
   void* trace_context_ = nullptr;  ///< the task's entered-span stack (lucid::trace)
@@ -92,7 +104,8 @@ void destroy_cell(task_cell* c) noexcept;
 
 /// Allocates a cell for `frame` on the current (or given) scheduler, queues it.
 task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base* root,
-                      std::string_view name, source_site site, bool joinable);
+                      void (*complete_fn)(task_cell*, task_cell::result_op), std::string_view name,
+                      source_site site, bool joinable);
 
 /// The scheduler of the calling thread (a worker, or inside block_on); null outside.
 scheduler* current_scheduler() noexcept;

@@ -1,0 +1,227 @@
+// lucid::oneshot: a channel that carries exactly one value from one sender
+// to one receiver.
+//
+// Shared state (detail::oneshot_state, allocated once per channel): `value`,
+// the flags `sent`, `tx_alive`, `rx_closed`, and the receiver's waiter `rx`,
+// all guarded by the spin lock `lock`; `refs` (one per side) frees it.
+//
+// Thread safety: the sender and the receiver may be used from different
+// threads at the same time; each side itself is used by one task at a time.
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "lucid/base/result.hpp"
+#include "lucid/base/source_site.hpp"
+#include "lucid/base/spin_lock.hpp"
+#include "lucid/rt/instrument.hpp"
+#include "lucid/sync/detail/wait_queue.hpp"
+
+namespace lucid {
+
+namespace detail {
+template <class T>
+struct oneshot_state {
+  spin_lock lock;
+  std::optional<T> value;  ///< guarded by lock
+  waiter* rx = nullptr;    ///< guarded by lock: the receiver's parked awaiter
+  bool sent = false;       ///< guarded by lock
+  bool tx_alive = true;    ///< guarded by lock
+  bool rx_closed = false;  ///< guarded by lock
+  std::atomic<int> refs{2};
+  resource_id id;
+
+  explicit oneshot_state(source_site site) noexcept : id(next_resource_id()) {
+    LUCID_HOOK(on_resource_created, id, resource_kind::oneshot, site);
+  }
+  void release() noexcept {
+    // acq_rel: the last owner sees every write of the other side before freeing.
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      LUCID_HOOK(on_resource_dropped, id);
+      delete this;
+    }
+  }
+  /// Wakes the parked receiver (lock held).
+  void wake_rx() noexcept {
+    if (waiter* w = std::exchange(rx, nullptr)) w->grant(this);
+  }
+};
+}  // namespace detail
+
+namespace oneshot {
+
+template <class T>
+class sender;
+template <class T>
+class receiver;
+
+/// Creates a oneshot channel.
+///
+/// Example:
+///   auto [tx, rx] = lucid::oneshot::channel<int>();
+///   lucid::spawn(produce(std::move(tx)));
+///   lucid::result<int> v = co_await rx;
+template <class T>
+std::pair<sender<T>, receiver<T>> channel(source_site site = source_site::current()) {
+  auto* s = new detail::oneshot_state<T>(site);
+  return {sender<T>(s), receiver<T>(s)};
+}
+
+/// The sending half of a oneshot channel.
+///
+/// Thread safety: one task at a time. Destroying the sender without sending
+/// makes the receiver's await give errc::closed.
+template <class T>
+class sender {
+ public:
+  sender() noexcept = default;
+  explicit sender(detail::oneshot_state<T>* s) noexcept : s_(s) {}
+  sender(sender&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  sender& operator=(sender&& o) noexcept {
+    if (this != &o) {
+      reset();
+      s_ = std::exchange(o.s_, nullptr);
+    }
+    return *this;
+  }
+  sender(const sender&) = delete;
+  sender& operator=(const sender&) = delete;
+  ~sender() { reset(); }
+
+  /// Sends the value; errc::closed when the receiver is gone or closed, or
+  /// when this sender already sent (the value is then dropped: check
+  /// is_closed() first to keep it).
+  result<void> send(T v) {
+    if (s_ == nullptr) return errc::closed;
+    std::lock_guard g(s_->lock);
+    if (s_->rx_closed || s_->sent) return errc::closed;
+    s_->value.emplace(std::move(v));
+    s_->sent = true;
+    s_->wake_rx();
+    return {};
+  }
+
+  /// True when a send() would fail (the receiver is gone or closed).
+  bool is_closed() const noexcept {
+    if (s_ == nullptr) return true;
+    std::lock_guard g(s_->lock);
+    return s_->rx_closed || s_->sent;
+  }
+
+ private:
+  void reset() noexcept {
+    if (s_ == nullptr) return;
+    {
+      std::lock_guard g(s_->lock);
+      s_->tx_alive = false;
+      if (!s_->sent) s_->wake_rx();
+    }
+    std::exchange(s_, nullptr)->release();
+  }
+  detail::oneshot_state<T>* s_ = nullptr;
+};
+
+/// The receiving half of a oneshot channel: `co_await rx` gives result<T>
+/// (errc::closed if the sender was dropped without sending, or the value was
+/// already taken).
+///
+/// Thread safety: one task at a time. The receiver must outlive its awaits.
+/// Cancellation: awaiting is cancel-safe: a cancelled await loses nothing;
+/// the value stays in the channel for the next await or try_recv().
+template <class T>
+class receiver {
+ public:
+  receiver() noexcept = default;
+  explicit receiver(detail::oneshot_state<T>* s) noexcept : s_(s) {}
+  receiver(receiver&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  receiver& operator=(receiver&& o) noexcept {
+    if (this != &o) {
+      reset();
+      s_ = std::exchange(o.s_, nullptr);
+    }
+    return *this;
+  }
+  receiver(const receiver&) = delete;
+  receiver& operator=(const receiver&) = delete;
+  ~receiver() { reset(); }
+
+  class awaiter {
+   public:
+    explicit awaiter(detail::oneshot_state<T>* s) noexcept : s_(s) {}
+    awaiter(awaiter&& o) noexcept : s_(o.s_) {}
+    awaiter& operator=(awaiter&&) = delete;
+    ~awaiter() {
+      if (node_.maybe_pending()) {
+        std::lock_guard g(s_->lock);
+        if (s_->rx == &node_) {
+          s_->rx = nullptr;
+          node_.cancel_parked(s_, s_->id);
+        }
+      }
+    }
+    bool await_ready() const noexcept { return s_ == nullptr; }
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) noexcept {
+      std::lock_guard g(s_->lock);
+      if (s_->value || !s_->tx_alive || s_->sent) return false;
+      node_.park(detail::waker::of(h), s_, s_->id);
+      s_->rx = &node_;
+      return true;
+    }
+    result<T> await_resume() {
+      if (s_ == nullptr) return errc::closed;
+      if (node_.granted) LUCID_HOOK(on_wait_end, node_.w.task(), s_->id);
+      std::lock_guard g(s_->lock);
+      return take(s_);
+    }
+
+   private:
+    detail::oneshot_state<T>* s_;
+    detail::waiter node_;
+  };
+
+  /// Awaits the value.
+  awaiter operator co_await() const& noexcept { return awaiter(s_); }
+  awaiter operator co_await() && noexcept { return awaiter(s_); }
+  /// Awaits the value without consuming the receiver (for select/timeout:
+  /// `co_await lucid::timeout(1s, rx.recv())` leaves rx usable).
+  awaiter recv() const noexcept { return awaiter(s_); }
+
+  /// The value if it was sent; errc::empty if not yet, errc::closed if it
+  /// never will be (or was already taken).
+  result<T> try_recv() {
+    if (s_ == nullptr) return errc::closed;
+    std::lock_guard g(s_->lock);
+    if (!s_->value && s_->tx_alive && !s_->sent) return errc::empty;
+    return take(s_);
+  }
+
+  /// Closes the channel: a later send() fails with errc::closed. A value
+  /// sent before can still be received.
+  void close() noexcept {
+    if (s_ == nullptr) return;
+    std::lock_guard g(s_->lock);
+    s_->rx_closed = true;
+  }
+
+ private:
+  static result<T> take(detail::oneshot_state<T>* s) {
+    if (!s->value) return errc::closed;
+    result<T> r(std::move(*s->value));
+    s->value.reset();
+    return r;
+  }
+  void reset() noexcept {
+    if (s_ == nullptr) return;
+    close();
+    std::exchange(s_, nullptr)->release();
+  }
+  detail::oneshot_state<T>* s_ = nullptr;
+};
+
+}  // namespace oneshot
+}  // namespace lucid

@@ -1,0 +1,48 @@
+// lucid::notify (see include/lucid/sync/notify.hpp).
+#include "lucid/sync/notify.hpp"
+
+#include <mutex>
+
+namespace lucid {
+
+bool notify::take_or_park(node* n, detail::waker w) noexcept {
+  std::lock_guard g(lock_);
+  if (permit_) {
+    permit_ = false;
+    return true;
+  }
+  n->park(w, this, id_);
+  waiters_.push_back(n);
+  return false;
+}
+
+void notify::notify_one_locked() noexcept {
+  if (node* f = waiters_.pop_front()) {
+    f->by_one = true;
+    f->grant(this);
+  } else {
+    permit_ = true;
+  }
+}
+
+void notify::notify_one() noexcept {
+  std::lock_guard g(lock_);
+  notify_one_locked();
+}
+
+void notify::notify_waiters() noexcept {
+  std::lock_guard g(lock_);
+  while (node* f = waiters_.pop_front()) {
+    f->by_one = false;
+    f->grant(this);
+  }
+}
+
+void notify::cancel(node* n) noexcept {
+  std::lock_guard g(lock_);
+  if (!n->linked()) return;  // granted meanwhile; the destructor passes it on
+  waiters_.unlink(n);
+  n->cancel_parked(this, id_);
+}
+
+}  // namespace lucid

@@ -1,0 +1,96 @@
+// lucid::rw_lock (see include/lucid/sync/rw_lock.hpp).
+#include "lucid/sync/rw_lock.hpp"
+
+#include <mutex>
+
+#include "lucid/rt/detail/current.hpp"
+
+namespace lucid {
+
+bool rw_lock::lock_or_park(node* n, detail::waker w) noexcept {
+  std::lock_guard g(lock_);
+  if (waiters_.empty() && !writer_ && (!n->write || readers_ == 0)) {
+    if (n->write) {
+      writer_ = true;
+    } else {
+      ++readers_;
+    }
+    return true;
+  }
+  n->park(w, this, id_);
+  waiters_.push_back(n);
+  return false;
+}
+
+void rw_lock::report_acquired(bool waited, task_id waiter) noexcept {
+  if (detail::hooks() == nullptr) return;
+  if (waited) LUCID_HOOK(on_wait_end, waiter, id_);
+  LUCID_HOOK(on_acquire, detail::current_task_id(), id_);
+}
+
+void rw_lock::grant_waiters() noexcept {
+  while (node* f = waiters_.front()) {
+    if (f->write) {
+      if (writer_ || readers_ != 0) break;
+      writer_ = true;
+      waiters_.unlink(f);
+      f->grant(this);
+      break;
+    }
+    if (writer_) break;
+    ++readers_;
+    waiters_.unlink(f);
+    f->grant(this);
+  }
+}
+
+void rw_lock::release_raw(bool write) noexcept {
+  std::lock_guard g(lock_);
+  if (write) {
+    writer_ = false;
+  } else {
+    --readers_;
+  }
+  grant_waiters();
+}
+
+void rw_lock::unlock_read() noexcept {
+  LUCID_HOOK(on_release, detail::current_task_id(), id_);
+  release_raw(false);
+}
+
+void rw_lock::unlock_write() noexcept {
+  LUCID_HOOK(on_release, detail::current_task_id(), id_);
+  release_raw(true);
+}
+
+std::optional<read_guard> rw_lock::try_read() noexcept {
+  {
+    std::lock_guard g(lock_);
+    if (writer_ || !waiters_.empty()) return std::nullopt;
+    ++readers_;
+  }
+  LUCID_HOOK(on_acquire, detail::current_task_id(), id_);
+  return read_guard(this);
+}
+
+std::optional<write_guard> rw_lock::try_write() noexcept {
+  {
+    std::lock_guard g(lock_);
+    if (writer_ || readers_ != 0 || !waiters_.empty()) return std::nullopt;
+    writer_ = true;
+  }
+  LUCID_HOOK(on_acquire, detail::current_task_id(), id_);
+  return write_guard(this);
+}
+
+void rw_lock::cancel(node* n) noexcept {
+  std::lock_guard g(lock_);
+  if (!n->linked()) return;  // granted meanwhile; the destructor releases
+  bool was_front = waiters_.front() == n;
+  waiters_.unlink(n);
+  n->cancel_parked(this, id_);
+  if (was_front) grant_waiters();  // a queued writer may have held back readers
+}
+
+}  // namespace lucid

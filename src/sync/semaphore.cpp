@@ -1,0 +1,100 @@
+// lucid::semaphore (see include/lucid/sync/semaphore.hpp).
+#include "lucid/sync/semaphore.hpp"
+
+#include <mutex>
+
+#include "lucid/rt/detail/current.hpp"
+
+namespace lucid {
+
+void semaphore_permit::reset() noexcept {
+  if (s_ != nullptr && n_ != 0) {
+    LUCID_HOOK(on_release, detail::current_task_id(), s_->id_);
+    s_->release_raw(n_);
+  }
+  s_ = nullptr;
+  n_ = 0;
+}
+
+bool semaphore::acquire_or_park(node* n, detail::waker w) noexcept {
+  std::lock_guard g(lock_);
+  if (closed_) {
+    n->closed = true;
+    return true;
+  }
+  if (waiters_.empty() && permits_ >= n->n) {
+    permits_ -= n->n;
+    return true;
+  }
+  n->park(w, this, id_);
+  waiters_.push_back(n);
+  return false;
+}
+
+result<semaphore_permit> semaphore::acquire_awaiter::await_resume() noexcept {
+  resumed_ = true;
+  if (node_.granted) LUCID_HOOK(on_wait_end, node_.w.task(), s_->id_);
+  if (node_.closed) return errc::closed;
+  LUCID_HOOK(on_acquire, detail::current_task_id(), s_->id_);
+  return semaphore_permit(s_, node_.n);
+}
+
+result<semaphore_permit> semaphore::try_acquire(std::size_t n) noexcept {
+  {
+    std::lock_guard g(lock_);
+    if (closed_) return errc::closed;
+    if (!waiters_.empty() || permits_ < n) return errc::would_block;
+    permits_ -= n;
+  }
+  LUCID_HOOK(on_acquire, detail::current_task_id(), id_);
+  return semaphore_permit(this, n);
+}
+
+void semaphore::grant_waiters() noexcept {
+  while (node* f = waiters_.front()) {
+    if (f->n > permits_) break;
+    permits_ -= f->n;
+    waiters_.unlink(f);
+    f->grant(this);
+  }
+}
+
+void semaphore::release(std::size_t n) noexcept {
+  release_raw(n);
+}
+
+void semaphore::release_raw(std::size_t n) noexcept {
+  std::lock_guard g(lock_);
+  permits_ += n;
+  grant_waiters();
+}
+
+void semaphore::close() noexcept {
+  std::lock_guard g(lock_);
+  closed_ = true;
+  while (node* f = waiters_.pop_front()) {
+    f->closed = true;
+    f->grant(this);
+  }
+}
+
+void semaphore::cancel(node* n) noexcept {
+  std::lock_guard g(lock_);
+  if (!n->linked()) return;  // granted meanwhile; the destructor gives the permits back
+  bool was_front = waiters_.front() == n;
+  waiters_.unlink(n);
+  n->cancel_parked(this, id_);
+  if (was_front) grant_waiters();  // a large head request may have blocked smaller ones
+}
+
+bool semaphore::is_closed() const noexcept {
+  std::lock_guard g(lock_);
+  return closed_;
+}
+
+std::size_t semaphore::available_permits() const noexcept {
+  std::lock_guard g(lock_);
+  return permits_;
+}
+
+}  // namespace lucid
