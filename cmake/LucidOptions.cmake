@@ -5,6 +5,11 @@ target_compile_options(lucid_options INTERFACE -Wall -Wextra -Wno-missing-field-
 if(LUCID_WERROR)
   target_compile_options(lucid_options INTERFACE -Werror)
 endif()
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # Keep throw paths in place: GCC's .cold split gives them wrong line
+  # numbers, and panic reports name the line an exception was thrown at.
+  target_compile_options(lucid_options INTERFACE -fno-reorder-blocks-and-partition)
+endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   # Clang 14 warns on GCC-only attributes we do not use; keep it quiet on
   # unknown warning options so the same flags work for both compilers.

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS=(cmake make g++ clang-14 lld-14 clang-format ninja-build pkg-config
-      libfmt-dev libdw-dev libgtest-dev libgmock-dev
+      libfmt-dev libdw-dev libunwind8 libgtest-dev libgmock-dev
       libclang-rt-14-dev curl)
 
 missing=()

@@ -3,22 +3,10 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <stdexcept>
-
-#include "lucid/rt/task.hpp"
 
 namespace lucid::detail {
 
-std::string exception_message(const std::exception_ptr& e) {
-  if (!e) return "(no exception)";
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return ex.what();
-  } catch (...) {
-    return "(exception not derived from std::exception)";
-  }
-}
+std::string exception_message(const std::exception_ptr& e) { return debug::exception_message(e); }
 
 std::string describe_task(const task_cell* c) {
   std::string s = "task";
@@ -31,12 +19,13 @@ std::string describe_task(const task_cell* c) {
 
 void report_unobserved_panic(task_cell* c) noexcept {
   try {
-    const std::exception_ptr& e = c->exception_;
-    std::string msg = fmt::format("{} panicked: {}\n", describe_task(c), exception_message(e));
-    std::fputs(msg.c_str(), stderr);
-    std::fflush(stderr);
+    panic_origin o = origin_of(c);
+    debug::panic_context ctx;
+    ctx.task = &o.task;
+    ctx.async_backtrace = o.chain;
+    debug::report_panic(c->exception_, ctx);
   } catch (...) {
-    std::fputs("lucid: a task panicked (report could not be formatted)\n", stderr);
+    std::fputs("lucid: a task panicked (the report could not be formatted)\n", stderr);
   }
 }
 

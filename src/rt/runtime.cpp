@@ -167,25 +167,47 @@ std::optional<task_info> current_task() noexcept {
 
 #include "lucid/rt/run.hpp"
 
+#include <optional>
+#include <vector>
+
+#include "lucid/debug/panic_report.hpp"
+
 namespace lucid {
 
 namespace {
 template <class T>
 int run_main(task<T> t, runtime_options opts) {
-  runtime rt(opts);
-  try {
-    if constexpr (std::is_void_v<T>) {
-      rt.block_on(std::move(t));
-      return 0;
-    } else {
-      return rt.block_on(std::move(t));
-    }
-  } catch (...) {
-    std::string msg = fmt::format("lucid: the main task panicked: {}\n",
-                                  detail::exception_message(std::current_exception()));
-    std::fputs(msg.c_str(), stderr);
-    std::fflush(stderr);
-    std::exit(101);
+  std::optional<runtime> rt(std::in_place, opts);
+  join_handle<T> h = rt->spawn("main", std::move(t));
+  detail::block_on_cell(rt->scheduler(), h.cell());
+  detail::task_cell* c = h.cell();
+  if (c->outcome_ == task_outcome::exception) {
+    // Report after the workers stopped, naming the root task, and exit 101.
+    std::exception_ptr e = c->exception_;
+    c->panic_reported_ = true;
+    detail::panic_origin o = detail::origin_of(c);
+    std::string name(o.task.name);
+    debug::task_info info{o.task.id, name, o.task.spawn_site};
+    std::vector<debug::await_frame> chain(o.chain.begin(), o.chain.end());
+    h.detach();
+    rt.reset();
+    debug::panic_context ctx;
+    ctx.task = &info;
+    ctx.async_backtrace = chain;
+    debug::exit_on_panic(e, ctx);
+  }
+  if (c->outcome_ == task_outcome::cancelled && rt->scheduler()->panicked()) {
+    // An unobserved panic shut the runtime down (panic_policy::shutdown); its
+    // report is out already.
+    h.detach();
+    rt.reset();
+    std::exit(debug::panic_exit_status);
+  }
+  if constexpr (std::is_void_v<T>) {
+    detail::take_result<void>(c);
+    return 0;
+  } else {
+    return detail::take_result<T>(c);
   }
 }
 }  // namespace

@@ -7,7 +7,10 @@
 #include <cstring>
 #include <exception>
 
+#include <pthread.h>
+
 #include "lucid/base/assert.hpp"
+#include "lucid/debug/crash_handler.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/instrument.hpp"
 #include "panic.hpp"
@@ -65,6 +68,8 @@ void blocking_pool::submit(std::function<void()> job) {
 }
 
 void blocking_pool::run() {
+  pthread_setname_np(pthread_self(), "lucid-blocking");
+  debug::ensure_alt_stack();
   std::unique_lock l(mu_);
   for (;;) {
     while (jobs_.empty() && !stop_) {
@@ -116,6 +121,10 @@ scheduler::scheduler(const runtime_options& opts) : opts_(opts), blocking_(opts.
     workers.push_back(std::move(w));
   }
   paused_now_ns_.store(timer_queue::ns(clock::now()), std::memory_order_relaxed);
+  if (opts_.crash_handler) {
+    debug::install_crash_handler();
+    debug::set_crash_context_provider(&crash_context_of_thread);
+  }
   if (opts_.kind == runtime_options::flavor::multi_thread) {
     threads_started_ = true;
     for (auto& w : workers) {
@@ -128,7 +137,8 @@ scheduler::scheduler(const runtime_options& opts) : opts_(opts), blocking_(opts.
 scheduler::~scheduler() { shutdown(); }
 
 void scheduler::shutdown() {
-  if (shutdown_.exchange(true, std::memory_order_acq_rel)) return;
+  if (shutdown_done_.exchange(true, std::memory_order_acq_rel)) return;
+  shutdown_.store(true, std::memory_order_release);
   {
     std::lock_guard l(mu_);
     for (worker* w : sleepers_) w->sleeping = false;
@@ -221,6 +231,7 @@ bool scheduler::maintain_timers() noexcept {
 
 void scheduler::on_unobserved_panic() noexcept {
   if (opts_.unobserved_panic == panic_policy::shutdown) {
+    panicked_.store(true, std::memory_order_release);
     shutdown_.store(true, std::memory_order_release);
     std::lock_guard l(mu_);
     for (worker* w : sleepers_) {
@@ -384,6 +395,10 @@ task_cell* scheduler::steal(worker* w) noexcept {
 // ------------------------------------------------------------------ worker loop
 
 void scheduler::worker_main(worker* w) {
+  char name[16];
+  std::snprintf(name, sizeof name, "lucid-worker-%u", w->index);
+  pthread_setname_np(pthread_self(), name);
+  if (opts_.crash_handler) debug::ensure_alt_stack();
   tls_scope scope(w, this);
   run_loop(w, nullptr);
 }
@@ -621,6 +636,7 @@ void task_cell::operator delete(void* p, std::size_t n) noexcept { frame_free(p,
 void destroy_cell(task_cell* c) noexcept {
   if (c->frame_) c->frame_.destroy();
   if (c->result_ != nullptr) c->complete_fn_(c, task_cell::result_op::drop_result);
+  if (c->panic_chain_ != nullptr) free_panic_chain(c);
   delete[] c->name_;
   delete c;
 }

@@ -105,6 +105,8 @@ class scheduler {
   const runtime_options& options() const noexcept { return opts_; }
   bool is_shutting_down() const noexcept { return shutdown_.load(std::memory_order_acquire); }
   void on_unobserved_panic() noexcept;
+  /// An unobserved panic shut the runtime down (panic_policy::shutdown).
+  bool panicked() const noexcept { return panicked_.load(std::memory_order_acquire); }
 
   /// Tasks alive now (for dumps and tests).
   std::size_t live_count() noexcept;
@@ -137,6 +139,8 @@ class scheduler {
 
   runtime_options opts_;
   std::atomic<bool> shutdown_{false};
+  std::atomic<bool> panicked_{false};
+  std::atomic<bool> shutdown_done_{false};  ///< shutdown() ran (shutdown_ alone only stops workers)
   bool threads_started_ = false;
 
   std::mutex mu_;

@@ -41,6 +41,8 @@ bool join_register(task_cell* c, strand* waiter) noexcept;
 void join_deregister(task_cell* c, strand* waiter) noexcept;
 /// Throws task_aborted if c was cancelled.
 void join_check_cancelled(task_cell* c);
+/// The joining task inherits where c's exception came from (panic reports).
+void inherit_panic_origin(const task_cell* c) noexcept;
 
 /// complete_fn_ of a task<T>: see task_cell.hpp.
 template <class T>
@@ -70,7 +72,10 @@ template <class T>
 T take_result(task_cell* c) {
   join_check_cancelled(c);
   c->panic_reported_ = true;
-  if (c->exception_) std::rethrow_exception(c->exception_);
+  if (c->exception_) {
+    inherit_panic_origin(c);
+    std::rethrow_exception(c->exception_);
+  }
   if constexpr (!std::is_void_v<T>) {
     LUCID_ASSERT(c->result_ != nullptr, "the result of a task was taken twice");
     T v = std::move(*static_cast<T*>(c->result_));

@@ -36,6 +36,7 @@ struct runtime_options {
   unsigned max_blocking_threads = 64; ///< bound of the spawn_blocking pool
   bool paused_clock = false;          ///< current_thread only: time moves only by advance() or when idle
   panic_policy unobserved_panic = panic_policy::report;
+  bool crash_handler = true;          ///< install lucid's crash handler (lucid/debug/crash_handler.hpp)
 };
 
 namespace detail {

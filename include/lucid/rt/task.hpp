@@ -78,6 +78,10 @@ struct task_awaiter {
   T await_resume() { return child.promise().take_result(); }
 };
 
+/// Records, once per escaping exception, the task's await chain at the frame
+/// the exception leaves first (for panic reports). Exceptional path only.
+void note_unhandled_exception(promise_base* p) noexcept;
+
 template <class Derived>
 struct promise_common : promise_base {
   // Frames come from the runtime's pooled allocator (detail/frame_alloc.hpp).
@@ -86,7 +90,10 @@ struct promise_common : promise_base {
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
   final_awaiter final_suspend() const noexcept { return {}; }
-  void unhandled_exception() noexcept { exception_ = std::current_exception(); }
+  void unhandled_exception() noexcept {
+    exception_ = std::current_exception();
+    note_unhandled_exception(this);
+  }
 
   /// Records the site of every co_await in this coroutine (the async backtrace).
   template <class A>

@@ -81,6 +81,8 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   void (*complete_fn_)(task_cell*, result_op) = nullptr;
   void* result_ = nullptr;  ///< the boxed value of a finished non-void task
   std::exception_ptr exception_;
+  struct panic_chain;
+  panic_chain* panic_chain_ = nullptr;  ///< await chain where the escaping exception left its first frame
 
   strand* join_waker_ = nullptr;  ///< the strand awaiting the join handle
   void* block_on_waiter_ = nullptr;  ///< a thread in block_on waiting for this task (a parker)

@@ -1,0 +1,37 @@
+// lucid::debug::await_frame and format_async_backtrace: a task's chain of
+// awaiting coroutines, printed as a tree like tokio's task dumps.
+//
+// The runtime fills await_frame values from each promise's await site
+// (__builtin_FUNCTION/FILE/LINE at await_transform); debug only formats them,
+// so it does not depend on rt.
+// Thread safety: plain data and pure functions.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "lucid/debug/backtrace_format.hpp"
+
+namespace lucid::debug {
+
+/// One awaiting coroutine of a task: the function and the file:line of the
+/// co_await it is suspended in. Strings are static (string literals from
+/// __builtin_FILE and friends); null means unknown.
+struct await_frame {
+  const char* function = nullptr;
+  const char* file = nullptr;
+  unsigned line = 0;
+};
+
+/// Formats an await chain given innermost first (the order a promise chain is
+/// walked) as a tree with the task's root coroutine at the top:
+///
+///   ╼ main_task() at examples/panic_backtrace.cpp:18
+///     └╼ fetch_data() at examples/panic_backtrace.cpp:10
+///
+/// Each line ends with '\n'; an empty chain gives "(no await frames)\n".
+/// `indent` spaces prefix every line. Colour per `options.color`.
+std::string format_async_backtrace(std::span<const await_frame> innermost_first,
+                                   const report_options& options = {}, unsigned indent = 0);
+
+}  // namespace lucid::debug

@@ -1,0 +1,444 @@
+// Symbolization with libdw's dwfl: module lookup, DWARF line, the inline
+// chain (innermost DIE at pc, then dwarf_getscopes_die), names from DWARF
+// linkage names or the ELF symbol table, and frame classification.
+//
+// One Dwfl session for the process, created on first use and guarded by
+// g_mutex, with a per-pc cache of results; the modules are re-reported when an
+// address falls outside every known one, e.g. code from a library dlopen'ed
+// after the session began.
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+#include "debug/symbolize_internal.hpp"
+#include "lucid/debug/symbolize.hpp"
+
+#ifndef LUCID_SOURCE_DIR
+#define LUCID_SOURCE_DIR ""
+#endif
+
+namespace lucid::debug {
+
+namespace {
+
+std::mutex g_mutex;
+Dwfl* g_dwfl = nullptr;  // guarded by g_mutex
+// Frames already resolved, by pc (guarded by g_mutex). Deep recursion and
+// repeated reports hit it; bounded by clearing when full.
+std::unordered_map<std::uintptr_t, std::vector<symbolized_frame>>* g_cache = nullptr;
+constexpr std::size_t cache_limit = 8192;
+char* g_debuginfo_path = nullptr;
+
+const Dwfl_Callbacks g_callbacks = {
+    dwfl_linux_proc_find_elf,
+    dwfl_standard_find_debuginfo,
+    nullptr,
+    &g_debuginfo_path,
+};
+
+bool report_modules(Dwfl* dwfl) {
+  dwfl_report_begin(dwfl);
+  int rc = dwfl_linux_proc_report(dwfl, ::getpid());
+  dwfl_report_end(dwfl, nullptr, nullptr);
+  return rc == 0;
+}
+
+Dwfl* session() {
+  if (g_dwfl == nullptr) {
+    g_dwfl = dwfl_begin(&g_callbacks);
+    if (g_dwfl != nullptr && !report_modules(g_dwfl)) {
+      dwfl_end(g_dwfl);
+      g_dwfl = nullptr;
+    }
+  }
+  return g_dwfl;
+}
+
+std::string_view basename_of(std::string_view path) {
+  auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+const char* attr_string(Dwarf_Die* die, unsigned name) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr_integrate(die, name, &attr) == nullptr) return nullptr;
+  return dwarf_formstring(&attr);
+}
+
+bool attr_udata(Dwarf_Die* die, unsigned name, Dwarf_Word& out) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr(die, name, &attr) == nullptr) return false;
+  return dwarf_formudata(&attr, &out) == 0;
+}
+
+// A DIE's demangled linkage name (qualified, with parameters), or "".
+std::string linkage_function_name(Dwarf_Die* die) {
+  const char* linkage = attr_string(die, DW_AT_linkage_name);
+  if (linkage == nullptr) linkage = attr_string(die, DW_AT_MIPS_linkage_name);
+  return linkage != nullptr ? demangle(linkage) : std::string();
+}
+
+// A DIE's function name: the demangled linkage name, or the plain DW_AT_name
+// qualified with its enclosing namespaces and classes.
+std::string die_function_name(Dwarf_Die* die) {
+  if (std::string linkage = linkage_function_name(die); !linkage.empty()) return linkage;
+  const char* name = attr_string(die, DW_AT_name);
+  if (name == nullptr) return {};
+  // No linkage name (e.g. an inline function in an anonymous namespace):
+  // qualify the plain name with the enclosing namespaces and classes of its
+  // declaration.
+  Dwarf_Die decl = *die;
+  Dwarf_Attribute attr;
+  for (unsigned a : {DW_AT_abstract_origin, DW_AT_specification}) {
+    Dwarf_Die next;
+    if (dwarf_attr(&decl, a, &attr) != nullptr && dwarf_formref_die(&attr, &next) != nullptr) {
+      decl = next;
+    }
+  }
+  std::string qualified;
+  Dwarf_Die* scopes = nullptr;
+  int n = dwarf_getscopes_die(&decl, &scopes);
+  for (int i = n - 1; i >= 1; --i) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
+        tag == DW_TAG_union_type) {
+      const char* part = dwarf_diename(&scopes[i]);
+      if (part == nullptr) part = tag == DW_TAG_namespace ? "(anonymous namespace)" : "{lambda}";
+      qualified += part;
+      qualified += "::";
+    }
+  }
+  std::free(scopes);
+  return qualified + name;
+}
+
+// The compile unit covering pc. libdw 0.188 finds it through .debug_aranges,
+// which Clang does not emit by default; then the CUs' own address ranges are
+// searched.
+Dwarf_Die* find_cu(Dwfl_Module* mod, std::uintptr_t pc, Dwarf_Addr& bias, Dwarf_Die& storage) {
+  if (Dwarf_Die* cu = dwfl_module_addrdie(mod, pc, &bias); cu != nullptr) return cu;
+  for (Dwarf_Die* cu = dwfl_module_nextcu(mod, nullptr, &bias); cu != nullptr;
+       cu = dwfl_module_nextcu(mod, cu, &bias)) {
+    Dwarf_Addr base = 0;
+    Dwarf_Addr start = 0;
+    Dwarf_Addr end = 0;
+    for (std::ptrdiff_t off = 0; (off = dwarf_ranges(cu, off, &base, &start, &end)) > 0;) {
+      if (pc - bias >= start && pc - bias < end) {
+        storage = *cu;
+        return &storage;
+      }
+    }
+  }
+  return nullptr;
+}
+
+// Finds the innermost DIE under `parent` whose code covers pc. Unlike
+// dwarf_getscopes, which prunes address-less DIEs, it descends into
+// namespaces and classes: Clang nests function definitions there.
+bool find_innermost(Dwarf_Die* parent, Dwarf_Addr pc, Dwarf_Die& out) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return false;
+  do {
+    switch (dwarf_tag(&child)) {
+      case DW_TAG_namespace:
+      case DW_TAG_class_type:
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type:
+        if (find_innermost(&child, pc, out)) return true;
+        break;
+      case DW_TAG_subprogram:
+      case DW_TAG_inlined_subroutine:
+      case DW_TAG_lexical_block:
+      case DW_TAG_entry_point:
+      case DW_TAG_try_block:
+      case DW_TAG_catch_block:
+        if (dwarf_haspc(&child, pc) > 0) {
+          out = child;
+          Dwarf_Die inner;
+          if (find_innermost(&child, pc, inner)) out = inner;
+          return true;
+        }
+        break;
+      default:
+        break;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
+struct location {
+  std::string file;
+  unsigned line = 0;
+  unsigned column = 0;
+};
+
+void symbolize_one(Dwfl* dwfl, std::uintptr_t pc, std::vector<symbolized_frame>& out) {
+  const std::size_t first = out.size();
+  Dwfl_Module* mod = dwfl_addrmodule(dwfl, pc);
+  if (mod == nullptr && report_modules(dwfl)) mod = dwfl_addrmodule(dwfl, pc);
+  if (mod == nullptr) {
+    symbolized_frame f;
+    f.pc = pc;
+    out.push_back(std::move(f));
+    return;
+  }
+  const char* main_file = nullptr;
+  const char* mod_name =
+      dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file, nullptr);
+  std::string module = main_file != nullptr ? main_file : (mod_name != nullptr ? mod_name : "");
+
+  // The ELF symbol table lookup is a linear scan in libdw: done only when
+  // DWARF does not name the function.
+  const char* sym_name = nullptr;
+  bool sym_done = false;
+  auto symbol = [&]() -> const char* {
+    if (!sym_done) {
+      sym_done = true;
+      GElf_Off offset = 0;
+      GElf_Sym sym;
+      sym_name = dwfl_module_addrinfo(mod, pc, &offset, &sym, nullptr, nullptr, nullptr);
+    }
+    return sym_name;
+  };
+
+  Dwarf_Addr bias = 0;
+  Dwarf_Die cu_storage;
+  Dwarf_Die* cu = find_cu(mod, pc, bias, cu_storage);
+  location loc;
+  // Without a CU covering pc (e.g. _start) any line found would be a neighbour's.
+  if (Dwarf_Line* line = cu != nullptr ? dwarf_getsrc_die(cu, pc - bias) : nullptr;
+      line != nullptr) {
+    int lineno = 0;
+    int col = 0;
+    const char* src = dwarf_linesrc(line, nullptr, nullptr);
+    dwarf_lineno(line, &lineno);
+    dwarf_linecol(line, &col);
+    if (src != nullptr) loc.file = src;
+    loc.line = lineno > 0 ? static_cast<unsigned>(lineno) : 0;
+    loc.column = col > 0 ? static_cast<unsigned>(col) : 0;
+  }
+
+  // The innermost DIE with code at pc, then its concrete chain of enclosing
+  // scopes (inlined subroutines, then the subprogram they were inlined into).
+  Dwarf_Die* scopes = nullptr;
+  int nscopes = 0;
+  Dwarf_Die innermost;
+  if (cu != nullptr && find_innermost(cu, pc - bias, innermost)) {
+    nscopes = dwarf_getscopes_die(&innermost, &scopes);
+  }
+  bool outer_done = false;
+  if (nscopes > 0) {
+    Dwarf_Files* files = nullptr;
+    std::size_t nfiles = 0;
+    if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0) files = nullptr;
+    for (int i = 0; i < nscopes; ++i) {
+      Dwarf_Die* scope = &scopes[i];
+      int tag = dwarf_tag(scope);
+      if (tag == DW_TAG_inlined_subroutine) {
+        symbolized_frame f;
+        f.pc = pc;
+        f.function = die_function_name(scope);
+        f.file = loc.file;
+        f.line = loc.line;
+        f.column = loc.column;
+        f.inlined = true;
+        out.push_back(std::move(f));
+        // Continue at the call site inside the caller.
+        location next;
+        Dwarf_Word v = 0;
+        if (files != nullptr && attr_udata(scope, DW_AT_call_file, v) && v < nfiles) {
+          const char* name = dwarf_filesrc(files, v, nullptr, nullptr);
+          if (name != nullptr) next.file = name;
+        }
+        if (attr_udata(scope, DW_AT_call_line, v)) next.line = static_cast<unsigned>(v);
+        if (attr_udata(scope, DW_AT_call_column, v)) next.column = static_cast<unsigned>(v);
+        loc = std::move(next);
+      } else if (tag == DW_TAG_subprogram) {
+        symbolized_frame f;
+        f.pc = pc;
+        // DWARF's linkage name, demangled; the ELF symbol when DWARF has
+        // none (extern "C", main); DW_AT_name, qualified, as a last resort.
+        f.function = linkage_function_name(scope);
+        if (f.function.empty() && symbol() != nullptr) f.function = demangle(symbol());
+        if (f.function.empty()) f.function = die_function_name(scope);
+        f.file = loc.file;
+        f.line = loc.line;
+        f.column = loc.column;
+        out.push_back(std::move(f));
+        outer_done = true;
+        break;
+      }
+    }
+    std::free(scopes);
+  }
+  if (!outer_done) {
+    symbolized_frame f;
+    f.pc = pc;
+    if (symbol() != nullptr) f.function = demangle(symbol());
+    // No function DIE covers pc (code without debug info, like _start): a
+    // line found for it would belong to a neighbouring sequence.
+    if (first != out.size()) {
+      f.file = loc.file;
+      f.line = loc.line;
+      f.column = loc.column;
+    }
+    out.push_back(std::move(f));
+  }
+  for (std::size_t i = first; i < out.size(); ++i) {
+    out[i].module = module;
+    out[i].kind = classify(out[i].function, out[i].file, out[i].module);
+  }
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// The qualified name of a demangled function, without a leading return type
+// (template instantiations have one) or the parameter list:
+// "void lucid::detail::run<int>(int)" -> "lucid::detail::run<int>".
+std::string_view function_head(std::string_view name) {
+  constexpr std::string_view anon = "(anonymous namespace)";
+  std::size_t start = 0;
+  int depth = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name.substr(i, anon.size()) == anon) {
+      i += anon.size() - 1;
+      continue;
+    }
+    char c = name[i];
+    if (c == '<' || c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == '>' || c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (c == '(' && depth == 0) {
+      return name.substr(start, i - start);
+    } else if (c == ' ' && depth == 0) {
+      start = i + 1;
+    }
+  }
+  return name.substr(start);
+}
+
+bool under_dir(std::string_view file, std::string_view dir) {
+  return !dir.empty() && file.size() > dir.size() && starts_with(file, dir) &&
+         (dir.back() == '/' || file[dir.size()] == '/');
+}
+
+}  // namespace
+
+std::string demangle(const char* symbol) {
+  if (symbol == nullptr) return {};
+  int status = 0;
+  char* out = abi::__cxa_demangle(symbol, nullptr, nullptr, &status);
+  if (status != 0 || out == nullptr) {
+    std::free(out);
+    return symbol;
+  }
+  std::string result(out);
+  std::free(out);
+  return result;
+}
+
+frame_kind classify(std::string_view function, std::string_view file,
+                    std::string_view module) noexcept {
+  const std::string_view head = function_head(function);
+  for (std::string_view p :
+       {"std::", "__gnu_cxx::", "__cxxabiv1::", "__gnu_debug::", "__cxa_", "__gxx_", "__cxx_"}) {
+    if (starts_with(head, p)) return frame_kind::std_lib;
+  }
+  if (starts_with(head, "lucid::")) return frame_kind::runtime;
+  static constexpr std::string_view root = LUCID_SOURCE_DIR;
+  if (!root.empty() && starts_with(file, root) && file.size() > root.size() &&
+      file[root.size()] == '/') {
+    std::string_view rel = file.substr(root.size() + 1);
+    if (starts_with(rel, "include/lucid/") || starts_with(rel, "src/")) return frame_kind::runtime;
+  }
+  if (under_dir(file, "/usr/include/c++")) return frame_kind::std_lib;
+  const std::string_view base = basename_of(module);
+  if (starts_with(base, "libstdc++")) return frame_kind::std_lib;
+  for (std::string_view p :
+       {"_Unwind_", "__libc_", "_start", "__restore_rt", "__interceptor_", "__asan", "__ubsan",
+        "__sanitizer", "__tsan", "__lsan", "_dl_", "start_thread", "clone"}) {
+    if (starts_with(head, p)) return frame_kind::system;
+  }
+  for (std::string_view p :
+       {"libc.so", "libc-", "ld-linux", "libgcc_s", "libunwind", "libasan", "libubsan", "libtsan",
+        "liblsan", "libdw", "libelf", "libm.so", "libpthread", "linux-vdso"}) {
+    if (starts_with(base, p)) return frame_kind::system;
+  }
+  if (function.empty() && file.empty()) {
+    // Unknown code: user code only if it lies in the main program.
+    static char exe[4096];
+    static const ssize_t exe_len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+    const bool in_program =
+        exe_len > 0 && module == std::string_view(exe, static_cast<std::size_t>(exe_len));
+    return in_program ? frame_kind::user : frame_kind::system;
+  }
+  return frame_kind::user;
+}
+
+std::string display_path(std::string_view file) {
+  static constexpr std::string_view root = LUCID_SOURCE_DIR;
+  if (under_dir(file, root))
+    return std::string(file.substr(root.size() + (root.back() == '/' ? 0 : 1)));
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof cwd) != nullptr) {
+    std::string_view dir(cwd);
+    if (dir != "/" && under_dir(file, dir)) return std::string(file.substr(dir.size() + 1));
+  }
+  return std::string(file);
+}
+
+namespace detail {
+
+std::vector<symbolized_frame> symbolize_locked(std::span<const std::uintptr_t> pcs, bool try_lock) {
+  std::vector<symbolized_frame> out;
+  try {
+    out.reserve(pcs.size() + 4);
+    std::unique_lock<std::mutex> guard(g_mutex, std::defer_lock);
+    if (try_lock) {
+      if (!guard.try_lock()) return out;
+    } else {
+      guard.lock();
+    }
+    Dwfl* dwfl = session();
+    for (std::uintptr_t pc : pcs) {
+      if (dwfl == nullptr) {
+        symbolized_frame f;
+        f.pc = pc;
+        out.push_back(std::move(f));
+        continue;
+      }
+      if (g_cache == nullptr)
+        g_cache = new std::unordered_map<std::uintptr_t, std::vector<symbolized_frame>>();
+      if (auto hit = g_cache->find(pc); hit != g_cache->end()) {
+        out.insert(out.end(), hit->second.begin(), hit->second.end());
+        continue;
+      }
+      const std::size_t before = out.size();
+      symbolize_one(dwfl, pc, out);
+      if (g_cache->size() >= cache_limit) g_cache->clear();
+      g_cache->emplace(pc, std::vector<symbolized_frame>(
+                               out.begin() + static_cast<std::ptrdiff_t>(before), out.end()));
+    }
+  } catch (...) {
+    // Out of memory: return what we have.
+  }
+  return out;
+}
+
+}  // namespace detail
+
+std::vector<symbolized_frame> symbolize(std::span<const std::uintptr_t> pcs) {
+  return detail::symbolize_locked(pcs, false);
+}
+
+}  // namespace lucid::debug

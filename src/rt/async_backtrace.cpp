@@ -1,0 +1,121 @@
+// Await chains: lucid::async_backtrace, the chain recorded for panics, and the
+// crash handler's context provider.
+#include "lucid/rt/async_backtrace.hpp"
+
+#include "lucid/debug/backtrace_format.hpp"
+#include "panic.hpp"
+#include "scheduler.hpp"
+
+namespace lucid {
+
+namespace detail {
+
+/// Where an escaping exception came from: the task it was thrown in (which
+/// may be another task, when it crossed a join handle) and that task's await
+/// chain at the first frame the exception left.
+struct task_cell::panic_chain {
+  std::exception_ptr exception;
+  std::uint64_t origin_id = 0;
+  std::string origin_name;
+  source_site origin_site;
+  std::vector<debug::await_frame> frames;
+};
+
+namespace {
+/// Walks from frame p outwards: up the strand, then into the frame that
+/// awaits the combinator owning the strand. Calls f(frame) innermost first;
+/// stops after `max` frames. No allocation, no locks.
+template <class F>
+void walk_chain(const promise_base* p, std::size_t max, F&& f) noexcept {
+  std::size_t n = 0;
+  while (p != nullptr && n < max) {
+    f(debug::await_frame{p->site_.function, p->site_.file, p->site_.line});
+    ++n;
+    if (p->parent_ != nullptr) {
+      p = p->parent_;
+    } else if (p->strand_ != nullptr && p->strand_->parent != nullptr) {
+      p = p->strand_->parent->leaf;
+    } else {
+      p = nullptr;
+    }
+  }
+}
+}  // namespace
+
+void note_unhandled_exception(promise_base* p) noexcept {
+  task_cell* c = p->strand_ != nullptr ? p->strand_->cell : nullptr;
+  if (c == nullptr) return;
+  try {
+    if (c->panic_chain_ != nullptr && c->panic_chain_->exception == p->exception_) return;
+    if (c->panic_chain_ == nullptr) c->panic_chain_ = new task_cell::panic_chain;
+    c->panic_chain_->exception = p->exception_;
+    c->panic_chain_->origin_id = c->id_;
+    c->panic_chain_->origin_name.assign(c->name());
+    c->panic_chain_->origin_site = c->spawn_site_;
+    c->panic_chain_->frames.clear();
+    walk_chain(p, 256, [&](const debug::await_frame& f) { c->panic_chain_->frames.push_back(f); });
+  } catch (...) {
+    // Out of memory while reporting: the report will have no async backtrace.
+  }
+}
+
+void inherit_panic_origin(const task_cell* from) noexcept {
+  task_cell* to = current_cell();
+  if (to == nullptr || to == from || from->panic_chain_ == nullptr ||
+      from->panic_chain_->exception != from->exception_) {
+    return;
+  }
+  try {
+    if (to->panic_chain_ == nullptr) to->panic_chain_ = new task_cell::panic_chain;
+    *to->panic_chain_ = *from->panic_chain_;
+  } catch (...) {
+  }
+}
+
+panic_origin origin_of(const task_cell* c) noexcept {
+  if (c->panic_chain_ == nullptr || c->panic_chain_->exception != c->exception_) {
+    return panic_origin{debug::task_info{c->id_, c->name(), c->spawn_site_}, {}};
+  }
+  const auto& pc = *c->panic_chain_;
+  return panic_origin{debug::task_info{pc.origin_id, pc.origin_name, pc.origin_site}, pc.frames};
+}
+
+void free_panic_chain(task_cell* c) noexcept {
+  delete c->panic_chain_;
+  c->panic_chain_ = nullptr;
+}
+
+
+void crash_context_of_thread(debug::crash_context& out) noexcept {
+  task_cell* c = current_cell();
+  if (c == nullptr) return;
+  out.in_task = true;
+  out.task_id = c->id_;
+  out.task_name = c->name();
+  out.spawn_site = c->spawn_site_;
+  out.await_count = 0;
+  walk_chain(c->root_.leaf, debug::crash_context::max_awaits + 1, [&](const debug::await_frame& f) {
+    if (out.await_count < debug::crash_context::max_awaits) {
+      out.awaits[out.await_count++] = f;
+    } else {
+      out.awaits_truncated = true;
+    }
+  });
+}
+
+}  // namespace detail
+
+std::vector<debug::await_frame> async_backtrace() {
+  std::vector<debug::await_frame> out;
+  detail::task_cell* c = detail::current_cell();
+  if (c == nullptr) return out;
+  detail::walk_chain(c->root_.leaf, 1024, [&](const debug::await_frame& f) { out.push_back(f); });
+  return out;
+}
+
+std::string format_async_backtrace() {
+  auto frames = async_backtrace();
+  return debug::format_async_backtrace(frames, debug::report_options::from_env(2));
+}
+
+}  // namespace lucid
