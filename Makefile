@@ -18,7 +18,13 @@ test-%: build-%
 	ctest --preset $* -j$(JOBS)
 
 demo: build-release
+	@echo "== 1. tasks, channels, a timeout, an abort, a panic caught at a join handle"
 	./build/release/examples/demo
+	@echo "== 2. tracing: the span follows the task; a timeout turns a hang into an error"
+	./build/release/examples/tracing_timeout
+	./build/release/examples/tracing_timeout --slow
+	@echo "== 3. a panic in a task, reported with the user's code first (exits 101)"
+	LUCID_BACKTRACE=1 ./build/release/examples/panic_backtrace || test $$? -eq 101
 
 test: $(addprefix test-,$(PRESETS))
 

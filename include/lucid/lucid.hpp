@@ -8,6 +8,7 @@
 #include "lucid/rt/select.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/rt/task.hpp"
+#include "lucid/rt/trace.hpp"
 #include "lucid/rt/when_all.hpp"
 #include "lucid/sync/mpsc.hpp"
 #include "lucid/sync/mutex.hpp"

@@ -11,6 +11,9 @@
 
 #include "lucid/base/assert.hpp"
 #include "lucid/debug/crash_handler.hpp"
+#include "lucid/rt/detail/current.hpp"
+#include "lucid/trace/context.hpp"
+#include "lucid/trace/dispatch.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/instrument.hpp"
 #include "panic.hpp"
@@ -29,6 +32,22 @@ thread_local scheduler* tls_sched = nullptr;
 thread_local task_cell* tls_cell = nullptr;
 
 std::atomic<task_id> g_next_task_id{1};
+
+void flush_trace_before_crash() noexcept { lucid::trace::flush(); }
+
+/// Swaps the task's span stack in for a poll (or a frame destruction).
+trace::detail::span_stack* enter_context(task_cell* c) noexcept {
+  auto* ctx = static_cast<trace::detail::span_stack*>(c->trace_context_);
+  return ctx != nullptr ? trace::detail::exchange_current_stack(ctx) : nullptr;
+}
+/// Swaps it out; a task without a stack gets one if it left spans entered.
+void leave_context(task_cell* c, trace::detail::span_stack* prev) noexcept {
+  if (c->trace_context_ != nullptr) {
+    trace::detail::exchange_current_stack(prev);
+  } else if (auto* moved = trace::detail::migrate_own_stack()) {
+    c->trace_context_ = moved;
+  }
+}
 
 struct tls_scope {
   worker* pw;
@@ -121,9 +140,11 @@ scheduler::scheduler(const runtime_options& opts) : opts_(opts), blocking_(opts.
     workers.push_back(std::move(w));
   }
   paused_now_ns_.store(timer_queue::ns(clock::now()), std::memory_order_relaxed);
+  trace::detail::set_task_id_provider(&current_task_id);
   if (opts_.crash_handler) {
     debug::install_crash_handler();
     debug::set_crash_context_provider(&crash_context_of_thread);
+    debug::set_pre_crash_hook(&flush_trace_before_crash);
   }
   if (opts_.kind == runtime_options::flavor::multi_thread) {
     threads_started_ = true;
@@ -515,7 +536,9 @@ void scheduler::run_task(worker* w, task_cell* c) noexcept {
     return;
   }
   LUCID_HOOK(on_poll_begin, c->id_);
+  trace::detail::span_stack* prev_ctx = enter_context(c);
   c->root_.run();
+  leave_context(c, prev_ctx);
   LUCID_HOOK(on_poll_end, c->id_);
   if (c->root_.complete) {
     finish_task(c, c->root_.leaf->exception_ ? task_outcome::exception : task_outcome::value);
@@ -552,8 +575,10 @@ void scheduler::cancel_task(task_cell* c) noexcept {
   if (c->frame_) {
     task_cell* prev = current_cell();
     set_current_cell(c);
+    trace::detail::span_stack* prev_ctx = enter_context(c);
     std::coroutine_handle<> f = std::exchange(c->frame_, {});
     f.destroy();
+    leave_context(c, prev_ctx);
     set_current_cell(prev);
   }
   finish_task(c, task_outcome::cancelled);
@@ -564,7 +589,13 @@ void scheduler::finish_task(task_cell* c, task_outcome o) noexcept {
   if (c->frame_) {
     // Move the outcome out and destroy the frame now: what the task owned is
     // released before anyone learns that it finished.
+    trace::detail::span_stack* prev_ctx = enter_context(c);
     c->complete_fn_(c, task_cell::result_op::extract);
+    leave_context(c, prev_ctx);
+  }
+  if (c->trace_context_ != nullptr) {
+    trace::detail::destroy_span_stack(static_cast<trace::detail::span_stack*>(c->trace_context_));
+    c->trace_context_ = nullptr;
   }
   LUCID_HOOK(on_complete, c->id_, o);
   std::uint32_t prev;
@@ -670,11 +701,15 @@ task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base*
   if (!name.empty()) {
     c->name_ = new char[name.size() + 1];
     std::memcpy(c->name_, name.data(), name.size());
-    c->name_[name.size()] = '\0';
+      c->name_[name.size()] = '\0';
   }
+  // A task spawned inside a span gets a span stack whose base is that span;
+  // others get one only if they need it (see leave_context).
+  trace::span_id parent_span = trace::detail::current_span_id();
+  if (parent_span != 0) c->trace_context_ = trace::detail::create_span_stack(true);
   s->add_live(c);
   if (instrument* i = hooks(); __builtin_expect(i != nullptr, 0)) {
-    i->on_spawn(spawn_info{c->id_, c->name(), site, c->parent_id_, 0});
+    i->on_spawn(spawn_info{c->id_, c->name(), site, c->parent_id_, parent_span});
   }
   s->schedule(c, true);
   return c;

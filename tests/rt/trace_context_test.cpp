@@ -1,0 +1,175 @@
+// The span context belongs to the task: a guard held across co_await keeps
+// the task's events in the task's span and never leaks into another task on
+// the same worker, on the current-thread runtime and when tasks move between
+// workers. Spawned tasks take the spawner's span as parent; events carry the
+// task id.
+#define LUCID_TRACE_TARGET "rt.test"
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "lucid/rt/runtime.hpp"
+#include "lucid/rt/spawn.hpp"
+#include "lucid/rt/trace.hpp"
+#include "lucid/time/sleep.hpp"
+#include "lucid/trace/dispatch.hpp"
+#include "lucid/trace/subscriber/fmt_layer.hpp"
+#include "lucid/trace/subscriber/registry.hpp"
+#include "lucid/trace/trace.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct captured {
+  std::shared_ptr<lucid::trace::string_writer> out = std::make_shared<lucid::trace::string_writer>();
+  captured() {
+    lucid::trace::fmt_options o;
+    o.format = lucid::trace::log_format::full;
+    o.ansi = lucid::trace::ansi_mode::never;
+    auto reg = std::make_shared<lucid::trace::registry>();
+    reg->with(std::make_shared<lucid::trace::fmt_layer>(out, o));
+    lucid::trace::set_global_default(reg);
+  }
+  ~captured() { lucid::trace::set_global_default(nullptr); }
+  std::vector<std::string> lines() const {
+    std::vector<std::string> v;
+    std::istringstream in(out->str());
+    for (std::string l; std::getline(in, l);) v.push_back(l);
+    return v;
+  }
+  /// The lines containing `what`.
+  std::vector<std::string> with(const std::string& what) const {
+    std::vector<std::string> v;
+    for (auto& l : lines()) {
+      if (l.find(what) != std::string::npos) v.push_back(l);
+    }
+    return v;
+  }
+};
+
+/// Enters span worker{n}, then logs `rounds` times, yielding between (the guard
+/// is held across every co_await: a bug under Rust's tracing, fine here).
+lucid::task<> worker(int n, int rounds) {
+  auto span = LUCID_INFO_SPAN("worker", ("n", n));
+  auto guard = span.enter();
+  for (int i = 0; i < rounds; ++i) {
+    LUCID_INFO("tick from {}", n);
+    co_await lucid::yield_now{};
+  }
+}
+
+void expect_every_tick_in_its_own_span(const captured& c, int workers, int rounds) {
+  for (int n = 0; n < workers; ++n) {
+    auto ticks = c.with("tick from " + std::to_string(n));
+    ASSERT_EQ(ticks.size(), static_cast<std::size_t>(rounds)) << c.out->str();
+    for (auto& l : ticks) {
+      // full format: "... worker{n=N}: ..." with the task's own span only.
+      EXPECT_NE(l.find("worker{n=" + std::to_string(n) + "}"), std::string::npos) << l;
+      for (int m = 0; m < workers; ++m) {
+        if (m != n) {
+          EXPECT_EQ(l.find("worker{n=" + std::to_string(m) + "}"), std::string::npos) << l;
+        }
+      }
+    }
+  }
+}
+
+lucid::task<> run_workers(int workers, int rounds) {
+  std::vector<lucid::join_handle<void>> hs;
+  for (int n = 0; n < workers; ++n) hs.push_back(lucid::spawn(worker(n, rounds)));
+  for (auto& h : hs) co_await h;
+  LUCID_INFO("all done");
+}
+
+TEST(TraceContext, GuardAcrossAwaitStaysWithItsTaskOnOneThread) {
+  captured c;
+  auto rt = lucid::runtime::current_thread();
+  rt.block_on(run_workers(3, 20));
+  expect_every_tick_in_its_own_span(c, 3, 20);
+  auto done = c.with("all done");
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].find("worker{"), std::string::npos) << done[0];  // nothing leaked out
+}
+
+TEST(TraceContext, GuardAcrossAwaitStaysWithItsTaskAcrossWorkers) {
+  captured c;
+  auto rt = lucid::runtime::multi_thread(2);
+  rt.block_on(run_workers(8, 200));
+  expect_every_tick_in_its_own_span(c, 8, 200);
+}
+
+TEST(TraceContext, SpawnedTaskTakesTheSpawnersSpanAsParent) {
+  captured c;
+  auto rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    auto req = LUCID_INFO_SPAN("request", ("id", 42));
+    auto g = req.enter();
+    co_await lucid::spawn([]() -> lucid::task<> {
+      co_await lucid::yield_now{};
+      LUCID_INFO("in the child");
+    }());
+  }());
+  auto child = c.with("in the child");
+  ASSERT_EQ(child.size(), 1u) << c.out->str();
+  EXPECT_NE(child[0].find("request{id=42}"), std::string::npos) << child[0];
+}
+
+TEST(TraceContext, EventsCarryTheTaskId) {
+  captured c;
+  auto rt = lucid::runtime::current_thread();
+  auto id = rt.block_on([]() -> lucid::task<lucid::task_id> {
+    LUCID_INFO("who am i");
+    co_return lucid::current_task()->id;
+  }());
+  auto l = c.with("who am i");
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_NE(l[0].find("task=" + std::to_string(id)), std::string::npos) << l[0];
+}
+
+TEST(TraceContext, InstrumentRunsATaskInsideASpan) {
+  captured c;
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([]() -> lucid::task<> {
+    auto query = []() -> lucid::task<int> {
+      co_await lucid::sleep(5ms);
+      LUCID_INFO("querying");
+      co_return 1;
+    };
+    int v = co_await lucid::trace::instrument(query(), LUCID_INFO_SPAN("query_db", ("id", 7)));
+    LUCID_INFO("got {}", v);
+  }());
+  auto q = c.with("querying");
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_NE(q[0].find("query_db{id=7}"), std::string::npos) << q[0];
+  auto g = c.with("got 1");
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].find("query_db"), std::string::npos) << g[0];
+}
+
+TEST(TraceContext, AbortedTaskDropsItsSpanCleanly) {
+  captured c;
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([]() -> lucid::task<> {
+    auto h = lucid::spawn([]() -> lucid::task<> {
+      auto s = LUCID_INFO_SPAN("doomed");
+      auto g = s.enter();
+      co_await lucid::sleep(1h);
+    }());
+    co_await lucid::sleep(1ms);
+    h.abort();
+    try {
+      co_await h;
+    } catch (const lucid::task_aborted&) {
+    }
+    LUCID_INFO("after abort");
+  }());
+  auto l = c.with("after abort");
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].find("doomed"), std::string::npos) << l[0];
+}
+
+}  // namespace

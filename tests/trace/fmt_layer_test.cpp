@@ -1,0 +1,229 @@
+// Tests of lucid/trace/subscriber/fmt_layer.hpp: each format on a fixed
+// clock, escaping, colours, span close timings, task ids.
+#define LUCID_TRACE_TARGET "tests.fmt"
+#include "lucid/trace/subscriber/fmt_layer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "lucid/trace/context.hpp"
+#include "lucid/trace/subscriber/registry.hpp"
+#include "lucid/trace/trace.hpp"
+
+namespace lucid::trace {
+namespace {
+
+// 2026-01-02T03:04:05.123456Z
+std::int64_t fixed_clock() noexcept {
+  return std::int64_t{1767323045} * 1000000000 + 123456789;
+}
+std::uint64_t g_now = 0;
+std::uint64_t fake_monotonic() noexcept {
+  return g_now;
+}
+
+struct FmtLayer : ::testing::Test {
+  std::shared_ptr<string_writer> out = std::make_shared<string_writer>();
+  std::shared_ptr<registry> reg;
+  std::unique_ptr<scoped_default> guard;
+
+  void install(fmt_options o) {
+    o.clock = &fixed_clock;
+    if (o.ansi == ansi_mode::auto_detect) o.ansi = ansi_mode::never;
+    reg = std::make_shared<registry>();
+    reg->with(std::make_shared<fmt_layer>(out, o)).set_clock(&fake_monotonic);
+    guard = std::make_unique<scoped_default>(reg);
+  }
+  void install(log_format f) {
+    fmt_options o;
+    o.format = f;
+    install(o);
+  }
+  // The seed: an event inside outer{a=1} > middle{b="two"} > inner{c=3.0}.
+  int nested() {
+    auto outer = LUCID_INFO_SPAN("outer", ("a", std::uint64_t{1}));
+    auto g1 = outer.enter();
+    auto middle = LUCID_INFO_SPAN("middle", ("b", "two"));
+    auto g2 = middle.enter();
+    auto inner = LUCID_INFO_SPAN("inner", ("c", 3.0));
+    auto g3 = inner.enter();
+    int line = __LINE__ + 1;
+    LUCID_INFO_F(("i", 5))("nested event");
+    return line;
+  }
+};
+
+TEST_F(FmtLayer, Full) {
+  install(log_format::full);
+  nested();
+  LUCID_WARN("plain {}", "message");
+  EXPECT_EQ(out->take(),
+            "2026-01-02T03:04:05.123456Z  INFO outer{a=1}:middle{b=\"two\"}:inner{c=3.0}: "
+            "tests.fmt: nested event i=5\n"
+            "2026-01-02T03:04:05.123456Z  WARN tests.fmt: plain message\n");
+}
+
+TEST_F(FmtLayer, FullSpanWithoutFieldsAndEmptyFields) {
+  install(log_format::full);
+  auto s = LUCID_INFO_SPAN("process_request", ("status", empty));
+  auto e = s.enter();
+  LUCID_ERROR("a");
+  s.record("status", 200);
+  LUCID_DEBUG_F(("late", empty), ("n", -3))("b");
+  EXPECT_EQ(out->take(),
+            "2026-01-02T03:04:05.123456Z ERROR process_request: tests.fmt: a\n"
+            "2026-01-02T03:04:05.123456Z DEBUG process_request{status=200}: tests.fmt: b n=-3\n");
+}
+
+TEST_F(FmtLayer, Compact) {
+  install(log_format::compact);
+  nested();
+  EXPECT_EQ(out->take(),
+            "2026-01-02T03:04:05.123456Z  INFO outer:middle:inner: tests.fmt: nested event i=5 "
+            "a=1 b=\"two\" c=3.0\n");
+}
+
+TEST_F(FmtLayer, Pretty) {
+  install(log_format::pretty);
+  int line = nested();
+  EXPECT_EQ(out->take(),
+            "  2026-01-02T03:04:05.123456Z  INFO tests.fmt: nested event, i: 5\n"
+            "    at " __FILE__ ":" +
+                std::to_string(line) +
+                "\n"
+                "    in inner with c: 3.0\n"
+                "    in middle with b: \"two\"\n"
+                "    in outer with a: 1\n\n");
+}
+
+TEST_F(FmtLayer, Json) {
+  install(log_format::json);
+  nested();
+  LUCID_INFO("no spans");
+  EXPECT_EQ(
+      out->take(),
+      R"({"timestamp":"2026-01-02T03:04:05.123456Z","level":"INFO","fields":{"message":"nested event","i":5},"target":"tests.fmt","span":{"c":3.0,"name":"inner"},"spans":[{"a":1,"name":"outer"},{"b":"two","name":"middle"},{"c":3.0,"name":"inner"}]})"
+      "\n"
+      R"({"timestamp":"2026-01-02T03:04:05.123456Z","level":"INFO","fields":{"message":"no spans"},"target":"tests.fmt"})"
+      "\n");
+}
+
+TEST_F(FmtLayer, ControlCharactersAreEscaped) {
+  install(log_format::full);
+  std::string evil = "a\nb\x1b[31m\"q\"\\";
+  LUCID_INFO_F(("s", evil))("line1\nline2\t{}", "\r");
+  EXPECT_EQ(out->take(),
+            "2026-01-02T03:04:05.123456Z  INFO tests.fmt: line1\\nline2\\t\\r "
+            "s=\"a\\nb\\u{1b}[31m\\\"q\\\"\\\\\"\n");
+}
+
+TEST_F(FmtLayer, JsonEscaping) {
+  install(log_format::json);
+  std::string evil = "a\nb\x1b\"";
+  LUCID_INFO_F(("s", evil))("say \"{}\"", "hi\\");
+  EXPECT_EQ(
+      out->take(),
+      R"({"timestamp":"2026-01-02T03:04:05.123456Z","level":"INFO","fields":{"message":"say \"hi\\\"","s":"a\nb\u001b\""},"target":"tests.fmt"})"
+      "\n");
+}
+
+TEST_F(FmtLayer, ValueFormatting) {
+  install(log_format::full);
+  LUCID_INFO_F(("f", 2.0), ("g", 0.25), ("e", 1e300), ("u", std::uint64_t{18446744073709551615u}),
+               ("b", false), ("c", 'x'))
+  ("v");
+  EXPECT_EQ(out->take(),
+            "2026-01-02T03:04:05.123456Z  INFO tests.fmt: v f=2.0 g=0.25 e=1e+300 "
+            "u=18446744073709551615 b=false c=x\n");
+}
+
+TEST_F(FmtLayer, ColoursWhenForcedAndNeverWithNoColor) {
+  ::unsetenv("NO_COLOR");
+  fmt_options o;
+  o.ansi = ansi_mode::always;
+  install(o);
+  LUCID_INFO("c");
+  EXPECT_EQ(
+      out->take(),
+      "\x1b[2m2026-01-02T03:04:05.123456Z\x1b[0m \x1b[32m INFO\x1b[0m \x1b[2mtests.fmt:\x1b[0m "
+      "c\n");
+  guard.reset();
+  ::setenv("NO_COLOR", "1", 1);
+  install(o);
+  LUCID_INFO("c");
+  EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: c\n");
+  ::unsetenv("NO_COLOR");
+}
+
+TEST_F(FmtLayer, ColoursOnlyOnATerminal) {
+  ::unsetenv("NO_COLOR");
+  EXPECT_FALSE(fmt_layer(out, {}).ansi());
+  out->set_terminal(true);
+  EXPECT_TRUE(fmt_layer(out, {}).ansi());
+  ::setenv("NO_COLOR", "1", 1);
+  EXPECT_FALSE(fmt_layer(out, {}).ansi());
+  ::unsetenv("NO_COLOR");
+}
+
+TEST_F(FmtLayer, SpanCloseTimings) {
+  fmt_options o;
+  o.span_close_events = true;
+  install(o);
+  g_now = 0;
+  {
+    auto s = LUCID_INFO_SPAN("work", ("id", 1));
+    g_now += 5000;
+    auto e = s.enter();
+    g_now += 1234567;
+  }
+  EXPECT_EQ(out->take(),
+            "2026-01-02T03:04:05.123456Z  INFO work{id=1}: tests.fmt: close "
+            "time.busy=1.23ms time.idle=5.00µs\n");
+}
+
+TEST_F(FmtLayer, TaskIdAndFileLine) {
+  fmt_options o;
+  o.with_file_line = true;
+  install(o);
+  detail::set_task_id_provider([]() noexcept -> std::uint64_t { return 7; });
+  int line = __LINE__ + 1;
+  LUCID_INFO("in task");
+  detail::set_task_id_provider(nullptr);
+  EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO task=7 tests.fmt: " __FILE__ ":" +
+                             std::to_string(line) + ": in task\n");
+}
+
+TEST_F(FmtLayer, ParseFormat) {
+  EXPECT_EQ(parse_log_format("JSON"), log_format::json);
+  EXPECT_EQ(parse_log_format("compact"), log_format::compact);
+  EXPECT_EQ(parse_log_format("pretty"), log_format::pretty);
+  EXPECT_EQ(parse_log_format("full"), log_format::full);
+  EXPECT_FALSE(parse_log_format("xml"));
+}
+
+TEST_F(FmtLayer, TimestampsAcrossSeconds) {
+  // Different threads and seconds must not share a stale cached prefix.
+  fmt_options o;
+  o.clock = []() noexcept -> std::int64_t {
+    static std::int64_t t = std::int64_t{951782399} * 1000000000;  // 2000-02-28T23:59:59Z
+    std::int64_t r = t;
+    t += 86400LL * 1000000000;  // + one day per call
+    return r;
+  };
+  o.ansi = ansi_mode::never;
+  reg = std::make_shared<registry>();
+  reg->with(std::make_shared<fmt_layer>(out, o));
+  guard = std::make_unique<scoped_default>(reg);
+  LUCID_INFO("a");
+  LUCID_INFO("b");
+  LUCID_INFO("c");
+  EXPECT_EQ(out->take(),
+            "2000-02-28T23:59:59.000000Z  INFO tests.fmt: a\n"
+            "2000-02-29T23:59:59.000000Z  INFO tests.fmt: b\n"
+            "2000-03-01T23:59:59.000000Z  INFO tests.fmt: c\n");
+}
+
+}  // namespace
+}  // namespace lucid::trace
