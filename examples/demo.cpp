@@ -74,7 +74,8 @@ lucid::task<int> demo_main() {
   say(std::to_string(total) + " jobs completed, 1 timed out");
 
   auto spinner = lucid::spawn("spinner", []() -> lucid::task<> {
-    for (;;) co_await lucid::sleep(1ms);
+    for (;;)
+      co_await lucid::sleep(1ms);
   }());
   co_await lucid::sleep(5ms);
   spinner.abort();
@@ -98,4 +99,6 @@ lucid::task<int> demo_main() {
 
 }  // namespace
 
-int main() { return lucid::run(demo_main()); }
+int main() {
+  return lucid::run(demo_main());
+}

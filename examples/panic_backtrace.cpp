@@ -22,4 +22,6 @@ lucid::task<int> async_main() {
   co_return data;
 }
 
-int main() { return lucid::run(async_main()); }
+int main() {
+  return lucid::run(async_main());
+}

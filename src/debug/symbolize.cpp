@@ -334,6 +334,19 @@ bool under_dir(std::string_view file, std::string_view dir) {
 
 }  // namespace
 
+namespace {
+// GCC names a coroutine's body "f(f(args)::_Z...Frame*)" (the "actor"); show
+// it as the user wrote it: "f(args) [coroutine]".
+std::string tidy_coroutine_name(std::string name) {
+  std::size_t frame = name.rfind(".Frame*)");
+  std::size_t open = name.find('(');
+  if (frame == std::string::npos || open == std::string::npos) return name;
+  std::size_t mangled = name.rfind("::_Z", frame);
+  if (mangled == std::string::npos || mangled <= open + 1) return name;
+  return name.substr(open + 1, mangled - open - 1) + " [coroutine]";
+}
+}  // namespace
+
 std::string demangle(const char* symbol) {
   if (symbol == nullptr) return {};
   int status = 0;
@@ -344,7 +357,7 @@ std::string demangle(const char* symbol) {
   }
   std::string result(out);
   std::free(out);
-  return result;
+  return tidy_coroutine_name(std::move(result));
 }
 
 frame_kind classify(std::string_view function, std::string_view file,

@@ -85,7 +85,6 @@ void free_panic_chain(task_cell* c) noexcept {
   c->panic_chain_ = nullptr;
 }
 
-
 void crash_context_of_thread(debug::crash_context& out) noexcept {
   task_cell* c = current_cell();
   if (c == nullptr) return;

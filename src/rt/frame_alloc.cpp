@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
@@ -24,7 +25,7 @@ constexpr std::size_t kGranule = 16;
 constexpr std::size_t kMaxSize = 1024;
 constexpr std::size_t kClasses = kMaxSize / kGranule;
 constexpr std::size_t kChunk = 1024 * 1024;
-constexpr std::uint32_t kBatch = 64;       // blocks moved to/from the global pool at once
+constexpr std::uint32_t kBatch = 64;  // blocks moved to/from the global pool at once
 constexpr std::uint32_t kLocalMax = 2 * kBatch;
 
 struct block {
@@ -40,6 +41,7 @@ struct batch {
 struct global_pool {
   std::mutex mu;
   std::vector<batch> batches[kClasses];
+  std::atomic<std::uint32_t> nonempty[kClasses] = {};  ///< batches[c].size(), read without mu
 };
 
 global_pool& global() {
@@ -58,7 +60,10 @@ struct thread_cache {
     global_pool& g = global();
     std::lock_guard l(g.mu);
     for (std::size_t c = 0; c < kClasses; ++c) {
-      if (free[c] != nullptr) g.batches[c].push_back(batch{free[c], count[c]});
+      if (free[c] != nullptr) {
+        g.batches[c].push_back(batch{free[c], count[c]});
+        g.nonempty[c].fetch_add(1, std::memory_order_relaxed);
+      }
     }
   }
 
@@ -95,12 +100,14 @@ void* frame_alloc(std::size_t n) {
     --tc.count[c];
     return b;
   }
-  {
-    global_pool& g = global();
+  global_pool& g = global();
+  // relaxed: a stale zero only means carving fresh memory instead of reusing.
+  if (g.nonempty[c].load(std::memory_order_relaxed) != 0) {
     std::lock_guard l(g.mu);
     if (!g.batches[c].empty()) {
       batch bt = g.batches[c].back();
       g.batches[c].pop_back();
+      g.nonempty[c].fetch_sub(1, std::memory_order_relaxed);
       block* b = bt.head;
       tc.free[c] = b->next;
       tc.count[c] = bt.count - 1;
@@ -125,13 +132,15 @@ void frame_free(void* p, std::size_t n) noexcept {
     // Move the newest kBatch blocks to the global pool.
     block* head = tc.free[c];
     block* tail = head;
-    for (std::uint32_t i = 1; i < kBatch; ++i) tail = tail->next;
+    for (std::uint32_t i = 1; i < kBatch; ++i)
+      tail = tail->next;
     tc.free[c] = tail->next;
     tail->next = nullptr;
     tc.count[c] -= kBatch;
     global_pool& g = global();
     std::lock_guard l(g.mu);
     g.batches[c].push_back(batch{head, kBatch});
+    g.nonempty[c].fetch_add(1, std::memory_order_relaxed);
   }
 }
 
@@ -142,7 +151,9 @@ void* frame_alloc(std::size_t n) {
   if (p == nullptr) throw std::bad_alloc();
   return p;
 }
-void frame_free(void* p, std::size_t) noexcept { std::free(p); }
+void frame_free(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 #endif
 

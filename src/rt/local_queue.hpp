@@ -69,7 +69,8 @@ class local_queue {
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
       std::uint32_t k = t - h < n ? t - h : n;
       if (k == 0) return 0;
-      for (std::uint32_t i = 0; i < k; ++i) out[i] = slots_[(h + i) & mask_].load(std::memory_order_relaxed);
+      for (std::uint32_t i = 0; i < k; ++i)
+        out[i] = slots_[(h + i) & mask_].load(std::memory_order_relaxed);
       if (head_.compare_exchange_weak(h, h + k, std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
         return k;
@@ -88,8 +89,8 @@ class local_queue {
       n -= n / 2;
       if (n == 0 || n > mask_ + 1 || n > dst.mask_ + 1) return nullptr;
       for (std::uint32_t i = 0; i < n; ++i) {
-        dst.slots_[(dt + i) & dst.mask_].store(slots_[(h + i) & mask_].load(std::memory_order_relaxed),
-                                          std::memory_order_relaxed);
+        dst.slots_[(dt + i) & dst.mask_].store(
+            slots_[(h + i) & mask_].load(std::memory_order_relaxed), std::memory_order_relaxed);
       }
       if (head_.compare_exchange_strong(h, h + n, std::memory_order_acq_rel,
                                         std::memory_order_relaxed)) {

@@ -6,13 +6,16 @@
 
 namespace lucid::detail {
 
-std::string exception_message(const std::exception_ptr& e) { return debug::exception_message(e); }
+std::string exception_message(const std::exception_ptr& e) {
+  return debug::exception_message(e);
+}
 
 std::string describe_task(const task_cell* c) {
   std::string s = "task";
   if (!c->name().empty()) s += fmt::format(" '{}'", c->name());
   s += fmt::format(" (id {}", c->id_);
-  if (c->spawn_site_.known()) s += fmt::format(", spawned at {}:{}", c->spawn_site_.file, c->spawn_site_.line);
+  if (c->spawn_site_.known())
+    s += fmt::format(", spawned at {}:{}", c->spawn_site_.file, c->spawn_site_.line);
   s += ")";
   return s;
 }

@@ -25,7 +25,9 @@ std::uint64_t next_resource_id() noexcept {
   return g_next_resource.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool on_worker_thread() noexcept { return current_worker() != nullptr; }
+bool on_worker_thread() noexcept {
+  return current_worker() != nullptr;
+}
 
 [[noreturn]] void block_on_worker_fatal(source_site site) noexcept {
   char buf[512];
@@ -52,7 +54,9 @@ scheduler* require_scheduler(source_site site) noexcept {
   return s;
 }
 
-void submit_blocking(scheduler* s, std::function<void()> job) { s->blocking().submit(std::move(job)); }
+void submit_blocking(scheduler* s, std::function<void()> job) {
+  s->blocking().submit(std::move(job));
+}
 
 void detach_handle(task_cell* c) noexcept {
   std::uint32_t prev = c->state_.fetch_or(st_detached, std::memory_order_acq_rel);
@@ -89,33 +93,50 @@ void join_check_cancelled(task_cell* c) {
 
 std::string_view to_string(resource_kind k) noexcept {
   switch (k) {
-    case resource_kind::mutex: return "mutex";
-    case resource_kind::rw_lock: return "rw_lock";
-    case resource_kind::semaphore: return "semaphore";
-    case resource_kind::notify: return "notify";
-    case resource_kind::oneshot: return "oneshot";
-    case resource_kind::mpsc: return "mpsc";
-    case resource_kind::timer: return "timer";
-    case resource_kind::join_handle: return "join_handle";
-    case resource_kind::io: return "io";
-    case resource_kind::other: return "other";
+    case resource_kind::mutex:
+      return "mutex";
+    case resource_kind::rw_lock:
+      return "rw_lock";
+    case resource_kind::semaphore:
+      return "semaphore";
+    case resource_kind::notify:
+      return "notify";
+    case resource_kind::oneshot:
+      return "oneshot";
+    case resource_kind::mpsc:
+      return "mpsc";
+    case resource_kind::timer:
+      return "timer";
+    case resource_kind::join_handle:
+      return "join_handle";
+    case resource_kind::io:
+      return "io";
+    case resource_kind::other:
+      return "other";
   }
   return "?";
 }
 std::string_view to_string(wake_origin o) noexcept {
   switch (o) {
-    case wake_origin::self: return "self";
-    case wake_origin::other_task: return "other_task";
-    case wake_origin::runtime: return "runtime";
-    case wake_origin::external: return "external";
+    case wake_origin::self:
+      return "self";
+    case wake_origin::other_task:
+      return "other_task";
+    case wake_origin::runtime:
+      return "runtime";
+    case wake_origin::external:
+      return "external";
   }
   return "?";
 }
 std::string_view to_string(task_outcome o) noexcept {
   switch (o) {
-    case task_outcome::value: return "value";
-    case task_outcome::exception: return "exception";
-    case task_outcome::cancelled: return "cancelled";
+    case task_outcome::value:
+      return "value";
+    case task_outcome::exception:
+      return "exception";
+    case task_outcome::cancelled:
+      return "cancelled";
   }
   return "?";
 }
@@ -155,7 +176,9 @@ runtime runtime::multi_thread(unsigned workers) {
   return runtime(o);
 }
 
-std::size_t runtime::live_tasks() const noexcept { return s_ ? s_->live_count() : 0; }
+std::size_t runtime::live_tasks() const noexcept {
+  return s_ ? s_->live_count() : 0;
+}
 
 std::optional<task_info> current_task() noexcept {
   detail::task_cell* c = detail::current_cell();
@@ -212,7 +235,11 @@ int run_main(task<T> t, runtime_options opts) {
 }
 }  // namespace
 
-int run(task<int> main_task, runtime_options opts) { return run_main(std::move(main_task), opts); }
-int run(task<void> main_task, runtime_options opts) { return run_main(std::move(main_task), opts); }
+int run(task<int> main_task, runtime_options opts) {
+  return run_main(std::move(main_task), opts);
+}
+int run(task<void> main_task, runtime_options opts) {
+  return run_main(std::move(main_task), opts);
+}
 
 }  // namespace lucid

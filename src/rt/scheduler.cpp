@@ -12,10 +12,10 @@
 #include "lucid/base/assert.hpp"
 #include "lucid/debug/crash_handler.hpp"
 #include "lucid/rt/detail/current.hpp"
-#include "lucid/trace/context.hpp"
-#include "lucid/trace/dispatch.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/instrument.hpp"
+#include "lucid/trace/context.hpp"
+#include "lucid/trace/dispatch.hpp"
 #include "panic.hpp"
 
 namespace lucid::detail {
@@ -33,7 +33,9 @@ thread_local task_cell* tls_cell = nullptr;
 
 std::atomic<task_id> g_next_task_id{1};
 
-void flush_trace_before_crash() noexcept { lucid::trace::flush(); }
+void flush_trace_before_crash() noexcept {
+  lucid::trace::flush();
+}
 
 /// Swaps the task's span stack in for a poll (or a frame destruction).
 trace::detail::span_stack* enter_context(task_cell* c) noexcept {
@@ -67,10 +69,18 @@ struct tls_scope {
 // Per-thread runtime state is read through these non-inlined accessors: Clang
 // may cache a thread_local's address across a suspension point, and a task
 // can resume on another worker.
-__attribute__((noinline)) worker* current_worker() noexcept { return tls_worker; }
-__attribute__((noinline)) task_cell* current_cell() noexcept { return tls_cell; }
-__attribute__((noinline)) scheduler* current_scheduler() noexcept { return tls_sched; }
-__attribute__((noinline)) static void set_current_cell(task_cell* c) noexcept { tls_cell = c; }
+__attribute__((noinline)) worker* current_worker() noexcept {
+  return tls_worker;
+}
+__attribute__((noinline)) task_cell* current_cell() noexcept {
+  return tls_cell;
+}
+__attribute__((noinline)) scheduler* current_scheduler() noexcept {
+  return tls_sched;
+}
+__attribute__((noinline)) static void set_current_cell(task_cell* c) noexcept {
+  tls_cell = c;
+}
 
 // ------------------------------------------------------------------ blocking pool
 
@@ -116,14 +126,16 @@ void blocking_pool::shutdown() {
     ts.swap(threads_);
   }
   cv_.notify_all();
-  for (auto& t : ts) t.join();
+  for (auto& t : ts)
+    t.join();
   std::lock_guard l(mu_);
   jobs_.clear();
 }
 
 // ------------------------------------------------------------------ scheduler
 
-scheduler::scheduler(const runtime_options& opts) : opts_(opts), blocking_(opts.max_blocking_threads) {
+scheduler::scheduler(const runtime_options& opts)
+    : opts_(opts), blocking_(opts.max_blocking_threads) {
   unsigned n = 1;
   if (opts_.kind == runtime_options::flavor::multi_thread) {
     n = opts_.workers ? opts_.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -155,18 +167,22 @@ scheduler::scheduler(const runtime_options& opts) : opts_(opts), blocking_(opts.
   }
 }
 
-scheduler::~scheduler() { shutdown(); }
+scheduler::~scheduler() {
+  shutdown();
+}
 
 void scheduler::shutdown() {
   if (shutdown_done_.exchange(true, std::memory_order_acq_rel)) return;
   shutdown_.store(true, std::memory_order_release);
   {
     std::lock_guard l(mu_);
-    for (worker* w : sleepers_) w->sleeping = false;
+    for (worker* w : sleepers_)
+      w->sleeping = false;
     sleepers_.clear();
     num_sleepers_.store(0, std::memory_order_relaxed);
   }
-  for (auto& w : workers) w->park.unpark();
+  for (auto& w : workers)
+    w->park.unpark();
   for (auto& w : workers) {
     if (w->thread.joinable()) w->thread.join();
   }
@@ -293,7 +309,8 @@ void scheduler::push_local(worker* w, task_cell* c) noexcept {
     task_cell* batch[kLocalQueueCapacity / 2];
     std::uint32_t n = w->queue.pop_batch(batch, w->queue.capacity() / 2);
     if (n == 0) continue;
-    for (std::uint32_t i = 0; i + 1 < n; ++i) batch[i]->next_ = batch[i + 1];
+    for (std::uint32_t i = 0; i + 1 < n; ++i)
+      batch[i]->next_ = batch[i + 1];
     batch[n - 1]->next_ = nullptr;
     std::lock_guard l(mu_);
     if (inject_tail_) {
@@ -319,16 +336,20 @@ void scheduler::push_inject(task_cell* c) noexcept {
     }
     inject_tail_ = c;
     inject_len_.fetch_add(1, std::memory_order_release);
-    if (!sleepers_.empty()) {
-      wake = sleepers_.back();
-      sleepers_.pop_back();
-      wake->sleeping = false;
-      wake->searching = true;
-      num_sleepers_.fetch_sub(1, std::memory_order_relaxed);
-      num_searching_.fetch_add(1, std::memory_order_relaxed);
-    }
+    wake = pop_sleeper();
   }
   if (wake) wake->park.unpark();
+}
+
+worker* scheduler::pop_sleeper() noexcept {
+  if (sleepers_.empty()) return nullptr;
+  worker* w = sleepers_.back();
+  sleepers_.pop_back();
+  w->sleeping = false;
+  w->searching = true;  // it wakes up looking for work
+  num_sleepers_.fetch_sub(1, std::memory_order_relaxed);
+  num_searching_.fetch_add(1, std::memory_order_relaxed);
+  return w;
 }
 
 void scheduler::notify_parked() noexcept {
@@ -336,15 +357,9 @@ void scheduler::notify_parked() noexcept {
   worker* wake = nullptr;
   {
     std::lock_guard l(mu_);
-    if (sleepers_.empty()) return;
-    wake = sleepers_.back();
-    sleepers_.pop_back();
-    wake->sleeping = false;
-    wake->searching = true;
-    num_sleepers_.fetch_sub(1, std::memory_order_relaxed);
-    num_searching_.fetch_add(1, std::memory_order_relaxed);
+    wake = pop_sleeper();
   }
-  wake->park.unpark();
+  if (wake) wake->park.unpark();
 }
 
 void scheduler::found_work(worker* w) noexcept {
@@ -513,7 +528,8 @@ void scheduler::block_until_complete(task_cell* root) {
     root->block_on_waiter_ = &p;
   }
   block_on_parker_.store(&p, std::memory_order_release);
-  while (!root->is_complete() && !is_shutting_down()) p.park();
+  while (!root->is_complete() && !is_shutting_down())
+    p.park();
   block_on_parker_.store(nullptr, std::memory_order_release);
   std::lock_guard g(root->join_lock_);
   root->block_on_waiter_ = nullptr;
@@ -603,9 +619,9 @@ void scheduler::finish_task(task_cell* c, task_outcome o) noexcept {
     std::lock_guard g(c->join_lock_);
     prev = c->state_.load(std::memory_order_relaxed);
     // release: the joiner that sees COMPLETE sees the result.
-    while (!c->state_.compare_exchange_weak(
-        prev, (prev & ~(st_running | st_notified)) | st_complete, std::memory_order_acq_rel,
-        std::memory_order_relaxed)) {
+    while (!c->state_.compare_exchange_weak(prev,
+                                            (prev & ~(st_running | st_notified)) | st_complete,
+                                            std::memory_order_acq_rel, std::memory_order_relaxed)) {
     }
     if (c->block_on_waiter_ != nullptr) static_cast<parker*>(c->block_on_waiter_)->unpark();
     if (c->join_waker_ != nullptr) {
@@ -627,8 +643,8 @@ void scheduler::finish_task(task_cell* c, task_outcome o) noexcept {
 void task_cell::wake() noexcept {
   if (instrument* i = hooks(); __builtin_expect(i != nullptr, 0)) {
     task_cell* cur = current_cell();
-    wake_origin o = cur == this      ? wake_origin::self
-                    : cur != nullptr ? wake_origin::other_task
+    wake_origin o = cur == this                   ? wake_origin::self
+                    : cur != nullptr              ? wake_origin::other_task
                     : current_worker() != nullptr ? wake_origin::runtime
                                                   : wake_origin::external;
     i->on_wake(id_, o, cur ? cur->id_ : 0);
@@ -661,8 +677,12 @@ void task_cell::release() noexcept {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy_cell(this);
 }
 
-void* task_cell::operator new(std::size_t n) { return frame_alloc(n); }
-void task_cell::operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
+void* task_cell::operator new(std::size_t n) {
+  return frame_alloc(n);
+}
+void task_cell::operator delete(void* p, std::size_t n) noexcept {
+  frame_free(p, n);
+}
 
 void destroy_cell(task_cell* c) noexcept {
   if (c->frame_) c->frame_.destroy();
@@ -701,7 +721,7 @@ task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base*
   if (!name.empty()) {
     c->name_ = new char[name.size() + 1];
     std::memcpy(c->name_, name.data(), name.size());
-      c->name_[name.size()] = '\0';
+    c->name_[name.size()] = '\0';
   }
   // A task spawned inside a span gets a span stack whose base is that span;
   // others get one only if they need it (see leave_context).

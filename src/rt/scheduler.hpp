@@ -34,11 +34,11 @@
 #include <thread>
 #include <vector>
 
+#include "local_queue.hpp"
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/base/spin_lock.hpp"
 #include "lucid/rt/detail/task_cell.hpp"
 #include "lucid/rt/runtime.hpp"
-#include "local_queue.hpp"
 #include "parker.hpp"
 #include "timer_queue.hpp"
 
@@ -130,6 +130,8 @@ class scheduler {
   void push_local(worker* w, task_cell* c) noexcept;
   void push_inject(task_cell* c) noexcept;
   void notify_parked() noexcept;
+  /// Takes one parked worker off the sleeper list, marked searching (mu_ held).
+  worker* pop_sleeper() noexcept;
   void found_work(worker* w) noexcept;
   void park_worker(worker* w, task_cell* stop_when_complete);
   bool maintain_timers() noexcept;

@@ -87,7 +87,8 @@ span_stack* migrate_own_stack() noexcept {
   auto* st = new (std::nothrow) span_stack();
   if (st == nullptr) return nullptr;
   try {
-    for (stack_entry& e : ts.own) st->push(e);
+    for (stack_entry& e : ts.own)
+      st->push(e);
   } catch (...) {
     delete st;
     return nullptr;

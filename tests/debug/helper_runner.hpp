@@ -121,7 +121,8 @@ inline run_result run_program(const std::string& program, std::string_view mode,
 /// Runs tests/debug/helpers/debug_helper in `mode`.
 inline run_result run_helper(std::string_view mode,
                              std::vector<std::pair<std::string, std::string>> env = {}) {
-  return run_program(LUCID_DEBUG_HELPER, mode, std::move(env), mode != "panic" && mode != "inlined");
+  return run_program(LUCID_DEBUG_HELPER, mode, std::move(env),
+                     mode != "panic" && mode != "inlined");
 }
 #endif
 

@@ -38,10 +38,12 @@ class recorder : public lucid::instrument {
     return out;
   }
   void on_spawn(const lucid::spawn_info& i) noexcept override {
-    add("spawn #" + std::to_string(i.id) + " name=" + std::string(i.name) +
-        " parent=#" + std::to_string(i.parent));
+    add("spawn #" + std::to_string(i.id) + " name=" + std::string(i.name) + " parent=#" +
+        std::to_string(i.parent));
   }
-  void on_poll_begin(lucid::task_id t) noexcept override { add("poll_begin #" + std::to_string(t)); }
+  void on_poll_begin(lucid::task_id t) noexcept override {
+    add("poll_begin #" + std::to_string(t));
+  }
   void on_poll_end(lucid::task_id t) noexcept override { add("poll_end #" + std::to_string(t)); }
   void on_wake(lucid::task_id t, lucid::wake_origin o, lucid::task_id by) noexcept override {
     add("wake #" + std::to_string(t) + " origin=" + std::string(lucid::to_string(o)) + " by=#" +
@@ -95,7 +97,8 @@ bool in_order(const std::vector<std::string>& got, const std::vector<std::string
 
 std::string dump(const std::vector<std::string>& v) {
   std::string s;
-  for (auto& e : v) s += "  " + e + "\n";
+  for (auto& e : v)
+    s += "  " + e + "\n";
   return s;
 }
 
@@ -115,27 +118,28 @@ TEST(Instrument, SleepingChildJoinedByParent) {
   }(&parent, &child));
   std::string P = "#" + std::to_string(parent), C = "#" + std::to_string(child);
   auto all = rec.events();
-  EXPECT_TRUE(in_order(all, {
-                                "spawn " + C + " name=sleeper parent=" + P,
-                                "waker_registered " + P,  // parent waits on the join handle
-                                "poll_end " + P,
-                                "poll_begin " + C,
-                                "resource_created timer",
-                                "wait_begin " + C,
-                                "waker_registered " + C,  // the timer holds the child's waker
-                                "poll_end " + C,
-                                "waker_released " + C,  // the timer fired
-                                "wake " + C + " origin=runtime by=#0",
-                                "poll_begin " + C,
-                                "wait_end " + C,
-                                "resource_dropped",
-                                "poll_end " + C,
-                                "complete " + C + " value",
-                                "waker_released " + P,
-                                "wake " + P + " origin=other_task by=" + C,
-                                "poll_begin " + P,
-                                "complete " + P + " value",
-                            }))
+  EXPECT_TRUE(in_order(all,
+                       {
+                           "spawn " + C + " name=sleeper parent=" + P,
+                           "waker_registered " + P,  // parent waits on the join handle
+                           "poll_end " + P,
+                           "poll_begin " + C,
+                           "resource_created timer",
+                           "wait_begin " + C,
+                           "waker_registered " + C,  // the timer holds the child's waker
+                           "poll_end " + C,
+                           "waker_released " + C,  // the timer fired
+                           "wake " + C + " origin=runtime by=#0",
+                           "poll_begin " + C,
+                           "wait_end " + C,
+                           "resource_dropped",
+                           "poll_end " + C,
+                           "complete " + C + " value",
+                           "waker_released " + P,
+                           "wake " + P + " origin=other_task by=" + C,
+                           "poll_begin " + P,
+                           "complete " + P + " value",
+                       }))
       << dump(all);
 }
 
@@ -152,7 +156,8 @@ TEST(Instrument, YieldIsASelfWakeAndAbortIsCancelled) {
       }
     }(&polls));
     lucid::task_id id = h.id();
-    while (polls.load() < 2) co_await lucid::yield_now{};  // it has yielded at least once
+    while (polls.load() < 2)
+      co_await lucid::yield_now{};  // it has yielded at least once
     h.abort();
     try {
       co_await h;
@@ -162,7 +167,8 @@ TEST(Instrument, YieldIsASelfWakeAndAbortIsCancelled) {
   }());
   std::string T = "#" + std::to_string(id);
   auto mine = rec.for_task(id);
-  EXPECT_TRUE(in_order(mine, {"wake " + T + " origin=self by=" + T, "complete " + T + " cancelled"}))
+  EXPECT_TRUE(
+      in_order(mine, {"wake " + T + " origin=self by=" + T, "complete " + T + " cancelled"}))
       << dump(mine);
 }
 
@@ -176,7 +182,8 @@ TEST(Instrument, ExceptionOutcomeAndExternalWake) {
       std::string registered = "waker_registered #" + std::to_string(lucid::current_task()->id);
       co_await lucid::spawn_blocking([&] {
         // Finish only once the task is suspended on us: then it is woken from this thread.
-        while (!rec->has(registered)) std::this_thread::yield();
+        while (!rec->has(registered))
+          std::this_thread::yield();
         return 1;
       });
       throw std::runtime_error("x");
@@ -189,7 +196,8 @@ TEST(Instrument, ExceptionOutcomeAndExternalWake) {
   }(&id, &rec));
   std::string T = "#" + std::to_string(id);
   auto mine = rec.for_task(id);
-  EXPECT_TRUE(in_order(mine, {"wake " + T + " origin=external by=#0", "complete " + T + " exception"}))
+  EXPECT_TRUE(
+      in_order(mine, {"wake " + T + " origin=external by=#0", "complete " + T + " exception"}))
       << dump(mine);
 }
 

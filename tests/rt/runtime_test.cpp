@@ -37,9 +37,11 @@ TEST(Runtime, SpawnAndJoinMultiThread) {
 
 lucid::task<long> many(int n) {
   std::vector<lucid::join_handle<int>> hs;
-  for (int i = 0; i < n; ++i) hs.push_back(lucid::spawn(add(i, 1)));
+  for (int i = 0; i < n; ++i)
+    hs.push_back(lucid::spawn(add(i, 1)));
   long s = 0;
-  for (auto& h : hs) s += co_await h;
+  for (auto& h : hs)
+    s += co_await h;
   co_return s;
 }
 
@@ -58,13 +60,15 @@ lucid::task<> forever(std::atomic<int>* destroyed, std::atomic<bool>* started = 
     ~on_exit() { d->fetch_add(1); }
   } guard{destroyed};
   if (started) started->store(true);
-  for (;;) co_await lucid::yield_now{};
+  for (;;)
+    co_await lucid::yield_now{};
 }
 
 lucid::task<bool> abort_then_join(std::atomic<int>* destroyed) {
   std::atomic<bool> started{false};
   auto h = lucid::spawn(forever(destroyed, &started));
-  while (!started.load()) co_await lucid::yield_now{};
+  while (!started.load())
+    co_await lucid::yield_now{};
   h.abort();
   try {
     co_await h;
@@ -90,9 +94,11 @@ TEST(Runtime, ShutdownDestroysPendingTasks) {
     auto rt = lucid::runtime::multi_thread(2);
     rt.block_on([](std::atomic<int>* d) -> lucid::task<> {
       std::atomic<bool> started[8] = {};
-      for (int i = 0; i < 8; ++i) lucid::spawn(forever(d, &started[i])).detach();
+      for (int i = 0; i < 8; ++i)
+        lucid::spawn(forever(d, &started[i])).detach();
       for (auto& s : started) {
-        while (!s.load()) co_await lucid::yield_now{};
+        while (!s.load())
+          co_await lucid::yield_now{};
       }
     }(&destroyed));
     EXPECT_EQ(destroyed.load(), 0);
@@ -153,9 +159,8 @@ TEST(Runtime, SpawnBlockingRunsOffTheWorkers) {
   auto r = rt.block_on([]() -> lucid::task<std::pair<int, bool>> {
     auto self = std::this_thread::get_id();
     int v = co_await lucid::spawn_blocking([] { return 6 * 7; });
-    bool other_thread = co_await lucid::spawn_blocking([self] {
-      return std::this_thread::get_id() != self;
-    });
+    bool other_thread =
+        co_await lucid::spawn_blocking([self] { return std::this_thread::get_id() != self; });
     co_return std::make_pair(v, other_thread);
   }());
   EXPECT_EQ(r.first, 42);
@@ -196,7 +201,8 @@ TEST(Runtime, WorkIsSpreadAcrossWorkers) {
         }
       }(&m, &seen)));
     }
-    for (auto& h : hs) co_await h;
+    for (auto& h : hs)
+      co_await h;
     co_return seen.size();
   }());
   EXPECT_EQ(n, 2u);
@@ -254,7 +260,8 @@ TEST(Runtime, AFinishedTaskReleasesWhatItOwnedBeforeItIsJoined) {
   auto r = rt.block_on([]() -> lucid::task<std::pair<bool, int>> {
     std::atomic<bool> released{false};
     auto h = lucid::spawn(holds_parameter(flag_on_destroy(&released)));
-    while (!h.is_finished()) co_await lucid::yield_now{};
+    while (!h.is_finished())
+      co_await lucid::yield_now{};
     bool before_join = released.load();  // the parameter is gone, the value is kept
     int v = co_await h;
     co_return std::make_pair(before_join, v);

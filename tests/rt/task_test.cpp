@@ -12,11 +12,14 @@
 
 namespace {
 
-lucid::task<int> value(int v) { co_return v; }
+lucid::task<int> value(int v) {
+  co_return v;
+}
 
 lucid::task<long> sum_sync(int n) {
   long s = 0;
-  for (int i = 0; i < n; ++i) s += co_await value(1);
+  for (int i = 0; i < n; ++i)
+    s += co_await value(1);
   co_return s;
 }
 
@@ -84,9 +87,8 @@ TEST(Task, LazyUntilAwaited) {
 
 TEST(Task, MoveOnlyResults) {
   auto rt = lucid::runtime::current_thread();
-  auto p = rt.block_on([]() -> lucid::task<std::unique_ptr<int>> {
-    co_return std::make_unique<int>(7);
-  }());
+  auto p = rt.block_on(
+      []() -> lucid::task<std::unique_ptr<int>> { co_return std::make_unique<int>(7); }());
   EXPECT_EQ(*p, 7);
 }
 
@@ -112,7 +114,8 @@ TEST(Task, ForeignAwaitablesResumeOnAWorker) {
     auto r = rt.block_on([](std::thread* t) -> lucid::task<std::pair<int, bool>> {
       int v = co_await resume_from_thread{t};
       // The task resumed on a runtime thread, not the foreign one.
-      bool on_runtime = lucid::current_task().has_value() && std::this_thread::get_id() != t->get_id();
+      bool on_runtime =
+          lucid::current_task().has_value() && std::this_thread::get_id() != t->get_id();
       co_return std::make_pair(v, on_runtime);
     }(&t));
     t.join();

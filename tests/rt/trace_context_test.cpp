@@ -25,7 +25,8 @@ using namespace std::chrono_literals;
 namespace {
 
 struct captured {
-  std::shared_ptr<lucid::trace::string_writer> out = std::make_shared<lucid::trace::string_writer>();
+  std::shared_ptr<lucid::trace::string_writer> out =
+      std::make_shared<lucid::trace::string_writer>();
   captured() {
     lucid::trace::fmt_options o;
     o.format = lucid::trace::log_format::full;
@@ -38,7 +39,8 @@ struct captured {
   std::vector<std::string> lines() const {
     std::vector<std::string> v;
     std::istringstream in(out->str());
-    for (std::string l; std::getline(in, l);) v.push_back(l);
+    for (std::string l; std::getline(in, l);)
+      v.push_back(l);
     return v;
   }
   /// The lines containing `what`.
@@ -80,8 +82,10 @@ void expect_every_tick_in_its_own_span(const captured& c, int workers, int round
 
 lucid::task<> run_workers(int workers, int rounds) {
   std::vector<lucid::join_handle<void>> hs;
-  for (int n = 0; n < workers; ++n) hs.push_back(lucid::spawn(worker(n, rounds)));
-  for (auto& h : hs) co_await h;
+  for (int n = 0; n < workers; ++n)
+    hs.push_back(lucid::spawn(worker(n, rounds)));
+  for (auto& h : hs)
+    co_await h;
   LUCID_INFO("all done");
 }
 

@@ -26,8 +26,8 @@ TEST(Interval, TicksAtFixedPeriod) {
   }());
   using D = lucid::duration;
   EXPECT_EQ(gaps, (std::vector<D>{D(0), std::chrono::duration_cast<D>(10ms),
-                                   std::chrono::duration_cast<D>(20ms),
-                                   std::chrono::duration_cast<D>(30ms)}));
+                                  std::chrono::duration_cast<D>(20ms),
+                                  std::chrono::duration_cast<D>(30ms)}));
 }
 
 TEST(Interval, MissedTicksAreDeliveredImmediately) {

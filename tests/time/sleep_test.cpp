@@ -34,7 +34,8 @@ TEST(Sleep, TimersFireInDeadlineOrder) {
         o->push_back(ms);
       }(ms, &out)));
     }
-    for (auto& h : hs) co_await h;
+    for (auto& h : hs)
+      co_await h;
     co_return out;
   }());
   EXPECT_EQ(order, (std::vector<int>{5, 10, 20, 30}));
@@ -77,7 +78,8 @@ TEST(Sleep, RealClockMultiThread) {
         co_await lucid::sleep(std::chrono::microseconds(100 + i * 10));
       }(i)));
     }
-    for (auto& h : hs) co_await h;
+    for (auto& h : hs)
+      co_await h;
     co_return std::chrono::steady_clock::now() - t0 >= std::chrono::microseconds(1090);
   }());
   EXPECT_TRUE(ok);

@@ -139,11 +139,13 @@ TEST(WhenAll, VectorKeepsOrderAndRethrowsFirstError) {
   auto rt = lucid::runtime::multi_thread(2);
   auto v = rt.block_on([]() -> lucid::task<std::vector<int>> {
     std::vector<lucid::task<int>> ts;
-    for (int i = 0; i < 50; ++i) ts.push_back(slow(std::chrono::microseconds(50 * (50 - i)), i));
+    for (int i = 0; i < 50; ++i)
+      ts.push_back(slow(std::chrono::microseconds(50 * (50 - i)), i));
     co_return co_await lucid::when_all(std::move(ts));
   }());
   ASSERT_EQ(v.size(), 50u);
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(v[i], i);
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(v[i], i);
 
   EXPECT_THROW(rt.block_on([]() -> lucid::task<> {
     std::vector<lucid::task<int>> ts;

@@ -9,16 +9,17 @@
 namespace lucid::detail {
 
 /// Prints "lucid: fatal: <what>" with the location and aborts.
-[[noreturn]] void fatal(const char* what, const char* file, int line, const char* function) noexcept;
+[[noreturn]] void fatal(const char* what, const char* file, int line,
+                        const char* function) noexcept;
 
 }  // namespace lucid::detail
 
-#define LUCID_ASSERT(cond, msg)                                                              \
-  do {                                                                                       \
-    if (__builtin_expect(!(cond), 0)) {                                                      \
-      ::lucid::detail::fatal("assertion `" #cond "` failed: " msg, __FILE__, __LINE__,       \
-                             __func__);                                                      \
-    }                                                                                        \
+#define LUCID_ASSERT(cond, msg)                                                                   \
+  do {                                                                                            \
+    if (__builtin_expect(!(cond), 0)) {                                                           \
+      ::lucid::detail::fatal("assertion `" #cond "` failed: " msg, __FILE__, __LINE__, __func__); \
+    }                                                                                             \
   } while (0)
 
-#define LUCID_UNREACHABLE(msg) ::lucid::detail::fatal("unreachable: " msg, __FILE__, __LINE__, __func__)
+#define LUCID_UNREACHABLE(msg) \
+  ::lucid::detail::fatal("unreachable: " msg, __FILE__, __LINE__, __func__)

@@ -25,8 +25,8 @@ class [[nodiscard]] result {
   using value_type = T;
 
   result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
-  result(lucid::error e) : v_(std::in_place_index<1>, e) {}  // NOLINT: implicit
-  result(errc e) : v_(std::in_place_index<1>, lucid::error{e}) {}  // NOLINT: implicit
+  result(lucid::error e) : v_(std::in_place_index<1>, e) {}          // NOLINT: implicit
+  result(errc e) : v_(std::in_place_index<1>, lucid::error{e}) {}    // NOLINT: implicit
 
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -68,7 +68,7 @@ class [[nodiscard]] result<void> {
   using value_type = void;
   result() = default;
   result(lucid::error e) : e_(e) {}  // NOLINT: implicit
-  result(errc e) : e_(e) {}   // NOLINT: implicit
+  result(errc e) : e_(e) {}          // NOLINT: implicit
 
   bool has_value() const noexcept { return e_.code == errc::ok; }
   explicit operator bool() const noexcept { return has_value(); }

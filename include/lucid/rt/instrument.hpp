@@ -101,10 +101,10 @@ instrument* set_instrument(instrument* i) noexcept;
 }  // namespace lucid
 
 /// Emits an instrumentation event: LUCID_HOOK(on_spawn, info).
-#define LUCID_HOOK(event, ...)                                        \
-  do {                                                                \
-    if (::lucid::instrument* lucid_i_ = ::lucid::detail::hooks();     \
-        __builtin_expect(lucid_i_ != nullptr, 0)) {                   \
-      lucid_i_->event(__VA_ARGS__);                                   \
-    }                                                                 \
+#define LUCID_HOOK(event, ...)                                    \
+  do {                                                            \
+    if (::lucid::instrument* lucid_i_ = ::lucid::detail::hooks(); \
+        __builtin_expect(lucid_i_ != nullptr, 0)) {               \
+      lucid_i_->event(__VA_ARGS__);                               \
+    }                                                             \
   } while (0)

@@ -32,11 +32,11 @@ enum class panic_policy : std::uint8_t {
 struct runtime_options {
   enum class flavor : std::uint8_t { current_thread, multi_thread };
   flavor kind = flavor::multi_thread;
-  unsigned workers = 0;               ///< multi_thread: 0 = one per core
-  unsigned max_blocking_threads = 64; ///< bound of the spawn_blocking pool
-  bool paused_clock = false;          ///< current_thread only: time moves only by advance() or when idle
+  unsigned workers = 0;                ///< multi_thread: 0 = one per core
+  unsigned max_blocking_threads = 64;  ///< bound of the spawn_blocking pool
+  bool paused_clock = false;  ///< current_thread only: time moves only by advance() or when idle
   panic_policy unobserved_panic = panic_policy::report;
-  bool crash_handler = true;          ///< install lucid's crash handler (lucid/debug/crash_handler.hpp)
+  bool crash_handler = true;  ///< install lucid's crash handler (lucid/debug/crash_handler.hpp)
 };
 
 namespace detail {
@@ -78,7 +78,8 @@ class runtime {
     return spawn_on(std::string_view(), std::move(t), site);
   }
   template <class T>
-  join_handle<T> spawn(std::string_view name, task<T> t, source_site site = source_site::current()) {
+  join_handle<T> spawn(std::string_view name, task<T> t,
+                       source_site site = source_site::current()) {
     return spawn_on(name, std::move(t), site);
   }
 

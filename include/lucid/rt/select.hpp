@@ -15,8 +15,8 @@
 #pragma once
 
 #include <array>
-#include <cstddef>
 #include <coroutine>
+#include <cstddef>
 #include <tuple>
 #include <utility>
 #include <variant>

@@ -37,7 +37,8 @@ void submit_blocking(scheduler* s, std::function<void()> job);
 ///   auto body = co_await h;
 template <class T>
 join_handle<T> spawn(task<T> t, source_site site = source_site::current()) {
-  return detail::spawn_task(detail::require_scheduler(site), std::move(t), std::string_view(), site);
+  return detail::spawn_task(detail::require_scheduler(site), std::move(t), std::string_view(),
+                            site);
 }
 
 /// Spawns a named task (the name shows in dumps, panics and the console).

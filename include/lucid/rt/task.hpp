@@ -118,7 +118,7 @@ struct task_promise final : promise_common<task_promise<T>> {
 
   task<T> get_return_object() noexcept;
   template <class U>
-    requires std::is_convertible_v<U&&, T>
+  requires std::is_convertible_v<U&&, T>
   void return_value(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
     value_.emplace(std::forward<U>(v));
   }

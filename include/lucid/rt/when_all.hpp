@@ -68,7 +68,8 @@ class when_all_vec_awaiter final : public combinator_base {
  public:
   explicit when_all_vec_awaiter(std::vector<task<T>> ts) {
     branches_.reserve(ts.size());
-    for (auto& t : ts) branches_.emplace_back(std::move(t));
+    for (auto& t : ts)
+      branches_.emplace_back(std::move(t));
   }
   when_all_vec_awaiter(when_all_vec_awaiter&&) = default;
   ~when_all_vec_awaiter() {
@@ -78,7 +79,8 @@ class when_all_vec_awaiter final : public combinator_base {
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
     parent_ = h.promise().strand_;
-    for (auto& b : branches_) b.start(parent_);
+    for (auto& b : branches_)
+      b.start(parent_);
     if (all_done()) return false;
     parent_->pending = this;
     return true;
@@ -89,11 +91,13 @@ class when_all_vec_awaiter final : public combinator_base {
     }
     std::vector<value_or_monostate<T>> out;
     out.reserve(branches_.size());
-    for (auto& b : branches_) out.push_back(b.take());
+    for (auto& b : branches_)
+      out.push_back(b.take());
     return out;
   }
   bool poll() override {
-    for (auto& b : branches_) b.poll();
+    for (auto& b : branches_)
+      b.poll();
     return all_done();
   }
 

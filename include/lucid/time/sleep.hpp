@@ -59,11 +59,15 @@ sleep_awaiter sleep(std::chrono::duration<Rep, Period> d) noexcept {
 }
 
 /// Suspends the current task until `t`.
-inline sleep_awaiter sleep_until(time_point t) noexcept { return sleep_awaiter(t); }
+inline sleep_awaiter sleep_until(time_point t) noexcept {
+  return sleep_awaiter(t);
+}
 
 namespace time {
 /// The runtime's current time (virtual when the clock is paused).
-inline time_point now() noexcept { return detail::now(); }
+inline time_point now() noexcept {
+  return detail::now();
+}
 }  // namespace time
 
 }  // namespace lucid

@@ -68,9 +68,9 @@ inline void put_int(buffer& b, Int v) {
 
 // ---- escaping ---------------------------------------------------------------
 
-// Text: control characters become \n, \r, \t or \u{..}; quote and backslash
-// too when quoted.
-void put_escaped(buffer& b, std::string_view s, bool quoted) {
+// Escapes s: control characters become \n, \r, \t or a hex escape
+// (`json` ? \u00XX : \u{XX}); quote and backslash too when `quoted`.
+void put_escaped_as(buffer& b, std::string_view s, bool quoted, bool json) {
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
@@ -95,43 +95,25 @@ void put_escaped(buffer& b, std::string_view s, bool quoted) {
         put(b, "\\\\");
         break;
       default:
-        fmt::format_to(fmt::appender(b), "\\u{{{:x}}}", c);
+        if (json) {
+          fmt::format_to(fmt::appender(b), "\\u{:04x}", c);
+        } else {
+          fmt::format_to(fmt::appender(b), "\\u{{{:x}}}", c);
+        }
         break;
     }
   }
   put(b, s.substr(run));
 }
 
+// Text values.
+void put_escaped(buffer& b, std::string_view s, bool quoted) {
+  put_escaped_as(b, s, quoted, false);
+}
+
 // JSON string contents.
 void put_json_escaped(buffer& b, std::string_view s) {
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\') continue;
-    put(b, s.substr(run, i - run));
-    run = i + 1;
-    switch (c) {
-      case '\n':
-        put(b, "\\n");
-        break;
-      case '\r':
-        put(b, "\\r");
-        break;
-      case '\t':
-        put(b, "\\t");
-        break;
-      case '"':
-        put(b, "\\\"");
-        break;
-      case '\\':
-        put(b, "\\\\");
-        break;
-      default:
-        fmt::format_to(fmt::appender(b), "\\u{:04x}", c);
-        break;
-    }
-  }
-  put(b, s.substr(run));
+  put_escaped_as(b, s, true, true);
 }
 
 // ---- values -----------------------------------------------------------------

@@ -24,8 +24,12 @@ lucid::task<int> level3() {
   expect(__LINE__ + 1);
   throw std::runtime_error("thrown three awaits deep");
 }
-lucid::task<int> level2() { co_return co_await level3(); }
-lucid::task<int> level1() { co_return co_await level2(); }
+lucid::task<int> level2() {
+  co_return co_await level3();
+}
+lucid::task<int> level1() {
+  co_return co_await level2();
+}
 
 lucid::task<int> join_three_awaits() {
   auto h = lucid::spawn("deep", level1());
@@ -38,23 +42,28 @@ lucid::task<int> detached_panic() {
     expect(__LINE__ + 1);
     throw std::logic_error("nobody joins me");
   }());
-  while (!h.is_finished()) co_await lucid::yield_now{};
+  while (!h.is_finished())
+    co_await lucid::yield_now{};
   h.detach();  // the outcome is now unobserved: reported here
   std::puts("main finished normally");
   co_return 0;
 }
 
 lucid::task<int> panic_shutdown() {
-  lucid::spawn("detached", []() -> lucid::task<> {
-    co_await lucid::yield_now{};
-    throw std::logic_error("shut the runtime down");
-  }()).detach();
+  lucid::spawn("detached",
+               []() -> lucid::task<> {
+                 co_await lucid::yield_now{};
+                 throw std::logic_error("shut the runtime down");
+               }())
+      .detach();
   co_await lucid::sleep(1h);  // the panic stops the runtime long before
   std::puts("unreachable");
   co_return 0;
 }
 
-__attribute__((noinline, no_sanitize("undefined"))) int deref(volatile int* p) { return *p; }
+__attribute__((noinline, no_sanitize("undefined"))) int deref(volatile int* p) {
+  return *p;
+}
 
 lucid::task<int> null_deref() {
   auto h = lucid::spawn("crasher", []() -> lucid::task<int> {

@@ -73,7 +73,9 @@ struct awaited {
   using type = decltype(std::declval<A>().await_resume());
 };
 template <class A>
-  requires requires(A a) { std::move(a).operator co_await(); }
+requires requires(A a) {
+  std::move(a).operator co_await();
+}
 struct awaited<A> {
   using type = decltype(std::declval<A>().operator co_await().await_resume());
 };

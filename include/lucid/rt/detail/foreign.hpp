@@ -98,6 +98,8 @@ class foreign_awaiter {
 /// True for awaiters whose await_suspend is a plain (non-template) member:
 /// they know nothing of lucid's promise and wakers.
 template <class A>
-concept foreign_awaiter_type = requires { &std::remove_cvref_t<A>::await_suspend; };
+concept foreign_awaiter_type = requires {
+  &std::remove_cvref_t<A>::await_suspend;
+};
 
 }  // namespace lucid::detail

@@ -61,13 +61,13 @@ struct combinator_base {
 
 /// A chain of frames inside one task that is resumed as a unit.
 struct strand {
-  promise_base* leaf = nullptr;          ///< innermost frame, resumed by run()
-  task_cell* cell = nullptr;             ///< the task this strand belongs to
-  strand* parent = nullptr;              ///< non-null for a combinator branch
-  combinator_base* pending = nullptr;    ///< when set, run() polls it instead of resuming leaf
-  bool resume_again = false;             ///< trampoline: leaf changed to a frame that must run
-  bool complete = false;                 ///< the root frame of this strand finished
-  std::atomic<bool> ready{false};        ///< branch strands: woken since the last poll
+  promise_base* leaf = nullptr;        ///< innermost frame, resumed by run()
+  task_cell* cell = nullptr;           ///< the task this strand belongs to
+  strand* parent = nullptr;            ///< non-null for a combinator branch
+  combinator_base* pending = nullptr;  ///< when set, run() polls it instead of resuming leaf
+  bool resume_again = false;           ///< trampoline: leaf changed to a frame that must run
+  bool complete = false;               ///< the root frame of this strand finished
+  std::atomic<bool> ready{false};      ///< branch strands: woken since the last poll
 
   /// Wakes the strand: a root strand schedules its task; a branch marks itself
   /// ready and wakes its parent. Callable from any thread, under the lock of

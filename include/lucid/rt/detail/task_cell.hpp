@@ -67,7 +67,7 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   std::coroutine_handle<> frame_;
   task_outcome outcome_ = task_outcome::value;
   bool panic_reported_ = false;  ///< the outcome was reported or observed by a joiner
-  std::uint8_t shard_ = 0;  ///< which live-task shard holds this cell
+  std::uint8_t shard_ = 0;       ///< which live-task shard holds this cell
   spin_lock join_lock_;
 
   task_id id_ = 0;
@@ -82,11 +82,12 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   void* result_ = nullptr;  ///< the boxed value of a finished non-void task
   std::exception_ptr exception_;
   struct panic_chain;
-  panic_chain* panic_chain_ = nullptr;  ///< await chain where the escaping exception left its first frame
+  panic_chain* panic_chain_ =
+      nullptr;  ///< await chain where the escaping exception left its first frame
 
-  strand* join_waker_ = nullptr;  ///< the strand awaiting the join handle
+  strand* join_waker_ = nullptr;     ///< the strand awaiting the join handle
   void* block_on_waiter_ = nullptr;  ///< a thread in block_on waiting for this task (a parker)
-  void* trace_context_ = nullptr;  ///< the task's entered-span stack (lucid::trace)
+  void* trace_context_ = nullptr;    ///< the task's entered-span stack (lucid::trace)
 
   /// Wakes the task (see the state machine above). Any thread.
   void wake() noexcept;
@@ -94,7 +95,9 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   void abort() noexcept;
   /// Drops one reference; frees the cell (and its frame) at zero.
   void release() noexcept;
-  std::string_view name() const noexcept { return name_ ? std::string_view(name_) : std::string_view(); }
+  std::string_view name() const noexcept {
+    return name_ ? std::string_view(name_) : std::string_view();
+  }
   bool is_complete() const noexcept {
     // acquire: pairs with the completing worker's release so the result is visible.
     return (state_.load(std::memory_order_acquire) & st_complete) != 0;

@@ -47,6 +47,8 @@ class waker {
   strand* s_ = nullptr;
 };
 
-inline task_id waker::task() const noexcept { return s_ && s_->cell ? s_->cell->id_ : 0; }
+inline task_id waker::task() const noexcept {
+  return s_ && s_->cell ? s_->cell->id_ : 0;
+}
 
 }  // namespace lucid::detail
