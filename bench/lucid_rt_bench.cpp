@@ -62,7 +62,8 @@ lucid::task<> count_down(std::shared_ptr<latch> l) {
 }
 lucid::task<> spawn_many(std::size_t n) {
   auto l = std::make_shared<latch>(n);
-  for (std::size_t i = 0; i < n; ++i) lucid::spawn(count_down(l)).detach();
+  for (std::size_t i = 0; i < n; ++i)
+    lucid::spawn(count_down(l)).detach();
   co_await l->wait();
 }
 
@@ -83,17 +84,20 @@ lucid::task<> chained_spawn(std::size_t n) {
 
 // 3. T tasks x Y yields.
 lucid::task<> yielder(std::shared_ptr<latch> l, std::size_t iters) {
-  for (std::size_t i = 0; i < iters; ++i) co_await lucid::yield_now{};
+  for (std::size_t i = 0; i < iters; ++i)
+    co_await lucid::yield_now{};
   l->count_down();
 }
 lucid::task<> yield_many(std::size_t tasks, std::size_t iters) {
   auto l = std::make_shared<latch>(tasks);
-  for (std::size_t i = 0; i < tasks; ++i) lucid::spawn(yielder(l, iters)).detach();
+  for (std::size_t i = 0; i < tasks; ++i)
+    lucid::spawn(yielder(l, iters)).detach();
   co_await l->wait();
 }
 
 // 4. two tasks, two capacity-1 channels, MSGS messages (MSGS/2 round trips).
-lucid::task<> ponger(lucid::mpsc::receiver<std::uint64_t> rx, lucid::mpsc::sender<std::uint64_t> tx) {
+lucid::task<> ponger(lucid::mpsc::receiver<std::uint64_t> rx,
+                     lucid::mpsc::sender<std::uint64_t> tx) {
   for (;;) {
     auto v = co_await rx.recv();
     if (!v) break;
@@ -137,7 +141,8 @@ lucid::task<> locker(std::shared_ptr<counter> c, std::shared_ptr<latch> l, std::
 lucid::task<> mutex_contended(std::size_t tasks, std::size_t iters) {
   auto c = std::make_shared<counter>();
   auto l = std::make_shared<latch>(tasks);
-  for (std::size_t i = 0; i < tasks; ++i) lucid::spawn(locker(c, l, iters)).detach();
+  for (std::size_t i = 0; i < tasks; ++i)
+    lucid::spawn(locker(c, l, iters)).detach();
   co_await l->wait();
   auto g = co_await c->m.lock();
   if (c->value != tasks * iters) std::abort();
@@ -199,10 +204,11 @@ int main(int argc, char** argv) {
     std::exit(2);
   }();
   std::vector<std::string_view> selected;
-  for (int i = 2; i < argc; ++i) selected.emplace_back(argv[i]);
+  for (int i = 2; i < argc; ++i)
+    selected.emplace_back(argv[i]);
   if (selected.empty()) {
-    selected = {"spawn_many", "chained_spawn", "yield_many", "ping_pong", "mutex_contended",
-                "timers", "timers_sparse"};
+    selected = {"spawn_many",      "chained_spawn", "yield_many",   "ping_pong",
+                "mutex_contended", "timers",        "timers_sparse"};
   }
   const std::size_t spawn_n = env_size("SPAWN_N", 1'000'000);
   const std::size_t chain_n = env_size("CHAIN_N", 2'000'000);
