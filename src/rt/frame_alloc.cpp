@@ -24,7 +24,7 @@ namespace {
 constexpr std::size_t kGranule = 16;
 constexpr std::size_t kMaxSize = 1024;
 constexpr std::size_t kClasses = kMaxSize / kGranule;
-constexpr std::size_t kChunk = 1024 * 1024;
+constexpr std::size_t kChunk = std::size_t{1024} * 1024;
 constexpr std::uint32_t kBatch = 64;  // blocks moved to/from the global pool at once
 constexpr std::uint32_t kLocalMax = 2 * kBatch;
 

@@ -124,7 +124,7 @@ class [[nodiscard]] join_handle {
   void detach() noexcept { reset(); }
 
   struct awaiter {
-    detail::task_cell* c;
+    detail::task_cell* c = nullptr;
     detail::strand* waiter = nullptr;
     bool await_ready() const noexcept { return c->is_complete(); }
     template <class P>

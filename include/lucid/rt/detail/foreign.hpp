@@ -21,6 +21,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 #include <utility>
 
 #include "lucid/base/spin_lock.hpp"
@@ -56,7 +57,7 @@ template <class A>
 class foreign_awaiter {
  public:
   explicit foreign_awaiter(A&& a) : a_(std::forward<A>(a)) {}
-  foreign_awaiter(foreign_awaiter&&) = default;
+  foreign_awaiter(foreign_awaiter&&) noexcept(std::is_nothrow_move_constructible_v<A>) = default;
   ~foreign_awaiter() {
     if (st_) {
       std::lock_guard g(st_->lock);
