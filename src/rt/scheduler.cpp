@@ -283,7 +283,7 @@ void scheduler::on_unobserved_panic() noexcept {
 
 // ------------------------------------------------------------------ queues
 
-void scheduler::schedule(task_cell* c, bool is_spawn) noexcept {
+void scheduler::schedule(task_cell* c) noexcept {
   if (shutdown_.load(std::memory_order_relaxed)) return;
   worker* w = current_worker();
   if (w != nullptr && w->sched == this) {
@@ -299,7 +299,6 @@ void scheduler::schedule(task_cell* c, bool is_spawn) noexcept {
     if (num_sleepers_.load(std::memory_order_relaxed) != 0) notify_parked();
     return;
   }
-  (void)is_spawn;
   push_inject(c);
 }
 
@@ -654,7 +653,7 @@ void task_cell::wake() noexcept {
     if (s & (st_complete | st_notified)) return;
     std::uint32_t ns = s | st_notified;
     if (state_.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed)) {
-      if (!(s & st_running)) sched_->schedule(this, false);
+      if (!(s & st_running)) sched_->schedule(this);
       return;
     }
   }
@@ -666,7 +665,7 @@ void task_cell::abort() noexcept {
     if (s & (st_complete | st_cancelled)) return;
     std::uint32_t ns = s | st_cancelled | st_notified;
     if (state_.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed)) {
-      if (!(s & (st_running | st_notified))) sched_->schedule(this, false);
+      if (!(s & (st_running | st_notified))) sched_->schedule(this);
       return;
     }
   }
@@ -731,7 +730,7 @@ task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base*
   if (instrument* i = hooks(); __builtin_expect(i != nullptr, 0)) {
     i->on_spawn(spawn_info{c->id_, c->name(), site, c->parent_id_, parent_span});
   }
-  s->schedule(c, true);
+  s->schedule(c);
   return c;
 }
 

@@ -86,7 +86,7 @@ class scheduler {
   ~scheduler();
 
   /// Queues a task that was just spawned or woken.
-  void schedule(task_cell* c, bool is_spawn) noexcept;
+  void schedule(task_cell* c) noexcept;
   /// Runs tasks on the calling thread until `root` completes (current_thread),
   /// or waits for it (multi_thread).
   void block_until_complete(task_cell* root);

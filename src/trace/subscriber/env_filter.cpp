@@ -40,6 +40,15 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
+// Inside a quoted value: steps over an escaped character, or ends the quote.
+void skip_in_quotes(std::string_view s, std::size_t& i, bool& quoted) noexcept {
+  if (s[i] == '\\' && i + 1 < s.size()) {
+    ++i;
+  } else if (s[i] == '"') {
+    quoted = false;
+  }
+}
+
 // Splits at commas outside brackets, braces and quotes.
 std::vector<std::string_view> split_top_level(std::string_view s) {
   std::vector<std::string_view> out;
@@ -50,11 +59,7 @@ std::vector<std::string_view> split_top_level(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (quoted) {
-      if (c == '\\' && i + 1 < s.size()) {
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      }
+      skip_in_quotes(s, i, quoted);
       continue;
     }
     switch (c) {
@@ -106,11 +111,7 @@ std::size_t find_close(std::string_view s, std::size_t open, char close) noexcep
   for (std::size_t i = open; i < s.size(); ++i) {
     char c = s[i];
     if (quoted) {
-      if (c == '\\' && i + 1 < s.size()) {
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      }
+      skip_in_quotes(s, i, quoted);
       continue;
     }
     if (c == '"') {
