@@ -1,5 +1,9 @@
 #include "lucid/base/error.hpp"
 
+#include <netdb.h>
+
+#include <cstring>
+
 namespace lucid {
 
 std::string_view message(errc e) noexcept {
@@ -22,8 +26,29 @@ std::string_view message(errc e) noexcept {
       return "task panicked";
     case errc::system:
       return "system error";
+    case errc::eof:
+      return "unexpected end of stream";
+    case errc::invalid_input:
+      return "invalid input";
+    case errc::not_found:
+      return "not found";
+    case errc::too_large:
+      return "over the size limit";
   }
   return "unknown error";
+}
+
+std::string error::describe() const {
+  std::string out(message());
+  if (code == errc::system && sys != 0) {
+    char buf[128];
+    out += ": ";
+    out += ::strerror_r(sys, buf, sizeof buf);  // GNU strerror_r returns the text
+  } else if (code == errc::not_found && sys != 0) {
+    out += ": ";
+    out += ::gai_strerror(sys);
+  }
+  return out;
 }
 
 }  // namespace lucid

@@ -135,7 +135,7 @@ void blocking_pool::shutdown() {
 // ------------------------------------------------------------------ scheduler
 
 scheduler::scheduler(const runtime_options& opts)
-    : opts_(opts), blocking_(opts.max_blocking_threads) {
+    : opts_(opts), io_(new reactor), blocking_(opts.max_blocking_threads) {
   unsigned n = 1;
   if (opts_.kind == runtime_options::flavor::multi_thread) {
     n = opts_.workers ? opts_.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -169,6 +169,7 @@ scheduler::scheduler(const runtime_options& opts)
 
 scheduler::~scheduler() {
   shutdown();
+  io_->detach();
 }
 
 void scheduler::shutdown() {
@@ -264,6 +265,13 @@ bool scheduler::maintain_timers() noexcept {
   std::size_t n = timers_.fire_expired(now());
   driver_.store(false, std::memory_order_release);
   return n != 0;
+}
+
+void scheduler::maintain_io() noexcept {
+  if (io_->registrations() == 0 || driver_.load(std::memory_order_relaxed)) return;
+  if (driver_.exchange(true, std::memory_order_acquire)) return;
+  if (io_->poll(0)) io_->dispatch();
+  driver_.store(false, std::memory_order_release);
 }
 
 void scheduler::on_unobserved_panic() noexcept {
@@ -398,6 +406,7 @@ task_cell* scheduler::next_task(worker* w) noexcept {
   ++w->tick;
   if (w->tick % kGlobalQueueInterval == 0) {
     maintain_timers();
+    maintain_io();
     if (task_cell* c = take_inject(w)) return c;
   }
   if (w->lifo != nullptr) {
@@ -474,36 +483,49 @@ void scheduler::park_worker(worker* w, task_cell* stop_when_complete) {
   for (auto& v : workers) {
     if (v.get() != w && v->queue.size() > 1) work = true;
   }
-  if (!work) {
-    if (opts_.paused_clock && blocking_.in_flight.load(std::memory_order_acquire) == 0) {
-      // Paused clock and nothing can happen but timers: jump to the next deadline.
-      std::int64_t next = timers_.next_deadline();
-      if (next != timer_queue::no_deadline) {
-        std::int64_t cur = paused_now_ns_.load(std::memory_order_relaxed);
-        if (next > cur) paused_now_ns_.store(next, std::memory_order_release);
-        timers_.fire_expired(now());
-        work = true;
-      }
+  if (!work && opts_.paused_clock && blocking_.in_flight.load(std::memory_order_acquire) == 0 &&
+      !driver_.exchange(true, std::memory_order_acquire)) {
+    // Paused clock: if no I/O is ready either, nothing can happen but timers,
+    // so jump to the next deadline.
+    if (io_->registrations() != 0 && io_->poll(0)) {
+      leave_sleepers(w);
+      io_->dispatch();
+      driver_.store(false, std::memory_order_release);
+      return;
     }
+    std::int64_t next = timers_.next_deadline();
+    if (next != timer_queue::no_deadline) {
+      std::int64_t cur = paused_now_ns_.load(std::memory_order_relaxed);
+      if (next > cur) paused_now_ns_.store(next, std::memory_order_release);
+      timers_.fire_expired(now());
+      work = true;
+    }
+    driver_.store(false, std::memory_order_release);
   }
   if (!work) {
     if (!driver_.exchange(true, std::memory_order_acquire)) {
+      // The driver: sleep in epoll until I/O, a wake-up or the next deadline.
       driver_parker_.store(w, std::memory_order_release);
       std::int64_t until = timers_.set_parked_until_next();
-      if (until == timer_queue::no_deadline || opts_.paused_clock) {
-        w->park.park();
-      } else {
-        std::int64_t wait = until - timer_queue::ns(clock::now());
-        if (wait > 0) w->park.park(std::chrono::nanoseconds(wait));
+      std::int64_t timeout = -1;
+      if (until != timer_queue::no_deadline && !opts_.paused_clock) {
+        timeout = std::max<std::int64_t>(0, until - timer_queue::ns(clock::now()));
       }
+      w->park.park_io(*io_, timeout);
       timers_.clear_parked();
       driver_parker_.store(nullptr, std::memory_order_release);
+      leave_sleepers(w);
+      io_->dispatch();
       if (!opts_.paused_clock) timers_.fire_expired(now());
       driver_.store(false, std::memory_order_release);
-    } else {
-      w->park.park();
+      return;
     }
+    w->park.park();
   }
+  leave_sleepers(w);
+}
+
+void scheduler::leave_sleepers(worker* w) noexcept {
   std::lock_guard l(mu_);
   if (w->sleeping) {
     sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w));

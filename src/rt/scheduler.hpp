@@ -20,8 +20,12 @@
 // inject_ empty, so the pusher either sees the sleeper (and unparks it) or the
 // worker sees the task. A task pushed to a local queue is run by the queue's
 // owner before it parks; waking a sleeper for it is only for parallelism.
-// Timers: one parked worker at a time holds `driver_` and sleeps until the
-// earliest deadline; arming an earlier timer unparks it (timer_queue::insert).
+// Timers and I/O: one parked worker at a time holds `driver_` and sleeps in
+// the reactor (epoll) until an I/O event or the earliest deadline; arming an
+// earlier timer unparks it (timer_queue::insert), through the eventfd. It
+// leaves the sleeper list before it wakes the tasks of the I/O events, so
+// those wake-ups spread to the other sleepers. Busy workers poll the reactor
+// and the timers without blocking every kGlobalQueueInterval polls.
 #pragma once
 
 #include <atomic>
@@ -40,6 +44,7 @@
 #include "lucid/rt/detail/task_cell.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "parker.hpp"
+#include "reactor.hpp"
 #include "timer_queue.hpp"
 
 namespace lucid::detail {
@@ -97,6 +102,7 @@ class scheduler {
   void remove_live(task_cell* c) noexcept;
 
   timer_queue& timers() noexcept { return timers_; }
+  reactor& io() noexcept { return *io_; }
   void timer_armed_earlier() noexcept;
   time_point now() const noexcept;
   void advance(duration d);
@@ -135,6 +141,9 @@ class scheduler {
   void found_work(worker* w) noexcept;
   void park_worker(worker* w, task_cell* stop_when_complete);
   bool maintain_timers() noexcept;
+  /// Polls the reactor without blocking if no one drives it (busy workers).
+  void maintain_io() noexcept;
+  void leave_sleepers(worker* w) noexcept;
   void run_task(worker* w, task_cell* c) noexcept;
   void finish_task(task_cell* c, task_outcome o) noexcept;
   void cancel_task(task_cell* c) noexcept;
@@ -154,6 +163,7 @@ class scheduler {
   std::atomic<std::uint32_t> num_searching_{0};
 
   timer_queue timers_;
+  reactor* io_;  ///< reference counted: see reactor.hpp
   std::atomic<bool> driver_{false};
   std::atomic<worker*> driver_parker_{nullptr};
   std::atomic<std::int64_t> paused_now_ns_{0};

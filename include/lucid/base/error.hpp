@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace lucid {
@@ -18,8 +19,12 @@ enum class errc : std::uint8_t {
   full,       ///< a try_send found a bounded channel full
   empty,      ///< a try_recv found a channel empty
   would_block,
-  panicked,  ///< the task ended with an exception
-  system,    ///< an OS error; error::sys holds errno
+  panicked,       ///< the task ended with an exception
+  system,         ///< an OS error; error::sys holds errno
+  eof,            ///< the stream ended before the bytes an operation needed
+  invalid_input,  ///< malformed input (an address, a request, a filter string)
+  not_found,      ///< a name lookup found nothing; error::sys holds the resolver's code
+  too_large,      ///< input over a configured limit
 };
 
 /// A short, static description of an error code.
@@ -36,6 +41,9 @@ struct error {
   friend constexpr bool operator==(error a, error b) { return a.code == b.code && a.sys == b.sys; }
   friend constexpr bool operator==(error a, errc b) { return a.code == b; }
   std::string_view message() const noexcept { return lucid::message(code); }
+  /// message(), plus strerror(sys) (or the resolver's text) where there is one.
+  /// Not signal-safe (it builds a string).
+  std::string describe() const;
 };
 
 }  // namespace lucid
