@@ -29,7 +29,7 @@ template <class F>
 void walk_chain(const promise_base* p, std::size_t max, F&& f) noexcept {
   std::size_t n = 0;
   while (p != nullptr && n < max) {
-    f(debug::await_frame{p->site_.function, p->site_.file, p->site_.line});
+    f(debug::await_frame{p->site_function_, p->site_file_, p->site_line_});
     ++n;
     if (p->parent_ != nullptr) {
       p = p->parent_;
@@ -46,14 +46,15 @@ void note_unhandled_exception(promise_base* p) noexcept {
   task_cell* c = p->strand_ != nullptr ? p->strand_->cell : nullptr;
   if (c == nullptr) return;
   try {
-    if (c->panic_chain_ != nullptr && c->panic_chain_->exception == p->exception_) return;
-    if (c->panic_chain_ == nullptr) c->panic_chain_ = new task_cell::panic_chain;
-    c->panic_chain_->exception = p->exception_;
-    c->panic_chain_->origin_id = c->id_;
-    c->panic_chain_->origin_name.assign(c->name());
-    c->panic_chain_->origin_site = c->spawn_site_;
-    c->panic_chain_->frames.clear();
-    walk_chain(p, 256, [&](const debug::await_frame& f) { c->panic_chain_->frames.push_back(f); });
+    task_cell::rare_fields& r = c->rare();
+    if (r.chain != nullptr && r.chain->exception == p->exception_) return;
+    if (r.chain == nullptr) r.chain = new task_cell::panic_chain;
+    r.chain->exception = p->exception_;
+    r.chain->origin_id = c->id_;
+    r.chain->origin_name.assign(c->name());
+    r.chain->origin_site = c->spawn_site_;
+    r.chain->frames.clear();
+    walk_chain(p, 256, [&](const debug::await_frame& f) { r.chain->frames.push_back(f); });
   } catch (...) {
     // Out of memory while reporting: the report will have no async backtrace.
   }
@@ -61,28 +62,28 @@ void note_unhandled_exception(promise_base* p) noexcept {
 
 void inherit_panic_origin(const task_cell* from) noexcept {
   task_cell* to = current_cell();
-  if (to == nullptr || to == from || from->panic_chain_ == nullptr ||
-      from->panic_chain_->exception != from->exception_) {
+  if (to == nullptr || to == from || from->chain() == nullptr ||
+      from->chain()->exception != from->exception()) {
     return;
   }
   try {
-    if (to->panic_chain_ == nullptr) to->panic_chain_ = new task_cell::panic_chain;
-    *to->panic_chain_ = *from->panic_chain_;
+    task_cell::rare_fields& r = to->rare();
+    if (r.chain == nullptr) r.chain = new task_cell::panic_chain;
+    *r.chain = *from->chain();
   } catch (...) {
   }
 }
 
 panic_origin origin_of(const task_cell* c) noexcept {
-  if (c->panic_chain_ == nullptr || c->panic_chain_->exception != c->exception_) {
+  if (c->chain() == nullptr || c->chain()->exception != c->exception()) {
     return panic_origin{debug::task_info{c->id_, c->name(), c->spawn_site_}, {}};
   }
-  const auto& pc = *c->panic_chain_;
+  const auto& pc = *c->chain();
   return panic_origin{debug::task_info{pc.origin_id, pc.origin_name, pc.origin_site}, pc.frames};
 }
 
-void free_panic_chain(task_cell* c) noexcept {
-  delete c->panic_chain_;
-  c->panic_chain_ = nullptr;
+void free_panic_chain(task_cell::panic_chain* chain) noexcept {
+  delete chain;
 }
 
 void crash_context_of_thread(debug::crash_context& out) noexcept {

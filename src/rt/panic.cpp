@@ -26,7 +26,7 @@ void report_unobserved_panic(task_cell* c) noexcept {
     debug::panic_context ctx;
     ctx.task = &o.task;
     ctx.async_backtrace = o.chain;
-    debug::report_panic(c->exception_, ctx);
+    debug::report_panic(c->exception(), ctx);
   } catch (...) {
     std::fputs("lucid: a task panicked (the report could not be formatted)\n", stderr);
   }

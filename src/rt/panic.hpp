@@ -24,7 +24,7 @@ struct panic_origin {
   std::span<const debug::await_frame> chain;
 };
 panic_origin origin_of(const task_cell* c) noexcept;
-void free_panic_chain(task_cell* c) noexcept;
+void free_panic_chain(task_cell::panic_chain* chain) noexcept;
 
 /// The crash handler's context provider: the task running on this thread.
 void crash_context_of_thread(debug::crash_context& out) noexcept;

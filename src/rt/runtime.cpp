@@ -72,15 +72,15 @@ void detach_handle(task_cell* c) noexcept {
 bool join_register(task_cell* c, strand* waiter) noexcept {
   std::lock_guard g(c->join_lock_);
   if (c->is_complete()) return false;
-  c->join_waker_ = waiter;
+  c->joiner_ = reinterpret_cast<std::uintptr_t>(waiter);
   LUCID_HOOK(on_waker_registered, waiter->cell ? waiter->cell->id_ : 0, c);
   return true;
 }
 
 void join_deregister(task_cell* c, strand* waiter) noexcept {
   std::lock_guard g(c->join_lock_);
-  if (c->join_waker_ == waiter) {
-    c->join_waker_ = nullptr;
+  if (c->joiner_ == reinterpret_cast<std::uintptr_t>(waiter)) {
+    c->joiner_ = 0;
     LUCID_HOOK(on_waker_released, waiter->cell ? waiter->cell->id_ : 0, c);
   }
 }
@@ -206,7 +206,7 @@ int run_main(task<T> t, runtime_options opts) {
   detail::task_cell* c = h.cell();
   if (c->outcome_ == task_outcome::exception) {
     // Report after the workers stopped, naming the root task, and exit 101.
-    std::exception_ptr e = c->exception_;
+    std::exception_ptr e = c->exception();
     c->panic_reported_ = true;
     detail::panic_origin o = detail::origin_of(c);
     std::string name(o.task.name);

@@ -546,14 +546,15 @@ void scheduler::block_until_complete(task_cell* root) {
   {
     std::lock_guard g(root->join_lock_);
     if (root->is_complete()) return;
-    root->block_on_waiter_ = &p;
+    LUCID_ASSERT(root->joiner_ == 0, "block_on on a task that is already joined");
+    root->joiner_ = reinterpret_cast<std::uintptr_t>(&p) | 1;
   }
   block_on_parker_.store(&p, std::memory_order_release);
   while (!root->is_complete() && !is_shutting_down())
     p.park();
   block_on_parker_.store(nullptr, std::memory_order_release);
   std::lock_guard g(root->join_lock_);
-  root->block_on_waiter_ = nullptr;
+  root->joiner_ = 0;
 }
 
 // ------------------------------------------------------------------ polling
@@ -644,10 +645,12 @@ void scheduler::finish_task(task_cell* c, task_outcome o) noexcept {
                                             (prev & ~(st_running | st_notified)) | st_complete,
                                             std::memory_order_acq_rel, std::memory_order_relaxed)) {
     }
-    if (c->block_on_waiter_ != nullptr) static_cast<parker*>(c->block_on_waiter_)->unpark();
-    if (c->join_waker_ != nullptr) {
-      LUCID_HOOK(on_waker_released, c->join_waker_->cell ? c->join_waker_->cell->id_ : 0, c);
-      std::exchange(c->join_waker_, nullptr)->wake();
+    if (c->joiner_ & 1) {
+      reinterpret_cast<parker*>(c->joiner_ & ~std::uintptr_t{1})->unpark();
+    } else if (strand* w = c->join_waker()) {
+      c->joiner_ = 0;
+      LUCID_HOOK(on_waker_released, w->cell ? w->cell->id_ : 0, c);
+      w->wake();
     }
   }
   if ((prev & st_detached) && o == task_outcome::exception && !c->panic_reported_) {
@@ -705,11 +708,23 @@ void task_cell::operator delete(void* p, std::size_t n) noexcept {
   frame_free(p, n);
 }
 
+task_cell::rare_fields& task_cell::rare() {
+  rare_fields* r = rare_.load(std::memory_order_relaxed);
+  if (r == nullptr) {
+    r = new rare_fields;
+    // release: a reader on another thread (a dump, a joiner) sees the fields' init.
+    rare_.store(r, std::memory_order_release);
+  }
+  return *r;
+}
+
 void destroy_cell(task_cell* c) noexcept {
   if (c->frame_) c->frame_.destroy();
   if (c->result_ != nullptr) c->complete_fn_(c, task_cell::result_op::drop_result);
-  if (c->panic_chain_ != nullptr) free_panic_chain(c);
-  delete[] c->name_;
+  if (task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed)) {
+    if (r->chain != nullptr) free_panic_chain(r->chain);
+    delete r;
+  }
   delete c;
 }
 
@@ -739,11 +754,7 @@ task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base*
   task_cell* parent = current_cell();
   c->parent_id_ = parent ? parent->id_ : 0;
   c->spawn_site_ = site;
-  if (!name.empty()) {
-    c->name_ = new char[name.size() + 1];
-    std::memcpy(c->name_, name.data(), name.size());
-    c->name_[name.size()] = '\0';
-  }
+  if (!name.empty()) c->rare().name.assign(name);
   // A task spawned inside a span gets a span stack whose base is that span;
   // others get one only if they need it (see leave_context).
   trace::span_id parent_span = trace::detail::current_span_id();

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "lucid/rt/runtime.hpp"
@@ -125,3 +126,33 @@ TEST(Task, ForeignAwaitablesResumeOnAWorker) {
 }
 
 }  // namespace
+
+namespace {
+struct alignas(16) wide {
+  long double v;
+};
+template <class T>
+lucid::task<T> make_value() {
+  if constexpr (std::is_void_v<T>) {
+    co_return;
+  } else {
+    co_return T{};
+  }
+}
+template <class T>
+void expect_handle_from_promise() {
+  lucid::task<T> t = make_value<T>();
+  auto h = t.handle();
+  lucid::detail::promise_base& p = h.promise();
+  EXPECT_EQ(p.handle().address(), h.address());
+}
+}  // namespace
+
+TEST(Task, PromiseFindsItsFrameForEveryValueAlignment) {
+  // promise_base::handle() derives the frame from the promise's address.
+  expect_handle_from_promise<void>();
+  expect_handle_from_promise<char>();
+  expect_handle_from_promise<int>();
+  expect_handle_from_promise<std::string>();
+  expect_handle_from_promise<wide>();
+}

@@ -51,7 +51,7 @@ void complete_root(task_cell* c, task_cell::result_op op) noexcept {
     auto h = std::coroutine_handle<task_promise<T>>::from_address(c->frame_.address());
     auto& p = h.promise();
     if (p.exception_) {
-      c->exception_ = std::move(p.exception_);
+      c->rare().exception = std::move(p.exception_);
     } else if constexpr (!std::is_void_v<T>) {
       c->result_ = new (frame_alloc(sizeof(T))) T(std::move(*p.value_));
     }
@@ -72,9 +72,9 @@ template <class T>
 T take_result(task_cell* c) {
   join_check_cancelled(c);
   c->panic_reported_ = true;
-  if (c->exception_) {
+  if (std::exception_ptr e = c->exception()) {
     inherit_panic_origin(c);
-    std::rethrow_exception(c->exception_);
+    std::rethrow_exception(e);
   }
   if constexpr (!std::is_void_v<T>) {
     LUCID_ASSERT(c->result_ != nullptr, "the result of a task was taken twice");

@@ -100,7 +100,9 @@ struct promise_common : promise_base {
   decltype(auto) await_transform(A&& a, const char* file = __builtin_FILE(),
                                  unsigned line = __builtin_LINE(),
                                  const char* function = __builtin_FUNCTION()) noexcept {
-    site_ = await_point{file, function, line};
+    this->site_file_ = file;
+    this->site_function_ = function;
+    this->site_line_ = line;
     if constexpr (requires { std::forward<A>(a).lucid_awaiter(this); }) {
       return std::forward<A>(a).lucid_awaiter(this);
     } else if constexpr (foreign_awaiter_type<A>) {
@@ -189,14 +191,12 @@ class [[nodiscard]] task {
 namespace detail {
 template <class T>
 task<T> task_promise<T>::get_return_object() noexcept {
-  auto h = std::coroutine_handle<task_promise<T>>::from_promise(*this);
-  this->handle_ = h;
-  return task<T>{h};
+  static_assert(alignof(task_promise<T>) <= promise_base::kMaxAlign,
+                "lucid::task<T> does not support T aligned beyond 16 bytes: return it boxed");
+  return task<T>{std::coroutine_handle<task_promise<T>>::from_promise(*this)};
 }
 inline task<void> task_promise<void>::get_return_object() noexcept {
-  auto h = std::coroutine_handle<task_promise<void>>::from_promise(*this);
-  this->handle_ = h;
-  return task<void>{h};
+  return task<void>{std::coroutine_handle<task_promise<void>>::from_promise(*this)};
 }
 }  // namespace detail
 

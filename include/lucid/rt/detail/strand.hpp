@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 
 namespace lucid::detail {
@@ -38,15 +39,30 @@ struct await_point {
   unsigned line = 0;
 };
 
-/// The part of every lucid coroutine promise the runtime needs.
+/// The part of every lucid coroutine promise the runtime needs. It lives in
+/// every frame, so it is kept small (48 bytes): the await site is stored
+/// flat, and the frame's handle is computed from the promise's address.
 struct promise_base {
-  promise_base* parent_ = nullptr;  ///< the frame awaiting this one; null for a strand root
-  strand* strand_ = nullptr;        ///< the strand this frame runs on
-  await_point site_{};              ///< the co_await this frame is suspended at
-  std::coroutine_handle<> handle_;  ///< this frame
-  bool inline_ = false;             ///< started by the parent's await_suspend, not yet suspended
-  bool done_ = false;               ///< reached final_suspend
+  /// Promise types deriving from promise_base may not be aligned beyond this
+  /// (checked in promise_common), so the frame address is promise - 16 (see handle()).
+  static constexpr std::size_t kMaxAlign = 16;
+
+  promise_base* parent_ = nullptr;   ///< the frame awaiting this one; null for a strand root
+  strand* strand_ = nullptr;         ///< the strand this frame runs on
+  const char* site_file_ = nullptr;  ///< the co_await this frame is suspended at ...
+  const char* site_function_ = nullptr;
   std::exception_ptr exception_;
+  unsigned site_line_ = 0;  ///< ... (file, function, line)
+  bool inline_ = false;     ///< started by the parent's await_suspend, not yet suspended
+  bool done_ = false;       ///< reached final_suspend
+
+  await_point site() const noexcept { return await_point{site_file_, site_function_, site_line_}; }
+  /// This frame. The promise is the first subobject of the promise type, which
+  /// the frame holds at the offset __builtin_coro_promise computes.
+  std::coroutine_handle<> handle() noexcept {
+    return std::coroutine_handle<>::from_address(
+        __builtin_coro_promise(static_cast<void*>(this), kMaxAlign, true));
+  }
 };
 
 /// Something that drives several child strands inside one task (select, timeout, when_all).
@@ -85,7 +101,7 @@ inline void strand::run() {
       pending = nullptr;
     }
     resume_again = false;
-    leaf->handle_.resume();
+    leaf->handle().resume();
     if (!resume_again) return;
   }
 }

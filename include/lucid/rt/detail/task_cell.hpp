@@ -21,20 +21,24 @@
 //
 // The root frame is destroyed as soon as the task ends (like tokio dropping a
 // finished future): on completion `complete_fn_` moves the value into a box
-// (`result_`) or the exception into `exception_`, then destroys the frame, so
+// (`result_`) or the exception into `rare_->exception`, then destroys the frame, so
 // everything the coroutine owned (its parameters too: a channel sender, a
 // lock guard) is released before anyone is told the task finished.
 //
 // Field ownership: `root_`, the frame and the trace context belong to the
-// polling worker (RUNNING); `join_waker_` is guarded by `join_lock_`; the
+// polling worker (RUNNING); `joiner_` is guarded by `join_lock_`; the
 // identity fields are written before the task is first queued and read-only
-// after.
+// after. Fields most tasks never use (a name, an exception, the panic chain)
+// live behind `rare_`, so a plain task's cell stays small (a million tasks
+// alive at once is a workload): `rare_` is created at spawn (named tasks) or
+// by the worker polling the task, and published with release.
 #pragma once
 
 #include <atomic>
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <string>
 #include <string_view>
 
 #include "lucid/base/intrusive_list.hpp"
@@ -73,21 +77,40 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   task_id id_ = 0;
   task_id parent_id_ = 0;
   source_site spawn_site_{};
-  char* name_ = nullptr;  ///< owned, NUL-terminated; null when unnamed
 
   /// Moves the outcome out of the finished root frame and destroys it
   /// (op = extract), or destroys the boxed result (op = drop_result).
   enum class result_op : std::uint8_t { extract, drop_result };
   void (*complete_fn_)(task_cell*, result_op) = nullptr;
   void* result_ = nullptr;  ///< the boxed value of a finished non-void task
-  std::exception_ptr exception_;
-  struct panic_chain;
-  panic_chain* panic_chain_ =
-      nullptr;  ///< await chain where the escaping exception left its first frame
 
-  strand* join_waker_ = nullptr;     ///< the strand awaiting the join handle
-  void* block_on_waiter_ = nullptr;  ///< a thread in block_on waiting for this task (a parker)
-  void* trace_context_ = nullptr;    ///< the task's entered-span stack (lucid::trace)
+  struct panic_chain;
+  struct rare_fields {
+    std::string name;              ///< empty when unnamed
+    std::exception_ptr exception;  ///< what escaped the root frame
+    panic_chain* chain = nullptr;  ///< await chain where that exception left its first frame
+  };
+  std::atomic<rare_fields*> rare_{nullptr};
+
+  /// Who waits for completion, under join_lock_: a strand awaiting the join
+  /// handle, or (low bit set) the parker of a thread in block_on.
+  std::uintptr_t joiner_ = 0;
+  void* trace_context_ = nullptr;  ///< the task's entered-span stack (lucid::trace)
+
+  /// The rare fields, created on first use. Only the task's current owner
+  /// (the spawner before it is queued, then the polling worker) may call it.
+  rare_fields& rare();
+  std::exception_ptr exception() const noexcept {
+    const rare_fields* r = rare_.load(std::memory_order_acquire);
+    return r ? r->exception : nullptr;
+  }
+  panic_chain* chain() const noexcept {
+    const rare_fields* r = rare_.load(std::memory_order_acquire);
+    return r ? r->chain : nullptr;
+  }
+  strand* join_waker() const noexcept {
+    return (joiner_ & 1) ? nullptr : reinterpret_cast<strand*>(joiner_);
+  }
 
   /// Wakes the task (see the state machine above). Any thread.
   void wake() noexcept;
@@ -96,7 +119,8 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   /// Drops one reference; frees the cell (and its frame) at zero.
   void release() noexcept;
   std::string_view name() const noexcept {
-    return name_ ? std::string_view(name_) : std::string_view();
+    const rare_fields* r = rare_.load(std::memory_order_acquire);
+    return r ? std::string_view(r->name) : std::string_view();
   }
   bool is_complete() const noexcept {
     // acquire: pairs with the completing worker's release so the result is visible.
