@@ -49,6 +49,11 @@ void reactor::detach() noexcept {
 scheduled_io* reactor::add(int fd) noexcept {
   auto* io = new scheduled_io;
   io->owner = this;
+  refs_.fetch_add(1, std::memory_order_relaxed);
+  // release, paired with the acquire load after epoll_wait in poll(): the
+  // driver that gets this registration's events sees it initialised (epoll
+  // orders this too, but TSan cannot see through the kernel).
+  live_.fetch_add(1, std::memory_order_release);
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.ptr = io;
@@ -57,8 +62,6 @@ scheduled_io* reactor::add(int fd) noexcept {
     // readiness, so the operation's next syscall returns the real error.
     io->readiness.store(io_bits::error, std::memory_order_relaxed);
   }
-  refs_.fetch_add(1, std::memory_order_relaxed);
-  live_.fetch_add(1, std::memory_order_relaxed);
   return io;
 }
 
@@ -117,6 +120,7 @@ bool reactor::poll(std::int64_t timeout_ns) noexcept {
     }
   }
   n_events_ = n > 0 ? n : 0;
+  (void)live_.load(std::memory_order_acquire);  // see add()
   bool io = false;
   for (int i = 0; i < n_events_; ++i) {
     if (events_[i].data.ptr != nullptr) {

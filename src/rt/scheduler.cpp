@@ -260,9 +260,20 @@ void scheduler::timer_armed_earlier() noexcept {
   if (worker* w = driver_parker_.load(std::memory_order_acquire)) w->park.unpark();
 }
 
+template <class F>
+auto scheduler::batch_wakes(F&& f) noexcept {
+  worker* w = current_worker();
+  if (w == nullptr || w->sched != this) return f();
+  w->batching = true;
+  auto r = f();
+  w->batching = false;
+  if (std::exchange(w->notify_pending, false)) notify_parked();
+  return r;
+}
+
 bool scheduler::maintain_timers() noexcept {
   if (driver_.exchange(true, std::memory_order_acquire)) return false;
-  std::size_t n = timers_.fire_expired(now());
+  std::size_t n = batch_wakes([&] { return timers_.fire_expired(now()); });
   driver_.store(false, std::memory_order_release);
   return n != 0;
 }
@@ -270,7 +281,7 @@ bool scheduler::maintain_timers() noexcept {
 void scheduler::maintain_io() noexcept {
   if (io_->registrations() == 0 || driver_.load(std::memory_order_relaxed)) return;
   if (driver_.exchange(true, std::memory_order_acquire)) return;
-  if (io_->poll(0)) io_->dispatch();
+  if (io_->poll(0)) batch_wakes([&] { return io_->dispatch(), 0; });
   driver_.store(false, std::memory_order_release);
 }
 
@@ -304,7 +315,13 @@ void scheduler::schedule(task_cell* c) noexcept {
       c = prev;
     }
     push_local(w, c);
-    if (num_sleepers_.load(std::memory_order_relaxed) != 0) notify_parked();
+    if (num_sleepers_.load(std::memory_order_relaxed) != 0) {
+      if (w->batching) {
+        w->notify_pending = true;
+      } else {
+        notify_parked();
+      }
+    }
     return;
   }
   push_inject(c);
@@ -489,7 +506,7 @@ void scheduler::park_worker(worker* w, task_cell* stop_when_complete) {
     // so jump to the next deadline.
     if (io_->registrations() != 0 && io_->poll(0)) {
       leave_sleepers(w);
-      io_->dispatch();
+      batch_wakes([&] { return io_->dispatch(), 0; });
       driver_.store(false, std::memory_order_release);
       return;
     }
@@ -515,8 +532,10 @@ void scheduler::park_worker(worker* w, task_cell* stop_when_complete) {
       timers_.clear_parked();
       driver_parker_.store(nullptr, std::memory_order_release);
       leave_sleepers(w);
-      io_->dispatch();
-      if (!opts_.paused_clock) timers_.fire_expired(now());
+      batch_wakes([&] {
+        io_->dispatch();
+        return opts_.paused_clock ? 0 : timers_.fire_expired(now());
+      });
       driver_.store(false, std::memory_order_release);
       return;
     }
@@ -610,11 +629,12 @@ void scheduler::run_task(worker* w, task_cell* c) noexcept {
 }
 
 void scheduler::cancel_task(task_cell* c) noexcept {
-  if (c->frame_) {
+  if (c->frame_live_) {
     task_cell* prev = current_cell();
     set_current_cell(c);
     trace::detail::span_stack* prev_ctx = enter_context(c);
-    std::coroutine_handle<> f = std::exchange(c->frame_, {});
+    std::coroutine_handle<> f = c->root_frame();
+    c->frame_live_ = false;
     f.destroy();
     leave_context(c, prev_ctx);
     set_current_cell(prev);
@@ -624,7 +644,8 @@ void scheduler::cancel_task(task_cell* c) noexcept {
 
 void scheduler::finish_task(task_cell* c, task_outcome o) noexcept {
   c->outcome_ = o;
-  if (c->frame_) {
+  c->result_ = nullptr;  // the union's next_ may hold a stale queue link
+  if (c->frame_live_) {
     // Move the outcome out and destroy the frame now: what the task owned is
     // released before anyone learns that it finished.
     trace::detail::span_stack* prev_ctx = enter_context(c);
@@ -719,7 +740,7 @@ task_cell::rare_fields& task_cell::rare() {
 }
 
 void destroy_cell(task_cell* c) noexcept {
-  if (c->frame_) c->frame_.destroy();
+  if (c->frame_live_) c->root_frame().destroy();
   if (c->result_ != nullptr) c->complete_fn_(c, task_cell::result_op::drop_result);
   if (task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed)) {
     if (r->chain != nullptr) free_panic_chain(r->chain);
@@ -746,7 +767,8 @@ task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base*
   c->refs_.store(joinable ? 2 : 1, std::memory_order_relaxed);
   c->state_.store(st_notified | (joinable ? 0u : st_detached), std::memory_order_relaxed);
   c->sched_ = s;
-  c->frame_ = frame;
+  c->frame_live_ = true;
+  (void)frame;
   c->root_.leaf = root;
   c->root_.cell = c;
   root->strand_ = &c->root_;

@@ -63,6 +63,11 @@ struct worker {
   parker park;
   bool searching = false;  ///< set by a notifier under scheduler::mu_
   bool sleeping = false;   ///< in scheduler::sleepers_, under scheduler::mu_
+  /// Set while the worker fires timers or dispatches I/O events: those wake
+  /// tasks under the registration's spin lock, so notifying a sleeper (a
+  /// syscall) is deferred until the batch is done (owner only).
+  bool batching = false;
+  bool notify_pending = false;
   std::thread thread;
 };
 
@@ -144,6 +149,9 @@ class scheduler {
   /// Polls the reactor without blocking if no one drives it (busy workers).
   void maintain_io() noexcept;
   void leave_sleepers(worker* w) noexcept;
+  /// Runs f (timer firing, I/O dispatch) with sleeper notification deferred to its end.
+  template <class F>
+  auto batch_wakes(F&& f) noexcept;
   void run_task(worker* w, task_cell* c) noexcept;
   void finish_task(task_cell* c, task_outcome o) noexcept;
   void cancel_task(task_cell* c) noexcept;

@@ -2,8 +2,13 @@
 // critical sections (a few pointer updates) on runtime hot paths.
 //
 // Contract: never held across a suspension point, a blocking call, or a call
-// into user code. Satisfies Lockable, so std::lock_guard works.
+// into user code. Satisfies Lockable, so std::lock_guard works. A waiter that
+// has spun for a while yields the CPU: with more runnable threads than cores
+// the holder may have been preempted, and spinning out a whole time slice
+// would only delay it.
 #pragma once
+
+#include <sched.h>
 
 #include <atomic>
 
@@ -14,8 +19,14 @@ class spin_lock {
   void lock() noexcept {
     // acquire: the critical section must see what the previous holder wrote.
     while (flag_.exchange(true, std::memory_order_acquire)) {
+      unsigned spins = 0;
       while (flag_.load(std::memory_order_relaxed)) {
-        __builtin_ia32_pause();
+        if (++spins < kSpinsBeforeYield) {
+          __builtin_ia32_pause();
+        } else {
+          ::sched_yield();
+          spins = 0;
+        }
       }
     }
   }
@@ -27,6 +38,7 @@ class spin_lock {
   void unlock() noexcept { flag_.store(false, std::memory_order_release); }
 
  private:
+  static constexpr unsigned kSpinsBeforeYield = 128;
   std::atomic<bool> flag_{false};
 };
 

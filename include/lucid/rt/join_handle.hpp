@@ -48,14 +48,14 @@ void inherit_panic_origin(const task_cell* c) noexcept;
 template <class T>
 void complete_root(task_cell* c, task_cell::result_op op) noexcept {
   if (op == task_cell::result_op::extract) {
-    auto h = std::coroutine_handle<task_promise<T>>::from_address(c->frame_.address());
+    auto h = std::coroutine_handle<task_promise<T>>::from_address(c->root_frame().address());
     auto& p = h.promise();
     if (p.exception_) {
       c->rare().exception = std::move(p.exception_);
     } else if constexpr (!std::is_void_v<T>) {
       c->result_ = new (frame_alloc(sizeof(T))) T(std::move(*p.value_));
     }
-    c->frame_ = {};
+    c->frame_live_ = false;
     h.destroy();
   } else if constexpr (!std::is_void_v<T>) {
     if (c->result_ != nullptr) {

@@ -25,6 +25,9 @@
 // everything the coroutine owned (its parameters too: a channel sender, a
 // lock guard) is released before anyone is told the task finished.
 //
+// `next_` and `result_` share a word: a task is queued only before it
+// completes, and finish_task() clears the word before the result goes in.
+//
 // Field ownership: `root_`, the frame and the trace context belong to the
 // polling worker (RUNNING); `joiner_` is guarded by `join_lock_`; the
 // identity fields are written before the task is first queued and read-only
@@ -65,14 +68,17 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
 
   std::atomic<std::uint32_t> state_{0};
   std::atomic<std::uint32_t> refs_{1};
-  task_cell* next_ = nullptr;  ///< link in the injection queue
+  union {
+    task_cell* next_ = nullptr;  ///< link in the injection queue (only while queued)
+    void* result_;  ///< the boxed value of a finished non-void task (a queued task never is)
+  };
   scheduler* sched_ = nullptr;
   strand root_;
-  std::coroutine_handle<> frame_;
   task_outcome outcome_ = task_outcome::value;
   bool panic_reported_ = false;  ///< the outcome was reported or observed by a joiner
   std::uint8_t shard_ = 0;       ///< which live-task shard holds this cell
   spin_lock join_lock_;
+  bool frame_live_ = false;  ///< the root frame exists (until completion or cancellation)
 
   task_id id_ = 0;
   task_id parent_id_ = 0;
@@ -82,7 +88,6 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   /// (op = extract), or destroys the boxed result (op = drop_result).
   enum class result_op : std::uint8_t { extract, drop_result };
   void (*complete_fn_)(task_cell*, result_op) = nullptr;
-  void* result_ = nullptr;  ///< the boxed value of a finished non-void task
 
   struct panic_chain;
   struct rare_fields {
@@ -107,6 +112,13 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   panic_chain* chain() const noexcept {
     const rare_fields* r = rare_.load(std::memory_order_acquire);
     return r ? r->chain : nullptr;
+  }
+  /// The root coroutine frame (root_.leaf is the innermost frame of its chain).
+  std::coroutine_handle<> root_frame() const noexcept {
+    promise_base* p = root_.leaf;
+    while (p->parent_ != nullptr)
+      p = p->parent_;
+    return p->handle();
   }
   strand* join_waker() const noexcept {
     return (joiner_ & 1) ? nullptr : reinterpret_cast<strand*>(joiner_);
