@@ -1,11 +1,13 @@
 # lucid quick start (Debian 12):
 #   make demo    set up, build the release preset, run the demo
 #   make test    set up, build and run the whole test suite (release, asan, tsan)
+#                and the HTTP parser fuzz target for FUZZ_SECONDS
 #   make bench   build the benchmarks (build/release/bench/)
 JOBS ?= 2
 PRESETS ?= release asan tsan
+FUZZ_SECONDS ?= 60
 
-.PHONY: setup demo test bench build-% test-% format clean
+.PHONY: setup demo test test-fuzz bench build-% test-% format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -26,7 +28,22 @@ demo: build-release
 	@echo "== 3. a panic in a task, reported with the user's code first (exits 101)"
 	LUCID_BACKTRACE=1 ./build/release/examples/panic_backtrace || test $$? -eq 101
 
-test: $(addprefix test-,$(PRESETS))
+test: $(addprefix test-,$(PRESETS)) test-fuzz
+
+# The HTTP parser's libFuzzer target (clang-14 with ASan+UBSan), run for a
+# bounded time on the seed corpus fuzz/corpus plus what earlier runs found
+# (build/fuzz/corpus); a crash or a broken invariant fails the step and
+# leaves the input in build/fuzz/crash-*.
+FUZZ_SRCS = fuzz/http_parser_fuzz.cpp src/http/parser.cpp src/http/request.cpp
+build/fuzz/http_parser_fuzz: $(FUZZ_SRCS) include/lucid/http/parser.hpp include/lucid/http/request.hpp
+	@mkdir -p build/fuzz
+	clang++-14 -std=c++20 -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -Iinclude $(FUZZ_SRCS) -o $@
+
+test-fuzz: setup build/fuzz/http_parser_fuzz
+	@mkdir -p build/fuzz/corpus
+	./build/fuzz/http_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -print_final_stats=1 -artifact_prefix=build/fuzz/ build/fuzz/corpus fuzz/corpus
 
 bench: build-release
 	@ls build/release/bench/

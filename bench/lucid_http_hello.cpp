@@ -1,0 +1,88 @@
+// lucid_http_hello: the hello-world HTTP responder of ../shared/peers
+// (section 5, workload 8), served by the real lucid::http::server.
+//
+// usage: lucid_http_hello [PORT] [THREADS] [MAX_SECONDS]
+//   PORT         default 18080; binds 127.0.0.1 only
+//   THREADS      runtime workers (default 2); 0 = current_thread runtime
+//   MAX_SECONDS  stops by itself after this many seconds (default 60);
+//                SIGINT and SIGTERM stop it too (graceful shutdown)
+// Every request, whatever its method and path, gets the peers' response:
+//   HTTP/1.1 200 OK / content-length: 12 / date: ... / "Hello World!"
+// (88 bytes, the same as hyper's). Keep-alive and pipelining as the server
+// does them; no tracing subscriber is installed.
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "lucid/http/server.hpp"
+#include "lucid/lucid.hpp"
+
+namespace {
+
+lucid::task<lucid::http::response> hello(lucid::http::request&) {
+  co_return lucid::http::response(200, "Hello World!");
+}
+
+lucid::task<int> serve(lucid::http::server& srv, int max_secs) {
+  auto timer = lucid::spawn("max-seconds", [](lucid::http::server& s, int secs) -> lucid::task<> {
+    co_await lucid::sleep(std::chrono::seconds(secs));
+    s.shutdown();
+  }(srv, max_secs));
+  auto r = co_await srv.serve();
+  timer.abort();
+  if (!r) {
+    std::fprintf(stderr, "serve: %s\n", r.error().describe().c_str());
+    co_return 1;
+  }
+  co_return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int port = argc > 1 ? std::atoi(argv[1]) : 18080;
+  const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
+  const int max_secs = argc > 3 ? std::atoi(argv[3]) : 60;
+
+  // Signals are taken by one thread with sigwait; block them everywhere else
+  // (the runtime's workers inherit this mask).
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGUSR1);  // ends the signal thread at exit
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  lucid::http::server srv;
+  srv.fallback(hello);
+  auto addr = srv.bind("127.0.0.1:" + std::to_string(port));
+  if (!addr) {
+    std::fprintf(stderr, "bind 127.0.0.1:%d: %s\n", port, addr.error().describe().c_str());
+    return 1;
+  }
+  std::printf("listening on http://%s threads=%d max_secs=%d\n", addr->to_string().c_str(), threads,
+              max_secs);
+  std::fflush(stdout);
+
+  std::thread signals([&srv, &sigs] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    srv.shutdown();
+  });
+
+  lucid::runtime_options opts;
+  if (threads == 0) {
+    opts.kind = lucid::runtime_options::flavor::current_thread;
+  } else {
+    opts.workers = static_cast<unsigned>(threads);
+  }
+  const int rc = lucid::run(serve(srv, max_secs), opts);
+  pthread_kill(signals.native_handle(), SIGUSR1);
+  signals.join();
+  return rc;
+}

@@ -1,0 +1,217 @@
+// lucid::http::request_parser and response_parser: incremental HTTP/1.1
+// message parsers (RFC 9112) over a buffer that grows as bytes arrive.
+//
+// Usage: call parse(data) with every byte of the current message received so
+// far, starting at its first byte (the same bytes as before plus new ones; the
+// buffer may have moved). It answers need_more, complete (with the number of
+// bytes the message took: the next message starts there), or error (with the
+// status to answer: 400, 413, 431, 505; and a static reason for logs). After
+// complete, call reset() before parsing the next message. The parser
+// remembers how far it got, so feeding a message in pieces costs about what
+// feeding it at once does, and the answer never depends on how the bytes were
+// split (the fuzz target checks this).
+//
+// What is rejected (400 unless said otherwise): a bare CR or LF, NUL or
+// another control character in the request line, a header or a chunk line; a
+// request line that is not `token SP target SP HTTP/d.d`; a version other
+// than 1.x (505); a header without a colon, with whitespace before the colon
+// or a name that is not a token, obs-fold continuation lines; a request line
+// and headers over limits::max_head_bytes, or more than limits::max_headers
+// fields (431); a missing or repeated Host in HTTP/1.1; Content-Length that is
+// not digits, repeated (even with the same value) or a list;
+// Content-Length with Transfer-Encoding; a transfer-coding other than exactly
+// `chunked` (or any in HTTP/1.0); a chunk size that is not hex or overflows 64
+// bits, a chunk line over 4 KiB, chunk data not followed by CRLF, bad trailer
+// lines; a body over limits::max_body_bytes (413). Leading empty lines before
+// a request line are skipped (RFC 9112 section 2.2). Chunk extensions are
+// skipped; trailer fields are checked and dropped.
+//
+// Thread safety: a parser is used by one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lucid/http/request.hpp"
+
+namespace lucid::http {
+
+/// The limits a parser enforces.
+struct parser_limits {
+  /// Start line and headers, with their CRLFs (431).
+  std::size_t max_head_bytes = std::size_t{16} * 1024;
+  /// A body's decoded size (413).
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
+  /// Header fields (431).
+  std::size_t max_headers = 128;
+};
+
+/// The state of a parse.
+enum class parse_status : std::uint8_t { need_more, complete, error };
+
+/// What parse() answers.
+struct parse_result {
+  parse_status status = parse_status::need_more;
+  std::size_t consumed = 0;  ///< complete: the bytes the message took
+  int error_status = 0;      ///< error: the HTTP status to answer (400, 413, 431, 505)
+  const char* reason = "";   ///< error: a short static description, for logs
+};
+
+namespace detail {
+
+struct off_len {
+  std::uint32_t off = 0;
+  std::uint32_t len = 0;
+};
+struct header_offsets {
+  off_len name;
+  off_len value;
+};
+
+/// What both parsers share: head scanning, header fields, body framing and
+/// chunked decoding. Offsets are relative to the message's first byte.
+class message_parser {
+ public:
+  explicit message_parser(parser_limits limits) noexcept : limits_(limits) {}
+  message_parser(const message_parser&) = default;
+  message_parser& operator=(const message_parser&) = default;
+
+  void reset() noexcept;
+  const parser_limits& limits() const noexcept { return limits_; }
+  /// True once the head is parsed (the body may still be incomplete).
+  bool head_complete() const noexcept { return phase_ > phase_head; }
+
+ protected:
+  enum phase : std::uint8_t {
+    phase_head,
+    phase_body_length,
+    phase_chunk_size,
+    phase_chunk_data,
+    phase_chunk_crlf,
+    phase_trailer,
+    phase_until_close,
+    phase_done,
+    phase_error,
+  };
+  enum class framing : std::uint8_t { none, length, chunked, until_close };
+
+  ~message_parser() = default;
+
+  /// Scans the head (validating every byte), has the subclass parse it once
+  /// it is complete, then frames the body. On complete, consumed is pos_.
+  parse_result run(std::string_view data, bool skip_leading_crlf);
+  /// Parses the start line and the fields of data[start_, head_end_); sets
+  /// framing_ (and the subclass's own facts). False after fail().
+  virtual bool parse_head(std::string_view data) = 0;
+
+  /// Parses the header fields of the head from `pos` (after the start line).
+  bool parse_fields(std::string_view data, std::size_t pos);
+  /// Records an error answer; returns false.
+  bool fail(int status, const char* reason) noexcept;
+  parse_result body(std::string_view data);
+
+  /// Fills headers_ with views of `data` from offsets_.
+  void materialize_headers(std::string_view data);
+  std::string_view body_view(std::string_view data) const noexcept;
+
+  parser_limits limits_;
+  parse_result error_;  // the answer once phase_ is phase_error
+  phase phase_ = phase_head;
+  framing framing_ = framing::none;
+  std::size_t start_ = 0;       // first byte of the message (after skipped empty lines)
+  std::size_t scan_ = 0;        // head: next byte to scan
+  std::size_t line_start_ = 0;  // head: start of the current line
+  std::size_t head_end_ = 0;    // one past the head's final CRLF
+  std::size_t pos_ = 0;         // body: next byte to consume
+  std::uint64_t content_length_ = 0;
+  std::uint64_t chunk_left_ = 0;
+  std::uint64_t body_size_ = 0;    // decoded body bytes so far (chunked)
+  std::size_t trailer_bytes_ = 0;  // trailer section bytes so far
+
+  // Header facts gathered by parse_fields.
+  bool seen_content_length_ = false;
+  bool seen_transfer_encoding_ = false;
+  int te_count_ = 0;              // transfer-codings listed, over all fields
+  bool te_last_chunked_ = false;  // the last one listed is "chunked"
+  bool conn_close_ = false;
+  bool conn_keep_alive_ = false;
+  bool expect_continue_ = false;
+  int host_count_ = 0;
+
+  std::vector<header_offsets> offsets_;
+  std::vector<header_view> headers_;
+  std::string chunked_body_;
+};
+
+}  // namespace detail
+
+/// Incremental request parser (server side); see the file contract.
+///
+/// Example:
+///   lucid::http::request_parser p;
+///   auto r = p.parse(buf);  // buf: the bytes received so far
+///   if (r.status == lucid::http::parse_status::complete) use(p.get());
+class request_parser : public detail::message_parser {
+ public:
+  explicit request_parser(parser_limits limits = {}) noexcept : message_parser(limits) {}
+
+  /// Parses the request that starts at data[0]; see the file contract.
+  parse_result parse(std::string_view data);
+  /// The request; valid after parse() answered complete (views into the
+  /// data passed to that call and into this parser) until reset() or the
+  /// data changes. Once head_complete(), its method, version_minor,
+  /// keep_alive and expect_continue are set while the body still arrives
+  /// (its views are filled in at completion).
+  const request& get() const noexcept { return req_; }
+  request& get() noexcept { return req_; }
+  /// Forgets the current request (keeps allocated capacity).
+  void reset() noexcept;
+
+ private:
+  bool parse_head(std::string_view data) override;
+  void fill(std::string_view data);
+  request req_;
+  detail::off_len method_, target_;
+  std::uint8_t minor_ = 1;
+};
+
+/// A parsed response (client side): views like request's.
+struct response_view {
+  int status = 0;
+  std::string_view reason;
+  std::uint8_t version_minor = 1;
+  std::span<const header_view> headers;
+  std::string_view body;
+  bool keep_alive = true;  ///< false when the server closes after this response
+};
+
+/// Incremental response parser (client side). A body framed by the end of
+/// the connection is complete only when finish() is called at end of stream.
+class response_parser : public detail::message_parser {
+ public:
+  explicit response_parser(parser_limits limits = {.max_head_bytes = std::size_t{64} * 1024,
+                                                   .max_body_bytes = std::size_t{64} * 1024 * 1024,
+                                                   .max_headers = 256}) noexcept
+      : message_parser(limits) {}
+
+  /// Parses the response that starts at data[0]. `head_request`: the request
+  /// was HEAD (no body follows whatever the headers say).
+  parse_result parse(std::string_view data, bool head_request = false);
+  /// At end of stream: completes a read-until-close body (data is everything
+  /// received); other states give an error (a truncated message).
+  parse_result finish(std::string_view data);
+  const response_view& get() const noexcept { return resp_; }
+  void reset() noexcept;
+
+ private:
+  bool parse_head(std::string_view data) override;
+  void fill(std::string_view data);
+  response_view resp_;
+  detail::off_len reason_;
+  bool head_request_ = false;
+};
+
+}  // namespace lucid::http

@@ -1,0 +1,160 @@
+// lucid::http::client (see include/lucid/http/client.hpp).
+#include "lucid/http/client.hpp"
+
+#include <utility>
+
+namespace lucid::http {
+
+namespace {
+
+constexpr std::size_t k_read_chunk = std::size_t{16} * 1024;
+
+response to_response(const response_view& v) {
+  response r;
+  r.status = v.status;
+  r.headers.reserve(v.headers.size());
+  for (const header_view& h : v.headers)
+    r.headers.push_back({std::string(h.name), std::string(h.value)});
+  r.body.assign(v.body);
+  return r;
+}
+
+lucid::error parse_error(const parse_result& pr) {
+  return (pr.error_status == 413 || pr.error_status == 431) ? errc::too_large : errc::invalid_input;
+}
+
+}  // namespace
+
+client::client(std::string host_and_port, client_options options)
+    : host_(std::move(host_and_port)), opts_(options), parser_(options.limits) {}
+client::client(client&&) noexcept = default;
+client& client::operator=(client&&) noexcept = default;
+client::~client() = default;
+
+void client::close() noexcept {
+  stream_.close();
+  in_.clear();
+}
+
+task<result<response>> client::get(std::string target, std::vector<header> headers) {
+  return send("GET", std::move(target), {}, std::move(headers));
+}
+
+task<result<response>> client::post(std::string target, std::string body, std::string content_type,
+                                    std::vector<header> headers) {
+  headers.push_back({"content-type", std::move(content_type)});
+  return send("POST", std::move(target), std::move(body), std::move(headers));
+}
+
+task<result<response>> client::send(std::string method_name, std::string target, std::string body,
+                                    std::vector<header> headers) {
+  std::string wire;
+  wire.reserve(64 + host_.size() + target.size() + body.size());
+  wire += method_name;
+  wire += ' ';
+  wire += target;
+  wire += " HTTP/1.1\r\n";
+  bool own_host = false;
+  for (const header& h : headers) {
+    if (iequals(h.name, "host")) own_host = true;
+  }
+  if (!own_host) {
+    wire += "host: ";
+    wire += host_;
+    wire += "\r\n";
+  }
+  for (const header& h : headers) {
+    wire += h.name;
+    wire += ": ";
+    wire += h.value;
+    wire += "\r\n";
+  }
+  if (!body.empty() || method_name == "POST" || method_name == "PUT" || method_name == "PATCH") {
+    wire += "content-length: ";
+    wire += std::to_string(body.size());
+    wire += "\r\n";
+  }
+  wire += "\r\n";
+  wire += body;
+  co_return co_await exchange(std::move(wire), method_name == "HEAD");
+}
+
+task<result<response>> client::exchange(std::string wire, bool head) {
+  // Until a response is complete the connection's state is unknown: close
+  // it on every early exit, cancellation included.
+  struct closer {
+    client* c = nullptr;
+    bool armed = true;
+    ~closer() {
+      if (armed) c->close();
+    }
+  } guard{this};
+
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = stream_.is_open();
+    if (!reused) {
+      in_.clear();
+      auto s = co_await net::tcp_stream::connect(host_);
+      if (!s) co_return s.error();
+      stream_ = std::move(*s);
+      if (opts_.nodelay) (void)stream_.set_nodelay(true);
+    }
+    const bool may_retry = reused && attempt == 0;
+    auto w = co_await stream_.write_all(std::string_view(wire));
+    if (!w) {
+      close();
+      if (may_retry) continue;
+      co_return w.error();
+    }
+    parser_.reset();
+    bool received = false;
+    bool retry = false;
+    for (;;) {
+      if (!in_.empty()) {
+        const parse_result pr = parser_.parse(in_, head);
+        if (pr.status == parse_status::error) co_return parse_error(pr);
+        if (pr.status == parse_status::complete) {
+          if (parser_.get().status < 200) {  // 100 Continue and friends: the real one follows
+            in_.erase(0, pr.consumed);
+            parser_.reset();
+            continue;
+          }
+          response r = to_response(parser_.get());
+          const bool keep = parser_.get().keep_alive;
+          in_.erase(0, pr.consumed);
+          parser_.reset();
+          guard.armed = !keep;
+          co_return r;
+        }
+      }
+      const std::size_t old = in_.size();
+      in_.resize(old + k_read_chunk);
+      auto n = co_await stream_.read_some(in_.data() + old, k_read_chunk);
+      in_.resize(old + (n ? *n : 0));
+      if (n && *n > 0) {
+        received = true;
+        continue;
+      }
+      if (!received && in_.empty() && may_retry) {  // a stale keep-alive connection
+        retry = true;
+        break;
+      }
+      if (!n) co_return n.error();
+      // End of stream: a read-until-close body ends here; anything else is cut short.
+      const parse_result pr = parser_.finish(in_);
+      if (pr.status == parse_status::complete) {
+        response r = to_response(parser_.get());
+        parser_.reset();
+        co_return r;
+      }
+      if (pr.status == parse_status::error && pr.error_status == 413) co_return errc::too_large;
+      co_return errc::eof;
+    }
+    if (retry) {
+      close();
+      continue;
+    }
+  }
+}
+
+}  // namespace lucid::http

@@ -1,0 +1,435 @@
+// One server connection: read, parse every buffered request, run handlers in
+// order, write the batch of responses, repeat (see server.hpp for the
+// behaviour and server_state.hpp for the slot protocol with the sweeper).
+//
+// Buffers. `in_` holds received bytes; [start_, len_) is not yet consumed,
+// and a partially received request always starts at start_ (the parser's
+// offsets are relative to it), so compaction moves it to the front only
+// between reads. `out_` collects the responses of one batch (one write).
+// Both keep their capacity across requests: a keep-alive connection
+// allocates nothing per request once warm (a large request or response may
+// grow them; `in_` shrinks back when it empties).
+//
+// Thread safety: a connection is one task; only its slot word is shared
+// (with the sweeper). Cancellation: destroying the task unregisters the
+// slot, then closes the socket (the stream is a parameter of the coroutine,
+// destroyed after its locals).
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "date.hpp"
+#include "lucid/http/parser.hpp"
+#include "lucid/http/server.hpp"
+#include "lucid/rt/trace.hpp"
+#include "lucid/trace/remote_parent.hpp"
+#include "lucid/trace/trace.hpp"
+#include "server_state.hpp"
+
+namespace lucid::http::detail {
+
+namespace {
+
+constexpr std::size_t k_initial_in = std::size_t{8} * 1024;
+constexpr std::size_t k_shrink_above = std::size_t{64} * 1024;
+constexpr std::size_t k_flush_at = std::size_t{64} * 1024;  // flush a pipelined batch past this
+constexpr std::size_t k_direct_body =
+    std::size_t{16} * 1024;  // bodies above this are written directly
+constexpr std::size_t k_linger_bytes =
+    std::size_t{256} * 1024;  // what a lingering close reads at most
+
+/// The request span: http.request{method, path, status, [trace_id, parent_span_id]}.
+trace::span request_span(const request& req) {
+  trace::remote_parent rp;
+  bool remote = false;
+  auto parse_remote = [&]() {
+    const header_view* h = req.find_header("traceparent");
+    if (h == nullptr) return false;
+    auto p = trace::remote_parent::from_traceparent(h->value);
+    if (!p) return false;
+    rp = *p;
+    return true;
+  };
+  // The field list is evaluated only when the span is enabled, left to right.
+  return LUCID_INFO_SPAN(
+      "http.request", ("method", req.method_name), ("path", req.path), ("status", trace::empty),
+      ("trace_id",
+       (remote = parse_remote()) ? trace::value::of_str(rp.trace_id_hex()) : trace::value{}),
+      ("parent_span_id", remote ? trace::value::of_str(rp.parent_id_hex()) : trace::value{}));
+}
+
+bool has_token(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    std::size_t c = list.find(',');
+    std::string_view e = list.substr(0, c);
+    while (!e.empty() && (e.front() == ' ' || e.front() == '\t'))
+      e.remove_prefix(1);
+    while (!e.empty() && (e.back() == ' ' || e.back() == '\t'))
+      e.remove_suffix(1);
+    if (iequals(e, token)) return true;
+    if (c == std::string_view::npos) break;
+    list.remove_prefix(c + 1);
+  }
+  return false;
+}
+
+/// A header a handler may not send as is: CR, LF or NUL (response splitting).
+bool unsafe_header(const header& h) {
+  constexpr std::string_view bad("\r\n\0", 3);
+  return h.name.empty() || h.name.find_first_of(bad) != std::string::npos ||
+         h.value.find_first_of(bad) != std::string::npos;
+}
+
+void append_uint(std::string& out, std::size_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+void append_status_line(std::string& out, int status) {
+  if (status == 200) {
+    out.append("HTTP/1.1 200 OK\r\n");
+    return;
+  }
+  out.append("HTTP/1.1 ");
+  append_uint(out, static_cast<std::size_t>(status));
+  out.push_back(' ');
+  out.append(reason_phrase(status));
+  out.append("\r\n");
+}
+
+class connection {
+ public:
+  connection(std::shared_ptr<server_state> st, net::tcp_stream& stream)
+      : st_(std::move(st)),
+        stream_(stream),
+        parser_(parser_limits{st_->opts.max_header_bytes, st_->opts.max_body_bytes,
+                              st_->opts.max_headers}) {
+    slot_.fd = stream_.native_handle();
+    st_->register_slot(&slot_);
+  }
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection() { st_->unregister_slot(&slot_); }
+
+  task<void> run();
+
+ private:
+  /// Moves the slot word to `kind` (a new generation when `restart` or the
+  /// kind changes). False if the sweeper killed the connection meanwhile;
+  /// then killed_ holds the kind it was killed in.
+  bool set_wait(std::uint32_t kind, bool restart) noexcept {
+    if (killed_ != 0) return false;
+    if ((word_ & k_kind_mask) == kind && !restart) return true;
+    const std::uint32_t next = ((word_ >> 8) + 1) << 8 | kind;
+    std::uint32_t expect = word_;
+    // seq_cst: see server_state::sweep (the idle word vs the stopping flag).
+    if (!slot_.word.compare_exchange_strong(expect, next, std::memory_order_seq_cst)) {
+      killed_ = (expect & k_kind_mask) | k_killed;
+      return false;
+    }
+    word_ = next;
+    return true;
+  }
+  /// After a read: did the sweeper kill us while we waited?
+  bool check_killed() noexcept {
+    if (killed_ != 0) return true;
+    // acquire: pairs with the sweeper's CAS.
+    const std::uint32_t w = slot_.word.load(std::memory_order_acquire);
+    if ((w & k_killed) == 0) return false;
+    killed_ = w;
+    return true;
+  }
+  std::uint32_t killed_kind() const noexcept { return killed_ & k_kind_mask; }
+
+  void ensure_space();
+  task<bool> flush();
+  task<void> close_after_response();
+  void append_error(int status);
+  task<bool> handle(request& req);
+  bool append_response(const request& req, const response& resp, bool keep);
+
+  std::shared_ptr<server_state> st_;
+  net::tcp_stream& stream_;
+  conn_slot slot_;
+  std::uint32_t word_ = k_busy;  // what we last wrote to slot_.word
+  std::uint32_t killed_ = 0;     // the killed word once known
+  request_parser parser_;
+  std::unique_ptr<char[]> in_;
+  std::size_t cap_ = 0, start_ = 0, len_ = 0;
+  std::string out_;
+  bool first_ = true;
+  bool continue_sent_ = false;
+};
+
+void connection::ensure_space() {
+  if (start_ == len_) {
+    start_ = len_ = 0;
+    if (cap_ > k_shrink_above) {
+      in_.reset();
+      cap_ = 0;
+    }
+  } else if (start_ > 0) {
+    std::memmove(in_.get(), in_.get() + start_, len_ - start_);
+    len_ -= start_;
+    start_ = 0;
+  }
+  if (cap_ == 0) {
+    cap_ = k_initial_in;
+    in_ = std::make_unique_for_overwrite<char[]>(cap_);
+  } else if (len_ == cap_) {
+    // The parser answers 431/413 before a request outgrows its limits, so
+    // this stays below max head + max body + one read.
+    const std::size_t ncap = cap_ * 2;
+    auto bigger = std::make_unique_for_overwrite<char[]>(ncap);
+    std::memcpy(bigger.get(), in_.get(), len_);
+    in_ = std::move(bigger);
+    cap_ = ncap;
+  }
+}
+
+task<bool> connection::flush() {
+  if (out_.empty()) co_return true;
+  (void)set_wait(k_write, true);  // a kill can only come from this very wait
+  auto w = co_await stream_.write_all(std::string_view(out_));
+  out_.clear();
+  if (out_.capacity() > k_shrink_above) out_.shrink_to_fit();
+  co_return w.has_value();
+}
+
+/// Sends what is pending, then closes politely: our side first, then read
+/// (and drop) what the peer still sends until it closes, so that it gets the
+/// response instead of a reset.
+task<void> connection::close_after_response() {
+  if (!co_await flush()) co_return;
+  if (!stream_.shutdown(net::shutdown_how::write)) co_return;
+  if (killed_ != 0) co_return;  // the read side is shut already
+  if (!set_wait(k_linger, true)) co_return;
+  std::size_t dropped = 0;
+  ensure_space();
+  while (dropped < k_linger_bytes) {
+    auto r = co_await stream_.read_some(in_.get(), cap_);
+    if (!r || *r == 0) break;
+    dropped += *r;
+  }
+}
+
+void connection::append_error(int status) {
+  const std::string_view reason = reason_phrase(status);
+  append_status_line(out_, status);
+  out_.append("content-type: text/plain; charset=utf-8\r\ncontent-length: ");
+  append_uint(out_, reason.size() + 1);
+  out_.append("\r\ndate: ");
+  out_.append(http_date());
+  out_.append("\r\nconnection: close\r\n\r\n");
+  out_.append(reason);
+  out_.push_back('\n');
+}
+
+bool connection::append_response(const request& req, const response& resp, bool keep) {
+  int status = resp.status;
+  if (status < 100 || status > 999) status = 500;
+  append_status_line(out_, status);
+  bool own_date = false;
+  for (const header& h : resp.headers) {
+    if (unsafe_header(h)) {
+      LUCID_WARN_F(("header", h.name))("dropping a response header with CR, LF or NUL");
+      continue;
+    }
+    if (iequals(h.name, "content-length") || iequals(h.name, "transfer-encoding")) continue;
+    if (iequals(h.name, "connection")) {
+      if (has_token(h.value, "close")) keep = false;
+      continue;
+    }
+    if (iequals(h.name, "date")) own_date = true;
+    out_.append(h.name);
+    out_.append(": ");
+    out_.append(h.value);
+    out_.append("\r\n");
+  }
+  const bool no_body = status < 200 || status == 204 || status == 304;
+  if (!no_body) {
+    out_.append("content-length: ");
+    append_uint(out_, resp.body.size());
+    out_.append("\r\n");
+  }
+  if (!own_date) {
+    out_.append("date: ");
+    out_.append(http_date());
+    out_.append("\r\n");
+  }
+  if (!keep) {
+    out_.append("connection: close\r\n");
+  } else if (req.version_minor == 0) {
+    out_.append("connection: keep-alive\r\n");
+  }
+  out_.append("\r\n");
+  if (!no_body && req.method != method::head && resp.body.size() <= k_direct_body) {
+    out_.append(resp.body);
+  }
+  return keep;
+}
+
+task<bool> connection::handle(request& req) {
+  const handler* h = nullptr;
+  response resp;
+  auto it = st_->routes.find(req.path);
+  if (it != st_->routes.end()) {
+    const method m = req.method;
+    for (const auto& e : it->second.by_method) {
+      if (e.first == m) {
+        h = &e.second;
+        break;
+      }
+    }
+    if (h == nullptr && m == method::head) {
+      for (const auto& e : it->second.by_method) {
+        if (e.first == method::get) h = &e.second;
+      }
+    }
+    if (h == nullptr) {
+      resp = response::text(405, "Method Not Allowed\n");
+      resp.headers.push_back({"allow", it->second.allow});
+    }
+  } else if (st_->fallback) {
+    h = &st_->fallback;
+  } else {
+    resp = response::text(404, "Not Found\n");
+  }
+
+  trace::span span = request_span(req);
+  if (h != nullptr) {
+    bool threw = false;
+    std::string message;
+    try {
+      if (span) {
+        resp = co_await trace::instrument((*h)(req), span);
+      } else {
+        resp = co_await (*h)(req);
+      }
+    } catch (const std::exception& e) {
+      threw = true;
+      message = e.what();
+    } catch (...) {
+      threw = true;
+      message = "an exception not derived from std::exception";
+    }
+    if (threw) {
+      auto g = span.enter();
+      LUCID_ERROR_F(("exception", message))("handler threw; answering 500");
+      resp = response::text(500, "Internal Server Error\n");
+    }
+  }
+  if (span) span.record("status", resp.status);
+
+  // After the handler: a shutdown that began while it ran closes the connection.
+  bool keep = req.keep_alive && killed_ == 0 && !st_->stopping.load(std::memory_order_relaxed);
+  keep = append_response(req, resp, keep);
+  if (resp.body.size() > k_direct_body && req.method != method::head && resp.status >= 200 &&
+      resp.status != 204 && resp.status != 304) {
+    if (!co_await flush()) co_return false;
+    (void)set_wait(k_write, true);
+    auto w = co_await stream_.write_all(std::string_view(resp.body));
+    if (!w) co_return false;
+  }
+  co_return keep;
+}
+
+task<void> connection::run() {
+  for (;;) {
+    // Handle every complete request already buffered (a pipelined burst).
+    while (start_ < len_) {
+      const std::string_view avail(in_.get() + start_, len_ - start_);
+      const parse_result pr = parser_.parse(avail);
+      if (pr.status == parse_status::need_more) {
+        if (parser_.head_complete() && parser_.get().expect_continue && !continue_sent_) {
+          out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+          continue_sent_ = true;
+        }
+        break;
+      }
+      if (pr.status == parse_status::error) {
+        LUCID_DEBUG_F(("status", pr.error_status), ("reason", pr.reason))("rejecting a request");
+        append_error(pr.error_status);
+        co_await close_after_response();
+        co_return;
+      }
+      (void)set_wait(k_busy, false);  // a kill now still lets us answer, then close
+      const bool keep = co_await handle(parser_.get());
+      start_ += pr.consumed;
+      parser_.reset();
+      continue_sent_ = false;
+      if (!keep) {
+        co_await close_after_response();
+        co_return;
+      }
+      if (out_.size() >= k_flush_at && !co_await flush()) co_return;
+    }
+    if (!co_await flush()) co_return;
+
+    // Wait for more bytes, under the timeout that fits.
+    if (killed_ != 0) {
+      const std::uint32_t k = killed_kind();
+      if ((k == k_head || k == k_body) && start_ < len_) {
+        append_error(408);
+        co_await close_after_response();
+      }
+      co_return;
+    }
+    ensure_space();
+    std::uint32_t kind = k_idle;
+    if (len_ > 0) {
+      kind = parser_.head_complete() ? k_body : k_head;
+    } else if (first_) {
+      kind = k_first;
+    }
+    if (!set_wait(kind, kind != k_head)) continue;  // killed: handled above
+    if ((kind == k_idle || kind == k_first) && st_->stopping.load(std::memory_order_seq_cst)) {
+      co_return;  // shutting down: an idle connection just closes
+    }
+    auto r = co_await stream_.read_some(in_.get() + len_, cap_ - len_);
+    if (r && *r > 0) {
+      len_ += *r;
+      first_ = false;
+      (void)check_killed();  // serve what arrived, then close
+      continue;
+    }
+    if (check_killed()) continue;  // timed out or shutting down
+    co_return;                     // end of stream or a socket error: the peer is gone
+  }
+}
+
+}  // namespace
+
+namespace {
+
+/// Counts the connection out when its task ends (or is destroyed).
+struct live_guard {
+  server_state* st;
+  explicit live_guard(server_state* s) noexcept : st(s) {}
+  live_guard(const live_guard&) = delete;
+  live_guard& operator=(const live_guard&) = delete;
+  ~live_guard() {
+    // acq_rel: serve() reads the count (acquire) before it returns.
+    if (st->live.fetch_sub(1, std::memory_order_acq_rel) == 1) st->drained.notify_one();
+  }
+};
+
+}  // namespace
+
+task<void> serve_connection(std::shared_ptr<server_state> st, net::tcp_stream stream) {
+  live_guard counted{st.get()};  // destroyed last: the socket is closed before serve() may return
+  if (st->opts.nodelay) (void)stream.set_nodelay(true);
+  {
+    connection c(st, stream);
+    co_await c.run();
+  }
+  stream.close();
+}
+
+}  // namespace lucid::http::detail
