@@ -6,6 +6,7 @@
 JOBS ?= 2
 PRESETS ?= release asan tsan
 FUZZ_SECONDS ?= 60
+DEMO_PORT ?= 18480
 
 .PHONY: setup demo test test-fuzz bench build-% test-% format clean
 
@@ -27,6 +28,10 @@ demo: build-release
 	./build/release/examples/tracing_timeout --slow
 	@echo "== 3. a panic in a task, reported with the user's code first (exits 101)"
 	LUCID_BACKTRACE=1 ./build/release/examples/panic_backtrace || test $$? -eq 101
+	@echo "== 4. an HTTP server: hello_server answers curl, then shuts down gracefully on SIGINT"
+	@./build/release/examples/hello_server 127.0.0.1:$(DEMO_PORT) 30 & pid=$$!; \
+	  curl -sS --retry 20 --retry-connrefused --retry-delay 1 http://127.0.0.1:$(DEMO_PORT)/hello/lucid; \
+	  rc=$$?; kill -INT $$pid; wait $$pid; exit $$rc
 
 test: $(addprefix test-,$(PRESETS)) test-fuzz
 
