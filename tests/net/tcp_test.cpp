@@ -109,9 +109,9 @@ TEST(Tcp, ConnectByNameResolvesOnTheBlockingPool) {
     auto server = lucid::spawn(echo_server(l, 1));
     auto s = co_await tcp_stream::connect("localhost:" + port);
     if (!s) co_return s.error().describe();
-    co_await s->write_all("ping");
+    EXPECT_TRUE(co_await s->write_all("ping"));
     std::string got(4, '\0');
-    co_await s->read_exact(bytes(got));
+    EXPECT_TRUE(co_await s->read_exact(bytes(got)));
     s->close();
     co_await server;
     co_return got;
