@@ -87,22 +87,11 @@ task<result<std::size_t>> tcp_stream::read_some(std::span<std::byte> buf) {
 }
 
 task<result<void>> tcp_stream::read_exact(std::span<std::byte> buf) {
-  std::size_t done = 0;
-  while (done < buf.size()) {
-    const std::uint32_t snap = io_.readiness();
-    ssize_t n = ::recv(io_.fd(), buf.data() + done, buf.size() - done, 0);
-    if (n > 0) {
-      done += static_cast<std::size_t>(n);
-    } else if (n == 0) {
-      co_return errc::eof;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (!would_block(errno)) {
-      co_return last_error();
-    } else {
-      io_.clear_readiness(io_interest::read, snap);
-      co_await io_.ready(io_interest::read);
-    }
+  for (std::size_t done = 0; done < buf.size();) {
+    auto n = co_await read_some(buf.subspan(done));
+    if (!n) co_return n.error();
+    if (*n == 0) co_return errc::eof;
+    done += *n;
   }
   co_return result<void>{};
 }
@@ -120,20 +109,10 @@ task<result<std::size_t>> tcp_stream::write_some(std::span<const std::byte> buf)
 }
 
 task<result<void>> tcp_stream::write_all(std::span<const std::byte> buf) {
-  std::size_t done = 0;
-  while (done < buf.size()) {
-    const std::uint32_t snap = io_.readiness();
-    ssize_t n = ::send(io_.fd(), buf.data() + done, buf.size() - done, MSG_NOSIGNAL);
-    if (n >= 0) {
-      done += static_cast<std::size_t>(n);
-    } else if (errno == EINTR) {
-      continue;
-    } else if (!would_block(errno)) {
-      co_return last_error();
-    } else {
-      io_.clear_readiness(io_interest::write, snap);
-      co_await io_.ready(io_interest::write);
-    }
+  for (std::size_t done = 0; done < buf.size();) {
+    auto n = co_await write_some(buf.subspan(done));
+    if (!n) co_return n.error();
+    done += *n;
   }
   co_return result<void>{};
 }
