@@ -1,3 +1,13 @@
+// lucid::detail::frame_alloc / frame_free (see
+// include/lucid/rt/detail/frame_alloc.hpp for the contract).
+//
+// Per size class, each thread keeps a free list (thread_cache::free, owner
+// only) and carves new blocks from its own mmap'd chunk. A thread that
+// frees more than kLocalMax blocks of a class moves kBatch of them to the
+// global pool (global_pool::batches, under global_pool::mu); a thread whose
+// list is empty takes a batch back from there before carving fresh memory.
+// `nonempty` lets the allocation path skip the lock when the pool has
+// nothing. A thread's cache goes back to the pool when the thread exits.
 #include "lucid/rt/detail/frame_alloc.hpp"
 
 #include <sys/mman.h>

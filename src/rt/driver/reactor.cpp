@@ -1,6 +1,6 @@
 // The epoll reactor and the io_source glue of detail/io.hpp. See reactor.hpp
 // for who may call what, and the registration lifetime.
-#include "reactor.hpp"
+#include "driver/reactor.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <ctime>
 
 #include "lucid/base/assert.hpp"
-#include "scheduler.hpp"
+#include "scheduler/scheduler.hpp"
 
 namespace lucid::detail {
 
@@ -212,7 +212,7 @@ scheduled_io* io_register(int fd) noexcept {
   scheduler* s = current_scheduler();
   LUCID_ASSERT(s != nullptr, "lucid: socket I/O awaited outside a lucid runtime");
   LUCID_ASSERT(fd >= 0, "lucid: I/O awaited on a closed socket");
-  return s->io().add(fd);
+  return s->drv().io().add(fd);
 }
 
 void io_deregister(scheduled_io* io, int fd) noexcept {

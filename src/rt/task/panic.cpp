@@ -1,4 +1,7 @@
-#include "panic.hpp"
+// Reporting exceptions that escape tasks (panics): the task's description
+// and the unobserved-panic report (see panic.hpp). Called by the thread that
+// finishes or detaches the task; never throws.
+#include "task/panic.hpp"
 
 #include <fmt/format.h>
 

@@ -2,9 +2,10 @@
 // crash handler's context provider.
 #include "lucid/rt/async_backtrace.hpp"
 
+#include "context.hpp"
 #include "lucid/debug/backtrace_format.hpp"
-#include "panic.hpp"
-#include "scheduler.hpp"
+#include "scheduler/scheduler.hpp"
+#include "task/panic.hpp"
 
 namespace lucid {
 

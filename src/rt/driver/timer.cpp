@@ -1,33 +1,38 @@
+// Arming and cancelling timers on the current runtime's driver, and its clock
+// (the functions of include/lucid/rt/detail/timer.hpp).
 #include "lucid/rt/detail/timer.hpp"
 
-#include "scheduler.hpp"
+#include "context.hpp"
+#include "lucid/base/assert.hpp"
+#include "scheduler/scheduler.hpp"
 
 namespace lucid::detail {
 
 bool register_timer(timer_entry* e) noexcept {
   scheduler* s = current_scheduler();
   LUCID_ASSERT(s != nullptr, "a lucid timer was armed outside a runtime");
-  if (e->deadline <= s->now()) return false;
+  driver& d = s->drv();
+  if (e->deadline <= d.now()) return false;
   e->sched = s;
   e->w.registered(e);
-  if (s->timers().insert(e)) s->timer_armed_earlier();
+  if (d.timers().insert(e)) d.timer_armed_earlier();
   return true;
 }
 
 void cancel_timer(timer_entry* e) noexcept {
   if (e->sched == nullptr) return;
-  e->sched->timers().remove(e);  // no-op if it fired
+  e->sched->drv().timers().remove(e);  // no-op if it fired
 }
 
 time_point now() noexcept {
   scheduler* s = current_scheduler();
-  return s ? s->now() : clock::now();
+  return s ? s->drv().now() : clock::now();
 }
 
 void advance_paused_clock(duration d) {
   scheduler* s = current_scheduler();
   LUCID_ASSERT(s != nullptr, "time::advance called outside a runtime");
-  s->advance(d);
+  s->drv().advance(d);
 }
 
 }  // namespace lucid::detail

@@ -16,7 +16,7 @@
 #include <chrono>
 #include <cstdint>
 
-#include "reactor.hpp"
+#include "driver/reactor.hpp"
 
 namespace lucid::detail {
 

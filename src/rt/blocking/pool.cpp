@@ -1,0 +1,59 @@
+// lucid::detail::blocking_pool (see pool.hpp).
+#include "blocking/pool.hpp"
+
+#include <pthread.h>
+
+#include "lucid/base/assert.hpp"
+#include "lucid/debug/crash_handler.hpp"
+
+namespace lucid::detail {
+
+void blocking_pool::submit(std::function<void()> job) {
+  std::unique_lock l(mu_);
+  LUCID_ASSERT(!stop_, "spawn_blocking on a runtime that is shutting down");
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  jobs_.push_back(std::move(job));
+  if (idle_ > 0) {
+    cv_.notify_one();
+  } else if (threads_.size() < max_threads_) {
+    threads_.emplace_back([this] { run(); });
+  }
+}
+
+void blocking_pool::run() {
+  pthread_setname_np(pthread_self(), "lucid-blocking");
+  debug::ensure_alt_stack();
+  std::unique_lock l(mu_);
+  for (;;) {
+    while (jobs_.empty() && !stop_) {
+      ++idle_;
+      cv_.wait(l);
+      --idle_;
+    }
+    if (jobs_.empty()) return;
+    auto job = std::move(jobs_.front());
+    jobs_.pop_front();
+    l.unlock();
+    job();
+    job = nullptr;
+    // release: the job's effects happen before a paused clock may advance.
+    in_flight_.fetch_sub(1, std::memory_order_release);
+    l.lock();
+  }
+}
+
+void blocking_pool::shutdown() {
+  std::vector<std::thread> ts;
+  {
+    std::lock_guard l(mu_);
+    stop_ = true;
+    ts.swap(threads_);
+  }
+  cv_.notify_all();
+  for (auto& t : ts)
+    t.join();
+  std::lock_guard l(mu_);
+  jobs_.clear();
+}
+
+}  // namespace lucid::detail

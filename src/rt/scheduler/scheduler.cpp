@@ -1,0 +1,204 @@
+// Building and shutting down a runtime's scheduler, and queueing tasks:
+// schedule(), the injection queue, waking idle workers. See scheduler.hpp for
+// the ownership rules and worker.cpp for the worker loop.
+#include "scheduler/scheduler.hpp"
+
+#include <algorithm>
+
+#include "context.hpp"
+#include "lucid/base/assert.hpp"
+#include "lucid/debug/crash_handler.hpp"
+#include "lucid/rt/detail/current.hpp"
+#include "lucid/trace/context.hpp"
+#include "lucid/trace/dispatch.hpp"
+#include "task/harness.hpp"
+#include "task/panic.hpp"
+
+namespace lucid::detail {
+
+namespace {
+
+constexpr std::uint32_t kLocalQueueCapacity = 1024;
+
+void flush_trace_before_crash() noexcept {
+  lucid::trace::flush();
+}
+
+unsigned worker_count(const runtime_options& o) {
+  if (o.kind == runtime_options::flavor::current_thread) return 1;
+  return o.workers ? o.workers : std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+scheduler::scheduler(const runtime_options& opts)
+    : opts_(opts),
+      driver_(*this, opts.paused_clock),
+      live_(worker_count(opts) + 1),
+      blocking_(opts.max_blocking_threads) {
+  const bool single = opts_.kind == runtime_options::flavor::current_thread;
+  LUCID_ASSERT(!(opts_.paused_clock && !single), "a paused clock needs a current_thread runtime");
+  const unsigned n = worker_count(opts_);
+  for (unsigned i = 0; i < n; ++i) {
+    // The single worker of a current_thread runtime grows its queue: nobody
+    // steals from it, and overflowing to the injection queue would only add
+    // a lock.
+    workers_.push_back(std::make_unique<worker>(this, i, kLocalQueueCapacity, single));
+  }
+  trace::detail::set_task_id_provider(&current_task_id);
+  if (opts_.crash_handler) {
+    debug::install_crash_handler();
+    debug::set_crash_context_provider(&crash_context_of_thread);
+    debug::set_pre_crash_hook(&flush_trace_before_crash);
+  }
+  if (!single) {
+    for (auto& w : workers_) {
+      worker* wp = w.get();
+      wp->thread = std::thread([this, wp] { worker_main(wp); });
+    }
+  }
+}
+
+scheduler::~scheduler() {
+  shutdown();
+}
+
+void scheduler::shutdown() {
+  if (shutdown_done_.exchange(true, std::memory_order_acq_rel)) return;
+  shutdown_.store(true, std::memory_order_release);
+  {
+    std::lock_guard l(mu_);
+    idle_.drain([](worker*) {});
+  }
+  for (auto& w : workers_)
+    w->park.unpark();
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+  blocking_.shutdown();
+  // Forget queued entries: every queued task is also in the live list, and
+  // is destroyed below; with shutdown_ set, nothing is queued any more.
+  {
+    std::lock_guard l(mu_);
+    inject_.clear();
+  }
+  for (auto& w : workers_) {
+    w->lifo = nullptr;
+    task_cell* buf[64];
+    while (w->queue.pop_batch(buf, 64) != 0) {
+    }
+  }
+  // Destroy every task still alive, one at a time (destroying one may drop
+  // the last handle of another, which then completes and leaves the list).
+  context_scope scope(nullptr, this);
+  while (task_cell* c = live_.any()) {
+    c->state_.fetch_or(st_running | st_cancelled, std::memory_order_acq_rel);
+    cancel_task(c);
+  }
+}
+
+worker* scheduler::own_worker() const noexcept {
+  worker* w = current_worker();
+  return (w != nullptr && w->sched == this) ? w : nullptr;
+}
+
+bool scheduler::add_live(task_cell* c) noexcept {
+  worker* w = own_worker();
+  std::uint8_t shard = w ? static_cast<std::uint8_t>(w->index) : live_.outside_shard();
+  return live_.add_unless(c, shard, [&] { return shutdown_.load(std::memory_order_acquire); });
+}
+
+void scheduler::on_unobserved_panic() noexcept {
+  if (opts_.unobserved_panic != panic_policy::shutdown) return;
+  panicked_.store(true, std::memory_order_release);
+  shutdown_.store(true, std::memory_order_release);
+  std::lock_guard l(mu_);
+  idle_.drain([](worker* w) { w->park.unpark(); });
+  if (parker* p = block_on_parker_.load(std::memory_order_acquire)) p->unpark();
+}
+
+void scheduler::leave_sleepers(worker* w) noexcept {
+  std::lock_guard l(mu_);
+  idle_.remove(w);
+}
+
+// ------------------------------------------------------------------ queueing
+
+void scheduler::schedule(task_cell* c) noexcept {
+  if (shutdown_.load(std::memory_order_relaxed)) return;
+  worker* w = own_worker();
+  if (w == nullptr) {
+    push_inject(c);
+    return;
+  }
+  if (current_cell() != nullptr && current_cell() != c) {
+    // Spawned or woken by the running task: run it next (hot in cache); the
+    // task it displaces goes to the queue, where an idle worker may take it.
+    task_cell* prev = w->lifo;
+    w->lifo = c;
+    if (prev == nullptr) return;
+    c = prev;
+  }
+  push_local(w, c);
+  if (idle_.sleepers() != 0) {
+    if (w->batching) {
+      w->notify_pending = true;
+    } else {
+      notify_parked();
+    }
+  }
+}
+
+void scheduler::reschedule(task_cell* c) noexcept {
+  worker* w = own_worker();
+  if (w == nullptr || shutdown_.load(std::memory_order_relaxed)) {
+    push_inject(c);
+    return;
+  }
+  push_local(w, c);
+  if (idle_.sleepers() != 0) notify_parked();
+}
+
+void scheduler::push_local(worker* w, task_cell* c) noexcept {
+  while (!w->queue.try_push(c)) {
+    // Full: move half of it to the injection queue, where others can take it.
+    task_cell* batch[kLocalQueueCapacity / 2];
+    std::uint32_t n = w->queue.pop_batch(batch, w->queue.capacity() / 2);
+    if (n == 0) continue;
+    for (std::uint32_t i = 0; i + 1 < n; ++i)
+      batch[i]->next_ = batch[i + 1];
+    std::lock_guard l(mu_);
+    inject_.push_batch(batch[0], batch[n - 1], n);
+  }
+}
+
+void scheduler::push_inject(task_cell* c) noexcept {
+  worker* wake = nullptr;
+  {
+    std::lock_guard l(mu_);
+    if (shutdown_.load(std::memory_order_relaxed)) return;
+    inject_.push(c);
+    wake = idle_.pop_sleeper();
+  }
+  if (wake) wake->park.unpark();
+}
+
+void scheduler::notify_parked() noexcept {
+  if (idle_.searching() != 0) return;
+  worker* wake = nullptr;
+  {
+    std::lock_guard l(mu_);
+    wake = idle_.pop_sleeper();
+  }
+  if (wake) wake->park.unpark();
+}
+
+void scheduler::found_work(worker* w) noexcept {
+  // The last searcher to find work wakes another, in case more is waiting.
+  if (idle_.finish_searching(w) && idle_.sleepers() != 0 &&
+      (w->queue.size() > 1 || inject_.len() != 0)) {
+    notify_parked();
+  }
+}
+
+}  // namespace lucid::detail

@@ -1,0 +1,46 @@
+// lucid::detail::worker: one thread of a runtime (or the thread in block_on of
+// a current_thread runtime) and what it owns.
+//
+// Who touches what:
+//   queue               push/pop by the owner; steal by the other workers
+//   lifo, lifo_polls    owner only
+//   tick, rng           owner only
+//   batching, notify_pending   owner only
+//   park                park() by the owner; unpark() by anyone
+//   searching, sleeping changed under scheduler::mu_ (see idle.hpp)
+#pragma once
+
+#include <cstdint>
+#include <thread>
+
+#include "scheduler/local_queue.hpp"
+#include "scheduler/parker.hpp"
+
+namespace lucid::detail {
+
+class scheduler;
+struct task_cell;
+
+struct worker {
+  worker(scheduler* s, std::uint32_t idx, std::uint32_t capacity, bool growable)
+      : sched(s), index(idx), rng(0x9E3779B9u * (idx + 1)), queue(capacity, growable) {}
+
+  scheduler* const sched;
+  const std::uint32_t index;
+  std::uint32_t rng;
+  local_queue queue;
+  task_cell* lifo = nullptr;  ///< the task woken last by the running task: it runs next
+  std::uint32_t lifo_polls = 0;
+  std::uint32_t tick = 0;
+  parker park;
+  bool searching = false;
+  bool sleeping = false;
+  /// Set while the worker fires timers or dispatches I/O events: those wake
+  /// tasks under the registration's spin lock, so notifying a sleeper (a
+  /// syscall) is deferred until the batch is done.
+  bool batching = false;
+  bool notify_pending = false;
+  std::thread thread;
+};
+
+}  // namespace lucid::detail

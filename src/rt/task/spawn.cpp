@@ -1,0 +1,55 @@
+// Spawning: a new task cell for a root coroutine frame, given an id, a parent,
+// a trace context, recorded as live and queued (spawn_cell). See
+// include/lucid/rt/detail/task_cell.hpp for the fields it initialises.
+#include <atomic>
+
+#include "context.hpp"
+#include "lucid/rt/detail/task_cell.hpp"
+#include "lucid/rt/instrument.hpp"
+#include "lucid/trace/context.hpp"
+#include "scheduler/scheduler.hpp"
+#include "task/harness.hpp"
+
+namespace lucid::detail {
+
+namespace {
+std::atomic<task_id> g_next_task_id{1};
+}
+
+task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base* root,
+                      void (*complete_fn)(task_cell*, task_cell::result_op), std::string_view name,
+                      source_site site, bool joinable) {
+  auto* c = new task_cell;
+  c->complete_fn_ = complete_fn;
+  c->refs_.store(joinable ? 2 : 1, std::memory_order_relaxed);
+  c->state_.store(st_notified | (joinable ? 0u : st_detached), std::memory_order_relaxed);
+  c->sched_ = s;
+  c->frame_live_ = true;
+  (void)frame;
+  c->root_.leaf = root;
+  c->root_.cell = c;
+  root->strand_ = &c->root_;
+  c->id_ = g_next_task_id.fetch_add(1, std::memory_order_relaxed);
+  task_cell* parent = current_cell();
+  c->parent_id_ = parent ? parent->id_ : 0;
+  c->spawn_site_ = site;
+  if (!name.empty()) c->rare().name.assign(name);
+  // A task spawned inside a span gets a span stack whose base is that span;
+  // others get one only if they need it (see leave_trace_context).
+  trace::span_id parent_span = trace::detail::current_span_id();
+  if (parent_span != 0) c->trace_context_ = trace::detail::create_span_stack(true);
+  if (instrument* i = hooks(); __builtin_expect(i != nullptr, 0)) {
+    i->on_spawn(spawn_info{c->id_, c->name(), site, c->parent_id_, parent_span});
+  }
+  if (!s->add_live(c)) {
+    // The runtime is shutting down: the task never runs (its join handle
+    // reports it aborted), as if it had been aborted at once.
+    c->state_.fetch_or(st_running | st_cancelled, std::memory_order_acq_rel);
+    cancel_task(c);
+    return c;
+  }
+  s->schedule(c);
+  return c;
+}
+
+}  // namespace lucid::detail

@@ -1,0 +1,89 @@
+// The task state transitions that any thread may make (wake, abort, release)
+// and the cell's memory. The state machine is documented in
+// include/lucid/rt/detail/task_cell.hpp; polling is in harness.cpp.
+#include <new>
+
+#include "context.hpp"
+#include "lucid/rt/detail/frame_alloc.hpp"
+#include "lucid/rt/detail/task_cell.hpp"
+#include "lucid/rt/instrument.hpp"
+#include "scheduler/scheduler.hpp"
+#include "task/panic.hpp"
+
+namespace lucid::detail {
+
+void task_cell::wake() noexcept {
+  if (instrument* i = hooks(); __builtin_expect(i != nullptr, 0)) {
+    task_cell* cur = current_cell();
+    wake_origin o = cur == this                   ? wake_origin::self
+                    : cur != nullptr              ? wake_origin::other_task
+                    : current_worker() != nullptr ? wake_origin::runtime
+                                                  : wake_origin::external;
+    i->on_wake(id_, o, cur ? cur->id_ : 0);
+  }
+  std::uint32_t s = state_.load(std::memory_order_relaxed);
+  for (;;) {
+    if (s & (st_complete | st_notified)) return;
+    std::uint32_t ns = s | st_notified;
+    if (state_.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      if (!(s & st_running)) sched_->schedule(this);
+      return;
+    }
+  }
+}
+
+void task_cell::abort() noexcept {
+  std::uint32_t s = state_.load(std::memory_order_relaxed);
+  for (;;) {
+    if (s & (st_complete | st_cancelled)) return;
+    std::uint32_t ns = s | st_cancelled | st_notified;
+    if (state_.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      if (!(s & (st_running | st_notified))) sched_->schedule(this);
+      return;
+    }
+  }
+}
+
+void task_cell::release() noexcept {
+  // acq_rel: the last owner sees every write of the others before freeing.
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy_cell(this);
+}
+
+void* task_cell::operator new(std::size_t n) {
+  return frame_alloc(n);
+}
+void task_cell::operator delete(void* p, std::size_t n) noexcept {
+  frame_free(p, n);
+}
+
+task_cell::rare_fields& task_cell::rare() {
+  rare_fields* r = rare_.load(std::memory_order_relaxed);
+  if (r == nullptr) {
+    r = new rare_fields;
+    // release: a reader on another thread (a dump, a joiner) sees the fields' init.
+    rare_.store(r, std::memory_order_release);
+  }
+  return *r;
+}
+
+void destroy_cell(task_cell* c) noexcept {
+  if (c->frame_live_) c->root_frame().destroy();
+  if (c->result_ != nullptr) c->complete_fn_(c, task_cell::result_op::drop_result);
+  if (task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed)) {
+    if (r->chain != nullptr) free_panic_chain(r->chain);
+    delete r;
+  }
+  delete c;
+}
+
+void strand::wake() noexcept {
+  strand* s = this;
+  while (s->parent != nullptr) {
+    // release: the branch's poller (the same task, maybe on another worker) sees the wake.
+    s->ready.store(true, std::memory_order_release);
+    s = s->parent;
+  }
+  s->cell->wake();
+}
+
+}  // namespace lucid::detail
