@@ -3,7 +3,7 @@
 #include "context.hpp"
 
 #include "lucid/rt/detail/current.hpp"
-#include "lucid/rt/detail/task_cell.hpp"
+#include "task/cell.hpp"
 
 namespace lucid::detail {
 

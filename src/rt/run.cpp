@@ -15,9 +15,11 @@ namespace {
 template <class T>
 int run_main(task<T> t, runtime_options opts) {
   std::optional<runtime> rt(std::in_place, opts);
+  runtime_handle keep = rt->handle();
+  detail::scheduler* s = detail::handle_access::get(keep);
   join_handle<T> h = rt->spawn("main", std::move(t));
-  detail::block_on_cell(rt->scheduler(), h.cell());
-  detail::task_cell* c = h.cell();
+  detail::block_on_task(s, detail::join_access::raw(h));
+  detail::task_cell* c = detail::raw_task_access::cell(detail::join_access::raw(h));
   if (c->outcome_ == task_outcome::exception) {
     // Report after the workers stopped, naming the root task, and exit 101.
     std::exception_ptr e = c->exception();
@@ -33,7 +35,7 @@ int run_main(task<T> t, runtime_options opts) {
     ctx.async_backtrace = chain;
     debug::exit_on_panic(e, ctx);
   }
-  if (c->outcome_ == task_outcome::cancelled && rt->scheduler()->panicked()) {
+  if (c->outcome_ == task_outcome::cancelled && s->panicked()) {
     // An unobserved panic shut the runtime down (panic_policy::shutdown); its
     // report is out already.
     h.detach();
@@ -41,10 +43,10 @@ int run_main(task<T> t, runtime_options opts) {
     std::exit(debug::panic_exit_status);
   }
   if constexpr (std::is_void_v<T>) {
-    detail::take_result<void>(c);
+    detail::take_result<void>(detail::join_access::raw(h));
     return 0;
   } else {
-    return detail::take_result<T>(c);
+    return detail::take_result<T>(detail::join_access::raw(h));
   }
 }
 }  // namespace

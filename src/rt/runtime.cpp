@@ -9,6 +9,7 @@
 #include "lucid/base/assert.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "scheduler/scheduler.hpp"
+#include "task/cell.hpp"
 
 namespace lucid {
 
@@ -28,9 +29,26 @@ bool on_worker_thread() noexcept {
         site.function ? site.function : "?");
 }
 
-void block_on_cell(scheduler* s, task_cell* c) {
+void block_on_task(scheduler* s, raw_task t) {
+  task_cell* c = raw_task_access::cell(t);
   s->block_until_complete(c);
   if (!c->is_complete()) s->shutdown();  // shut down by a panic policy: cancels the root too
+}
+
+std::shared_ptr<scheduler> require_shared_scheduler(source_site site) noexcept {
+  scheduler* s = current_scheduler();
+  if (s == nullptr) {
+    fatal(
+        "runtime_handle::current() called outside a lucid runtime (call it from a task, or "
+        "keep the handle of runtime::handle())",
+        site.file ? site.file : "?", static_cast<int>(site.line),
+        site.function ? site.function : "?");
+  }
+  return s->shared_from_this();
+}
+
+std::size_t live_task_count(scheduler* s) noexcept {
+  return s->live_count();
 }
 
 scheduler* require_scheduler(source_site site) noexcept {
@@ -49,7 +67,7 @@ void submit_blocking(scheduler* s, std::function<void()> job) {
 
 }  // namespace detail
 
-runtime::runtime(runtime_options opts) : s_(std::make_unique<detail::scheduler>(opts)) {}
+runtime::runtime(runtime_options opts) : s_(std::make_shared<detail::scheduler>(opts)) {}
 
 runtime::~runtime() {
   if (!s_) return;
@@ -67,17 +85,11 @@ runtime::runtime(runtime&&) noexcept = default;
 runtime& runtime::operator=(runtime&&) noexcept = default;
 
 runtime runtime::current_thread(bool paused_clock) {
-  runtime_options o;
-  o.kind = runtime_options::flavor::current_thread;
-  o.paused_clock = paused_clock;
-  return runtime(o);
+  return runtime(runtime_options::current_thread(paused_clock));
 }
 
 runtime runtime::multi_thread(unsigned workers) {
-  runtime_options o;
-  o.kind = runtime_options::flavor::multi_thread;
-  o.workers = workers;
-  return runtime(o);
+  return runtime(runtime_options::multi_thread(workers));
 }
 
 std::size_t runtime::live_tasks() const noexcept {

@@ -22,7 +22,7 @@
 
 #include "lucid/base/assert.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
-#include "lucid/rt/detail/task_cell.hpp"
+#include "lucid/rt/detail/raw_task.hpp"
 #include "lucid/rt/task.hpp"
 
 namespace lucid {
@@ -34,52 +34,41 @@ class task_aborted : public std::runtime_error {
 };
 
 namespace detail {
-/// Drops the handle's reference and marks the task detached.
-void detach_handle(task_cell* c) noexcept;
-/// Suspends `waiter` until c completes; false if it already has.
-bool join_register(task_cell* c, strand* waiter) noexcept;
-void join_deregister(task_cell* c, strand* waiter) noexcept;
-/// Throws task_aborted if c was cancelled.
-void join_check_cancelled(task_cell* c);
-/// The joining task inherits where c's exception came from (panic reports).
-void inherit_panic_origin(const task_cell* c) noexcept;
 
-/// complete_fn_ of a task<T>: see task_cell.hpp.
+/// The task_ops of a task<T> (see raw_task.hpp).
 template <class T>
-void complete_root(task_cell* c, task_cell::result_op op) noexcept {
-  if (op == task_cell::result_op::extract) {
-    auto h = std::coroutine_handle<task_promise<T>>::from_address(c->root_frame().address());
-    auto& p = h.promise();
+struct task_ops_of {
+  static void* extract(void* frame, std::exception_ptr& error) {
+    auto& p = std::coroutine_handle<task_promise<T>>::from_address(frame).promise();
     if (p.exception_) {
-      c->rare().exception = std::move(p.exception_);
-    } else if constexpr (!std::is_void_v<T>) {
-      c->result_ = new (frame_alloc(sizeof(T))) T(std::move(*p.value_));
+      error = std::move(p.exception_);
+      return nullptr;
     }
-    c->frame_live_ = false;
-    h.destroy();
-  } else if constexpr (!std::is_void_v<T>) {
-    if (c->result_ != nullptr) {
-      static_cast<T*>(c->result_)->~T();
-      frame_free(c->result_, sizeof(T));
-      c->result_ = nullptr;
+    if constexpr (!std::is_void_v<T>) {
+      return new (frame_alloc(sizeof(T))) T(std::move(*p.value_));
+    } else {
+      return nullptr;
     }
   }
-}
+  static void drop(void* box) noexcept {
+    if constexpr (!std::is_void_v<T>) {
+      static_cast<T*>(box)->~T();
+      frame_free(box, sizeof(T));
+    }
+  }
+  static constexpr task_ops ops{&extract, &drop};
+};
 
-/// The outcome of the finished task c: its value, or its exception rethrown,
+/// The outcome of the finished task t: its value, or its exception rethrown,
 /// or task_aborted. Marks the outcome observed (no unobserved-panic report).
 template <class T>
-T take_result(task_cell* c) {
-  join_check_cancelled(c);
-  c->panic_reported_ = true;
-  if (std::exception_ptr e = c->exception()) {
-    inherit_panic_origin(c);
-    std::rethrow_exception(e);
-  }
+T take_result(raw_task t) {
+  if (std::exception_ptr e = t.take_outcome()) std::rethrow_exception(e);
   if constexpr (!std::is_void_v<T>) {
-    LUCID_ASSERT(c->result_ != nullptr, "the result of a task was taken twice");
-    T v = std::move(*static_cast<T*>(c->result_));
-    complete_root<T>(c, task_cell::result_op::drop_result);
+    void* box = t.take_box();
+    LUCID_ASSERT(box != nullptr, "the result of a task was taken twice");
+    T v = std::move(*static_cast<T*>(box));
+    task_ops_of<T>::drop(box);
     return v;
   }
 }
@@ -89,11 +78,22 @@ template <class T>
 class [[nodiscard]] join_handle;
 
 namespace detail {
+/// For the runtime's own code (block_on, run): the task behind a handle.
+struct join_access {
+  template <class T>
+  static raw_task raw(const join_handle<T>& h) noexcept {
+    return h.t_;
+  }
+};
+}  // namespace detail
+
+namespace detail {
 /// Spawns t on scheduler s.
 template <class T>
 join_handle<T> spawn_task(scheduler* s, task<T> t, std::string_view name, source_site site) {
   auto h = t.release();
-  return join_handle<T>(spawn_cell(s, h, &h.promise(), &complete_root<T>, name, site, true));
+  return join_handle<T>(
+      raw_task::spawn(s, &h.promise(), &task_ops_of<T>::ops, name, site, /*joinable=*/true));
 }
 }  // namespace detail
 
@@ -101,12 +101,12 @@ template <class T>
 class [[nodiscard]] join_handle {
  public:
   join_handle() noexcept = default;
-  explicit join_handle(detail::task_cell* c) noexcept : c_(c) {}
-  join_handle(join_handle&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  explicit join_handle(detail::raw_task t) noexcept : t_(t) {}
+  join_handle(join_handle&& o) noexcept : t_(std::exchange(o.t_, {})) {}
   join_handle& operator=(join_handle&& o) noexcept {
     if (this != &o) {
       reset();
-      c_ = std::exchange(o.c_, nullptr);
+      t_ = std::exchange(o.t_, {});
     }
     return *this;
   }
@@ -116,21 +116,21 @@ class [[nodiscard]] join_handle {
 
   /// Requests cancellation of the task (no effect once it finished).
   void abort() const noexcept {
-    if (c_) c_->abort();
+    if (t_) t_.abort();
   }
-  bool is_finished() const noexcept { return c_ && c_->is_complete(); }
-  task_id id() const noexcept { return c_ ? c_->id_ : 0; }
+  bool is_finished() const noexcept { return t_ && t_.is_complete(); }
+  task_id id() const noexcept { return t_ ? t_.id() : 0; }
   /// Detaches the task explicitly (same as destroying the handle).
   void detach() noexcept { reset(); }
 
   struct awaiter {
-    detail::task_cell* c = nullptr;
+    detail::raw_task t;
     detail::strand* waiter = nullptr;
-    bool await_ready() const noexcept { return c->is_complete(); }
+    bool await_ready() const noexcept { return t.is_complete(); }
     template <class P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
       waiter = h.promise().strand_;
-      if (!detail::join_register(c, waiter)) {
+      if (!t.join_register(waiter)) {
         waiter = nullptr;
         return false;
       }
@@ -138,26 +138,24 @@ class [[nodiscard]] join_handle {
     }
     T await_resume() {
       waiter = nullptr;
-      return detail::take_result<T>(c);
+      return detail::take_result<T>(t);
     }
     ~awaiter() {
-      if (waiter) detail::join_deregister(c, waiter);
+      if (waiter) t.join_deregister(waiter);
     }
   };
 
   awaiter operator co_await() const& noexcept {
-    LUCID_ASSERT(c_ != nullptr, "co_await on an empty join_handle");
-    return awaiter{c_};
+    LUCID_ASSERT(t_, "co_await on an empty join_handle");
+    return awaiter{t_};
   }
-
-  /// For the runtime: the task cell.
-  detail::task_cell* cell() const noexcept { return c_; }
 
  private:
+  friend struct detail::join_access;
   void reset() noexcept {
-    if (c_) detail::detach_handle(std::exchange(c_, nullptr));
+    if (t_) std::exchange(t_, {}).detach();
   }
-  detail::task_cell* c_ = nullptr;
+  detail::raw_task t_;
 };
 
 }  // namespace lucid

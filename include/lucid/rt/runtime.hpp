@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "lucid/base/source_site.hpp"
+#include "lucid/rt/handle.hpp"
 #include "lucid/rt/join_handle.hpp"
 #include "lucid/rt/task.hpp"
 
@@ -29,8 +30,27 @@ enum class panic_policy : std::uint8_t {
 };
 
 /// How a runtime is built.
+///
+/// Example:
+///   lucid::run(app(), lucid::runtime_options::current_thread());
 struct runtime_options {
   enum class flavor : std::uint8_t { current_thread, multi_thread };
+
+  /// Tasks run on the thread that calls block_on (or lucid::run).
+  static runtime_options current_thread(bool paused_clock = false) noexcept {
+    runtime_options o;
+    o.kind = flavor::current_thread;
+    o.paused_clock = paused_clock;
+    return o;
+  }
+  /// `workers` threads (0 = one per core) with work stealing.
+  static runtime_options multi_thread(unsigned workers = 0) noexcept {
+    runtime_options o;
+    o.kind = flavor::multi_thread;
+    o.workers = workers;
+    return o;
+  }
+
   flavor kind = flavor::multi_thread;
   unsigned workers = 0;                ///< multi_thread: 0 = one per core
   unsigned max_blocking_threads = 64;  ///< bound of the spawn_blocking pool
@@ -38,13 +58,6 @@ struct runtime_options {
   panic_policy unobserved_panic = panic_policy::report;
   bool crash_handler = true;  ///< install lucid's crash handler (lucid/debug/crash_handler.hpp)
 };
-
-namespace detail {
-class scheduler;
-[[noreturn]] void block_on_worker_fatal(source_site site) noexcept;
-bool on_worker_thread() noexcept;
-void block_on_cell(scheduler* s, task_cell* c);
-}  // namespace detail
 
 /// A lucid runtime.
 ///
@@ -66,34 +79,28 @@ class runtime {
   /// Runs `t` to completion on this runtime and returns its value (or rethrows).
   template <class T>
   T block_on(task<T> t, source_site site = source_site::current()) {
-    if (detail::on_worker_thread()) detail::block_on_worker_fatal(site);
-    join_handle<T> h = spawn_on(std::string_view("block_on"), std::move(t), site);
-    detail::block_on_cell(s_.get(), h.cell());
-    return detail::take_result<T>(h.cell());
+    return handle().block_on(std::move(t), site);
   }
 
   /// Spawns `t` on this runtime (from any thread).
   template <class T>
   join_handle<T> spawn(task<T> t, source_site site = source_site::current()) {
-    return spawn_on(std::string_view(), std::move(t), site);
+    return detail::spawn_task(s_.get(), std::move(t), std::string_view(), site);
   }
   template <class T>
   join_handle<T> spawn(std::string_view name, task<T> t,
                        source_site site = source_site::current()) {
-    return spawn_on(name, std::move(t), site);
+    return detail::spawn_task(s_.get(), std::move(t), name, site);
   }
+
+  /// A handle to this runtime, to spawn on it from anywhere (see handle.hpp).
+  runtime_handle handle() const noexcept { return runtime_handle(s_); }
 
   /// Number of tasks alive (spawned and not yet finished).
   std::size_t live_tasks() const noexcept;
 
-  detail::scheduler* scheduler() const noexcept { return s_.get(); }
-
  private:
-  template <class T>
-  join_handle<T> spawn_on(std::string_view name, task<T> t, source_site site) {
-    return detail::spawn_task(s_.get(), std::move(t), name, site);
-  }
-  std::unique_ptr<detail::scheduler> s_;
+  std::shared_ptr<detail::scheduler> s_;
 };
 
 }  // namespace lucid

@@ -119,16 +119,13 @@ class [[nodiscard]] blocking_handle {
   std::shared_ptr<detail::blocking_state<R>> st_;
 };
 
-/// Runs `fn` on the runtime's bounded pool of blocking threads; await the
-/// result. Use it for blocking system calls and CPU-heavy work.
-///
-/// Example:
-///   std::string data = co_await lucid::spawn_blocking([] { return read_file(); });
+namespace detail {
+/// spawn_blocking on scheduler s (see below).
 template <class F>
-auto spawn_blocking(F fn, source_site site = source_site::current()) {
+auto spawn_blocking_on(scheduler* s, F fn) {
   using R = std::invoke_result_t<F&>;
-  auto st = std::make_shared<detail::blocking_state<R>>();
-  detail::submit_blocking(detail::require_scheduler(site), [st, f = std::move(fn)]() mutable {
+  auto st = std::make_shared<blocking_state<R>>();
+  submit_blocking(s, [st, f = std::move(fn)]() mutable {
     std::exception_ptr err;
     std::optional<std::conditional_t<std::is_void_v<R>, char, R>> v;
     try {
@@ -152,6 +149,17 @@ auto spawn_blocking(F fn, source_site site = source_site::current()) {
     }
   });
   return blocking_handle<R>(std::move(st));
+}
+}  // namespace detail
+
+/// Runs `fn` on the runtime's bounded pool of blocking threads; await the
+/// result. Use it for blocking system calls and CPU-heavy work.
+///
+/// Example:
+///   std::string data = co_await lucid::spawn_blocking([] { return read_file(); });
+template <class F>
+auto spawn_blocking(F fn, source_site site = source_site::current()) {
+  return detail::spawn_blocking_on(detail::require_scheduler(site), std::move(fn));
 }
 
 }  // namespace lucid

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "context.hpp"
 #include "lucid/base/assert.hpp"
 #include "scheduler/scheduler.hpp"
 

@@ -13,7 +13,7 @@
 #include <atomic>
 #include <cstddef>
 
-#include "lucid/rt/detail/task_cell.hpp"
+#include "task/cell.hpp"
 
 namespace lucid::detail {
 

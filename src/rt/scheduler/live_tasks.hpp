@@ -13,7 +13,7 @@
 
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/base/spin_lock.hpp"
-#include "lucid/rt/detail/task_cell.hpp"
+#include "task/cell.hpp"
 
 namespace lucid::detail {
 

@@ -35,16 +35,16 @@
 
 #include "blocking/pool.hpp"
 #include "driver/driver.hpp"
-#include "lucid/rt/detail/task_cell.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "scheduler/idle.hpp"
 #include "scheduler/inject.hpp"
 #include "scheduler/live_tasks.hpp"
 #include "scheduler/worker.hpp"
+#include "task/cell.hpp"
 
 namespace lucid::detail {
 
-class scheduler {
+class scheduler : public std::enable_shared_from_this<scheduler> {
  public:
   explicit scheduler(const runtime_options& opts);
   ~scheduler();

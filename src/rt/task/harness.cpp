@@ -76,7 +76,7 @@ void finish_task(task_cell* c, task_outcome o) noexcept {
     // Move the outcome out and destroy the frame now: what the task owned is
     // released before anyone learns that it finished.
     trace::detail::span_stack* prev_ctx = enter_trace_context(c);
-    c->complete_fn_(c, task_cell::result_op::extract);
+    extract_outcome(c);
     leave_trace_context(c, prev_ctx);
   }
   if (c->trace_context_ != nullptr) {

@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "lucid/rt/detail/task_cell.hpp"
+#include "task/cell.hpp"
 
 namespace lucid::detail {
 

@@ -7,11 +7,23 @@
 #include "lucid/rt/instrument.hpp"
 #include "lucid/rt/join_handle.hpp"
 #include "scheduler/scheduler.hpp"
+#include "task/cell.hpp"
 #include "task/panic.hpp"
 
 namespace lucid::detail {
 
-void detach_handle(task_cell* c) noexcept {
+task_id raw_task::id() const noexcept {
+  return c_->id_;
+}
+bool raw_task::is_complete() const noexcept {
+  return c_->is_complete();
+}
+void raw_task::abort() const noexcept {
+  c_->abort();
+}
+
+void raw_task::detach() noexcept {
+  task_cell* c = std::exchange(c_, nullptr);
   std::uint32_t prev = c->state_.fetch_or(st_detached, std::memory_order_acq_rel);
   if ((prev & st_complete) && c->outcome_ == task_outcome::exception && !c->panic_reported_) {
     // The task ended with an exception that nobody will now observe.
@@ -22,24 +34,32 @@ void detach_handle(task_cell* c) noexcept {
   c->release();
 }
 
-bool join_register(task_cell* c, strand* waiter) noexcept {
-  std::lock_guard g(c->join_lock_);
-  if (c->is_complete()) return false;
-  c->joiner_ = reinterpret_cast<std::uintptr_t>(waiter);
-  LUCID_HOOK(on_waker_registered, waiter->cell ? waiter->cell->id_ : 0, c);
+bool raw_task::join_register(strand* waiter) const noexcept {
+  std::lock_guard g(c_->join_lock_);
+  if (c_->is_complete()) return false;
+  c_->joiner_ = reinterpret_cast<std::uintptr_t>(waiter);
+  LUCID_HOOK(on_waker_registered, waiter->cell ? waiter->cell->id_ : 0, c_);
   return true;
 }
 
-void join_deregister(task_cell* c, strand* waiter) noexcept {
-  std::lock_guard g(c->join_lock_);
-  if (c->joiner_ == reinterpret_cast<std::uintptr_t>(waiter)) {
-    c->joiner_ = 0;
-    LUCID_HOOK(on_waker_released, waiter->cell ? waiter->cell->id_ : 0, c);
+void raw_task::join_deregister(strand* waiter) const noexcept {
+  std::lock_guard g(c_->join_lock_);
+  if (c_->joiner_ == reinterpret_cast<std::uintptr_t>(waiter)) {
+    c_->joiner_ = 0;
+    LUCID_HOOK(on_waker_released, waiter->cell ? waiter->cell->id_ : 0, c_);
   }
 }
 
-void join_check_cancelled(task_cell* c) {
-  if (c->outcome_ == task_outcome::cancelled) throw task_aborted();
+std::exception_ptr raw_task::take_outcome() const {
+  if (c_->outcome_ == task_outcome::cancelled) throw task_aborted();
+  c_->panic_reported_ = true;
+  std::exception_ptr e = c_->exception();
+  if (e) inherit_panic_origin(c_);
+  return e;
+}
+
+void* raw_task::take_box() const noexcept {
+  return std::exchange(c_->result_, nullptr);
 }
 
 }  // namespace lucid::detail

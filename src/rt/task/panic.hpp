@@ -8,7 +8,7 @@
 
 #include "lucid/debug/crash_handler.hpp"
 #include "lucid/debug/panic_report.hpp"
-#include "lucid/rt/detail/task_cell.hpp"
+#include "task/cell.hpp"
 
 namespace lucid::detail {
 
@@ -25,6 +25,8 @@ struct panic_origin {
 };
 panic_origin origin_of(const task_cell* c) noexcept;
 void free_panic_chain(task_cell::panic_chain* chain) noexcept;
+/// The joining task (the calling thread's) inherits where c's exception came from.
+void inherit_panic_origin(const task_cell* c) noexcept;
 
 /// The crash handler's context provider: the task running on this thread.
 void crash_context_of_thread(debug::crash_context& out) noexcept;

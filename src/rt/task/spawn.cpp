@@ -4,10 +4,10 @@
 #include <atomic>
 
 #include "context.hpp"
-#include "lucid/rt/detail/task_cell.hpp"
 #include "lucid/rt/instrument.hpp"
 #include "lucid/trace/context.hpp"
 #include "scheduler/scheduler.hpp"
+#include "task/cell.hpp"
 #include "task/harness.hpp"
 
 namespace lucid::detail {
@@ -16,16 +16,14 @@ namespace {
 std::atomic<task_id> g_next_task_id{1};
 }
 
-task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base* root,
-                      void (*complete_fn)(task_cell*, task_cell::result_op), std::string_view name,
-                      source_site site, bool joinable) {
+raw_task raw_task::spawn(scheduler* s, promise_base* root, const task_ops* ops,
+                         std::string_view name, source_site site, bool joinable) {
   auto* c = new task_cell;
-  c->complete_fn_ = complete_fn;
+  c->ops_ = ops;
   c->refs_.store(joinable ? 2 : 1, std::memory_order_relaxed);
   c->state_.store(st_notified | (joinable ? 0u : st_detached), std::memory_order_relaxed);
   c->sched_ = s;
   c->frame_live_ = true;
-  (void)frame;
   c->root_.leaf = root;
   c->root_.cell = c;
   root->strand_ = &c->root_;
@@ -46,10 +44,10 @@ task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base*
     // reports it aborted), as if it had been aborted at once.
     c->state_.fetch_or(st_running | st_cancelled, std::memory_order_acq_rel);
     cancel_task(c);
-    return c;
+    return raw_task(joinable ? c : nullptr);
   }
   s->schedule(c);
-  return c;
+  return raw_task(joinable ? c : nullptr);
 }
 
 }  // namespace lucid::detail

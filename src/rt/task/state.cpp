@@ -5,9 +5,9 @@
 
 #include "context.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
-#include "lucid/rt/detail/task_cell.hpp"
 #include "lucid/rt/instrument.hpp"
 #include "scheduler/scheduler.hpp"
+#include "task/cell.hpp"
 #include "task/panic.hpp"
 
 namespace lucid::detail {
@@ -68,12 +68,29 @@ task_cell::rare_fields& task_cell::rare() {
 
 void destroy_cell(task_cell* c) noexcept {
   if (c->frame_live_) c->root_frame().destroy();
-  if (c->result_ != nullptr) c->complete_fn_(c, task_cell::result_op::drop_result);
+  if (c->result_ != nullptr) c->ops_->drop(c->result_);
   if (task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed)) {
     if (r->chain != nullptr) free_panic_chain(r->chain);
     delete r;
   }
   delete c;
+}
+
+void extract_outcome(task_cell* c) noexcept {
+  std::exception_ptr error;
+  void* box = c->ops_->extract(c->root_frame().address(), error);
+  if (error) {
+    c->rare().exception = std::move(error);
+  } else {
+    c->result_ = box;
+  }
+  std::coroutine_handle<> f = c->root_frame();
+  c->frame_live_ = false;
+  f.destroy();
+}
+
+task_id task_id_of(const strand* s) noexcept {
+  return s != nullptr && s->cell != nullptr ? s->cell->id_ : 0;
 }
 
 void strand::wake() noexcept {

@@ -5,8 +5,8 @@
 // destroying it) calls these, in pairs, on its own thread.
 #pragma once
 
-#include "lucid/rt/detail/task_cell.hpp"
 #include "lucid/trace/context.hpp"
+#include "task/cell.hpp"
 
 namespace lucid::detail {
 

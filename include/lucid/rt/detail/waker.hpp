@@ -11,7 +11,6 @@
 #include <coroutine>
 
 #include "lucid/rt/detail/strand.hpp"
-#include "lucid/rt/detail/task_cell.hpp"
 #include "lucid/rt/instrument.hpp"
 
 namespace lucid::detail {
@@ -47,8 +46,11 @@ class waker {
   strand* s_ = nullptr;
 };
 
+/// The id of the task a strand belongs to, or 0.
+task_id task_id_of(const strand* s) noexcept;
+
 inline task_id waker::task() const noexcept {
-  return s_ && s_->cell ? s_->cell->id_ : 0;
+  return task_id_of(s_);
 }
 
 }  // namespace lucid::detail

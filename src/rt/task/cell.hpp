@@ -1,4 +1,6 @@
-// lucid::detail::task_cell: the header of a spawned task.
+// lucid::detail::task_cell: the header of a spawned task. Private to rt: the
+// rest of lucid holds a task through detail::raw_task
+// (include/lucid/rt/detail/raw_task.hpp).
 //
 // State word (atomic `state_`):
 //   RUNNING    a worker is polling the task; it alone touches the strand
@@ -20,8 +22,8 @@
 // The cell is freed when both are gone.
 //
 // The root frame is destroyed as soon as the task ends (like tokio dropping a
-// finished future): on completion `complete_fn_` moves the value into a box
-// (`result_`) or the exception into `rare_->exception`, then destroys the frame, so
+// finished future): on completion `ops_->extract` moves the value into a box
+// (`result_`) or the exception into `rare_->exception`, then the frame is destroyed, so
 // everything the coroutine owned (its parameters too: a channel sender, a
 // lock guard) is released before anyone is told the task finished.
 //
@@ -47,6 +49,7 @@
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
+#include "lucid/rt/detail/raw_task.hpp"
 #include "lucid/rt/detail/strand.hpp"
 #include "lucid/rt/instrument.hpp"
 
@@ -84,10 +87,8 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   task_id parent_id_ = 0;
   source_site spawn_site_{};
 
-  /// Moves the outcome out of the finished root frame and destroys it
-  /// (op = extract), or destroys the boxed result (op = drop_result).
-  enum class result_op : std::uint8_t { extract, drop_result };
-  void (*complete_fn_)(task_cell*, result_op) = nullptr;
+  /// How to take the outcome out of the root frame (see raw_task.hpp).
+  const task_ops* ops_ = nullptr;
 
   struct panic_chain;
   struct rare_fields {
@@ -143,12 +144,13 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
 /// Releases the root frame and frees the cell (refs reached zero).
 void destroy_cell(task_cell* c) noexcept;
 
-/// Allocates a cell for `frame` on the current (or given) scheduler, queues it.
-task_cell* spawn_cell(scheduler* s, std::coroutine_handle<> frame, promise_base* root,
-                      void (*complete_fn)(task_cell*, task_cell::result_op), std::string_view name,
-                      source_site site, bool joinable);
+/// The cell behind a raw_task (rt's own code only).
+struct raw_task_access {
+  static task_cell* cell(raw_task t) noexcept { return t.c_; }
+};
 
-/// The scheduler of the calling thread (a worker, or inside block_on); null outside.
-scheduler* current_scheduler() noexcept;
+/// Moves the outcome out of c's finished root frame (into result_ or the
+/// rare exception) and destroys the frame. The polling worker only.
+void extract_outcome(task_cell* c) noexcept;
 
 }  // namespace lucid::detail
