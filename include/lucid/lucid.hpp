@@ -2,13 +2,13 @@
 // specific headers in libraries; this one is for programs and examples.
 #pragma once
 
+#include "lucid/rt/instrumented_task.hpp"
 #include "lucid/rt/join_handle.hpp"
 #include "lucid/rt/run.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/select.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/rt/task.hpp"
-#include "lucid/rt/trace.hpp"
 #include "lucid/rt/when_all.hpp"
 #include "lucid/sync/mpsc.hpp"
 #include "lucid/sync/mutex.hpp"

@@ -26,7 +26,7 @@
 #include "date.hpp"
 #include "lucid/http/parser.hpp"
 #include "lucid/http/server.hpp"
-#include "lucid/rt/trace.hpp"
+#include "lucid/rt/instrumented_task.hpp"
 #include "lucid/trace/remote_parent.hpp"
 #include "lucid/trace/trace.hpp"
 #include "server_state.hpp"

@@ -23,9 +23,9 @@ bool rw_lock::lock_or_park(node* n, detail::waker w) noexcept {
 }
 
 void rw_lock::report_acquired(bool waited, task_id waiter) noexcept {
-  if (detail::hooks() == nullptr) return;
-  if (waited) LUCID_HOOK(on_wait_end, waiter, id_);
-  LUCID_HOOK(on_acquire, detail::current_task_id(), id_);
+  if (!detail::observing()) return;
+  if (waited) LUCID_OBSERVE(on_wait_end, waiter, id_);
+  LUCID_OBSERVE(on_acquire, detail::current_task_id(), id_);
 }
 
 void rw_lock::grant_waiters() noexcept {
@@ -55,12 +55,12 @@ void rw_lock::release_raw(bool write) noexcept {
 }
 
 void rw_lock::unlock_read() noexcept {
-  LUCID_HOOK(on_release, detail::current_task_id(), id_);
+  LUCID_OBSERVE(on_release, detail::current_task_id(), id_);
   release_raw(false);
 }
 
 void rw_lock::unlock_write() noexcept {
-  LUCID_HOOK(on_release, detail::current_task_id(), id_);
+  LUCID_OBSERVE(on_release, detail::current_task_id(), id_);
   release_raw(true);
 }
 
@@ -70,7 +70,7 @@ std::optional<read_guard> rw_lock::try_read() noexcept {
     if (writer_ || !waiters_.empty()) return std::nullopt;
     ++readers_;
   }
-  LUCID_HOOK(on_acquire, detail::current_task_id(), id_);
+  LUCID_OBSERVE(on_acquire, detail::current_task_id(), id_);
   return read_guard(this);
 }
 
@@ -80,7 +80,7 @@ std::optional<write_guard> rw_lock::try_write() noexcept {
     if (writer_ || readers_ != 0 || !waiters_.empty()) return std::nullopt;
     writer_ = true;
   }
-  LUCID_HOOK(on_acquire, detail::current_task_id(), id_);
+  LUCID_OBSERVE(on_acquire, detail::current_task_id(), id_);
   return write_guard(this);
 }
 

@@ -9,7 +9,7 @@ namespace lucid {
 
 void semaphore_permit::reset() noexcept {
   if (s_ != nullptr && n_ != 0) {
-    LUCID_HOOK(on_release, detail::current_task_id(), s_->id_);
+    LUCID_OBSERVE(on_release, detail::current_task_id(), s_->id_);
     s_->release_raw(n_);
   }
   s_ = nullptr;
@@ -33,9 +33,9 @@ bool semaphore::acquire_or_park(node* n, detail::waker w) noexcept {
 
 result<semaphore_permit> semaphore::acquire_awaiter::await_resume() noexcept {
   resumed_ = true;
-  if (node_.granted) LUCID_HOOK(on_wait_end, node_.w.task(), s_->id_);
+  if (node_.granted) LUCID_OBSERVE(on_wait_end, node_.w.task(), s_->id_);
   if (node_.closed) return errc::closed;
-  LUCID_HOOK(on_acquire, detail::current_task_id(), s_->id_);
+  LUCID_OBSERVE(on_acquire, detail::current_task_id(), s_->id_);
   return semaphore_permit(s_, node_.n);
 }
 
@@ -46,7 +46,7 @@ result<semaphore_permit> semaphore::try_acquire(std::size_t n) noexcept {
     if (!waiters_.empty() || permits_ < n) return errc::would_block;
     permits_ -= n;
   }
-  LUCID_HOOK(on_acquire, detail::current_task_id(), id_);
+  LUCID_OBSERVE(on_acquire, detail::current_task_id(), id_);
   return semaphore_permit(this, n);
 }
 

@@ -1,13 +1,18 @@
+// lucid::sleep's report to runtime observers: a sleep is a "timer" resource.
 #include "lucid/time/sleep.hpp"
 
 namespace lucid {
 
-void sleep_awaiter::instrument_wait() noexcept {
+namespace {
+constexpr resource_kind timer_resource{"timer"};
+}
+
+void sleep_awaiter::observe_wait() noexcept {
   if (rid_ == 0) {
     rid_ = detail::next_resource_id();
-    LUCID_HOOK(on_resource_created, rid_, resource_kind::timer, source_site{});
+    LUCID_OBSERVE(on_resource_created, rid_, timer_resource, source_site{});
   }
-  LUCID_HOOK(on_wait_begin, e_.w.task(), rid_);
+  LUCID_OBSERVE(on_wait_begin, e_.w.task(), rid_);
 }
 
 }  // namespace lucid

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/rt/when_all.hpp"
@@ -335,7 +335,7 @@ TEST(Tcp, SocketsMayOutliveTheirRuntime) {
 }
 
 TEST(Tcp, ReadinessWaitsAreReportedAsWakerRegistrations) {
-  struct recorder : lucid::instrument {
+  struct recorder : lucid::observer {
     std::atomic<int> registered{0}, released{0};
     void on_waker_registered(lucid::task_id, const void*) noexcept override { ++registered; }
     void on_waker_released(lucid::task_id, const void*) noexcept override { ++released; }
@@ -343,13 +343,13 @@ TEST(Tcp, ReadinessWaitsAreReportedAsWakerRegistrations) {
   auto rt = lucid::runtime::current_thread();
   auto l = listen_v4();
   auto addr = *l.local_addr();
-  lucid::set_instrument(&rec);
+  lucid::add_observer(&rec);
   rt.block_on([](tcp_listener& l, lucid::net::socket_address addr) -> task<> {
     auto server = lucid::spawn(echo_server(l, 1));
     co_await echo_client(addr, "x");
     co_await server;
   }(l, addr));
-  lucid::set_instrument(nullptr);
+  lucid::remove_observer(&rec);
   EXPECT_GT(rec.registered.load(), 0);
   EXPECT_EQ(rec.registered.load(), rec.released.load());
 }

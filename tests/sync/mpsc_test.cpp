@@ -305,7 +305,7 @@ TEST(Mpsc, ReportsResourceEvents) {
     t = rt.block_on(mpsc_events());
   }
   ASSERT_EQ(r.rec.kinds().size(), 1u);
-  EXPECT_EQ(r.rec.kinds()[0], lucid::resource_kind::mpsc);
+  EXPECT_EQ(r.rec.kinds()[0].name, "mpsc");
   lucid::resource_id id = r.rec.created()[0];
   std::vector<sync_test::event> want{
       {"created", 0, id}, {"wait_begin", t, id}, {"wait_end", t, id}, {"dropped", 0, id}};

@@ -142,7 +142,7 @@ TEST(Oneshot, ReportsResourceEvents) {
   }
   auto kinds = r.rec.kinds();
   ASSERT_EQ(kinds.size(), 1u);
-  EXPECT_EQ(kinds[0], lucid::resource_kind::oneshot);
+  EXPECT_EQ(kinds[0].name, "oneshot");
   auto sites = r.rec.sites();
   EXPECT_NE(std::string(sites[0].file).find("oneshot_test.cpp"), std::string::npos);
   lucid::resource_id id = r.rec.created()[0];

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 #include "lucid/rt/runtime.hpp"
 
 namespace sync_test {
@@ -25,10 +25,10 @@ inline std::ostream& operator<<(std::ostream& os, const event& e) {
   return os << e.what << "(task " << e.task << ", res " << e.res << ")";
 }
 
-/// Records resource events (thread-safe); install with lucid::set_instrument.
-class recorder final : public lucid::instrument {
+/// Records resource events (thread-safe); install with lucid::scoped_observer.
+class recorder final : public lucid::observer {
  public:
-  void on_resource_created(lucid::resource_id r, lucid::resource_kind k,
+  void on_resource_created(lucid::resource_id r, const lucid::resource_kind& k,
                            lucid::source_site s) noexcept override {
     std::lock_guard g(mu_);
     events_.push_back({"created", 0, r});
@@ -111,9 +111,8 @@ class recorder final : public lucid::instrument {
 /// Installs a recorder for the scope; removes it after.
 class scoped_recorder {
  public:
-  scoped_recorder() { lucid::set_instrument(&rec); }
-  ~scoped_recorder() { lucid::set_instrument(nullptr); }
   recorder rec;
+  lucid::scoped_observer installed{rec};
 };
 
 /// Both runtime flavours a behaviour test runs on.

@@ -47,12 +47,14 @@ join_handle<T> spawn(std::string_view name, task<T> t, source_site site = source
   return detail::spawn_task(detail::require_scheduler(site), std::move(t), name, site);
 }
 
-/// Suspends the current task and puts it at the back of the run queue.
+/// Suspends the current task and lets the others run: it resumes after the
+/// tasks already runnable, and after its worker has fired due timers and
+/// dispatched ready I/O, so a task that yields in a loop never starves them.
 struct yield_now {
   bool await_ready() const noexcept { return false; }
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) const noexcept {
-    detail::waker::of(h).wake();
+    detail::waker::of(h).yield();
   }
   void await_resume() const noexcept {}
 };

@@ -28,7 +28,8 @@
 #include "lucid/base/result.hpp"
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
+#include "lucid/sync/detail/resource_kinds.hpp"
 #include "lucid/sync/detail/ring.hpp"
 #include "lucid/sync/detail/wait_queue.hpp"
 
@@ -57,12 +58,12 @@ struct mpsc_chan {
   resource_id id;
 
   mpsc_chan(std::size_t cap, source_site site) : queue(cap), capacity(cap), id(next_resource_id()) {
-    LUCID_HOOK(on_resource_created, id, resource_kind::mpsc, site);
+    LUCID_OBSERVE(on_resource_created, id, detail::mpsc_resource, site);
   }
   void release() noexcept {
     // acq_rel: the last owner sees every other owner's writes before freeing.
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      LUCID_HOOK(on_resource_dropped, id);
+      LUCID_OBSERVE(on_resource_dropped, id);
       delete this;
     }
   }
@@ -244,7 +245,7 @@ class [[nodiscard]] sender<T>::send_awaiter {
   result<void> await_resume() noexcept {
     if (c_ == nullptr) return errc::closed;
     if (node_.granted) {
-      LUCID_HOOK(on_wait_end, node_.w.task(), c_->id);
+      LUCID_OBSERVE(on_wait_end, node_.w.task(), c_->id);
       return node_.closed ? result<void>(errc::closed) : result<void>();
     }
     return result_ == errc::ok ? result<void>() : result<void>(result_);
@@ -358,7 +359,7 @@ class [[nodiscard]] receiver<T>::recv_awaiter {
   }
   result<T> await_resume() {
     resumed_ = true;
-    if (node_.granted) LUCID_HOOK(on_wait_end, node_.w.task(), c_->id);
+    if (node_.granted) LUCID_OBSERVE(on_wait_end, node_.w.task(), c_->id);
     if (!node_.slot) return errc::closed;
     return result<T>(std::move(*node_.slot));
   }

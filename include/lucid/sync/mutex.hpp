@@ -23,7 +23,8 @@
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
 #include "lucid/rt/detail/current.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
+#include "lucid/sync/detail/resource_kinds.hpp"
 #include "lucid/sync/detail/wait_queue.hpp"
 
 namespace lucid {
@@ -74,11 +75,11 @@ class mutex {
  public:
   explicit mutex(source_site site = source_site::current()) noexcept
       : id_(detail::next_resource_id()) {
-    LUCID_HOOK(on_resource_created, id_, resource_kind::mutex, site);
+    LUCID_OBSERVE(on_resource_created, id_, detail::mutex_resource, site);
   }
   mutex(const mutex&) = delete;
   mutex& operator=(const mutex&) = delete;
-  ~mutex() { LUCID_HOOK(on_resource_dropped, id_); }
+  ~mutex() { LUCID_OBSERVE(on_resource_dropped, id_); }
 
   class lock_awaiter;
 
@@ -88,7 +89,7 @@ class mutex {
   /// Takes the lock if it is free and nobody waits; never suspends.
   std::optional<mutex_guard> try_lock() noexcept {
     if (!try_lock_raw()) return std::nullopt;
-    LUCID_HOOK(on_acquire, detail::current_task_id(), id_);
+    LUCID_OBSERVE(on_acquire, detail::current_task_id(), id_);
     return mutex_guard(this);
   }
 
@@ -101,7 +102,7 @@ class mutex {
 
   /// Unlocks without a guard (the guard calls this). Prefer the guard.
   void unlock() noexcept {
-    LUCID_HOOK(on_release, detail::current_task_id(), id_);
+    LUCID_OBSERVE(on_release, detail::current_task_id(), id_);
     unlock_raw();
   }
 
@@ -147,7 +148,7 @@ class [[nodiscard]] mutex::lock_awaiter {
   ~lock_awaiter() {
     if (node_.maybe_pending()) m_->cancel(&node_);
     if (node_.granted && !resumed_) {  // handed the lock, never used it: pass it on
-      LUCID_HOOK(on_wait_end, node_.w.task(), m_->id_);
+      LUCID_OBSERVE(on_wait_end, node_.w.task(), m_->id_);
       m_->unlock_raw();
     }
   }
@@ -166,9 +167,9 @@ class [[nodiscard]] mutex::lock_awaiter {
   mutex_guard await_resume() noexcept {
     resumed_ = true;
     if (!fast_ && node_.granted) {
-      LUCID_HOOK(on_wait_end, node_.w.task(), m_->id_);
+      LUCID_OBSERVE(on_wait_end, node_.w.task(), m_->id_);
     }
-    LUCID_HOOK(on_acquire, detail::current_task_id(), m_->id_);
+    LUCID_OBSERVE(on_acquire, detail::current_task_id(), m_->id_);
     return mutex_guard(m_);
   }
 

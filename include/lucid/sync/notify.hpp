@@ -16,7 +16,8 @@
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
+#include "lucid/sync/detail/resource_kinds.hpp"
 #include "lucid/sync/detail/wait_queue.hpp"
 
 namespace lucid {
@@ -38,11 +39,11 @@ class notify {
  public:
   explicit notify(source_site site = source_site::current()) noexcept
       : id_(detail::next_resource_id()) {
-    LUCID_HOOK(on_resource_created, id_, resource_kind::notify, site);
+    LUCID_OBSERVE(on_resource_created, id_, detail::notify_resource, site);
   }
   notify(const notify&) = delete;
   notify& operator=(const notify&) = delete;
-  ~notify() { LUCID_HOOK(on_resource_dropped, id_); }
+  ~notify() { LUCID_OBSERVE(on_resource_dropped, id_); }
 
   class notified_awaiter;
 
@@ -87,7 +88,7 @@ class [[nodiscard]] notify::notified_awaiter {
   }
   void await_resume() noexcept {
     resumed_ = true;
-    if (node_.granted) LUCID_HOOK(on_wait_end, node_.w.task(), n_->id_);
+    if (node_.granted) LUCID_OBSERVE(on_wait_end, node_.w.task(), n_->id_);
   }
 
  private:

@@ -18,7 +18,8 @@
 #include "lucid/base/result.hpp"
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
+#include "lucid/sync/detail/resource_kinds.hpp"
 #include "lucid/sync/detail/wait_queue.hpp"
 
 namespace lucid {
@@ -36,12 +37,12 @@ struct oneshot_state {
   resource_id id;
 
   explicit oneshot_state(source_site site) noexcept : id(next_resource_id()) {
-    LUCID_HOOK(on_resource_created, id, resource_kind::oneshot, site);
+    LUCID_OBSERVE(on_resource_created, id, detail::oneshot_resource, site);
   }
   void release() noexcept {
     // acq_rel: the last owner sees every write of the other side before freeing.
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      LUCID_HOOK(on_resource_dropped, id);
+      LUCID_OBSERVE(on_resource_dropped, id);
       delete this;
     }
   }
@@ -174,7 +175,7 @@ class receiver {
     }
     result<T> await_resume() {
       if (s_ == nullptr) return errc::closed;
-      if (node_.granted) LUCID_HOOK(on_wait_end, node_.w.task(), s_->id);
+      if (node_.granted) LUCID_OBSERVE(on_wait_end, node_.w.task(), s_->id);
       std::lock_guard g(s_->lock);
       return take(s_);
     }

@@ -21,7 +21,8 @@
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
+#include "lucid/sync/detail/resource_kinds.hpp"
 #include "lucid/sync/detail/wait_queue.hpp"
 
 namespace lucid {
@@ -74,11 +75,11 @@ class rw_lock {
  public:
   explicit rw_lock(source_site site = source_site::current()) noexcept
       : id_(detail::next_resource_id()) {
-    LUCID_HOOK(on_resource_created, id_, resource_kind::rw_lock, site);
+    LUCID_OBSERVE(on_resource_created, id_, detail::rw_lock_resource, site);
   }
   rw_lock(const rw_lock&) = delete;
   rw_lock& operator=(const rw_lock&) = delete;
-  ~rw_lock() { LUCID_HOOK(on_resource_dropped, id_); }
+  ~rw_lock() { LUCID_OBSERVE(on_resource_dropped, id_); }
 
   template <bool Write>
   class lock_awaiter;

@@ -17,7 +17,8 @@
 #include "lucid/base/result.hpp"
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
+#include "lucid/sync/detail/resource_kinds.hpp"
 #include "lucid/sync/detail/wait_queue.hpp"
 
 namespace lucid {
@@ -77,11 +78,11 @@ class semaphore {
  public:
   explicit semaphore(std::size_t permits, source_site site = source_site::current()) noexcept
       : permits_(permits), id_(detail::next_resource_id()) {
-    LUCID_HOOK(on_resource_created, id_, resource_kind::semaphore, site);
+    LUCID_OBSERVE(on_resource_created, id_, detail::semaphore_resource, site);
   }
   semaphore(const semaphore&) = delete;
   semaphore& operator=(const semaphore&) = delete;
-  ~semaphore() { LUCID_HOOK(on_resource_dropped, id_); }
+  ~semaphore() { LUCID_OBSERVE(on_resource_dropped, id_); }
 
   class acquire_awaiter;
 

@@ -11,7 +11,7 @@
 
 #include "lucid/base/assert.hpp"
 #include "lucid/rt/detail/timer.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 
 namespace lucid {
 
@@ -28,8 +28,8 @@ class [[nodiscard]] sleep_awaiter {
   ~sleep_awaiter() {
     detail::cancel_timer(&e_);
     if (rid_ != 0) {
-      LUCID_HOOK(on_wait_end, e_.w.task(), rid_);
-      LUCID_HOOK(on_resource_dropped, rid_);
+      LUCID_OBSERVE(on_wait_end, e_.w.task(), rid_);
+      LUCID_OBSERVE(on_resource_dropped, rid_);
     }
   }
 
@@ -37,7 +37,7 @@ class [[nodiscard]] sleep_awaiter {
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) noexcept {
     e_.w = detail::waker::of(h);
-    if (detail::hooks() != nullptr) instrument_wait();
+    if (detail::observing()) observe_wait();
     return detail::register_timer(&e_);
   }
   void await_resume() const noexcept {}
@@ -45,7 +45,7 @@ class [[nodiscard]] sleep_awaiter {
   time_point deadline() const noexcept { return e_.deadline; }
 
  private:
-  void instrument_wait() noexcept;
+  void observe_wait() noexcept;
   detail::timer_entry e_;
   resource_id rid_ = 0;
 };

@@ -84,6 +84,7 @@ void scheduler::shutdown() {
   }
   for (auto& w : workers_) {
     w->lifo = nullptr;
+    w->deferred_head = w->deferred_tail = nullptr;
     task_cell* buf[64];
     while (w->queue.pop_batch(buf, 64) != 0) {
     }
@@ -157,6 +158,21 @@ void scheduler::reschedule(task_cell* c) noexcept {
   }
   push_local(w, c);
   if (idle_.sleepers() != 0) notify_parked();
+}
+
+void scheduler::defer(task_cell* c) noexcept {
+  worker* w = own_worker();
+  if (w == nullptr || shutdown_.load(std::memory_order_relaxed)) {
+    push_inject(c);
+    return;
+  }
+  c->next_ = nullptr;
+  if (w->deferred_tail != nullptr) {
+    w->deferred_tail->next_ = c;
+  } else {
+    w->deferred_head = c;
+  }
+  w->deferred_tail = c;
 }
 
 void scheduler::push_local(worker* w, task_cell* c) noexcept {

@@ -40,15 +40,35 @@ void scheduler::run_loop(worker* w, task_cell* stop_when_complete) {
     }
     if (c != nullptr) {
       found_work(w);
-      run_task(w, c);
+      run_task(c);
       continue;
     }
     park_worker(w, stop_when_complete);
   }
 }
 
-void scheduler::run_task(worker*, task_cell* c) noexcept {
-  if (poll_task(c) == poll_result::notified) reschedule(c);
+void scheduler::run_task(task_cell* c) noexcept {
+  switch (poll_task(c)) {
+    case poll_result::notified:
+      reschedule(c);
+      break;
+    case poll_result::yielded:
+      defer(c);
+      break;
+    case poll_result::idle:
+    case poll_result::finished:
+      break;
+  }
+}
+
+void scheduler::flush_deferred(worker* w) noexcept {
+  task_cell* c = std::exchange(w->deferred_head, nullptr);
+  w->deferred_tail = nullptr;
+  while (c != nullptr) {
+    task_cell* next = c->next_;
+    push_local(w, c);
+    c = next;
+  }
 }
 
 task_cell* scheduler::take_inject(worker* w) noexcept {
@@ -73,6 +93,8 @@ task_cell* scheduler::next_task(worker* w) noexcept {
   if (w->tick % kGlobalQueueInterval == 0) {
     driver_.fire_timers();
     driver_.poll_io();
+    // Tasks that keep waking each other must not starve the ones that yielded.
+    flush_deferred(w);
     if (task_cell* c = take_inject(w)) return c;
   }
   if (w->lifo != nullptr) {
@@ -84,7 +106,17 @@ task_cell* scheduler::next_task(worker* w) noexcept {
   }
   w->lifo_polls = 0;
   if (task_cell* c = w->queue.pop()) return c;
-  return take_inject(w);
+  if (task_cell* c = take_inject(w)) return c;
+  if (w->deferred_head != nullptr) {
+    // Only tasks that yielded are left: let due timers and ready I/O wake
+    // their tasks first, so a yielding task never starves them (tokio's
+    // "defer" does the same), then run the yielders again.
+    driver_.fire_timers();
+    driver_.poll_io();
+    flush_deferred(w);
+    return w->queue.pop();
+  }
+  return nullptr;
 }
 
 task_cell* scheduler::steal(worker* w) noexcept {

@@ -4,6 +4,7 @@
 // Who touches what:
 //   queue               push/pop by the owner; steal by the other workers
 //   lifo, lifo_polls    owner only
+//   deferred_*          owner only (tasks that yielded, linked through next_)
 //   tick, rng           owner only
 //   batching, notify_pending   owner only
 //   park                park() by the owner; unpark() by anyone
@@ -31,6 +32,10 @@ struct worker {
   local_queue queue;
   task_cell* lifo = nullptr;  ///< the task woken last by the running task: it runs next
   std::uint32_t lifo_polls = 0;
+  /// Tasks that yielded: they go back to the queue once the queue ran dry
+  /// and the worker looked at timers and I/O (see scheduler::next_task).
+  task_cell* deferred_head = nullptr;
+  task_cell* deferred_tail = nullptr;
   std::uint32_t tick = 0;
   parker park;
   bool searching = false;

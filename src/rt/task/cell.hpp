@@ -8,12 +8,16 @@
 //   COMPLETE   the root frame finished, was cancelled, or the runtime shut down
 //   CANCELLED  abort() was requested; the next poll destroys the frame instead
 //   DETACHED   no join handle is left (an unobserved panic must be reported)
+//   YIELDED    the task woke itself with yield_now during this poll
 //
 // Transitions:
 //   wake:     idle -> NOTIFIED (push to a queue); RUNNING -> RUNNING|NOTIFIED;
 //             NOTIFIED or COMPLETE -> unchanged
-//   poll:     NOTIFIED -> RUNNING; at the end RUNNING -> idle, or
-//             RUNNING|NOTIFIED -> NOTIFIED (re-queued), or -> COMPLETE
+//   yield:    RUNNING -> RUNNING|NOTIFIED|YIELDED (yield_now, always inside a poll)
+//   poll:     NOTIFIED -> RUNNING (YIELDED cleared); at the end RUNNING -> idle,
+//             or RUNNING|NOTIFIED -> NOTIFIED (re-queued behind the runnable
+//             tasks; if YIELDED, deferred until the worker has also polled
+//             its timers and I/O), or -> COMPLETE
 //   abort:    sets CANCELLED and wakes
 //
 // References (`refs_`): one for the scheduler, held from spawn until the task
@@ -51,7 +55,7 @@
 #include "lucid/base/spin_lock.hpp"
 #include "lucid/rt/detail/raw_task.hpp"
 #include "lucid/rt/detail/strand.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 
 namespace lucid::detail {
 
@@ -63,6 +67,7 @@ enum task_state : std::uint32_t {
   st_complete = 1u << 2,
   st_cancelled = 1u << 3,
   st_detached = 1u << 4,
+  st_yielded = 1u << 5,
 };
 
 struct task_cell : list_node {  // list_node: the runtime's list of live tasks
@@ -127,6 +132,8 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
 
   /// Wakes the task (see the state machine above). Any thread.
   void wake() noexcept;
+  /// Wakes the running task from its own poll as a yield (yield_now).
+  void wake_yielded() noexcept;
   /// Requests cancellation. Any thread.
   void abort() noexcept;
   /// Drops one reference; frees the cell (and its frame) at zero.

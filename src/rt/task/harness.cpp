@@ -6,7 +6,7 @@
 
 #include "context.hpp"
 #include "lucid/base/assert.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 #include "scheduler/parker.hpp"
 #include "scheduler/scheduler.hpp"
 #include "task/panic.hpp"
@@ -17,7 +17,7 @@ namespace lucid::detail {
 poll_result poll_task(task_cell* c) noexcept {
   std::uint32_t s = c->state_.load(std::memory_order_relaxed);
   // acquire: see what the previous poller (maybe another worker) wrote.
-  while (!c->state_.compare_exchange_weak(s, (s | st_running) & ~st_notified,
+  while (!c->state_.compare_exchange_weak(s, (s | st_running) & ~(st_notified | st_yielded),
                                           std::memory_order_acquire, std::memory_order_relaxed)) {
   }
   LUCID_ASSERT((s & (st_running | st_complete)) == 0, "task polled while running or complete");
@@ -27,11 +27,11 @@ poll_result poll_task(task_cell* c) noexcept {
     set_current_cell(nullptr);
     return poll_result::finished;
   }
-  LUCID_HOOK(on_poll_begin, c->id_);
+  LUCID_OBSERVE(on_poll_begin, c->id_);
   trace::detail::span_stack* prev_ctx = enter_trace_context(c);
   c->root_.run();
   leave_trace_context(c, prev_ctx);
-  LUCID_HOOK(on_poll_end, c->id_);
+  LUCID_OBSERVE(on_poll_end, c->id_);
   if (c->root_.complete) {
     finish_task(c, c->root_.leaf->exception_ ? task_outcome::exception : task_outcome::value);
     set_current_cell(nullptr);
@@ -45,14 +45,15 @@ poll_result poll_task(task_cell* c) noexcept {
       return poll_result::finished;
     }
     // release: the next poller (any worker) sees this poll's writes.
-    if (c->state_.compare_exchange_weak(s, s & ~st_running, std::memory_order_acq_rel,
-                                        std::memory_order_relaxed)) {
+    if (c->state_.compare_exchange_weak(s, s & ~(st_running | st_yielded),
+                                        std::memory_order_acq_rel, std::memory_order_relaxed)) {
       break;
     }
   }
   set_current_cell(nullptr);
   // Woken while running (yield_now, or a wake during the poll): queue it again.
-  return (s & st_notified) ? poll_result::notified : poll_result::idle;
+  if (!(s & st_notified)) return poll_result::idle;
+  return (s & st_yielded) ? poll_result::yielded : poll_result::notified;
 }
 
 void cancel_task(task_cell* c) noexcept {
@@ -83,7 +84,7 @@ void finish_task(task_cell* c, task_outcome o) noexcept {
     trace::detail::destroy_span_stack(static_cast<trace::detail::span_stack*>(c->trace_context_));
     c->trace_context_ = nullptr;
   }
-  LUCID_HOOK(on_complete, c->id_, o);
+  LUCID_OBSERVE(on_complete, c->id_, o);
   std::uint32_t prev;
   {
     std::lock_guard g(c->join_lock_);
@@ -97,7 +98,7 @@ void finish_task(task_cell* c, task_outcome o) noexcept {
       reinterpret_cast<parker*>(c->joiner_ & ~std::uintptr_t{1})->unpark();
     } else if (strand* w = c->join_waker()) {
       c->joiner_ = 0;
-      LUCID_HOOK(on_waker_released, w->cell ? w->cell->id_ : 0, c);
+      LUCID_OBSERVE(on_waker_released, w->cell ? w->cell->id_ : 0, c);
       w->wake();
     }
   }

@@ -17,7 +17,8 @@ namespace lucid::detail {
 /// What a poll left to do.
 enum class poll_result : std::uint8_t {
   idle,      ///< the task suspended and waits for a wake-up
-  notified,  ///< it was woken during the poll (or yielded): queue it again
+  notified,  ///< it was woken during the poll: queue it again
+  yielded,   ///< it yielded: queue it again once timers and I/O were looked at
   finished,  ///< it completed or was cancelled
 };
 

@@ -4,8 +4,8 @@
 // while it wakes the joiner, so a wake-up never reaches a cancelled joiner.
 #include <mutex>
 
-#include "lucid/rt/instrument.hpp"
 #include "lucid/rt/join_handle.hpp"
+#include "lucid/rt/observer.hpp"
 #include "scheduler/scheduler.hpp"
 #include "task/cell.hpp"
 #include "task/panic.hpp"
@@ -38,7 +38,7 @@ bool raw_task::join_register(strand* waiter) const noexcept {
   std::lock_guard g(c_->join_lock_);
   if (c_->is_complete()) return false;
   c_->joiner_ = reinterpret_cast<std::uintptr_t>(waiter);
-  LUCID_HOOK(on_waker_registered, waiter->cell ? waiter->cell->id_ : 0, c_);
+  LUCID_OBSERVE(on_waker_registered, waiter->cell ? waiter->cell->id_ : 0, c_);
   return true;
 }
 
@@ -46,7 +46,7 @@ void raw_task::join_deregister(strand* waiter) const noexcept {
   std::lock_guard g(c_->join_lock_);
   if (c_->joiner_ == reinterpret_cast<std::uintptr_t>(waiter)) {
     c_->joiner_ = 0;
-    LUCID_HOOK(on_waker_released, waiter->cell ? waiter->cell->id_ : 0, c_);
+    LUCID_OBSERVE(on_waker_released, waiter->cell ? waiter->cell->id_ : 0, c_);
   }
 }
 

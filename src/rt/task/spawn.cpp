@@ -4,7 +4,7 @@
 #include <atomic>
 
 #include "context.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 #include "lucid/trace/context.hpp"
 #include "scheduler/scheduler.hpp"
 #include "task/cell.hpp"
@@ -36,9 +36,7 @@ raw_task raw_task::spawn(scheduler* s, promise_base* root, const task_ops* ops,
   // others get one only if they need it (see leave_trace_context).
   trace::span_id parent_span = trace::detail::current_span_id();
   if (parent_span != 0) c->trace_context_ = trace::detail::create_span_stack(true);
-  if (instrument* i = hooks(); __builtin_expect(i != nullptr, 0)) {
-    i->on_spawn(spawn_info{c->id_, c->name(), site, c->parent_id_, parent_span});
-  }
+  LUCID_OBSERVE(on_spawn, spawn_info{c->id_, c->name(), site, c->parent_id_, parent_span});
   if (!s->add_live(c)) {
     // The runtime is shutting down: the task never runs (its join handle
     // reports it aborted), as if it had been aborted at once.

@@ -5,7 +5,7 @@
 
 #include "context.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 #include "scheduler/scheduler.hpp"
 #include "task/cell.hpp"
 #include "task/panic.hpp"
@@ -13,13 +13,13 @@
 namespace lucid::detail {
 
 void task_cell::wake() noexcept {
-  if (instrument* i = hooks(); __builtin_expect(i != nullptr, 0)) {
+  if (__builtin_expect(observing(), 0)) {
     task_cell* cur = current_cell();
     wake_origin o = cur == this                   ? wake_origin::self
                     : cur != nullptr              ? wake_origin::other_task
                     : current_worker() != nullptr ? wake_origin::runtime
                                                   : wake_origin::external;
-    i->on_wake(id_, o, cur ? cur->id_ : 0);
+    LUCID_OBSERVE(on_wake, id_, o, cur ? cur->id_ : 0);
   }
   std::uint32_t s = state_.load(std::memory_order_relaxed);
   for (;;) {
@@ -30,6 +30,12 @@ void task_cell::wake() noexcept {
       return;
     }
   }
+}
+
+void task_cell::wake_yielded() noexcept {
+  // relaxed: read back by the same thread (the poller) when the poll ends.
+  state_.fetch_or(st_yielded, std::memory_order_relaxed);
+  wake();
 }
 
 void task_cell::abort() noexcept {
@@ -93,14 +99,24 @@ task_id task_id_of(const strand* s) noexcept {
   return s != nullptr && s->cell != nullptr ? s->cell->id_ : 0;
 }
 
-void strand::wake() noexcept {
-  strand* s = this;
+namespace {
+/// Marks the branch strands from s up ready; returns the task's root strand.
+strand* mark_ready_to_root(strand* s) noexcept {
   while (s->parent != nullptr) {
     // release: the branch's poller (the same task, maybe on another worker) sees the wake.
     s->ready.store(true, std::memory_order_release);
     s = s->parent;
   }
-  s->cell->wake();
+  return s;
+}
+}  // namespace
+
+void strand::wake() noexcept {
+  mark_ready_to_root(this)->cell->wake();
+}
+
+void strand::yield() noexcept {
+  mark_ready_to_root(this)->cell->wake_yielded();
 }
 
 }  // namespace lucid::detail

@@ -2,10 +2,10 @@
 //
 // Contract: a non-inlined accessor (see DESIGN.md: Clang may cache a
 // thread_local's address across a suspension point), callable from any
-// thread; 0 outside a task. Used by instrumentation hooks (acquire/release).
+// thread; 0 outside a task. Used by observer events (acquire/release).
 #pragma once
 
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 
 namespace lucid::detail {
 

@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "lucid/base/source_site.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 
 namespace lucid::detail {
 

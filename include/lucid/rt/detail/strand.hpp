@@ -89,6 +89,10 @@ struct strand {
   /// ready and wakes its parent. Callable from any thread, under the lock of
   /// the registration that holds the waker (see waker.hpp).
   void wake() noexcept;
+  /// Wakes the strand's task from inside its own poll as a yield: it runs
+  /// again only after the tasks already runnable, and after its worker has
+  /// looked at due timers and ready I/O (yield_now).
+  void yield() noexcept;
 
   /// Resumes the strand until every frame in it is suspended or finished.
   void run();

@@ -11,7 +11,7 @@
 #include <coroutine>
 
 #include "lucid/rt/detail/strand.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 
 namespace lucid::detail {
 
@@ -29,17 +29,19 @@ class waker {
   }
 
   void wake() const noexcept { s_->wake(); }
+  /// The task wakes itself as a yield (see strand::yield).
+  void yield() const noexcept { s_->yield(); }
   explicit operator bool() const noexcept { return s_ != nullptr; }
   task_id task() const noexcept;
   strand* get() const noexcept { return s_; }
   friend bool operator==(waker a, waker b) noexcept { return a.s_ == b.s_; }
 
-  /// Reports the registration of this waker in `source` to the instrument.
+  /// Reports the registration of this waker in `source` to the runtime observers.
   void registered(const void* source) const noexcept {
-    LUCID_HOOK(on_waker_registered, task(), source);
+    LUCID_OBSERVE(on_waker_registered, task(), source);
   }
   void released(const void* source) const noexcept {
-    LUCID_HOOK(on_waker_released, task(), source);
+    LUCID_OBSERVE(on_waker_released, task(), source);
   }
 
  private:

@@ -26,7 +26,7 @@
 
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/rt/detail/waker.hpp"
-#include "lucid/rt/instrument.hpp"
+#include "lucid/rt/observer.hpp"
 
 namespace lucid::detail {
 
@@ -46,7 +46,7 @@ struct waiter : list_node {
     granted = false;
     pending.store(true, std::memory_order_relaxed);  // read by other threads only under the lock
     w.registered(source);
-    LUCID_HOOK(on_wait_begin, w.task(), rid);
+    LUCID_OBSERVE(on_wait_begin, w.task(), rid);
   }
 
   /// Completes the wait; the caller holds the resource lock and has unlinked
@@ -69,7 +69,7 @@ struct waiter : list_node {
   /// Deregisters a node that is still queued (caller holds the lock, unlinked it).
   void cancel_parked(const void* source, resource_id rid) noexcept {
     w.released(source);
-    LUCID_HOOK(on_wait_end, w.task(), rid);
+    LUCID_OBSERVE(on_wait_end, w.task(), rid);
     pending.store(false, std::memory_order_relaxed);
   }
 };

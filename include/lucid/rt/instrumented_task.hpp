@@ -1,4 +1,5 @@
-// lucid::trace::instrument for lucid tasks: runs a task inside a span.
+// lucid::trace::instrument for lucid tasks (the overload of
+// lucid/trace/instrument.hpp for lucid::task): runs a task inside a span.
 //
 // Contract: `co_await lucid::trace::instrument(child(), span)` enters `span`
 // for as long as the child runs, across its suspensions: the span is on the
