@@ -41,10 +41,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "lucid/base/clock.hpp"
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/http/server.hpp"
 #include "lucid/net/tcp.hpp"
-#include "lucid/rt/detail/timer.hpp"
 #include "lucid/sync/notify.hpp"
 
 namespace lucid::http::detail {

@@ -1,5 +1,5 @@
-// lucid::time::now and lucid::time::advance: the runtime's clock, and moving a
-// paused clock in tests.
+// lucid::clock, time_point, duration (lucid/base/clock.hpp) and
+// lucid::time::advance: the runtime's clock, and moving a paused clock in tests.
 //
 // Contract: advance() needs a runtime built with a paused clock
 // (runtime::current_thread(true)); it moves virtual time forward by `d`, fires
@@ -9,6 +9,7 @@
 // flight.
 #pragma once
 
+#include "lucid/base/clock.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/rt/task.hpp"
 #include "lucid/time/sleep.hpp"

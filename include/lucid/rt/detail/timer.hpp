@@ -12,16 +12,10 @@
 #include <chrono>
 #include <cstdint>
 
+#include "lucid/base/clock.hpp"
 #include "lucid/rt/detail/waker.hpp"
 
-namespace lucid {
-
-/// The runtime's clock: steady, or paused (virtual) in tests.
-using clock = std::chrono::steady_clock;
-using time_point = clock::time_point;
-using duration = clock::duration;
-
-namespace detail {
+namespace lucid::detail {
 
 class scheduler;
 
@@ -43,5 +37,4 @@ time_point now() noexcept;
 /// Advances a paused clock by `d` and fires what expired. Fatal if the clock is not paused.
 void advance_paused_clock(duration d);
 
-}  // namespace detail
-}  // namespace lucid
+}  // namespace lucid::detail
