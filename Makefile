@@ -54,8 +54,9 @@ test-fuzz: setup build/fuzz/http_parser_fuzz
 bench: build-release
 	@ls build/release/bench/
 
+# format: every C++ file (tools/ once it exists).
 format:
-	find include src tests bench examples tools -name '*.hpp' -o -name '*.cpp' | xargs clang-format -i
+	find $(wildcard include src tests bench examples tools) -name '*.hpp' -o -name '*.cpp' | xargs clang-format -i
 
 clean:
 	rm -rf build
