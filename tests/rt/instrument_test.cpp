@@ -12,7 +12,6 @@
 
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
-#include "lucid/time/sleep.hpp"
 
 using namespace std::chrono_literals;
 
@@ -100,47 +99,6 @@ std::string dump(const std::vector<std::string>& v) {
   for (auto& e : v)
     s += "  " + e + "\n";
   return s;
-}
-
-TEST(Instrument, SleepingChildJoinedByParent) {
-  recorder rec;
-  installed guard(&rec);
-  auto rt = lucid::runtime::current_thread(true);
-  lucid::task_id parent = 0, child = 0;
-  rt.block_on([](lucid::task_id* p, lucid::task_id* c) -> lucid::task<> {
-    *p = lucid::current_task()->id;
-    auto h = lucid::spawn("sleeper", []() -> lucid::task<int> {
-      co_await lucid::sleep(10ms);
-      co_return 1;
-    }());
-    *c = h.id();
-    co_await h;
-  }(&parent, &child));
-  std::string P = "#" + std::to_string(parent), C = "#" + std::to_string(child);
-  auto all = rec.events();
-  EXPECT_TRUE(in_order(all,
-                       {
-                           "spawn " + C + " name=sleeper parent=" + P,
-                           "waker_registered " + P,  // parent waits on the join handle
-                           "poll_end " + P,
-                           "poll_begin " + C,
-                           "resource_created timer",
-                           "wait_begin " + C,
-                           "waker_registered " + C,  // the timer holds the child's waker
-                           "poll_end " + C,
-                           "waker_released " + C,  // the timer fired
-                           "wake " + C + " origin=runtime by=#0",
-                           "poll_begin " + C,
-                           "wait_end " + C,
-                           "resource_dropped",
-                           "poll_end " + C,
-                           "complete " + C + " value",
-                           "waker_released " + P,
-                           "wake " + P + " origin=other_task by=" + C,
-                           "poll_begin " + P,
-                           "complete " + P + " value",
-                       }))
-      << dump(all);
 }
 
 TEST(Instrument, YieldIsASelfWakeAndAbortIsCancelled) {
