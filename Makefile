@@ -40,10 +40,11 @@ test: $(addprefix test-,$(PRESETS)) test-fuzz
 # (build/fuzz/corpus); a crash or a broken invariant fails the step and
 # leaves the input in build/fuzz/crash-*.
 FUZZ_SRCS = fuzz/http_parser_fuzz.cpp src/http/parser.cpp src/http/request.cpp
-build/fuzz/http_parser_fuzz: $(FUZZ_SRCS) include/lucid/http/parser.hpp include/lucid/http/request.hpp
+FUZZ_HDRS = include/lucid/http/parser.hpp include/lucid/http/request.hpp src/http/message_parser.hpp
+build/fuzz/http_parser_fuzz: $(FUZZ_SRCS) $(FUZZ_HDRS)
 	@mkdir -p build/fuzz
 	clang++-14 -std=c++20 -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  -Iinclude $(FUZZ_SRCS) -o $@
+	  -Iinclude -Isrc/http $(FUZZ_SRCS) -o $@
 
 test-fuzz: setup build/fuzz/http_parser_fuzz
 	@mkdir -p build/fuzz/corpus
@@ -53,8 +54,9 @@ test-fuzz: setup build/fuzz/http_parser_fuzz
 bench: build-release
 	@ls build/release/bench/
 
+# format: every C++ file (tools/ once it exists).
 format:
-	find include src tests bench examples tools -name '*.hpp' -o -name '*.cpp' | xargs clang-format -i
+	find $(wildcard include src tests bench examples tools) -name '*.hpp' -o -name '*.cpp' | xargs clang-format -i
 
 clean:
 	rm -rf build

@@ -30,15 +30,23 @@ elseif(NOT LUCID_SANITIZE STREQUAL "")
   message(FATAL_ERROR "LUCID_SANITIZE must be '', 'address' or 'thread', not '${LUCID_SANITIZE}'")
 endif()
 
-# lucid_module(NAME SOURCES... DEPS ...): one module = one library target
-# lucid_<NAME> with public headers under include/ and private ones beside
-# its sources.
+# lucid_module(NAME [DIR dir] SOURCES... DEPS ...): one module = one library
+# target lucid_<NAME> with public headers under include/ and private ones
+# beside its sources. The target sees privately only its own source folder,
+# src/<NAME> (or DIR, relative to the calling CMakeLists.txt), so a private
+# include reads `#include "scheduler.hpp"` and another module's private
+# headers are out of reach.
 function(lucid_module name)
-  cmake_parse_arguments(M "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  cmake_parse_arguments(M "" "DIR" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  if(M_DIR)
+    set(_private ${CMAKE_CURRENT_SOURCE_DIR}/${M_DIR})
+  else()
+    set(_private ${PROJECT_SOURCE_DIR}/src/${name})
+  endif()
   add_library(lucid_${name} STATIC ${M_SOURCES})
   add_library(lucid::${name} ALIAS lucid_${name})
   target_include_directories(lucid_${name}
     PUBLIC ${PROJECT_SOURCE_DIR}/include
-    PRIVATE ${PROJECT_SOURCE_DIR}/src)
+    PRIVATE ${_private})
   target_link_libraries(lucid_${name} PUBLIC lucid_options ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
 endfunction()

@@ -1,7 +1,16 @@
-// lucid: the umbrella header (tasks, runtime, time, sync). Prefer the
-// specific headers in libraries; this one is for programs and examples.
+// lucid: the umbrella header, everything the `lucid` CMake target links:
+// tasks and the runtime, time, sync, net (TCP), http (server, client), and
+// tracing (the macros and init()). Prefer the specific headers in libraries;
+// this one is for programs and examples.
 #pragma once
 
+#include "lucid/http/client.hpp"
+#include "lucid/http/parser.hpp"
+#include "lucid/http/request.hpp"
+#include "lucid/http/response.hpp"
+#include "lucid/http/server.hpp"
+#include "lucid/net/address.hpp"
+#include "lucid/net/tcp.hpp"
 #include "lucid/rt/instrumented_task.hpp"
 #include "lucid/rt/join_handle.hpp"
 #include "lucid/rt/run.hpp"
@@ -20,3 +29,5 @@
 #include "lucid/time/interval.hpp"
 #include "lucid/time/sleep.hpp"
 #include "lucid/time/timeout.hpp"
+#include "lucid/trace/init.hpp"
+#include "lucid/trace/trace.hpp"

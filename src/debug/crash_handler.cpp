@@ -26,11 +26,11 @@
 #include <exception>
 #include <string>
 
-#include "debug/symbolize_internal.hpp"
 #include "lucid/debug/backtrace_format.hpp"
 #include "lucid/debug/captured_trace.hpp"
 #include "lucid/debug/crash_handler.hpp"
 #include "lucid/debug/panic_report.hpp"
+#include "symbolize_internal.hpp"
 
 #ifndef LUCID_SOURCE_DIR
 #define LUCID_SOURCE_DIR ""

@@ -17,8 +17,8 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "debug/symbolize_internal.hpp"
 #include "lucid/debug/symbolize.hpp"
+#include "symbolize_internal.hpp"
 
 #ifndef LUCID_SOURCE_DIR
 #define LUCID_SOURCE_DIR ""

@@ -1,4 +1,5 @@
-// The HTTP/1.1 request and response parsers (see include/lucid/http/parser.hpp).
+// The HTTP/1.1 request and response parsers (see include/lucid/http/parser.hpp)
+// and their machinery, body_decoder and message_parser (message_parser.hpp).
 //
 // Contract: pure functions of the bytes fed in; no I/O, no allocation on the
 // hot path once the header vectors have grown (they keep their capacity over
@@ -10,6 +11,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+
+#include "message_parser.hpp"
 
 namespace lucid::http {
 namespace detail {
@@ -95,11 +98,11 @@ off_len mk(std::size_t off, std::size_t len) noexcept {
 
 void message_parser::reset() noexcept {
   error_ = {};
-  phase_ = phase_head;
+  phase_ = phase::head;
   framing_ = framing::none;
-  start_ = scan_ = line_start_ = head_end_ = pos_ = 0;
-  content_length_ = chunk_left_ = body_size_ = 0;
-  trailer_bytes_ = 0;
+  body_.reset();
+  start_ = scan_ = line_start_ = head_end_ = 0;
+  content_length_ = 0;
   seen_content_length_ = seen_transfer_encoding_ = false;
   te_count_ = 0;
   te_last_chunked_ = false;
@@ -107,11 +110,10 @@ void message_parser::reset() noexcept {
   host_count_ = 0;
   offsets_.clear();
   headers_.clear();
-  chunked_body_.clear();
 }
 
 bool message_parser::fail(int status, const char* reason) noexcept {
-  phase_ = phase_error;
+  phase_ = phase::error;
   error_.status = parse_status::error;
   error_.consumed = 0;
   error_.error_status = status;
@@ -120,8 +122,8 @@ bool message_parser::fail(int status, const char* reason) noexcept {
 }
 
 parse_result message_parser::run(std::string_view data, bool skip_leading_crlf) {
-  if (phase_ == phase_error) return error_;
-  if (phase_ == phase_head) {
+  if (phase_ == phase::error) return error_;
+  if (phase_ == phase::head) {
     const char* p = data.data();
     const std::size_t n = data.size();
     const std::size_t max = limits_.max_head_bytes;
@@ -173,107 +175,151 @@ parse_result message_parser::run(std::string_view data, bool skip_leading_crlf) 
     if (!found) return {};
     head_end_ = i;
     if (!parse_head(data)) return error_;
-    pos_ = head_end_;
-    switch (framing_) {
-      case framing::none:
-        phase_ = phase_done;
-        break;
-      case framing::length:
-        phase_ = phase_body_length;
-        break;
-      case framing::chunked:
-        phase_ = phase_chunk_size;
-        break;
-      case framing::until_close:
-        phase_ = phase_until_close;
-        break;
-    }
+    body_.start(framing_, head_end_, content_length_);
+    phase_ = phase::body;
   }
-  return body(data);
+  return body_.decode(data);
 }
 
-parse_result message_parser::body(std::string_view data) {
+// ---- body_decoder ----
+
+void body_decoder::reset() noexcept {
+  error_ = {};
+  state_ = state::idle;
+  framing_ = framing::none;
+  begin_ = pos_ = 0;
+  content_length_ = chunk_left_ = body_size_ = 0;
+  trailer_bytes_ = 0;
+  chunked_body_.clear();
+}
+
+parse_result body_decoder::fail(int status, const char* reason) noexcept {
+  state_ = state::error;
+  error_.status = parse_status::error;
+  error_.consumed = 0;
+  error_.error_status = status;
+  error_.reason = reason;
+  return error_;
+}
+
+void body_decoder::start(framing f, std::size_t begin, std::uint64_t content_length) noexcept {
+  framing_ = f;
+  begin_ = pos_ = begin;
+  content_length_ = content_length;
+  switch (f) {
+    case framing::none:
+      state_ = state::done;
+      break;
+    case framing::length:
+      state_ = state::length;
+      break;
+    case framing::chunked:
+      state_ = state::chunk_size;
+      break;
+    case framing::until_close:
+      state_ = state::until_close;
+      break;
+  }
+}
+
+parse_result body_decoder::finish(std::string_view data) {
+  if (state_ == state::until_close) {
+    parse_result r = decode(data);  // checks the size limit
+    if (r.status == parse_status::error) return r;
+    pos_ = data.size();
+    state_ = state::done;
+    return decode(data);
+  }
+  if (state_ == state::done || state_ == state::error) return decode(data);
+  return fail(400, "connection closed before the response was complete");
+}
+
+std::string_view body_decoder::body(std::string_view data) const noexcept {
+  switch (framing_) {
+    case framing::length:
+      return data.substr(begin_, static_cast<std::size_t>(content_length_));
+    case framing::chunked:
+      return chunked_body_;
+    case framing::until_close:
+      return data.substr(begin_);
+    case framing::none:
+      break;
+  }
+  return {};
+}
+
+parse_result body_decoder::decode(std::string_view data) {
   const char* p = data.data();
   const std::size_t n = data.size();
   for (;;) {
-    switch (phase_) {
-      case phase_head:  // not reached: run() leaves the head phase first
-      case phase_error:
+    switch (state_) {
+      case state::idle:  // not reached: start() comes first
+      case state::error:
         return error_;
-      case phase_done: {
+      case state::done: {
         parse_result r;
         r.status = parse_status::complete;
         r.consumed = pos_;
         return r;
       }
-      case phase_body_length:
-        if (n - head_end_ < content_length_) return {};
-        pos_ = head_end_ + static_cast<std::size_t>(content_length_);
-        phase_ = phase_done;
+      case state::length:
+        if (n - begin_ < content_length_) return {};
+        pos_ = begin_ + static_cast<std::size_t>(content_length_);
+        state_ = state::done;
         break;
-      case phase_until_close:
-        if (n - head_end_ > limits_.max_body_bytes) {
-          fail(413, "body too large");
-          return error_;
-        }
+      case state::until_close:
+        if (n - begin_ > limits_.max_body_bytes) return fail(413, "body too large");
         return {};
-      case phase_chunk_size: {
+      case state::chunk_size: {
         const std::size_t window = std::min(n, pos_ + max_chunk_line);
         const void* lf = std::memchr(p + pos_, '\n', window - pos_);
         if (lf == nullptr) {
           if (n - pos_ >= max_chunk_line) {
-            fail(400, "chunk size line too long");
-            return error_;
+            return fail(400, "chunk size line too long");
           }
           return {};
         }
         const std::size_t e = static_cast<std::size_t>(static_cast<const char*>(lf) - p);
         if (e == pos_ || p[e - 1] != '\r') {
-          fail(400, "bare LF in a chunk size line");
-          return error_;
+          return fail(400, "bare LF in a chunk size line");
         }
         const std::size_t end = e - 1;
         std::size_t j = pos_;
         std::uint64_t size = 0;
         for (; j < end && k.hex[uc(p[j])] >= 0; ++j) {
           if ((size >> 60) != 0) {
-            fail(400, "chunk size overflows");
-            return error_;
+            return fail(400, "chunk size overflows");
           }
           size = size * 16 + static_cast<std::uint64_t>(k.hex[uc(p[j])]);
         }
         if (j == pos_) {
-          fail(400, "bad chunk size");
-          return error_;
+          return fail(400, "bad chunk size");
         }
         while (j < end && is_ows(p[j]))
           ++j;
         if (j < end) {
           if (p[j] != ';') {
-            fail(400, "bad chunk size");
-            return error_;
+            return fail(400, "bad chunk size");
           }
           for (++j; j < end; ++j) {
             if (!k.head_ok[uc(p[j])]) {
-              fail(400, "control character in a chunk extension");
-              return error_;
+              return fail(400, "control character in a chunk extension");
             }
           }
         }
         if (size > limits_.max_body_bytes - body_size_) {
-          fail(413, "body too large");
-          return error_;
+          return fail(413, "body too large");
         }
         pos_ = e + 1;
         if (size == 0) {
-          phase_ = phase_trailer;
+          state_ = state::trailer;
         } else {
           chunk_left_ = size;
-          phase_ = phase_chunk_data;
+          state_ = state::chunk_data;
         }
         break;
       }
-      case phase_chunk_data: {
+      case state::chunk_data: {
         const std::size_t take =
             static_cast<std::size_t>(std::min<std::uint64_t>(n - pos_, chunk_left_));
         chunked_body_.append(p + pos_, take);
@@ -281,50 +327,45 @@ parse_result message_parser::body(std::string_view data) {
         chunk_left_ -= take;
         body_size_ += take;
         if (chunk_left_ != 0) return {};
-        phase_ = phase_chunk_crlf;
+        state_ = state::chunk_crlf;
         break;
       }
-      case phase_chunk_crlf:
+      case state::chunk_crlf:
         if (n - pos_ < 2) {
           if (n > pos_ && p[pos_] != '\r') {
-            fail(400, "chunk data not followed by CRLF");
-            return error_;
+            return fail(400, "chunk data not followed by CRLF");
           }
           return {};
         }
         if (p[pos_] != '\r' || p[pos_ + 1] != '\n') {
-          fail(400, "chunk data not followed by CRLF");
-          return error_;
+          return fail(400, "chunk data not followed by CRLF");
         }
         pos_ += 2;
-        phase_ = phase_chunk_size;
+        state_ = state::chunk_size;
         break;
-      case phase_trailer: {
+      case state::trailer: {
         const std::size_t allowance = limits_.max_head_bytes - trailer_bytes_;
         const std::size_t window = std::min(n, pos_ + allowance);
         const void* lf = std::memchr(p + pos_, '\n', window - pos_);
         if (lf == nullptr) {
           if (n - pos_ >= allowance) {
-            fail(431, "trailer section too large");
-            return error_;
+            return fail(431, "trailer section too large");
           }
           return {};
         }
         const std::size_t e = static_cast<std::size_t>(static_cast<const char*>(lf) - p);
         if (e == pos_ || p[e - 1] != '\r') {
-          fail(400, "bare LF in the trailer section");
-          return error_;
+          return fail(400, "bare LF in the trailer section");
         }
         const std::string_view line(p + pos_, e - 1 - pos_);
         trailer_bytes_ += e + 1 - pos_;
         pos_ = e + 1;
         if (line.empty()) {
-          phase_ = phase_done;
+          state_ = state::done;
           break;
         }
         if (!valid_field_line(line)) {
-          fail(400, "bad trailer field");
-          return error_;
+          return fail(400, "bad trailer field");
         }
         break;
       }
@@ -411,55 +452,56 @@ void message_parser::materialize_headers(std::string_view data) {
     headers_.push_back(header_view{view(data, h.name), view(data, h.value)});
 }
 
-std::string_view message_parser::body_view(std::string_view data) const noexcept {
-  switch (framing_) {
-    case framing::length:
-      return data.substr(head_end_, static_cast<std::size_t>(content_length_));
-    case framing::chunked:
-      return chunked_body_;
-    case framing::until_close:
-      return data.substr(head_end_);
-    case framing::none:
-      break;
-  }
-  return {};
-}
-
-}  // namespace detail
-
 // ---- requests ----
 
-void request_parser::reset() noexcept {
+/// request_parser's state: the message machinery plus the request line.
+class request_parser_impl final : public message_parser {
+ public:
+  explicit request_parser_impl(parser_limits limits) noexcept : message_parser(limits) {}
+
+  parse_result parse(std::string_view data);
+  void reset() noexcept;
+
+  request req_;
+
+ private:
+  bool parse_head(std::string_view data) override;
+  void fill(std::string_view data);
+  off_len method_, target_;
+  std::uint8_t minor_ = 1;
+};
+
+void request_parser_impl::reset() noexcept {
   message_parser::reset();
   req_ = request{};
   method_ = target_ = {};
   minor_ = 1;
 }
 
-parse_result request_parser::parse(std::string_view data) {
+parse_result request_parser_impl::parse(std::string_view data) {
   parse_result r = run(data, true);
   if (r.status == parse_status::complete) fill(data);
   return r;
 }
 
-bool request_parser::parse_head(std::string_view data) {
+bool request_parser_impl::parse_head(std::string_view data) {
   const char* p = data.data();
   const std::size_t ls = start_;
   const std::size_t eol = static_cast<std::size_t>(
       static_cast<const char*>(std::memchr(p + ls, '\r', head_end_ - ls)) - p);
   std::size_t j = ls;
-  while (j < eol && detail::k.tchar[detail::uc(p[j])])
+  while (j < eol && k.tchar[uc(p[j])])
     ++j;
   if (j == ls || j == eol || p[j] != ' ') return fail(400, "bad request line");
-  method_ = detail::mk(ls, j - ls);
+  method_ = mk(ls, j - ls);
   const std::size_t t = ++j;
   while (j < eol && p[j] > 0x20 && p[j] < 0x7f)
     ++j;
   if (j == t || j == eol || p[j] != ' ') return fail(400, "bad request line");
-  target_ = detail::mk(t, j - t);
+  target_ = mk(t, j - t);
   ++j;
-  if (eol - j != 8 || std::memcmp(p + j, "HTTP/", 5) != 0 || !detail::is_digit(p[j + 5]) ||
-      p[j + 6] != '.' || !detail::is_digit(p[j + 7])) {
+  if (eol - j != 8 || std::memcmp(p + j, "HTTP/", 5) != 0 || !is_digit(p[j + 5]) ||
+      p[j + 6] != '.' || !is_digit(p[j + 7])) {
     return fail(400, "bad request line");
   }
   if (p[j + 5] != '1') return fail(505, "unsupported HTTP version");
@@ -496,10 +538,10 @@ bool request_parser::parse_head(std::string_view data) {
   return true;
 }
 
-void request_parser::fill(std::string_view data) {
+void request_parser_impl::fill(std::string_view data) {
   materialize_headers(data);
-  req_.method_name = detail::view(data, method_);
-  req_.target = detail::view(data, target_);
+  req_.method_name = view(data, method_);
+  req_.target = view(data, target_);
   std::string_view rest = req_.target;
   if (rest[0] != '/' && rest != "*") {  // absolute-form: skip scheme and authority
     rest.remove_prefix(rest.find("://") + 3);
@@ -511,55 +553,70 @@ void request_parser::fill(std::string_view data) {
   if (req_.path.empty()) req_.path = "/";
   req_.query = q == std::string_view::npos ? std::string_view() : rest.substr(q + 1);
   req_.headers = headers_;
-  req_.body = body_view(data);
+  req_.body = body_.body(data);
 }
 
 // ---- responses ----
 
-void response_parser::reset() noexcept {
+/// response_parser's state: the message machinery plus the status line.
+class response_parser_impl final : public message_parser {
+ public:
+  explicit response_parser_impl(parser_limits limits) noexcept : message_parser(limits) {}
+
+  parse_result parse(std::string_view data, bool head_request);
+  parse_result finish(std::string_view data);
+  void reset() noexcept;
+
+  response_view resp_;
+
+ private:
+  bool parse_head(std::string_view data) override;
+  void fill(std::string_view data);
+  off_len reason_;
+  bool head_request_ = false;
+};
+
+void response_parser_impl::reset() noexcept {
   message_parser::reset();
   resp_ = response_view{};
   reason_ = {};
   head_request_ = false;
 }
 
-parse_result response_parser::parse(std::string_view data, bool head_request) {
-  if (phase_ == phase_head) head_request_ = head_request;
+parse_result response_parser_impl::parse(std::string_view data, bool head_request) {
+  if (phase_ == phase::head) head_request_ = head_request;
   parse_result r = run(data, false);
   if (r.status == parse_status::complete) fill(data);
   return r;
 }
 
-parse_result response_parser::finish(std::string_view data) {
-  if (phase_ == phase_until_close) {
-    parse_result r = body(data);  // checks the size limit
-    if (r.status == parse_status::error) return r;
-    pos_ = data.size();
-    phase_ = phase_done;
-    r = body(data);
-    fill(data);
-    return r;
+parse_result response_parser_impl::finish(std::string_view data) {
+  if (phase_ == phase::error) return error_;
+  if (phase_ == phase::head) {
+    fail(400, "connection closed before the response was complete");
+    return error_;
   }
-  if (phase_ == phase_done || phase_ == phase_error) return body(data);
-  fail(400, "connection closed before the response was complete");
-  return error_;
+  const bool until_close = body_.until_close();
+  parse_result r = body_.finish(data);
+  if (until_close && r.status == parse_status::complete) fill(data);
+  return r;
 }
 
-bool response_parser::parse_head(std::string_view data) {
+bool response_parser_impl::parse_head(std::string_view data) {
   const char* p = data.data();
   const std::size_t eol =
       static_cast<std::size_t>(static_cast<const char*>(std::memchr(p, '\r', head_end_)) - p);
   // HTTP/d.d SP ddd [SP reason]
-  if (eol < 12 || std::memcmp(p, "HTTP/", 5) != 0 || !detail::is_digit(p[5]) || p[6] != '.' ||
-      !detail::is_digit(p[7]) || p[8] != ' ' || !detail::is_digit(p[9]) ||
-      !detail::is_digit(p[10]) || !detail::is_digit(p[11]) || (eol > 12 && p[12] != ' ')) {
+  if (eol < 12 || std::memcmp(p, "HTTP/", 5) != 0 || !is_digit(p[5]) || p[6] != '.' ||
+      !is_digit(p[7]) || p[8] != ' ' || !is_digit(p[9]) || !is_digit(p[10]) || !is_digit(p[11]) ||
+      (eol > 12 && p[12] != ' ')) {
     return fail(400, "bad status line");
   }
   if (p[5] != '1') return fail(505, "unsupported HTTP version");
   resp_.version_minor = p[7] == '0' ? 0 : 1;
   resp_.status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
   if (resp_.status < 100) return fail(400, "bad status code");
-  reason_ = eol > 12 ? detail::mk(13, eol - 13) : detail::off_len{};
+  reason_ = eol > 12 ? mk(13, eol - 13) : off_len{};
   if (!parse_fields(data, eol + 2)) return false;
 
   const int s = resp_.status;
@@ -578,11 +635,65 @@ bool response_parser::parse_head(std::string_view data) {
   return true;
 }
 
-void response_parser::fill(std::string_view data) {
+void response_parser_impl::fill(std::string_view data) {
   materialize_headers(data);
-  resp_.reason = detail::view(data, reason_);
+  resp_.reason = view(data, reason_);
   resp_.headers = headers_;
-  resp_.body = body_view(data);
+  resp_.body = body_.body(data);
+}
+
+}  // namespace detail
+
+// ---- the public parsers ----
+
+request_parser::request_parser(parser_limits limits)
+    : impl_(std::make_unique<detail::request_parser_impl>(limits)) {}
+request_parser::request_parser(request_parser&&) noexcept = default;
+request_parser& request_parser::operator=(request_parser&&) noexcept = default;
+request_parser::~request_parser() = default;
+
+parse_result request_parser::parse(std::string_view data) {
+  return impl_->parse(data);
+}
+const request& request_parser::get() const noexcept {
+  return impl_->req_;
+}
+request& request_parser::get() noexcept {
+  return impl_->req_;
+}
+void request_parser::reset() noexcept {
+  impl_->reset();
+}
+const parser_limits& request_parser::limits() const noexcept {
+  return impl_->limits();
+}
+bool request_parser::head_complete() const noexcept {
+  return impl_->head_complete();
+}
+
+response_parser::response_parser(parser_limits limits)
+    : impl_(std::make_unique<detail::response_parser_impl>(limits)) {}
+response_parser::response_parser(response_parser&&) noexcept = default;
+response_parser& response_parser::operator=(response_parser&&) noexcept = default;
+response_parser::~response_parser() = default;
+
+parse_result response_parser::parse(std::string_view data, bool head_request) {
+  return impl_->parse(data, head_request);
+}
+parse_result response_parser::finish(std::string_view data) {
+  return impl_->finish(data);
+}
+const response_view& response_parser::get() const noexcept {
+  return impl_->resp_;
+}
+void response_parser::reset() noexcept {
+  impl_->reset();
+}
+const parser_limits& response_parser::limits() const noexcept {
+  return impl_->limits();
+}
+bool response_parser::head_complete() const noexcept {
+  return impl_->head_complete();
 }
 
 }  // namespace lucid::http

@@ -1,12 +1,15 @@
 // lucid::http::request_parser and response_parser: framing, keep-alive rules,
 // every error class with its status, and the incremental contract (the same
-// answer whether the bytes come at once, one by one or in any split).
+// answer whether the bytes come at once, one by one or in any split). The
+// body decoder (private, src/http/message_parser.hpp) is tested on its own.
 #include "lucid/http/parser.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <string_view>
+
+#include "message_parser.hpp"
 
 namespace {
 
@@ -448,6 +451,65 @@ TEST(ResponseParser, StatusLineForms) {
   ASSERT_EQ(c.parse("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").status,
             parse_status::complete);
   EXPECT_FALSE(c.get().keep_alive);
+}
+
+// ---- the body decoder alone ----
+
+using lucid::http::detail::body_decoder;
+using lucid::http::detail::framing;
+
+TEST(BodyDecoder, ContentLengthStartsWhereItIsTold) {
+  body_decoder d({});
+  const std::string data = "HEAD....hello!rest";
+  d.start(framing::length, 8, 6);
+  EXPECT_EQ(d.decode(std::string_view(data).substr(0, 12)).status, parse_status::need_more);
+  parse_result r = d.decode(data);
+  ASSERT_EQ(r.status, parse_status::complete);
+  EXPECT_EQ(r.consumed, 14u);
+  EXPECT_EQ(d.body(data), "hello!");
+}
+
+TEST(BodyDecoder, ChunkedInPiecesWithTrailers) {
+  body_decoder d({});
+  const std::string data = "xx4;ext\r\nwiki\r\n5\r\npedia\r\n0\r\nT: v\r\n\r\nnext";
+  d.start(framing::chunked, 2, 0);
+  parse_result r;
+  for (std::size_t i = 2; i <= data.size(); ++i) {
+    r = d.decode(std::string_view(data).substr(0, i));
+    if (r.status != parse_status::need_more) break;
+  }
+  ASSERT_EQ(r.status, parse_status::complete);
+  EXPECT_EQ(r.consumed, data.size() - 4);
+  EXPECT_EQ(d.body(data), "wikipedia");
+}
+
+TEST(BodyDecoder, ErrorsAreStickyUntilReset) {
+  parser_limits small;
+  small.max_body_bytes = 4;
+  body_decoder d(small);
+  d.start(framing::chunked, 0, 0);
+  parse_result r = d.decode("5\r\nhello\r\n0\r\n\r\n");
+  ASSERT_EQ(r.status, parse_status::error);
+  EXPECT_EQ(r.error_status, 413);
+  EXPECT_EQ(d.decode("").status, parse_status::error);
+  d.reset();
+  d.start(framing::chunked, 0, 0);
+  EXPECT_EQ(d.decode("zz\r\n").error_status, 400);
+}
+
+TEST(BodyDecoder, UntilCloseCompletesOnlyAtFinish) {
+  body_decoder d({});
+  const std::string data = "all of it";
+  d.start(framing::until_close, 0, 0);
+  EXPECT_TRUE(d.until_close());
+  EXPECT_EQ(d.decode(data).status, parse_status::need_more);
+  parse_result r = d.finish(data);
+  ASSERT_EQ(r.status, parse_status::complete);
+  EXPECT_EQ(r.consumed, data.size());
+  EXPECT_EQ(d.body(data), "all of it");
+  body_decoder cut({});  // a Content-Length body cut short by the end of stream
+  cut.start(framing::length, 0, 10);
+  EXPECT_EQ(cut.finish("abc").error_status, 400);
 }
 
 }  // namespace

@@ -13,8 +13,6 @@
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/rt/when_all.hpp"
-#include "lucid/time/sleep.hpp"
-#include "lucid/time/timeout.hpp"
 
 using namespace std::chrono_literals;
 using lucid::errc;
@@ -223,52 +221,6 @@ TEST(Tcp, LargeWriteWaitsForWritability) {
   EXPECT_EQ(received, size);
 }
 
-TEST(Tcp, CancelledReadLeavesTheStreamUsable) {
-  // A timeout cancels the pending read (its reactor registration goes with
-  // its frame); the bytes sent afterwards are read by the next read.
-  auto rt = lucid::runtime::current_thread();
-  auto l = listen_v4();
-  auto addr = *l.local_addr();
-  rt.block_on([](tcp_listener& l, lucid::net::socket_address addr) -> task<> {
-    auto client = co_await tcp_stream::connect(addr);
-    auto server = co_await l.accept();
-    char buf[16];
-    auto r = co_await lucid::timeout(20ms, server->read_some(buf, sizeof buf));
-    EXPECT_FALSE(r);
-    EXPECT_EQ(r.error(), errc::timed_out);
-    EXPECT_TRUE(co_await client->write_all("late"));
-    auto n = co_await server->read_some(buf, sizeof buf);
-    EXPECT_TRUE(n && *n == 4);
-    EXPECT_EQ(std::string(buf, 4), "late");
-  }(l, addr));
-}
-
-TEST(Tcp, AbortedAcceptLosesNoConnection) {
-  auto rt = lucid::runtime::multi_thread(2);
-  auto l = listen_v4();
-  auto addr = *l.local_addr();
-  auto got = rt.block_on([](tcp_listener& l, lucid::net::socket_address addr) -> task<std::string> {
-    auto first = lucid::spawn([](tcp_listener& l) -> task<bool> {
-      auto s = co_await l.accept();
-      co_return static_cast<bool>(s);
-    }(l));
-    co_await lucid::sleep(10ms);
-    first.abort();
-    bool aborted = false;
-    try {
-      co_await first;
-    } catch (const lucid::task_aborted&) {
-      aborted = true;
-    }
-    EXPECT_TRUE(aborted);
-    auto server = lucid::spawn(echo_server(l, 1));
-    std::string echoed = co_await echo_client(addr, "after abort");
-    co_await server;
-    co_return echoed;
-  }(l, addr));
-  EXPECT_EQ(got, "after abort");
-}
-
 TEST(Tcp, ManyConcurrentConnections) {
   constexpr int kConns = 200;
   auto rt = lucid::runtime::multi_thread(2);
@@ -317,21 +269,6 @@ TEST(Tcp, IoProgressesWhileAnotherTaskKeepsTheWorkerBusy) {
     co_await reader;
     EXPECT_GT(co_await spinner, 0);
   }(l, addr));
-}
-
-TEST(Tcp, SocketsMayOutliveTheirRuntime) {
-  // The listener registered with a runtime that is destroyed first; closing
-  // it afterwards must not touch freed memory (ASan checks this).
-  auto l = listen_v4();
-  {
-    auto rt = lucid::runtime::current_thread();
-    auto r = rt.block_on([](tcp_listener& l) -> task<result<result<tcp_stream>>> {
-      co_return co_await lucid::timeout(5ms, l.accept());
-    }(l));
-    EXPECT_FALSE(r);
-  }
-  l.close();
-  SUCCEED();
 }
 
 TEST(Tcp, ReadinessWaitsAreReportedAsWakerRegistrations) {

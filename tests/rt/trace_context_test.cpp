@@ -14,7 +14,6 @@
 #include "lucid/rt/instrumented_task.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
-#include "lucid/time/sleep.hpp"
 #include "lucid/trace/dispatch.hpp"
 #include "lucid/trace/subscriber/fmt_layer.hpp"
 #include "lucid/trace/subscriber/registry.hpp"
@@ -132,48 +131,6 @@ TEST(TraceContext, EventsCarryTheTaskId) {
   auto l = c.with("who am i");
   ASSERT_EQ(l.size(), 1u);
   EXPECT_NE(l[0].find("task=" + std::to_string(id)), std::string::npos) << l[0];
-}
-
-TEST(TraceContext, InstrumentRunsATaskInsideASpan) {
-  captured c;
-  auto rt = lucid::runtime::current_thread(true);
-  rt.block_on([]() -> lucid::task<> {
-    auto query = []() -> lucid::task<int> {
-      co_await lucid::sleep(5ms);
-      LUCID_INFO("querying");
-      co_return 1;
-    };
-    int v = co_await lucid::trace::instrument(query(), LUCID_INFO_SPAN("query_db", ("id", 7)));
-    LUCID_INFO("got {}", v);
-  }());
-  auto q = c.with("querying");
-  ASSERT_EQ(q.size(), 1u);
-  EXPECT_NE(q[0].find("query_db{id=7}"), std::string::npos) << q[0];
-  auto g = c.with("got 1");
-  ASSERT_EQ(g.size(), 1u);
-  EXPECT_EQ(g[0].find("query_db"), std::string::npos) << g[0];
-}
-
-TEST(TraceContext, AbortedTaskDropsItsSpanCleanly) {
-  captured c;
-  auto rt = lucid::runtime::current_thread(true);
-  rt.block_on([]() -> lucid::task<> {
-    auto h = lucid::spawn([]() -> lucid::task<> {
-      auto s = LUCID_INFO_SPAN("doomed");
-      auto g = s.enter();
-      co_await lucid::sleep(1h);
-    }());
-    co_await lucid::sleep(1ms);
-    h.abort();
-    try {
-      co_await h;
-    } catch (const lucid::task_aborted&) {
-    }
-    LUCID_INFO("after abort");
-  }());
-  auto l = c.with("after abort");
-  ASSERT_EQ(l.size(), 1u);
-  EXPECT_EQ(l[0].find("doomed"), std::string::npos) << l[0];
 }
 
 }  // namespace

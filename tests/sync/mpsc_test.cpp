@@ -9,8 +9,6 @@
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/select.hpp"
 #include "lucid/rt/spawn.hpp"
-#include "lucid/time/sleep.hpp"
-#include "lucid/time/timeout.hpp"
 #include "sync_test_helpers.hpp"
 
 namespace {
@@ -101,22 +99,6 @@ TEST_P(MpscBoth, CloseFailsSendersButKeepsQueuedValues) {
   EXPECT_TRUE(rt_.block_on(close_fails_parked_senders()));
 }
 
-lucid::task<int> recv_timeout_loses_nothing() {
-  auto [tx, rx] = lucid::mpsc::bounded<int>(4);
-  auto r = co_await lucid::timeout(5ms, rx.recv());
-  EXPECT_EQ(r.error(), lucid::errc::timed_out);
-  auto s = co_await lucid::select(lucid::sleep(1ms), rx.recv());
-  EXPECT_EQ(s.index(), 0u);
-  EXPECT_TRUE(co_await tx.send(42));
-  auto v = co_await rx.recv();
-  co_return v ? *v : -1;
-}
-
-TEST(Mpsc, CancelledRecvLosesNothing) {
-  auto rt = lucid::runtime::current_thread(true);
-  EXPECT_EQ(rt.block_on(recv_timeout_loses_nothing()), 42);
-}
-
 lucid::task<> recv_into(lucid::mpsc::receiver<int>* rx, int* out) {
   auto v = co_await rx->recv();
   *out = v ? *v : -1;
@@ -171,22 +153,6 @@ lucid::task<bool> select_over_two_receivers() {
 TEST(Mpsc, SelectLoserGivesItsValueBack) {
   auto rt = lucid::runtime::current_thread();
   EXPECT_TRUE(rt.block_on(select_over_two_receivers()));
-}
-
-lucid::task<bool> send_timeout() {
-  auto [tx, rx] = lucid::mpsc::bounded<int>(1);
-  EXPECT_TRUE(co_await tx.send(1));
-  auto r = co_await lucid::timeout(5ms, tx.send(2));  // full: cancelled, 2 is dropped
-  EXPECT_EQ(r.error(), lucid::errc::timed_out);
-  EXPECT_TRUE(co_await lucid::timeout(5ms, rx.recv()));  // 1
-  EXPECT_TRUE(co_await tx.send(3));                      // room again
-  auto v = co_await rx.recv();
-  co_return v&&* v == 3 && rx.try_recv().error() == lucid::errc::empty;
-}
-
-TEST(Mpsc, CancelledSendDropsItsValueOnly) {
-  auto rt = lucid::runtime::current_thread(true);
-  EXPECT_TRUE(rt.block_on(send_timeout()));
 }
 
 lucid::task<> ponger(lucid::mpsc::receiver<long> rx, lucid::mpsc::sender<long> tx) {

@@ -7,9 +7,6 @@
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/select.hpp"
 #include "lucid/rt/spawn.hpp"
-#include "lucid/sync/oneshot.hpp"
-#include "lucid/time/sleep.hpp"
-#include "lucid/time/timeout.hpp"
 #include "sync_test_helpers.hpp"
 
 namespace {
@@ -82,35 +79,6 @@ lucid::task<std::vector<int>> fifo_order() {
 TEST(Mutex, WaitersAreServedFifo) {
   auto rt = lucid::runtime::current_thread();
   EXPECT_EQ(rt.block_on(fifo_order()), (std::vector<int>{0, 1, 2, 3, 4}));
-}
-
-lucid::task<> hold_until(lucid::mutex* m, lucid::oneshot::sender<int> locked,
-                         lucid::oneshot::receiver<int> release) {
-  auto g = co_await m->lock();
-  (void)locked.send(1);
-  (void)co_await release;
-}
-
-lucid::task<bool> timeout_then_lock() {
-  lucid::mutex m;
-  auto [locked_tx, locked_rx] = lucid::oneshot::channel<int>();
-  auto [release_tx, release_rx] = lucid::oneshot::channel<int>();
-  auto h = lucid::spawn(hold_until(&m, std::move(locked_tx), std::move(release_rx)));
-  (void)co_await locked_rx;
-  auto r = co_await lucid::timeout(10ms, m.lock());
-  bool timed_out = !r && r.error() == lucid::errc::timed_out;
-  // select: the sleep wins, the lock branch is cancelled and leaves the queue.
-  auto s = co_await lucid::select(m.lock(), lucid::sleep(5ms));
-  bool sleep_won = s.index() == 1;
-  (void)release_tx.send(0);
-  co_await h;
-  auto g = co_await m.lock();  // the lock still works after both cancellations
-  co_return timed_out&& sleep_won&& g.owns_lock();
-}
-
-TEST(Mutex, TimeoutAndSelectCancelAWaiter) {
-  auto rt = lucid::runtime::current_thread(/*paused_clock=*/true);
-  EXPECT_TRUE(rt.block_on(timeout_then_lock()));
 }
 
 lucid::task<> lock_and_count(lucid::mutex* m, int* n) {

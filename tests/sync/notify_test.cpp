@@ -8,53 +8,11 @@
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/select.hpp"
 #include "lucid/rt/spawn.hpp"
-#include "lucid/time/sleep.hpp"
-#include "lucid/time/timeout.hpp"
 #include "sync_test_helpers.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-
-lucid::task<bool> permit_is_stored() {
-  lucid::notify n;
-  n.notify_one();
-  n.notify_one();                                       // still a single permit
-  co_await n.notified();                                // consumes it without suspending
-  auto r = co_await lucid::timeout(5ms, n.notified());  // no second permit
-  co_return !r && r.error() == lucid::errc::timed_out;
-}
-
-TEST(Notify, NotifyOneStoresOnePermit) {
-  auto rt = lucid::runtime::current_thread(true);
-  EXPECT_TRUE(rt.block_on(permit_is_stored()));
-}
-
-lucid::task<> wait_and_count(lucid::notify* n, std::atomic<int>* woken) {
-  co_await n->notified();
-  woken->fetch_add(1);
-}
-
-lucid::task<bool> notify_waiters_wakes_all() {
-  lucid::notify n;
-  std::atomic<int> woken{0};
-  std::vector<lucid::join_handle<void>> hs;
-  for (int i = 0; i < 3; ++i)
-    hs.push_back(lucid::spawn(wait_and_count(&n, &woken)));
-  for (int i = 0; i < 3; ++i)
-    co_await lucid::yield_now{};
-  n.notify_waiters();
-  for (auto& h : hs)
-    co_await h;
-  // notify_waiters stores no permit
-  auto r = co_await lucid::timeout(5ms, n.notified());
-  co_return woken.load() == 3 && !r;
-}
-
-TEST(Notify, NotifyWaitersWakesEveryCurrentWaiter) {
-  auto rt = lucid::runtime::current_thread(true);
-  EXPECT_TRUE(rt.block_on(notify_waiters_wakes_all()));
-}
 
 lucid::task<std::vector<int>> notify_one_fifo() {
   lucid::notify n;
@@ -80,39 +38,6 @@ lucid::task<std::vector<int>> notify_one_fifo() {
 TEST(Notify, NotifyOneWakesInFifoOrder) {
   auto rt = lucid::runtime::current_thread();
   EXPECT_EQ(rt.block_on(notify_one_fifo()), (std::vector<int>{0, 1, 2}));
-}
-
-lucid::task<bool> cancelled_notified_passes_permit_on() {
-  lucid::notify n;
-  std::atomic<int> woken{0};
-  auto victim = lucid::spawn(wait_and_count(&n, &woken));
-  co_await lucid::yield_now{};
-  n.notify_one();  // chooses the victim...
-  victim.abort();  // ...which is cancelled before resuming: the permit is stored again
-  try {
-    co_await victim;
-  } catch (const lucid::task_aborted&) {
-  }
-  auto r = co_await lucid::timeout(5ms, n.notified());
-  co_return r.has_value() && woken.load() == 0;
-}
-
-TEST(Notify, CancelledWaiterPassesTheNotificationOn) {
-  auto rt = lucid::runtime::current_thread(true);
-  EXPECT_TRUE(rt.block_on(cancelled_notified_passes_permit_on()));
-}
-
-lucid::task<bool> select_cancels_waiter() {
-  lucid::notify n;
-  auto s = co_await lucid::select(n.notified(), lucid::sleep(1ms));
-  n.notify_one();  // nobody waits any more: stored as a permit
-  co_await n.notified();
-  co_return s.index() == 1;
-}
-
-TEST(Notify, SelectCancelsAWaiter) {
-  auto rt = lucid::runtime::current_thread(true);
-  EXPECT_TRUE(rt.block_on(select_cancels_waiter()));
 }
 
 // A latch (atomic counter + notify), as the spawn_many benchmark uses it.

@@ -8,7 +8,6 @@
 
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
-#include "lucid/time/timeout.hpp"
 #include "sync_test_helpers.hpp"
 
 namespace {
@@ -84,20 +83,6 @@ TEST(Oneshot, ReceiverGoneOrClosed) {
     rx.close();  // a value sent before close is still received
     EXPECT_EQ(*rx.try_recv(), 5);
   }
-}
-
-lucid::task<int> timeout_keeps_receiver() {
-  auto [tx, rx] = lucid::oneshot::channel<int>();
-  auto r = co_await lucid::timeout(5ms, rx.recv());
-  EXPECT_EQ(r.error(), lucid::errc::timed_out);
-  EXPECT_TRUE(tx.send(3));  // the cancelled await lost nothing
-  auto v = co_await rx;
-  co_return v ? *v : -1;
-}
-
-TEST(Oneshot, TimeoutCancelsTheAwaitLosingNothing) {
-  auto rt = lucid::runtime::current_thread(true);
-  EXPECT_EQ(rt.block_on(timeout_keeps_receiver()), 3);
 }
 
 lucid::task<> answer(lucid::oneshot::sender<int> tx, int v) {

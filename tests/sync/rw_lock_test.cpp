@@ -8,8 +8,6 @@
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/select.hpp"
 #include "lucid/rt/spawn.hpp"
-#include "lucid/time/sleep.hpp"
-#include "lucid/time/timeout.hpp"
 #include "sync_test_helpers.hpp"
 
 namespace {
@@ -66,38 +64,6 @@ lucid::task<std::vector<int>> queued_writer_blocks_new_readers() {
 TEST(RwLock, FifoQueuedWriterBlocksLaterReaders) {
   auto rt = lucid::runtime::current_thread();
   EXPECT_EQ(rt.block_on(queued_writer_blocks_new_readers()), (std::vector<int>{10, -10, 1, 2}));
-}
-
-lucid::task<bool> cancelled_writer_lets_readers_in() {
-  lucid::rw_lock l;
-  std::vector<int> log;
-  auto held = co_await l.read();
-  auto r2 = lucid::spawn(reader(&l, &log, 1));  // runs after we queue the writer below
-  // select's result needs a default-constructible first alternative: the sleep goes first.
-  auto s = co_await lucid::select(lucid::sleep(5ms), l.write());
-  co_await r2;  // the writer's cancellation let the queued reader share the lock
-  co_return s.index() == 0 && log == std::vector<int>{1};
-}
-
-TEST(RwLock, CancelledWriterLetsQueuedReadersIn) {
-  auto rt = lucid::runtime::current_thread(true);
-  EXPECT_TRUE(rt.block_on(cancelled_writer_lets_readers_in()));
-}
-
-lucid::task<bool> timeout_on_read() {
-  lucid::rw_lock l;
-  auto w = co_await l.write();
-  auto r = co_await lucid::timeout(5ms, l.read());
-  bool timed_out = !r && r.error() == lucid::errc::timed_out;
-  w.unlock();
-  auto r2 = co_await l.read();
-  auto r3 = co_await l.read();
-  co_return timed_out&& r2.owns_lock() && r3.owns_lock();
-}
-
-TEST(RwLock, TimeoutCancelsAReader) {
-  auto rt = lucid::runtime::current_thread(true);
-  EXPECT_TRUE(rt.block_on(timeout_on_read()));
 }
 
 struct shared_state {

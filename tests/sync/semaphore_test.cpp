@@ -8,8 +8,6 @@
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/select.hpp"
 #include "lucid/rt/spawn.hpp"
-#include "lucid/time/sleep.hpp"
-#include "lucid/time/timeout.hpp"
 #include "sync_test_helpers.hpp"
 
 namespace {
@@ -100,39 +98,6 @@ lucid::task<std::vector<int>> fifo_and_large_requests() {
 TEST(Semaphore, FifoLargeRequestIsNotOvertaken) {
   auto rt = lucid::runtime::current_thread();
   EXPECT_EQ(rt.block_on(fifo_and_large_requests()), (std::vector<int>{0, 1}));
-}
-
-lucid::task<std::vector<int>> cancelled_head_unblocks_others() {
-  lucid::semaphore s(1);
-  std::vector<int> order;
-  auto r = co_await lucid::timeout(5ms, s.acquire(5));  // the head asks too much and gives up
-  EXPECT_EQ(r.error(), lucid::errc::timed_out);
-  auto p = co_await s.acquire(1);
-  EXPECT_TRUE(p);
-  co_return order;
-}
-
-TEST(Semaphore, TimeoutCancelsAWaiter) {
-  auto rt = lucid::runtime::current_thread(true);
-  rt.block_on(cancelled_head_unblocks_others());
-}
-
-lucid::task<bool> cancel_head_lets_small_one_in() {
-  lucid::semaphore s(1);
-  std::vector<int> order;
-  auto small = lucid::spawn(wait_for_two(&s, &order, 1, 1));
-  // The main task waits for 3 at the head (select against a sleep); the small
-  // waiter is queued behind... but here the main task queues first:
-  // (select's result variant needs a default-constructible first alternative.)
-  auto big = co_await lucid::select(lucid::sleep(5ms), s.acquire(3));
-  EXPECT_EQ(big.index(), 0u);
-  bool ok = co_await small;
-  co_return ok&& order == std::vector<int>{1};
-}
-
-TEST(Semaphore, CancelledHeadLetsTheNextWaiterIn) {
-  auto rt = lucid::runtime::current_thread(true);
-  EXPECT_TRUE(rt.block_on(cancel_head_lets_small_one_in()));
 }
 
 lucid::task<lucid::errc> acquire_err(lucid::semaphore* s) {

@@ -26,14 +26,17 @@
 // a request line are skipped (RFC 9112 section 2.2). Chunk extensions are
 // skipped; trailer fields are checked and dropped.
 //
+// Both parsers keep their state behind a pointer (src/http/message_parser.hpp
+// holds the machinery); a moved-from parser may only be assigned or destroyed.
+//
 // Thread safety: a parser is used by one thread at a time.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
+#include <memory>
+#include <span>
 #include <string_view>
-#include <vector>
 
 #include "lucid/http/request.hpp"
 
@@ -61,91 +64,8 @@ struct parse_result {
 };
 
 namespace detail {
-
-struct off_len {
-  std::uint32_t off = 0;
-  std::uint32_t len = 0;
-};
-struct header_offsets {
-  off_len name;
-  off_len value;
-};
-
-/// What both parsers share: head scanning, header fields, body framing and
-/// chunked decoding. Offsets are relative to the message's first byte.
-class message_parser {
- public:
-  explicit message_parser(parser_limits limits) noexcept : limits_(limits) {}
-  message_parser(const message_parser&) = default;
-  message_parser& operator=(const message_parser&) = default;
-
-  void reset() noexcept;
-  const parser_limits& limits() const noexcept { return limits_; }
-  /// True once the head is parsed (the body may still be incomplete).
-  bool head_complete() const noexcept { return phase_ > phase_head; }
-
- protected:
-  enum phase : std::uint8_t {
-    phase_head,
-    phase_body_length,
-    phase_chunk_size,
-    phase_chunk_data,
-    phase_chunk_crlf,
-    phase_trailer,
-    phase_until_close,
-    phase_done,
-    phase_error,
-  };
-  enum class framing : std::uint8_t { none, length, chunked, until_close };
-
-  ~message_parser() = default;
-
-  /// Scans the head (validating every byte), has the subclass parse it once
-  /// it is complete, then frames the body. On complete, consumed is pos_.
-  parse_result run(std::string_view data, bool skip_leading_crlf);
-  /// Parses the start line and the fields of data[start_, head_end_); sets
-  /// framing_ (and the subclass's own facts). False after fail().
-  virtual bool parse_head(std::string_view data) = 0;
-
-  /// Parses the header fields of the head from `pos` (after the start line).
-  bool parse_fields(std::string_view data, std::size_t pos);
-  /// Records an error answer; returns false.
-  bool fail(int status, const char* reason) noexcept;
-  parse_result body(std::string_view data);
-
-  /// Fills headers_ with views of `data` from offsets_.
-  void materialize_headers(std::string_view data);
-  std::string_view body_view(std::string_view data) const noexcept;
-
-  parser_limits limits_;
-  parse_result error_;  // the answer once phase_ is phase_error
-  phase phase_ = phase_head;
-  framing framing_ = framing::none;
-  std::size_t start_ = 0;       // first byte of the message (after skipped empty lines)
-  std::size_t scan_ = 0;        // head: next byte to scan
-  std::size_t line_start_ = 0;  // head: start of the current line
-  std::size_t head_end_ = 0;    // one past the head's final CRLF
-  std::size_t pos_ = 0;         // body: next byte to consume
-  std::uint64_t content_length_ = 0;
-  std::uint64_t chunk_left_ = 0;
-  std::uint64_t body_size_ = 0;    // decoded body bytes so far (chunked)
-  std::size_t trailer_bytes_ = 0;  // trailer section bytes so far
-
-  // Header facts gathered by parse_fields.
-  bool seen_content_length_ = false;
-  bool seen_transfer_encoding_ = false;
-  int te_count_ = 0;              // transfer-codings listed, over all fields
-  bool te_last_chunked_ = false;  // the last one listed is "chunked"
-  bool conn_close_ = false;
-  bool conn_keep_alive_ = false;
-  bool expect_continue_ = false;
-  int host_count_ = 0;
-
-  std::vector<header_offsets> offsets_;
-  std::vector<header_view> headers_;
-  std::string chunked_body_;
-};
-
+class request_parser_impl;
+class response_parser_impl;
 }  // namespace detail
 
 /// Incremental request parser (server side); see the file contract.
@@ -154,9 +74,12 @@ class message_parser {
 ///   lucid::http::request_parser p;
 ///   auto r = p.parse(buf);  // buf: the bytes received so far
 ///   if (r.status == lucid::http::parse_status::complete) use(p.get());
-class request_parser : public detail::message_parser {
+class request_parser {
  public:
-  explicit request_parser(parser_limits limits = {}) noexcept : message_parser(limits) {}
+  explicit request_parser(parser_limits limits = {});
+  request_parser(request_parser&&) noexcept;
+  request_parser& operator=(request_parser&&) noexcept;
+  ~request_parser();
 
   /// Parses the request that starts at data[0]; see the file contract.
   parse_result parse(std::string_view data);
@@ -165,17 +88,16 @@ class request_parser : public detail::message_parser {
   /// data changes. Once head_complete(), its method, version_minor,
   /// keep_alive and expect_continue are set while the body still arrives
   /// (its views are filled in at completion).
-  const request& get() const noexcept { return req_; }
-  request& get() noexcept { return req_; }
+  const request& get() const noexcept;
+  request& get() noexcept;
   /// Forgets the current request (keeps allocated capacity).
   void reset() noexcept;
+  const parser_limits& limits() const noexcept;
+  /// True once the head is parsed (the body may still be incomplete).
+  bool head_complete() const noexcept;
 
  private:
-  bool parse_head(std::string_view data) override;
-  void fill(std::string_view data);
-  request req_;
-  detail::off_len method_, target_;
-  std::uint8_t minor_ = 1;
+  std::unique_ptr<detail::request_parser_impl> impl_;  // never null but when moved from
 };
 
 /// A parsed response (client side): views like request's.
@@ -190,12 +112,14 @@ struct response_view {
 
 /// Incremental response parser (client side). A body framed by the end of
 /// the connection is complete only when finish() is called at end of stream.
-class response_parser : public detail::message_parser {
+class response_parser {
  public:
   explicit response_parser(parser_limits limits = {.max_head_bytes = std::size_t{64} * 1024,
                                                    .max_body_bytes = std::size_t{64} * 1024 * 1024,
-                                                   .max_headers = 256}) noexcept
-      : message_parser(limits) {}
+                                                   .max_headers = 256});
+  response_parser(response_parser&&) noexcept;
+  response_parser& operator=(response_parser&&) noexcept;
+  ~response_parser();
 
   /// Parses the response that starts at data[0]. `head_request`: the request
   /// was HEAD (no body follows whatever the headers say).
@@ -203,15 +127,14 @@ class response_parser : public detail::message_parser {
   /// At end of stream: completes a read-until-close body (data is everything
   /// received); other states give an error (a truncated message).
   parse_result finish(std::string_view data);
-  const response_view& get() const noexcept { return resp_; }
+  const response_view& get() const noexcept;
   void reset() noexcept;
+  const parser_limits& limits() const noexcept;
+  /// True once the head is parsed (the body may still be incomplete).
+  bool head_complete() const noexcept;
 
  private:
-  bool parse_head(std::string_view data) override;
-  void fill(std::string_view data);
-  response_view resp_;
-  detail::off_len reason_;
-  bool head_request_ = false;
+  std::unique_ptr<detail::response_parser_impl> impl_;  // never null but when moved from
 };
 
 }  // namespace lucid::http

@@ -30,6 +30,10 @@
 
 namespace lucid::trace {
 
+namespace fmt_detail {
+class line_formatter;
+}
+
 /// The line formats of fmt_layer.
 enum class log_format : std::uint8_t { full, compact, pretty, json };
 
@@ -59,6 +63,7 @@ struct fmt_options {
 class fmt_layer final : public layer {
  public:
   explicit fmt_layer(std::shared_ptr<writer> w, fmt_options opts = {});
+  ~fmt_layer() override;
 
   void on_attach(registry& reg, unsigned index) override;
   void on_event(const event& e, span_record* parent) override;
@@ -71,12 +76,13 @@ class fmt_layer final : public layer {
   const fmt_options& options() const noexcept { return opts_; }
 
  private:
-  struct line_ctx;
-  void format_line(const line_ctx& c) const;
+  void write_line(const event* ev, span_record* scope, std::uint64_t task_id, std::uint64_t busy_ns,
+                  std::uint64_t idle_ns);
 
   std::shared_ptr<writer> writer_;
   fmt_options opts_;
   bool ansi_ = false;
+  std::unique_ptr<const fmt_detail::line_formatter> formatter_;  // for opts_.format, chosen once
   std::uint64_t bit_ = ~std::uint64_t{0};  // this layer's bit in span_record::layer_mask
 };
 

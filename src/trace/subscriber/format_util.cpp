@@ -1,0 +1,333 @@
+// The shared pieces of the line formats: escaping, values, timestamps,
+// durations, ANSI levels, span fields, and the choice of formatter.
+//
+// Contract: see format_util.hpp and line_formatter.hpp.
+#include "format_util.hpp"
+
+#include <time.h>
+
+#include <cmath>
+#include <string>
+
+namespace lucid::trace::fmt_detail {
+
+std::unique_ptr<line_formatter> make_line_formatter(const fmt_options& opts, bool ansi) {
+  switch (opts.format) {
+    case log_format::json:
+      return make_json_formatter(opts);
+    case log_format::pretty:
+      return make_pretty_formatter(opts, ansi);
+    case log_format::compact:
+      return make_compact_formatter(opts, ansi);
+    case log_format::full:
+      break;
+  }
+  return make_full_formatter(opts, ansi);
+}
+
+namespace {
+
+thread_local buffer t_scratch;  // formatting erased values, re-escaping messages
+
+// Escapes s: control characters become \n, \r, \t or a hex escape
+// (`json` ? \u00XX : \u{XX}); quote and backslash too when `quoted`.
+void put_escaped_as(buffer& b, std::string_view s, bool quoted, bool json) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    bool special = c < 0x20 || c == 0x7f || (quoted && (c == '"' || c == '\\'));
+    if (!special) continue;
+    put(b, s.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '\n':
+        put(b, "\\n");
+        break;
+      case '\r':
+        put(b, "\\r");
+        break;
+      case '\t':
+        put(b, "\\t");
+        break;
+      case '"':
+        put(b, "\\\"");
+        break;
+      case '\\':
+        put(b, "\\\\");
+        break;
+      default:
+        if (json) {
+          fmt::format_to(fmt::appender(b), "\\u{:04x}", c);
+        } else {
+          fmt::format_to(fmt::appender(b), "\\u{{{:x}}}", c);
+        }
+        break;
+    }
+  }
+  put(b, s.substr(run));
+}
+
+void put_float(buffer& b, double f) {
+  if (std::isnan(f)) return put(b, "NaN");
+  if (std::isinf(f)) return put(b, f > 0 ? "inf" : "-inf");
+  std::size_t start = b.size();
+  fmt::format_to(fmt::appender(b), "{}", f);
+  std::string_view s(b.data() + start, b.size() - start);
+  if (s.find_first_of(".e") == std::string_view::npos) put(b, ".0");
+}
+
+// Days since 1970-01-01 to y/m/d (proleptic Gregorian).
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) noexcept {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += (m <= 2);
+}
+
+struct ts_cache {
+  std::int64_t sec = INT64_MIN;
+  char prefix[32];  // "YYYY-MM-DDTHH:MM:SS."
+  std::size_t len = 0;
+};
+thread_local ts_cache t_ts;
+
+void two(char* p, unsigned v) noexcept {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
+void build_fields(const span_record& rec, field_style style, std::string& out) {
+  buffer b;
+  bool first = true;
+  for (const owned_field& f : rec.fields) {
+    if (f.kind == value_kind::none) continue;
+    if (!first) put(b, style == field_style::json ? "," : " ");
+    first = false;
+    if (style == field_style::json) {
+      put(b, '"');
+      put_json_escaped(b, f.name);
+      put(b, "\":");
+      put_json_value(b, f.view());
+    } else {
+      put(b, f.name);
+      put(b, '=');
+      put_text_value(b, f.view());
+    }
+  }
+  out.assign(b.data(), b.size());
+}
+
+}  // namespace
+
+// ---- escaping and values ----------------------------------------------------
+
+void put_escaped(buffer& b, std::string_view s, bool quoted) {
+  put_escaped_as(b, s, quoted, false);
+}
+
+void put_json_escaped(buffer& b, std::string_view s) {
+  put_escaped_as(b, s, true, true);
+}
+
+void put_text_value(buffer& b, const value& v) {
+  switch (v.kind) {
+    case value_kind::none:
+      break;
+    case value_kind::i64:
+      put_int(b, v.i);
+      break;
+    case value_kind::u64:
+      put_int(b, v.u);
+      break;
+    case value_kind::f64:
+      put_float(b, v.f);
+      break;
+    case value_kind::boolean:
+      put(b, v.b ? "true" : "false");
+      break;
+    case value_kind::str:
+      put(b, '"');
+      put_escaped(b, v.str(), true);
+      put(b, '"');
+      break;
+    case value_kind::display:
+      put_escaped(b, v.str(), false);
+      break;
+    case value_kind::erased: {
+      buffer& s = t_scratch;
+      s.clear();
+      v.e.fn(fmt::appender(s), v.e.obj);
+      put_escaped(b, std::string_view(s.data(), s.size()), false);
+      break;
+    }
+  }
+}
+
+void put_json_value(buffer& b, const value& v) {
+  switch (v.kind) {
+    case value_kind::none:
+      put(b, "null");
+      break;
+    case value_kind::i64:
+      put_int(b, v.i);
+      break;
+    case value_kind::u64:
+      put_int(b, v.u);
+      break;
+    case value_kind::f64:
+      if (std::isfinite(v.f)) {
+        put_float(b, v.f);
+      } else {
+        put(b, "null");
+      }
+      break;
+    case value_kind::boolean:
+      put(b, v.b ? "true" : "false");
+      break;
+    case value_kind::str:
+    case value_kind::display:
+      put(b, '"');
+      put_json_escaped(b, v.str());
+      put(b, '"');
+      break;
+    case value_kind::erased: {
+      buffer& s = t_scratch;
+      s.clear();
+      v.e.fn(fmt::appender(s), v.e.obj);
+      put(b, '"');
+      put_json_escaped(b, std::string_view(s.data(), s.size()));
+      put(b, '"');
+      break;
+    }
+  }
+}
+
+// ---- time -------------------------------------------------------------------
+
+std::int64_t system_realtime_ns() noexcept {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+void put_timestamp(buffer& b, std::int64_t ns) {
+  std::int64_t sec = ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000;
+  auto us = static_cast<unsigned>((ns - sec * 1000000000) / 1000);
+  ts_cache& c = t_ts;
+  if (c.sec != sec) {
+    std::int64_t days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400;
+    auto rem = static_cast<unsigned>(sec - days * 86400);
+    std::int64_t y;
+    unsigned m, d;
+    civil_from_days(days, y, m, d);
+    auto r = fmt::format_to_n(c.prefix, sizeof c.prefix, "{:04}-", y);
+    char* p = r.out;
+    two(p, m);
+    p[2] = '-';
+    two(p + 3, d);
+    p[5] = 'T';
+    two(p + 6, rem / 3600);
+    p[8] = ':';
+    two(p + 9, rem / 60 % 60);
+    p[11] = ':';
+    two(p + 12, rem % 60);
+    p[14] = '.';
+    c.len = static_cast<std::size_t>(p + 15 - c.prefix);
+    c.sec = sec;
+  }
+  char tail[8];
+  for (int i = 5; i >= 0; --i) {
+    tail[i] = static_cast<char>('0' + us % 10);
+    us /= 10;
+  }
+  tail[6] = 'Z';
+  b.append(c.prefix, c.prefix + c.len);
+  b.append(tail, tail + 7);
+}
+
+void put_duration(buffer& b, std::uint64_t ns) {
+  double t = static_cast<double>(ns);
+  for (const char* unit : {"ns", "µs", "ms"}) {
+    if (t < 10.0) {
+      fmt::format_to(fmt::appender(b), "{:.2f}{}", t, unit);
+      return;
+    }
+    if (t < 100.0) {
+      fmt::format_to(fmt::appender(b), "{:.1f}{}", t, unit);
+      return;
+    }
+    if (t < 1000.0) {
+      fmt::format_to(fmt::appender(b), "{:.0f}{}", t, unit);
+      return;
+    }
+    t /= 1000.0;
+  }
+  fmt::format_to(fmt::appender(b), "{:.2f}s", t);
+}
+
+// ---- ANSI -------------------------------------------------------------------
+
+std::string_view level_color(level l) noexcept {
+  switch (l) {
+    case level::trace:
+      return "\x1b[35m";
+    case level::debug:
+      return "\x1b[34m";
+    case level::info:
+      return "\x1b[32m";
+    case level::warn:
+      return "\x1b[33m";
+    case level::error:
+      return "\x1b[31m";
+  }
+  return "";
+}
+
+std::string_view padded_level(level l) noexcept {
+  switch (l) {
+    case level::trace:
+      return "TRACE";
+    case level::debug:
+      return "DEBUG";
+    case level::info:
+      return " INFO";
+    case level::warn:
+      return " WARN";
+    case level::error:
+      return "ERROR";
+  }
+  return "?????";
+}
+
+// ---- span fields and the message --------------------------------------------
+
+bool put_span_fields(buffer& b, span_record& rec, field_style style) {
+  std::lock_guard<lucid::detail::spin_lock> g(rec.lock);
+  auto i = static_cast<std::size_t>(style);
+  if (!rec.formatted_valid[i]) {
+    build_fields(rec, style, rec.formatted[i]);
+    rec.formatted_valid[i] = true;
+  }
+  put(b, rec.formatted[i]);
+  return !rec.formatted[i].empty();
+}
+
+void escape_tail(buffer& b, std::size_t start, bool json) {
+  buffer& s = t_scratch;
+  s.clear();
+  s.append(b.data() + start, b.data() + b.size());
+  b.resize(start);
+  if (json) {
+    put_json_escaped(b, std::string_view(s.data(), s.size()));
+  } else {
+    put_escaped(b, std::string_view(s.data(), s.size()), false);
+  }
+}
+
+}  // namespace lucid::trace::fmt_detail
