@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(cmake make g++ clang-14 lld-14 clang-format ninja-build pkg-config
       libfmt-dev libdw-dev libunwind8 libgtest-dev libgmock-dev
-      libclang-rt-14-dev curl ccache)
+      libclang-rt-14-dev curl ccache python3)
 
 missing=()
 for p in "${PKGS[@]}"; do
