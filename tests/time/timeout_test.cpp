@@ -9,6 +9,7 @@
 #include "lucid/rt/select.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/rt/when_all.hpp"
+#include "lucid/sync/oneshot.hpp"
 #include "lucid/time/clock.hpp"
 #include "lucid/time/sleep.hpp"
 
@@ -295,6 +296,19 @@ TEST(Select, ReferencedSleepKeepsItsDeadlineAcrossLostRaces) {
     co_return ticks;
   }());
   EXPECT_EQ(n, 3);  // 30, 60, 90 ms
+}
+
+TEST(Timeout, ReferencedOneshotReceiverKeepsTheChannel) {
+  auto rt = lucid::runtime::current_thread(true);
+  auto v = rt.block_on([]() -> lucid::task<int> {
+    auto [tx, rx] = lucid::oneshot::channel<int>();
+    auto r = co_await lucid::timeout(5ms, rx);  // rx by reference: still ours
+    EXPECT_FALSE(r);
+    EXPECT_TRUE(tx.send(5));
+    auto got = co_await rx;
+    co_return got ? *got : -1;
+  }());
+  EXPECT_EQ(v, 5);
 }
 
 }  // namespace

@@ -12,10 +12,11 @@
 // A branch given as an rvalue is moved in and consumed. A branch given as an
 // lvalue is awaited by reference where that is meaningful: a named
 // join_handle (a losing branch leaves the caller holding the handle, the task
-// still running), a named notified() or sleep (a losing branch stops waiting;
-// awaiting it again resumes the wait). A named task is a compile error
-// (awaiting consumes it: std::move it in); other named awaitables are copied
-// if copyable, else a compile error asks for std::move.
+// still running) or oneshot receiver (the value stays in the channel); a
+// named notified() or sleep (a losing branch stops waiting; awaiting it again
+// resumes the wait). A named task is a compile error (awaiting consumes it:
+// std::move it in); other named awaitables are copied if copyable, else a
+// compile error asks for std::move.
 //
 // Cancellation: cancelling the task awaiting select destroys every branch.
 // A branch that is itself cancel-safe (e.g. mpsc::recv) loses nothing when it

@@ -51,7 +51,10 @@ class [[nodiscard]] sleep_awaiter {
 
   /// The frame awaiting this named sleep was destroyed while it waited (see
   /// task.hpp, lvalue_awaiter): disarm the timer; the deadline stays.
-  void lucid_abandon() noexcept { detail::cancel_timer(&e_); }
+  void lucid_abandon() noexcept {
+    detail::cancel_timer(&e_);
+    if (rid_ != 0) LUCID_HOOK(on_wait_end, e_.w.task(), rid_);
+  }
 
  private:
   void instrument_wait() noexcept;

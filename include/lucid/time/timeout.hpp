@@ -6,10 +6,11 @@
 // exception from op is rethrown. op runs inside the awaiting task.
 //
 // op given as an rvalue is moved in and consumed. op given as an lvalue (a
-// named join_handle, a named notified() or sleep) is awaited by reference, as
-// tokio's `timeout(d, &mut handle)`: the caller keeps it, and after a timeout
-// may await it again or, for a join_handle, abort() the task. A named task is
-// a compile error (awaiting a task consumes it: std::move it in).
+// named join_handle or oneshot receiver, a named notified() or sleep) is
+// awaited by reference, as tokio's `timeout(d, &mut handle)`: the caller keeps
+// it, and after a timeout may await it again or, for a join_handle, abort()
+// the task. A named task is a compile error (awaiting a task consumes it:
+// std::move it in).
 // Cancellation: cancelling the awaiting task cancels op and the timer.
 #pragma once
 
