@@ -120,13 +120,19 @@ class lvalue_awaiter {
     using R = decltype(a_->await_suspend(h));
     static_assert(std::is_same_v<R, bool> || std::is_void_v<R>,
                   "a named lucid awaiter's await_suspend returns bool or void");
+    // Set before the awaiter parks: once it has parked, a wake-up may resume
+    // this frame, so `this` is touched afterwards only if it did not suspend.
+    suspended_ = true;
     if constexpr (std::is_void_v<R>) {
       a_->await_suspend(h);
-      suspended_ = true;
+      return true;
     } else {
-      suspended_ = a_->await_suspend(h);
+      if (!a_->await_suspend(h)) {
+        suspended_ = false;
+        return false;
+      }
+      return true;
     }
-    return suspended_;
   }
   decltype(auto) await_resume() {
     suspended_ = false;
