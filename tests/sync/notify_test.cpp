@@ -313,4 +313,46 @@ TEST(Notify, NamedAwaiterSeesNotifyWaitersBetweenAwaits) {
   EXPECT_TRUE(rt.block_on(notify_waiters_between_awaits()));
 }
 
+// The same pattern with the notifier on another worker, racing: whichever
+// order the flag store, notified() and notify_waiters() land in, the waiter
+// either sees the flag or is woken (TSan checks the snapshot's ordering).
+lucid::task<bool> check_then_await_once(lucid::notify* n, std::atomic<bool>* flag) {
+  auto w = n->notified();
+  if (flag->load()) co_return true;
+  co_await w;
+  co_return flag->load();  // woken by the notify_waiters() after the store
+}
+
+lucid::task<> store_then_notify_waiters(lucid::notify* n, std::atomic<bool>* flag) {
+  flag->store(true);
+  n->notify_waiters();
+  co_return;
+}
+
+lucid::task<int> race_notify_waiters_with_creation(int rounds) {
+  int lost = 0;
+  for (int i = 0; i < rounds; ++i) {
+    lucid::notify n;
+    std::atomic<bool> flag{false};
+    auto waiter = lucid::spawn(check_then_await_once(&n, &flag));
+    auto notifier = lucid::spawn(store_then_notify_waiters(&n, &flag));
+    co_await notifier;
+    auto r = co_await lucid::timeout(10s, waiter);  // a lost wake-up: timed_out
+    if (!r || !*r) {
+      ++lost;
+      waiter.abort();  // and wait until it is gone: it refers to n and flag
+      try {
+        (void)co_await waiter;
+      } catch (const lucid::task_aborted&) {
+      }
+    }
+  }
+  co_return lost;
+}
+
+TEST(Notify, NotifyWaitersRacingWithCreationIsNeverLost) {
+  auto rt = lucid::runtime::multi_thread(2);
+  EXPECT_EQ(rt.block_on(race_notify_waiters_with_creation(2'000)), 0);
+}
+
 }  // namespace
