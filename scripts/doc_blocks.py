@@ -35,8 +35,8 @@ import os
 import re
 import sys
 
-FENCE = re.compile(r"^(```+|~~~+)\s*([^\s`]*)")
-DIRECTIVE = re.compile(r"^<!--\s*compile:\s*(.*)$")
+FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([^\s`]*)")
+DIRECTIVE = re.compile(r"^\s*<!--\s*compile:\s*(.*)$")
 MODE = re.compile(r"^(top-level|in-function|in-task)\s*(?:\((.*)\))?\s*$")
 MAIN = re.compile(r"^\s*int\s+main\s*\(", re.M)
 INCLUDE = re.compile(r"^\s*#\s*include\b", re.M)
@@ -87,12 +87,14 @@ def parse(md_path, shown):
             continue
         m = FENCE.match(text)
         if m:
-            marker, lang = m.group(1), m.group(2)
+            indent, marker, lang = m.group(1), m.group(2), m.group(3)
             start = i + 1
             code = []
             i += 1
-            while i < len(lines) and not lines[i].startswith(marker):
-                code.append(lines[i])
+            while i < len(lines) and not lines[i].lstrip().startswith(marker):
+                # a fence inside a list item: drop its indentation
+                line = lines[i]
+                code.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
                 i += 1
             i += 1  # the closing fence
             if lang == "":

@@ -7,6 +7,20 @@
 // line and function (the async backtrace); see detail/strand.hpp for how
 // frames are resumed without relying on tail calls.
 //
+// Awaiting something named (`co_await x` on an lvalue), decided per awaitable:
+//   task                          compile error: awaiting consumes a task;
+//                                 write co_await std::move(t)
+//   join_handle, oneshot receiver awaited in place through operator co_await;
+//                                 the caller keeps it
+//   notify::notified(), sleep     awaited in place (lvalue_awaiter below); may
+//                                 be awaited again after a lost select/timeout
+//   other move-only lucid awaiters (mutex lock, semaphore acquire, channel
+//                                 send/recv...) compile error: await them as
+//                                 temporaries
+//   anything else copyable        as before (GCC 12 awaits a copy)
+// select, timeout and when_all follow the same table for their arguments
+// (a copyable one is copied into the branch).
+//
 // Thread safety: a task object is owned by one thread at a time; move it to
 // hand it over. Cancellation: destroying a task (or the task that awaits it)
 // destroys its frame at its current suspension point; every lucid awaitable
