@@ -5,8 +5,11 @@
 
 namespace lucid {
 
-bool notify::take_or_park(node* n, detail::waker w) noexcept {
+bool notify::take_or_park(node* n, std::uint64_t gen, detail::waker w) noexcept {
   std::lock_guard g(lock_);
+  // relaxed: written only under lock_, which we hold.
+  if (waiters_gen_.load(std::memory_order_relaxed) != gen)
+    return true;  // notify_waiters() since notified()
   if (permit_) {
     permit_ = false;
     return true;
@@ -32,6 +35,8 @@ void notify::notify_one() noexcept {
 
 void notify::notify_waiters() noexcept {
   std::lock_guard g(lock_);
+  // release: pairs with the acquire load in notified() (see notify.hpp).
+  waiters_gen_.fetch_add(1, std::memory_order_release);
   while (node* f = waiters_.pop_front()) {
     f->by_one = false;
     f->grant(this);

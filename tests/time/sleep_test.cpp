@@ -99,4 +99,20 @@ TEST(Sleep, AbortingASleepingTaskDisarmsItsTimer) {
   }());
 }
 
+// A named sleep is awaited through a proxy (task.hpp, lvalue_awaiter): a
+// million awaits of one that has expired complete synchronously and must not
+// grow the stack (no reliance on symmetric transfer; DESIGN.md).
+TEST(Sleep, MillionAwaitsOfANamedExpiredSleep) {
+  auto rt = lucid::runtime::current_thread(true);
+  auto n = rt.block_on([]() -> lucid::task<int> {
+    auto s = lucid::sleep(1ms);
+    co_await s;
+    int i = 0;
+    for (; i < 1'000'000; ++i)
+      co_await s;
+    co_return i;
+  }());
+  EXPECT_EQ(n, 1'000'000);
+}
+
 }  // namespace

@@ -9,6 +9,7 @@
 #include "lucid/rt/select.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/rt/when_all.hpp"
+#include "lucid/sync/oneshot.hpp"
 #include "lucid/time/clock.hpp"
 #include "lucid/time/sleep.hpp"
 
@@ -180,6 +181,134 @@ TEST(Select, AlternativesNeedNoDefaultConstructor) {
     co_return v.index() == 0 ? (*std::get<0>(v)).v : -1;
   }());
   EXPECT_EQ(r, 4);
+}
+
+// A join handle given by reference (tokio's `timeout(d, &mut handle)`): after
+// a timeout the caller still holds it.
+lucid::task<int> finishes_after(lucid::duration d, int v, std::atomic<bool>* done) {
+  co_await lucid::sleep(d);
+  done->store(true);
+  co_return v;
+}
+
+TEST(Timeout, ReferencedHandleCanBeAbortedAfterATimeout) {
+  std::atomic<bool> done{false};
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([](std::atomic<bool>* d) -> lucid::task<> {
+    auto h = lucid::spawn(finishes_after(1s, 7, d));
+    lucid::result<int> r = co_await lucid::timeout(5ms, h);
+    EXPECT_FALSE(r);
+    EXPECT_EQ(r.error(), lucid::errc::timed_out);
+    EXPECT_NE(h.id(), 0u);  // still ours
+    EXPECT_FALSE(h.is_finished());
+    h.abort();
+    bool aborted = false;
+    try {
+      (void)co_await h;
+    } catch (const lucid::task_aborted&) {
+      aborted = true;
+    }
+    EXPECT_TRUE(aborted);
+    co_await lucid::sleep(2s);  // past the task's own deadline
+    EXPECT_FALSE(d->load());    // it never ran on
+  }(&done));
+}
+
+TEST(Timeout, ReferencedHandleCanBeAwaitedAgainAfterATimeout) {
+  std::atomic<bool> done{false};
+  auto rt = lucid::runtime::current_thread(true);
+  auto v = rt.block_on([](std::atomic<bool>* d) -> lucid::task<int> {
+    auto h = lucid::spawn(finishes_after(50ms, 7, d));
+    auto r = co_await lucid::timeout(5ms, h);
+    EXPECT_FALSE(r);
+    auto again = co_await lucid::timeout(1s, h);  // the same task, awaited again
+    EXPECT_TRUE(again);
+    co_return again ? *again : -1;
+  }(&done));
+  EXPECT_EQ(v, 7);
+  EXPECT_TRUE(done.load());
+}
+
+TEST(Timeout, ReferencedHandleInTimeGivesTheValue) {
+  std::atomic<bool> done{false};
+  auto rt = lucid::runtime::current_thread(true);
+  auto v = rt.block_on([](std::atomic<bool>* d) -> lucid::task<int> {
+    auto h = lucid::spawn(finishes_after(5ms, 3, d));
+    auto r = co_await lucid::timeout(1s, h);
+    EXPECT_TRUE(h.is_finished());
+    co_return r ? *r : -1;
+  }(&done));
+  EXPECT_EQ(v, 3);
+}
+
+TEST(Timeout, MovedInHandleDetachesTheTaskOnTimeout) {
+  std::atomic<bool> done{false};
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([](std::atomic<bool>* d) -> lucid::task<> {
+    auto h = lucid::spawn(finishes_after(50ms, 7, d));
+    auto r = co_await lucid::timeout(5ms, std::move(h));
+    EXPECT_FALSE(r);
+    co_await lucid::sleep(1s);
+    EXPECT_TRUE(d->load());  // detached with the handle: it ran on, unseen
+  }(&done));
+}
+
+TEST(Select, ReferencedHandleStaysWithTheCallerWhenItLoses) {
+  std::atomic<bool> done{false};
+  auto rt = lucid::runtime::current_thread(true);
+  auto v = rt.block_on([](std::atomic<bool>* d) -> lucid::task<int> {
+    auto h = lucid::spawn(finishes_after(50ms, 9, d));
+    auto s = co_await lucid::select(h, lucid::sleep(5ms));
+    EXPECT_EQ(s.index(), 1u);
+    EXPECT_FALSE(h.is_finished());
+    co_return co_await h;  // still ours: await it to the end
+  }(&done));
+  EXPECT_EQ(v, 9);
+}
+
+TEST(Select, ReferencedHandleCanWin) {
+  std::atomic<bool> done{false};
+  auto rt = lucid::runtime::current_thread(true);
+  auto v = rt.block_on([](std::atomic<bool>* d) -> lucid::task<int> {
+    auto h = lucid::spawn(finishes_after(5ms, 9, d));
+    auto s = co_await lucid::select(lucid::sleep(1s), h);
+    co_return s.index() == 1 ? std::get<1>(s) : -1;
+  }(&done));
+  EXPECT_EQ(v, 9);
+}
+
+// A named sleep awaited by reference in a loop: the deadline stays put while
+// other branches win.
+TEST(Select, ReferencedSleepKeepsItsDeadlineAcrossLostRaces) {
+  auto rt = lucid::runtime::current_thread(true);
+  auto n = rt.block_on([]() -> lucid::task<int> {
+    auto t0 = lucid::time::now();
+    auto deadline = lucid::sleep(100ms);
+    int ticks = 0;
+    for (;;) {
+      auto s = co_await lucid::select(deadline, lucid::sleep(30ms));
+      if (s.index() == 0) break;
+      ++ticks;
+    }
+    EXPECT_EQ(lucid::time::now() - t0, std::chrono::duration_cast<lucid::duration>(100ms));
+    co_await deadline;  // passed: completes at once
+    EXPECT_EQ(lucid::time::now() - t0, std::chrono::duration_cast<lucid::duration>(100ms));
+    co_return ticks;
+  }());
+  EXPECT_EQ(n, 3);  // 30, 60, 90 ms
+}
+
+TEST(Timeout, ReferencedOneshotReceiverKeepsTheChannel) {
+  auto rt = lucid::runtime::current_thread(true);
+  auto v = rt.block_on([]() -> lucid::task<int> {
+    auto [tx, rx] = lucid::oneshot::channel<int>();
+    auto r = co_await lucid::timeout(5ms, rx);  // rx by reference: still ours
+    EXPECT_FALSE(r);
+    EXPECT_TRUE(tx.send(5));
+    auto got = co_await rx;
+    co_return got ? *got : -1;
+  }());
+  EXPECT_EQ(v, 5);
 }
 
 }  // namespace

@@ -145,6 +145,11 @@ class [[nodiscard]] join_handle {
     }
   };
 
+  /// Awaits the task's outcome; the handle is awaited in place (`co_await h`)
+  /// and stays with the caller. An await that is cancelled before the task
+  /// finished (a lost select or timeout, which accept `h` by reference)
+  /// leaves the handle as it was: await it again, or abort() the task. Once
+  /// an await has delivered the outcome, awaiting again is an error.
   awaiter operator co_await() const& noexcept {
     LUCID_ASSERT(t_, "co_await on an empty join_handle");
     return awaiter{t_};

@@ -9,6 +9,15 @@
 // winner is rethrown. If several branches are ready in the same poll, the
 // lowest index wins.
 //
+// A branch given as an rvalue is moved in and consumed. A branch given as an
+// lvalue is awaited by reference where that is meaningful: a named
+// join_handle (a losing branch leaves the caller holding the handle, the task
+// still running) or oneshot receiver (the value stays in the channel); a
+// named notified() or sleep (a losing branch stops waiting; awaiting it again
+// resumes the wait). A named task is a compile error (awaiting consumes it:
+// std::move it in); other named awaitables are copied if copyable, else a
+// compile error asks for std::move.
+//
 // Cancellation: cancelling the task awaiting select destroys every branch.
 // A branch that is itself cancel-safe (e.g. mpsc::recv) loses nothing when it
 // loses; see each awaitable's documentation.
@@ -109,6 +118,10 @@ auto make_select(A&&... as) {
 /// Example:
 ///   auto r = co_await lucid::select(rx.recv(), lucid::sleep(1s));
 ///   if (r.index() == 1) { /* timed out */ }
+///
+///   auto h = lucid::spawn(work());            // named: select awaits it in place
+///   auto r2 = co_await lucid::select(h, lucid::sleep(1s));
+///   if (r2.index() == 1) h.abort();           // the loser's handle is still ours
 template <class... A>
 auto select(A&&... as) {
   static_assert(sizeof...(A) >= 1, "select needs at least one awaitable");

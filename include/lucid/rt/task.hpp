@@ -7,6 +7,20 @@
 // line and function (the async backtrace); see detail/strand.hpp for how
 // frames are resumed without relying on tail calls.
 //
+// Awaiting something named (`co_await x` on an lvalue), decided per awaitable:
+//   task                          compile error: awaiting consumes a task;
+//                                 write co_await std::move(t)
+//   join_handle, oneshot receiver awaited in place through operator co_await;
+//                                 the caller keeps it
+//   notify::notified(), sleep     awaited in place (lvalue_awaiter below); may
+//                                 be awaited again after a lost select/timeout
+//   other move-only lucid awaiters (mutex lock, semaphore acquire, channel
+//                                 send/recv...) compile error: await them as
+//                                 temporaries
+//   anything else copyable        as before (GCC 12 awaits a copy)
+// select, timeout and when_all follow the same table for their arguments
+// (a copyable one is copied into the branch).
+//
 // Thread safety: a task object is owned by one thread at a time; move it to
 // hand it over. Cancellation: destroying a task (or the task that awaits it)
 // destroys its frame at its current suspension point; every lucid awaitable
@@ -78,6 +92,72 @@ struct task_awaiter {
   T await_resume() { return child.promise().take_result(); }
 };
 
+template <class T>
+inline constexpr bool is_task_v = false;
+template <class T>
+inline constexpr bool is_task_v<task<T>> = true;
+
+/// An awaiter itself, rather than something with operator co_await.
+template <class A>
+concept awaiter_type = requires(A& a) {
+  a.await_ready();
+};
+
+/// A lucid awaiter that may be awaited through a reference (`co_await w` on a
+/// named awaiter) and, when the awaiting frame is destroyed while it waits,
+/// be abandoned: it drops its registration but keeps what it already got, so
+/// the owner of the awaiter may await it again (notify::notified(), sleep).
+template <class A>
+concept abandonable_awaiter = requires(A& a) {
+  a.lucid_abandon();
+};
+
+/// Awaits a named (lvalue) awaiter in place, without copying or moving it.
+/// GCC 12 copies an awaiter that await_transform returns by reference, so the
+/// reference travels in this by-value proxy. If the awaiting frame is
+/// destroyed while suspended, the awaiter is abandoned (see above), since it
+/// may outlive the frame (a select or timeout branch awaiting it by reference).
+template <class A>
+class lvalue_awaiter {
+ public:
+  explicit lvalue_awaiter(A& a) noexcept : a_(&a) {}
+  lvalue_awaiter(lvalue_awaiter&& o) noexcept
+      : a_(o.a_), suspended_(std::exchange(o.suspended_, false)) {}
+  lvalue_awaiter& operator=(lvalue_awaiter&&) = delete;
+  ~lvalue_awaiter() {
+    if (suspended_) a_->lucid_abandon();
+  }
+
+  bool await_ready() { return a_->await_ready(); }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    using R = decltype(a_->await_suspend(h));
+    static_assert(std::is_same_v<R, bool> || std::is_void_v<R>,
+                  "a named lucid awaiter's await_suspend returns bool or void");
+    // Set before the awaiter parks: once it has parked, a wake-up may resume
+    // this frame, so `this` is touched afterwards only if it did not suspend.
+    suspended_ = true;
+    if constexpr (std::is_void_v<R>) {
+      a_->await_suspend(h);
+      return true;
+    } else {
+      if (!a_->await_suspend(h)) {
+        suspended_ = false;
+        return false;
+      }
+      return true;
+    }
+  }
+  decltype(auto) await_resume() {
+    suspended_ = false;
+    return a_->await_resume();
+  }
+
+ private:
+  A* a_;
+  bool suspended_ = false;
+};
+
 /// Records, once per escaping exception, the task's await chain at the frame
 /// the exception leaves first (for panic reports). Exceptional path only.
 void note_unhandled_exception(promise_base* p) noexcept;
@@ -103,11 +183,24 @@ struct promise_common : promise_base {
     this->site_file_ = file;
     this->site_function_ = function;
     this->site_line_ = line;
-    if constexpr (requires { std::forward<A>(a).lucid_awaiter(this); }) {
+    using V = std::remove_cvref_t<A>;
+    if constexpr (std::is_lvalue_reference_v<A> && is_task_v<V>) {
+      static_assert(!is_task_v<V>,
+                    "co_await on a named lucid::task: awaiting a task consumes it, so it can be "
+                    "awaited once, as an rvalue: write co_await std::move(t)");
+    } else if constexpr (requires { std::forward<A>(a).lucid_awaiter(this); }) {
       return std::forward<A>(a).lucid_awaiter(this);
     } else if constexpr (foreign_awaiter_type<A>) {
       // Not a lucid awaitable: route its resumption through the scheduler.
       return foreign_awaiter<A>(std::forward<A>(a));
+    } else if constexpr (std::is_lvalue_reference_v<A> && abandonable_awaiter<V>) {
+      // A named awaiter made to be awaited in place (and again after a lost race).
+      return lvalue_awaiter<V>(a);
+    } else if constexpr (std::is_lvalue_reference_v<A> && awaiter_type<V> &&
+                         !std::is_copy_constructible_v<V>) {
+      static_assert(!awaiter_type<V>,
+                    "co_await on a named awaiter that can only be awaited as a temporary: "
+                    "await it directly (co_await m.lock()), or write co_await std::move(x)");
     } else {
       return std::forward<A>(a);
     }

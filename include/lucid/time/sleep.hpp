@@ -16,6 +16,11 @@
 namespace lucid {
 
 /// The awaitable of sleep() and sleep_until().
+///
+/// It may be named and awaited later (`auto s = lucid::sleep(1s); co_await s;`),
+/// also by reference in select() or timeout() inside a loop: a branch that
+/// loses disarms the timer, and awaiting the same sleep again waits for the
+/// same deadline (at once if it has passed).
 class [[nodiscard]] sleep_awaiter {
  public:
   explicit sleep_awaiter(time_point deadline) noexcept { e_.deadline = deadline; }
@@ -43,6 +48,13 @@ class [[nodiscard]] sleep_awaiter {
   void await_resume() const noexcept {}
 
   time_point deadline() const noexcept { return e_.deadline; }
+
+  /// The frame awaiting this named sleep was destroyed while it waited (see
+  /// task.hpp, lvalue_awaiter): disarm the timer; the deadline stays.
+  void lucid_abandon() noexcept {
+    detail::cancel_timer(&e_);
+    if (rid_ != 0) LUCID_OBSERVE(on_wait_end, e_.w.task(), rid_);
+  }
 
  private:
   void observe_wait() noexcept;

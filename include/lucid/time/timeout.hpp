@@ -4,6 +4,13 @@
 // errc::timed_out if d passed first. On expiry op is cancelled: its frame is
 // destroyed and its wait registrations removed before timeout returns. An
 // exception from op is rethrown. op runs inside the awaiting task.
+//
+// op given as an rvalue is moved in and consumed. op given as an lvalue (a
+// named join_handle or oneshot receiver, a named notified() or sleep) is
+// awaited by reference, as tokio's `timeout(d, &mut handle)`: the caller keeps
+// it, and after a timeout may await it again or, for a join_handle, abort()
+// the task. A named task is a compile error (awaiting a task consumes it:
+// std::move it in).
 // Cancellation: cancelling the awaiting task cancels op and the timer.
 #pragma once
 
@@ -86,9 +93,20 @@ class timeout_awaiter final : public combinator_base {
 
 /// Awaits `op` for at most `d`; errc::timed_out if it takes longer.
 ///
+/// A join_handle shows the difference between the two ways of passing op:
+/// - `timeout(d, h)` (h named): awaits h in place. On timeout the task keeps
+///   running and the caller still holds h: it can `h.abort()` (then awaiting
+///   h throws task_aborted), or await h again for the value.
+/// - `timeout(d, std::move(h))`: h moves into the timeout. On timeout h is
+///   destroyed with the cancelled branch, which detaches the task: it runs on
+///   unseen, and nobody can abort or await it any more.
+///
 /// Example:
 ///   auto r = co_await lucid::timeout(5s, query_db(42));
 ///   if (!r) LUCID_ERROR("query timed out");
+///
+///   auto h = lucid::spawn(query_db(42));
+///   if (!co_await lucid::timeout(5s, h)) h.abort();  // h is still ours
 template <class Rep, class Period, class A>
 auto timeout(std::chrono::duration<Rep, Period> d, A&& op) {
   using T = detail::awaited_t<A>;

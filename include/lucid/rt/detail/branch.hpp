@@ -91,14 +91,42 @@ task<awaited_t<A>> await_as_task(A a) {
   co_return co_await std::move(a);
 }
 
-/// Turns any awaitable into a task (a task stays itself).
+/// Awaits `a` in place; the caller keeps it (and must keep it alive).
+template <class A>
+task<awaited_t<A>> await_ref_as_task(A& a) {
+  co_return co_await a;
+}
+
+/// What a combinator (select, timeout) may await through a reference: the
+/// caller keeps it, and it stays usable when its branch is cancelled. A
+/// join_handle (each await makes its own awaiter, which deregisters when the
+/// branch is destroyed), or a named awaiter that can be abandoned and awaited
+/// again (notify::notified(), sleep; see task.hpp).
+template <class A>
+concept awaitable_by_reference = requires(A& a) {
+  a.operator co_await();
+}
+|| abandonable_awaiter<A>;
+
+/// Turns any awaitable into a task (a task stays itself). An rvalue is moved
+/// into the task; an lvalue is awaited by reference when that is meaningful
+/// (awaitable_by_reference), else copied, as before.
 template <class A>
 auto as_task(A&& a) {
-  if constexpr (requires { typename std::remove_cvref_t<A>::promise_type; } &&
-                std::is_same_v<std::remove_cvref_t<A>, task<awaited_t<A>>>) {
-    return std::forward<A>(a);
+  using V = std::remove_cvref_t<A>;
+  if constexpr (is_task_v<V>) {
+    static_assert(!std::is_lvalue_reference_v<A>,
+                  "a named lucid::task given to select/timeout: awaiting a task consumes it, "
+                  "so pass it as an rvalue: std::move(t)");
+    return V(std::forward<A>(a));
+  } else if constexpr (std::is_lvalue_reference_v<A> && awaitable_by_reference<V>) {
+    return await_ref_as_task<V>(a);
+  } else if constexpr (std::is_lvalue_reference_v<A> && !std::is_copy_constructible_v<V>) {
+    static_assert(std::is_copy_constructible_v<V>,
+                  "this awaitable cannot be awaited by reference in select/timeout: pass it "
+                  "as an rvalue (std::move(x)); it is then consumed");
   } else {
-    return await_as_task<std::remove_cvref_t<A>>(std::forward<A>(a));
+    return await_as_task<V>(std::forward<A>(a));
   }
 }
 
