@@ -244,15 +244,23 @@ TEST(Tcp, CancelledReadLeavesTheStreamUsable) {
 }
 
 TEST(Tcp, AbortedAcceptLosesNoConnection) {
-  auto rt = lucid::runtime::multi_thread(2);
+  // current_thread: the spawned task runs until it suspends before this task
+  // resumes from its yield, so once `reached` is set and the task has not
+  // finished, it is parked in accept() (no connection is pending). The abort
+  // therefore always hits the suspended accept.
+  auto rt = lucid::runtime::current_thread();
   auto l = listen_v4();
   auto addr = *l.local_addr();
   auto got = rt.block_on([](tcp_listener& l, lucid::net::socket_address addr) -> task<std::string> {
-    auto first = lucid::spawn([](tcp_listener& l) -> task<bool> {
+    bool reached = false;
+    auto first = lucid::spawn([](tcp_listener& l, bool& reached) -> task<bool> {
+      reached = true;
       auto s = co_await l.accept();
       co_return static_cast<bool>(s);
-    }(l));
-    co_await lucid::sleep(10ms);
+    }(l, reached));
+    while (!reached)
+      co_await lucid::yield_now();
+    EXPECT_FALSE(first.is_finished());
     first.abort();
     bool aborted = false;
     try {
@@ -323,6 +331,7 @@ TEST(Tcp, SocketsMayOutliveTheirRuntime) {
   // The listener registered with a runtime that is destroyed first; closing
   // it afterwards must not touch freed memory (ASan checks this).
   auto l = listen_v4();
+  auto addr = *l.local_addr();
   {
     auto rt = lucid::runtime::current_thread();
     auto r = rt.block_on([](tcp_listener& l) -> task<result<result<tcp_stream>>> {
@@ -330,8 +339,12 @@ TEST(Tcp, SocketsMayOutliveTheirRuntime) {
     }(l));
     EXPECT_FALSE(r);
   }
+  EXPECT_TRUE(l.is_open());
   l.close();
-  SUCCEED();
+  EXPECT_FALSE(l.is_open());
+  // The port was really released: it can be bound again.
+  auto again = tcp_listener::bind(addr);
+  EXPECT_TRUE(again) << again.error().describe();
 }
 
 TEST(Tcp, ReadinessWaitsAreReportedAsWakerRegistrations) {
