@@ -244,19 +244,30 @@ lucid::task<bool> wait_for_two(lucid::semaphore* s, std::vector<int>* order, int
   co_return true;
 }
 
+lucid::task<bool> times_out_at_the_head(lucid::semaphore* s, std::vector<int>* order) {
+  auto r = co_await lucid::timeout(5ms, s->acquire(5));  // asks too much and gives up
+  order->push_back(0);
+  co_return !r && r.error() == lucid::errc::timed_out;
+}
+
 lucid::task<std::vector<int>> cancelled_head_unblocks_others() {
   lucid::semaphore s(1);
   std::vector<int> order;
-  auto r = co_await lucid::timeout(5ms, s.acquire(5));  // the head asks too much and gives up
-  EXPECT_EQ(r.error(), lucid::errc::timed_out);
-  auto p = co_await s.acquire(1);
-  EXPECT_TRUE(p);
+  auto head = lucid::spawn(times_out_at_the_head(&s, &order));
+  co_await lucid::yield_now{};
+  auto small = lucid::spawn(wait_for_two(&s, &order, 1, 1));  // queued behind the head
+  co_await lucid::yield_now{};
+  co_await lucid::yield_now{};
+  EXPECT_TRUE(order.empty());  // FIFO: the free permit is not handed past the head
+  EXPECT_TRUE(co_await head);
+  EXPECT_TRUE(co_await small);  // the timed-out head left the queue and let it in
+  EXPECT_EQ(s.available_permits(), 1u);
   co_return order;
 }
 
 TEST(Semaphore, TimeoutCancelsAWaiter) {
   auto rt = lucid::runtime::current_thread(true);
-  rt.block_on(cancelled_head_unblocks_others());
+  EXPECT_EQ(rt.block_on(cancelled_head_unblocks_others()), (std::vector<int>{0, 1}));
 }
 
 lucid::task<bool> cancel_head_lets_small_one_in() {

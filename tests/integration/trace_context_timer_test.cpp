@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "lucid/rt/instrumented_task.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
-#include "lucid/rt/instrumented_task.hpp"
 #include "lucid/time/sleep.hpp"
 #include "lucid/trace/dispatch.hpp"
 #include "lucid/trace/subscriber/fmt_layer.hpp"

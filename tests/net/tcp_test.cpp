@@ -221,6 +221,40 @@ TEST(Tcp, LargeWriteWaitsForWritability) {
   EXPECT_EQ(received, size);
 }
 
+TEST(Tcp, AbortedAcceptLosesNoConnection) {
+  // current_thread: the spawned task runs until it suspends before this task
+  // resumes from its yield, so once `reached` is set and the task has not
+  // finished, it is parked in accept() (no connection is pending). The abort
+  // therefore always hits the suspended accept.
+  auto rt = lucid::runtime::current_thread();
+  auto l = listen_v4();
+  auto addr = *l.local_addr();
+  auto got = rt.block_on([](tcp_listener& l, lucid::net::socket_address addr) -> task<std::string> {
+    bool reached = false;
+    auto first = lucid::spawn([](tcp_listener& l, bool& reached) -> task<bool> {
+      reached = true;
+      auto s = co_await l.accept();
+      co_return static_cast<bool>(s);
+    }(l, reached));
+    while (!reached)
+      co_await lucid::yield_now();
+    EXPECT_FALSE(first.is_finished());
+    first.abort();
+    bool aborted = false;
+    try {
+      co_await first;
+    } catch (const lucid::task_aborted&) {
+      aborted = true;
+    }
+    EXPECT_TRUE(aborted);
+    auto server = lucid::spawn(echo_server(l, 1));
+    std::string echoed = co_await echo_client(addr, "after abort");
+    co_await server;
+    co_return echoed;
+  }(l, addr));
+  EXPECT_EQ(got, "after abort");
+}
+
 TEST(Tcp, ManyConcurrentConnections) {
   constexpr int kConns = 200;
   auto rt = lucid::runtime::multi_thread(2);

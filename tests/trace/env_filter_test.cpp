@@ -122,8 +122,19 @@ TEST(EnvFilter, GarbageNeverCrashes) {
     std::vector<std::string> w;
     env_filter f(in, &w);
     (void)f.enabled(meta("a", level::info), nullptr);
+    for (const auto& m : w)
+      EXPECT_NE(m.find("LUCID_LOG"), std::string::npos) << in << ": " << m;
+    // Between two good directives, the garbage loses only itself: the
+    // default before it and the target directive after it still apply.
+    std::vector<std::string> w2;
+    std::string spec = std::string("warn,") + in + ",net=trace";
+    env_filter g(spec, &w2);
+    EXPECT_TRUE(on(g, "zz", level::warn)) << spec;
+    EXPECT_FALSE(on(g, "zz", level::info)) << spec;
+    EXPECT_TRUE(on(g, "net.tcp", level::trace)) << spec;
+    for (const auto& m : w2)
+      EXPECT_NE(m.find("LUCID_LOG"), std::string::npos) << spec << ": " << m;
   }
-  SUCCEED();
 }
 
 TEST(EnvFilter, WarningsGoToStderrWithoutAList) {
