@@ -11,6 +11,7 @@ namespace {
 thread_local worker* tls_worker = nullptr;
 thread_local scheduler* tls_sched = nullptr;
 thread_local task_cell* tls_cell = nullptr;
+thread_local strand* tls_branch = nullptr;
 }  // namespace
 
 __attribute__((noinline)) worker* current_worker() noexcept {
@@ -24,6 +25,18 @@ __attribute__((noinline)) scheduler* current_scheduler() noexcept {
 }
 __attribute__((noinline)) void set_current_cell(task_cell* c) noexcept {
   tls_cell = c;
+}
+
+__attribute__((noinline)) strand* exchange_running_branch(strand* s) noexcept {
+  strand* prev = tls_branch;
+  tls_branch = s;
+  return prev;
+}
+
+__attribute__((noinline)) const promise_base* running_frame(const task_cell* c) noexcept {
+  strand* b = tls_branch;
+  if (b != nullptr && b->cell == c && b->leaf != nullptr) return b->leaf;
+  return c->root_.leaf;
 }
 
 context_scope::context_scope(worker* w, scheduler* s) noexcept

@@ -17,6 +17,8 @@ namespace lucid::detail {
 class scheduler;
 struct worker;
 struct task_cell;
+struct promise_base;
+struct strand;
 
 /// The worker of the calling thread, or null.
 worker* current_worker() noexcept;
@@ -26,6 +28,10 @@ task_cell* current_cell() noexcept;
 scheduler* current_scheduler() noexcept;
 /// Sets the task being polled (the poll harness only).
 void set_current_cell(task_cell* c) noexcept;
+/// The innermost frame running now in task c, which the calling thread
+/// polls: inside the combinator branch being run, if any, else the leaf of
+/// c's root strand. Async-signal-safe.
+const promise_base* running_frame(const task_cell* c) noexcept;
 
 /// Makes the calling thread a thread of `s` (as worker `w`, or null for a
 /// thread that only runs shutdown) for the scope's life; restores the

@@ -101,24 +101,21 @@ TEST(AsyncBacktraceRt, ASpawnedTaskStartsItsOwnChain) {
 
 unsigned g_select_line = 0;
 
+lucid::task<std::vector<frame>> yields_forever() {
+  for (;;)
+    co_await lucid::yield_now{};
+}
+
 lucid::task<std::vector<frame>> awaits_select() {
+  // One line: GCC gives a co_await spanning lines the line where it ends.
   g_select_line = __LINE__ + 1;
-  auto r = co_await lucid::select(inner_level(), []() -> lucid::task<std::vector<frame>> {
-    for (;;)
-      co_await lucid::yield_now{};
-  }());
+  auto r = co_await lucid::select(inner_level(), yields_forever());
   co_return std::get<0>(std::move(r));
 }
 
-// DISABLED: library bug, reported with issue 9. async_backtrace() walks from
-// the task's root strand (task_cell::root_.leaf, src/rt/async_backtrace.cpp),
-// so inside a select/when_all branch it returns only the frame that awaits the
-// combinator ("awaits_select at ...:N", 1 frame) and none of the branch's own
-// frames, against the contract of lucid/rt/async_backtrace.hpp ("Inside a
-// select/timeout/when_all branch the chain continues into the frame that
-// awaits the combinator"). The crash handler's crash_context_of_thread walks
-// the same way. Enable once the walk starts from the running strand's leaf.
-TEST(AsyncBacktraceRt, DISABLED_TheChainContinuesThroughSelect) {
+// Inside a select or when_all branch, the chain starts in the branch (the
+// frame that runs) and continues into the frame that awaits the combinator.
+TEST(AsyncBacktraceRt, TheChainContinuesThroughSelect) {
   auto rt = lucid::runtime::current_thread();
   auto fs = rt.block_on(awaits_select());
   ASSERT_GE(fs.size(), 2u) << dump(fs);
@@ -135,8 +132,7 @@ lucid::task<std::vector<frame>> awaits_when_all() {
   co_return a;
 }
 
-// DISABLED: the same bug as DISABLED_TheChainContinuesThroughSelect above.
-TEST(AsyncBacktraceRt, DISABLED_TheChainContinuesThroughWhenAll) {
+TEST(AsyncBacktraceRt, TheChainContinuesThroughWhenAll) {
   auto rt = lucid::runtime::multi_thread(2);
   auto fs = rt.block_on(awaits_when_all());
   ASSERT_GE(fs.size(), 3u) << dump(fs);

@@ -95,13 +95,14 @@ void crash_context_of_thread(debug::crash_context& out) noexcept {
   out.task_name = c->name();
   out.spawn_site = c->spawn_site_;
   out.await_count = 0;
-  walk_chain(c->root_.leaf, debug::crash_context::max_awaits + 1, [&](const debug::await_frame& f) {
-    if (out.await_count < debug::crash_context::max_awaits) {
-      out.awaits[out.await_count++] = f;
-    } else {
-      out.awaits_truncated = true;
-    }
-  });
+  walk_chain(running_frame(c), debug::crash_context::max_awaits + 1,
+             [&](const debug::await_frame& f) {
+               if (out.await_count < debug::crash_context::max_awaits) {
+                 out.awaits[out.await_count++] = f;
+               } else {
+                 out.awaits_truncated = true;
+               }
+             });
 }
 
 }  // namespace detail
@@ -110,7 +111,8 @@ std::vector<debug::await_frame> async_backtrace() {
   std::vector<debug::await_frame> out;
   detail::task_cell* c = detail::current_cell();
   if (c == nullptr) return out;
-  detail::walk_chain(c->root_.leaf, 1024, [&](const debug::await_frame& f) { out.push_back(f); });
+  detail::walk_chain(detail::running_frame(c), 1024,
+                     [&](const debug::await_frame& f) { out.push_back(f); });
   return out;
 }
 

@@ -41,6 +41,7 @@ struct branch {
     s.parent = parent;
     s.cell = parent->cell;
     started = true;
+    running_branch_scope running(&s);
     s.run();
     return s.complete;
   }
@@ -48,7 +49,10 @@ struct branch {
   bool poll() {
     if (s.complete) return true;
     // acquire: see what the waker published before waking the branch.
-    if (s.ready.exchange(false, std::memory_order_acquire)) s.run();
+    if (s.ready.exchange(false, std::memory_order_acquire)) {
+      running_branch_scope running(&s);
+      s.run();
+    }
     return s.complete;
   }
   bool complete() const noexcept { return s.complete; }

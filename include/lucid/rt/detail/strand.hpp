@@ -98,6 +98,25 @@ struct strand {
   void run();
 };
 
+/// Records `s` as the combinator branch the calling thread is running (null:
+/// none) and returns the previous one. Combinators set it around each run of
+/// a branch, so the async backtrace and crash reports start from the frame
+/// that runs, inside the branch, rather than from the frame that awaits the
+/// combinator. Out of line (a thread_local; see DESIGN.md).
+strand* exchange_running_branch(strand* s) noexcept;
+
+/// Runs a branch strand, recorded as the running branch for its duration.
+class running_branch_scope {
+ public:
+  explicit running_branch_scope(strand* s) noexcept : prev_(exchange_running_branch(s)) {}
+  ~running_branch_scope() { exchange_running_branch(prev_); }
+  running_branch_scope(const running_branch_scope&) = delete;
+  running_branch_scope& operator=(const running_branch_scope&) = delete;
+
+ private:
+  strand* prev_;
+};
+
 inline void strand::run() {
   for (;;) {
     if (pending != nullptr) {
