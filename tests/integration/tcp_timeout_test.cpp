@@ -6,12 +6,12 @@
 #include <atomic>
 #include <chrono>
 #include <string>
-#include <vector>
 
 #include "lucid/net/tcp.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/time/timeout.hpp"
+#include "tcp_test_helpers.hpp"
 
 using namespace std::chrono_literals;
 
@@ -23,50 +23,7 @@ using lucid::task;
 using lucid::net::tcp_listener;
 using lucid::net::tcp_stream;
 
-std::span<std::byte> bytes(std::string& s) {
-  return {reinterpret_cast<std::byte*>(s.data()), s.size()};
-}
-
-tcp_listener listen_v4() {
-  auto l = tcp_listener::bind("127.0.0.1:0");
-  EXPECT_TRUE(l) << l.error().describe();
-  return std::move(*l);
-}
-
-/// Echoes everything on one connection until the peer closes.
-task<> echo_conn(tcp_stream s) {
-  char buf[4096];
-  for (;;) {
-    auto n = co_await s.read_some(buf, sizeof buf);
-    if (!n || *n == 0) co_return;
-    auto w = co_await s.write_all(std::string_view(buf, *n));
-    if (!w) co_return;
-  }
-}
-
-task<> echo_server(tcp_listener& l, int connections) {
-  std::vector<lucid::join_handle<void>> conns;
-  for (int i = 0; i < connections; ++i) {
-    auto s = co_await l.accept();
-    if (!s) co_return;
-    conns.push_back(lucid::spawn("echo", echo_conn(std::move(*s))));
-  }
-  for (auto& c : conns)
-    co_await c;
-}
-
-/// Connects, sends `msg`, reads the echo back.
-task<std::string> echo_client(lucid::net::socket_address addr, std::string msg) {
-  auto s = co_await tcp_stream::connect(addr);
-  if (!s) co_return "connect: " + s.error().describe();
-  auto nd = s->set_nodelay(true);
-  if (!nd) co_return "nodelay failed";
-  if (!co_await s->write_all(msg)) co_return "write failed";
-  std::string got(msg.size(), '\0');
-  auto r = co_await s->read_exact(bytes(got));
-  if (!r) co_return "read: " + r.error().describe();
-  co_return got;
-}
+using tcp_test::listen_v4;
 
 TEST(Tcp, CancelledReadLeavesTheStreamUsable) {
   // A timeout cancels the pending read (its reactor registration goes with
