@@ -5,52 +5,20 @@
 #define LUCID_TRACE_TARGET "rt.test"
 #include <gtest/gtest.h>
 
-#include <memory>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include "lucid/rt/instrumented_task.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/time/sleep.hpp"
-#include "lucid/trace/dispatch.hpp"
-#include "lucid/trace/subscriber/fmt_layer.hpp"
-#include "lucid/trace/subscriber/registry.hpp"
 #include "lucid/trace/trace.hpp"
+#include "trace_capture.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-struct captured {
-  std::shared_ptr<lucid::trace::string_writer> out =
-      std::make_shared<lucid::trace::string_writer>();
-  captured() {
-    lucid::trace::fmt_options o;
-    o.format = lucid::trace::log_format::full;
-    o.ansi = lucid::trace::ansi_mode::never;
-    auto reg = std::make_shared<lucid::trace::registry>();
-    reg->with(std::make_shared<lucid::trace::fmt_layer>(out, o));
-    lucid::trace::set_global_default(reg);
-  }
-  ~captured() { lucid::trace::set_global_default(nullptr); }
-  std::vector<std::string> lines() const {
-    std::vector<std::string> v;
-    std::istringstream in(out->str());
-    for (std::string l; std::getline(in, l);)
-      v.push_back(l);
-    return v;
-  }
-  /// The lines containing `what`.
-  std::vector<std::string> with(const std::string& what) const {
-    std::vector<std::string> v;
-    for (auto& l : lines()) {
-      if (l.find(what) != std::string::npos) v.push_back(l);
-    }
-    return v;
-  }
-};
+using lucid::test::captured;
 
 TEST(TraceContext, InstrumentRunsATaskInsideASpan) {
   captured c;
