@@ -13,16 +13,14 @@
 
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
+#include "rt_test_helpers.hpp"
 
 namespace {
 
-lucid::runtime make_current() {
-  return lucid::runtime::current_thread();
-}
-lucid::runtime make_multi() {
-  return lucid::runtime::multi_thread(2);
-}
-constexpr lucid::runtime (*kFlavours[])() = {&make_current, &make_multi};
+using rt_test::joins_aborted;
+using rt_test::kFlavours;
+using rt_test::make_current;
+using rt_test::make_multi;
 
 /// Sets *flag when destroyed (a frame going away takes it with it).
 struct flag_on_destroy {
@@ -40,17 +38,6 @@ lucid::task<int> gated(std::atomic<bool>* go, std::atomic<bool>* started, int v)
   while (!go->load())
     co_await lucid::yield_now{};
   co_return v;
-}
-
-/// Awaits h and reports whether it threw task_aborted.
-template <class T>
-lucid::task<bool> joins_aborted(lucid::join_handle<T>& h) {
-  try {
-    co_await h;
-  } catch (const lucid::task_aborted&) {
-    co_return true;
-  }
-  co_return false;
 }
 
 TEST(JoinHandle, GivesTheValue) {

@@ -16,26 +16,16 @@
 
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
+#include "rt_test_helpers.hpp"
 
 namespace {
 
-lucid::runtime make_current() {
-  return lucid::runtime::current_thread();
-}
-lucid::runtime make_multi() {
-  return lucid::runtime::multi_thread(2);
-}
-constexpr lucid::runtime (*kFlavours[])() = {&make_current, &make_multi};
-
-/// Counts destructions (of a frame that owned it).
-struct count_on_destroy {
-  std::atomic<int>* n;
-  explicit count_on_destroy(std::atomic<int>* p) : n(p) {}
-  count_on_destroy(count_on_destroy&& o) noexcept : n(std::exchange(o.n, nullptr)) {}
-  ~count_on_destroy() {
-    if (n) n->fetch_add(1);
-  }
-};
+using rt_test::count_on_destroy;
+using rt_test::join;
+using rt_test::joins_aborted;
+using rt_test::kFlavours;
+using rt_test::make_current;
+using rt_test::make_multi;
 
 /// Yields `yields` times and returns v; holds a guard in its frame and sets
 /// *finished if it gets past its last yield.
@@ -148,10 +138,6 @@ TEST(Select, AcceptsPlainAwaitables) {
   EXPECT_EQ(idx, 1u);
 }
 
-lucid::task<int> join(lucid::join_handle<int> h) {
-  co_return co_await h;
-}
-
 TEST(Select, BranchWokenByATaskOnAnotherWorker) {
   // The winning branch awaits a spawned task that finishes on whichever
   // worker ran it: the wake crosses threads into the select.
@@ -191,12 +177,7 @@ TEST(Select, AbortingTheAwaitingTaskDestroysEveryBranch) {
         co_await lucid::yield_now{};
       co_await lucid::yield_now{};
       h.abort();
-      try {
-        co_await h;
-      } catch (const lucid::task_aborted&) {
-        co_return true;
-      }
-      co_return false;
+      co_return co_await joins_aborted(h);
     }(&destroyed));
     EXPECT_TRUE(aborted);
     EXPECT_EQ(destroyed.load(), 2);

@@ -17,16 +17,16 @@
 
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
+#include "rt_test_helpers.hpp"
 
 namespace {
 
-lucid::runtime make_current() {
-  return lucid::runtime::current_thread();
-}
-lucid::runtime make_multi() {
-  return lucid::runtime::multi_thread(2);
-}
-constexpr lucid::runtime (*kFlavours[])() = {&make_current, &make_multi};
+using rt_test::count_on_destroy;
+using rt_test::join;
+using rt_test::joins_aborted;
+using rt_test::kFlavours;
+using rt_test::make_current;
+using rt_test::make_multi;
 
 template <class T>
 lucid::task<T> after(int yields, T v) {
@@ -167,10 +167,6 @@ TEST(WhenAll, VectorRethrowsTheFirstExceptionByPosition) {
   EXPECT_EQ(done.load(), 2);
 }
 
-lucid::task<int> join(lucid::join_handle<int> h) {
-  co_return co_await h;
-}
-
 TEST(WhenAll, BranchesWokenByTasksOnOtherWorkers) {
   auto rt = make_multi();
   auto sum = rt.block_on([]() -> lucid::task<long> {
@@ -185,16 +181,6 @@ TEST(WhenAll, BranchesWokenByTasksOnOtherWorkers) {
   }());
   EXPECT_EQ(sum, 499L * 500 / 2);
 }
-
-/// Counts destructions (of a frame that owned it).
-struct count_on_destroy {
-  std::atomic<int>* n;
-  explicit count_on_destroy(std::atomic<int>* p) : n(p) {}
-  count_on_destroy(count_on_destroy&& o) noexcept : n(std::exchange(o.n, nullptr)) {}
-  ~count_on_destroy() {
-    if (n) n->fetch_add(1);
-  }
-};
 
 lucid::task<> forever(std::atomic<int>* destroyed) {
   count_on_destroy g(destroyed);
@@ -216,12 +202,7 @@ TEST(WhenAll, AbortingTheAwaitingTaskDestroysEveryBranch) {
         co_await lucid::yield_now{};
       co_await lucid::yield_now{};
       h.abort();
-      try {
-        co_await h;
-      } catch (const lucid::task_aborted&) {
-        co_return true;
-      }
-      co_return false;
+      co_return co_await joins_aborted(h);
     }(&destroyed));
     EXPECT_TRUE(aborted);
     EXPECT_EQ(destroyed.load(), 3);
