@@ -20,6 +20,7 @@
 #include "lucid/sync/semaphore.hpp"
 #include "lucid/time/sleep.hpp"
 #include "lucid/time/timeout.hpp"
+#include "sync_test_helpers.hpp"
 
 using namespace std::chrono_literals;
 
@@ -236,13 +237,7 @@ TEST(RwLock, TimeoutCancelsAReader) {
 // ---- from tests/sync/semaphore_test.cpp ----
 namespace semaphore_cases {
 
-lucid::task<bool> wait_for_two(lucid::semaphore* s, std::vector<int>* order, int id,
-                               std::size_t n) {
-  auto p = co_await s->acquire(n);
-  if (!p) co_return false;
-  order->push_back(id);
-  co_return true;
-}
+using sync_test::wait_for_two;
 
 lucid::task<bool> times_out_at_the_head(lucid::semaphore* s, std::vector<int>* order) {
   auto r = co_await lucid::timeout(5ms, s->acquire(5));  // asks too much and gives up

@@ -14,6 +14,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using sync_test::event;
+using sync_test::wait_for_two;
 
 TEST(Semaphore, TryAcquireAndRelease) {
   lucid::semaphore s(3);
@@ -67,14 +68,6 @@ TEST_P(SemaphoreBoth, StressNeverMorePermitsThanGiven) {
   int m = rt_.block_on(bounded_concurrency());
   EXPECT_GE(m, 1);
   EXPECT_LE(m, 2);
-}
-
-lucid::task<bool> wait_for_two(lucid::semaphore* s, std::vector<int>* order, int id,
-                               std::size_t n) {
-  auto p = co_await s->acquire(n);
-  if (!p) co_return false;
-  order->push_back(id);
-  co_return true;
 }
 
 lucid::task<std::vector<int>> fifo_and_large_requests() {

@@ -1,15 +1,19 @@
-// Helpers shared by the lucid::sync tests: a recording instrument and a way
-// to run one test body on both runtime flavours.
+// Helpers shared by the lucid::sync tests (and their moved cases in
+// tests/integration): a recording instrument, a way to run one test body on
+// both runtime flavours, and a semaphore waiter that records its turn.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "lucid/rt/observer.hpp"
 #include "lucid/rt/runtime.hpp"
+#include "lucid/rt/task.hpp"
+#include "lucid/sync/semaphore.hpp"
 
 namespace sync_test {
 
@@ -130,6 +134,15 @@ class on_both : public ::testing::TestWithParam<flavour> {
 
 inline std::string flavour_name(const ::testing::TestParamInfo<flavour>& i) {
   return i.param == flavour::current_thread ? "current_thread" : "multi_thread2";
+}
+
+/// Acquires n permits of *s, then appends id to *order; false if the acquire failed.
+inline lucid::task<bool> wait_for_two(lucid::semaphore* s, std::vector<int>* order, int id,
+                                      std::size_t n) {
+  auto p = co_await s->acquire(n);
+  if (!p) co_return false;
+  order->push_back(id);
+  co_return true;
 }
 
 }  // namespace sync_test
