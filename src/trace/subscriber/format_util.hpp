@@ -1,6 +1,7 @@
 // The pieces every line format shares: appending to a buffer, escaping,
-// field values, RFC 3339 timestamps, durations, ANSI styles, span fields
-// (cached per record) and the event message. Private to trace_subscriber.
+// field values, RFC 3339 timestamps, durations, ANSI styles, the timestamp,
+// level and target of the text and pretty formats, span fields (cached per
+// record) and the event message. Private to trace_subscriber.
 //
 // Contract: nothing here allocates once the buffers are warm; the per-thread
 // scratch buffers are reached only from these functions (never across a
@@ -81,6 +82,36 @@ inline constexpr std::string_view k_italic = "\x1b[3m";
 std::string_view level_color(level l) noexcept;
 /// "TRACE", "DEBUG", " INFO", " WARN", "ERROR".
 std::string_view padded_level(level l) noexcept;
+
+// ---- text and pretty: timestamp, level, target ------------------------------
+
+/// The prefix of the text and pretty formats, `TIMESTAMP LEVEL `, each part as
+/// opts enables it; with ansi the timestamp is dimmed and the level coloured.
+inline void put_timestamp_and_level(buffer& b, const fmt_options& opts, level lvl, bool ansi) {
+  if (opts.with_timestamp) {
+    if (ansi) put(b, k_dim);
+    put_timestamp(b, opts.clock());
+    if (ansi) put(b, k_reset);
+    put(b, ' ');
+  }
+  if (opts.with_level) {
+    if (ansi) put(b, level_color(lvl));
+    put(b, padded_level(lvl));
+    if (ansi) put(b, k_reset);
+    put(b, ' ');
+  }
+}
+
+/// The text and pretty formats' `target: ` (when opts enables it), dimmed
+/// with ansi.
+inline void put_target(buffer& b, const fmt_options& opts, std::string_view target, bool ansi) {
+  if (!opts.with_target) return;
+  if (ansi) put(b, k_dim);
+  put(b, target);
+  put(b, ':');
+  if (ansi) put(b, k_reset);
+  put(b, ' ');
+}
 
 // ---- span fields ------------------------------------------------------------
 

@@ -18,27 +18,9 @@ class pretty_formatter final : public line_formatter {
     auto style = [&](std::string_view code) {
       if (ansi_) put(b, code);
     };
-    const level lvl = l.meta->lvl;
     put(b, "  ");
-    if (opts_.with_timestamp) {
-      style(k_dim);
-      put_timestamp(b, opts_.clock());
-      style(k_reset);
-      put(b, ' ');
-    }
-    if (opts_.with_level) {
-      style(level_color(lvl));
-      put(b, padded_level(lvl));
-      style(k_reset);
-      put(b, ' ');
-    }
-    if (opts_.with_target) {
-      style(k_dim);
-      put(b, l.meta->target);
-      put(b, ':');
-      style(k_reset);
-      put(b, ' ');
-    }
+    put_timestamp_and_level(b, opts_, l.meta->lvl, ansi_);
+    put_target(b, opts_, l.meta->target, ansi_);
     put_message<false>(b, l);
     auto field = [&](std::string_view name, const value& v) {
       put(b, ", ");

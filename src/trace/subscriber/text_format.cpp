@@ -19,19 +19,7 @@ class text_formatter final : public line_formatter {
     auto style = [&](std::string_view code) {
       if (ansi_) put(b, code);
     };
-    const level lvl = l.meta->lvl;
-    if (opts_.with_timestamp) {
-      style(k_dim);
-      put_timestamp(b, opts_.clock());
-      style(k_reset);
-      put(b, ' ');
-    }
-    if (opts_.with_level) {
-      style(level_color(lvl));
-      put(b, padded_level(lvl));
-      style(k_reset);
-      put(b, ' ');
-    }
+    put_timestamp_and_level(b, opts_, l.meta->lvl, ansi_);
     if (opts_.with_task_id && l.task_id != 0) {
       put(b, "task=");
       put_int(b, l.task_id);
@@ -56,13 +44,7 @@ class text_formatter final : public line_formatter {
       style(k_reset);
     }
     if (l.n > 0) put(b, ' ');
-    if (opts_.with_target) {
-      style(k_dim);
-      put(b, l.meta->target);
-      put(b, ':');
-      style(k_reset);
-      put(b, ' ');
-    }
+    put_target(b, opts_, l.meta->target, ansi_);
     if (opts_.with_file_line) {
       style(k_dim);
       put(b, l.meta->file);
