@@ -1,3 +1,5 @@
+// LUCID_ASSERT's failure path (include/lucid/base/assert.hpp): writes the report
+// with write(2) only, no allocation, then aborts. Async-signal-safe.
 #include "lucid/base/assert.hpp"
 
 #include <unistd.h>

@@ -1,3 +1,5 @@
+// The messages of lucid::errc and lucid::error::describe()
+// (include/lucid/base/error.hpp). Thread-safe: no state.
 #include "lucid/base/error.hpp"
 
 #include <netdb.h>
