@@ -35,28 +35,23 @@ class task_aborted : public std::runtime_error {
 
 namespace detail {
 
-/// The task_ops of a task<T> (see raw_task.hpp).
+/// The task_ops of a task<T> (see raw_task.hpp); none for task<void>.
 template <class T>
 struct task_ops_of {
-  static void* extract(void* frame, std::exception_ptr& error) {
+  static void* extract(void* frame) {
     auto& p = std::coroutine_handle<task_promise<T>>::from_address(frame).promise();
-    if (p.exception_) {
-      error = std::move(p.exception_);
-      return nullptr;
-    }
-    if constexpr (!std::is_void_v<T>) {
-      return new (frame_alloc(sizeof(T))) T(std::move(*p.value_));
-    } else {
-      return nullptr;
-    }
+    return new (frame_alloc(sizeof(T))) T(std::move(*p.value_));
   }
   static void drop(void* box) noexcept {
-    if constexpr (!std::is_void_v<T>) {
-      static_cast<T*>(box)->~T();
-      frame_free(box, sizeof(T));
-    }
+    static_cast<T*>(box)->~T();
+    frame_free(box, sizeof(T));
   }
   static constexpr task_ops ops{&extract, &drop};
+  static constexpr const task_ops* get() noexcept { return &ops; }
+};
+template <>
+struct task_ops_of<void> {
+  static constexpr const task_ops* get() noexcept { return nullptr; }
 };
 
 /// The outcome of the finished task t: its value, or its exception rethrown,
@@ -93,7 +88,7 @@ template <class T>
 join_handle<T> spawn_task(scheduler* s, task<T> t, std::string_view name, source_site site) {
   auto h = t.release();
   return join_handle<T>(
-      raw_task::spawn(s, &h.promise(), &task_ops_of<T>::ops, name, site, /*joinable=*/true));
+      raw_task::spawn(s, &h.promise(), task_ops_of<T>::get(), name, site, /*joinable=*/true));
 }
 }  // namespace detail
 

@@ -153,15 +153,20 @@ std::uint64_t next_resource_id() noexcept;
 }  // namespace lucid
 
 /// Reports an event to every installed observer: LUCID_OBSERVE(on_spawn, info).
-/// The arguments are evaluated only when an observer is installed.
-#define LUCID_OBSERVE(event, ...)                               \
-  do {                                                          \
-    if (__builtin_expect(::lucid::detail::observing(), 0)) {    \
-      ::lucid::detail::observer_walk lucid_walk_;               \
-      if (lucid_walk_.set != nullptr) {                         \
-        for (::lucid::observer * lucid_o_ : *lucid_walk_.set) { \
-          lucid_o_->event(__VA_ARGS__);                         \
-        }                                                       \
-      }                                                         \
-    }                                                           \
+/// The arguments are evaluated only when an observer is installed. The walk
+/// is a cold, out-of-line lambda, so the code around a disabled event keeps
+/// only the load and the branch.
+#define LUCID_OBSERVE(event, ...)                                 \
+  do {                                                            \
+    if (__builtin_expect(::lucid::detail::observing(), 0)) {      \
+      [&]() __attribute__((noinline, cold)) {                     \
+        ::lucid::detail::observer_walk lucid_walk_;               \
+        if (lucid_walk_.set != nullptr) {                         \
+          for (::lucid::observer * lucid_o_ : *lucid_walk_.set) { \
+            lucid_o_->event(__VA_ARGS__);                         \
+          }                                                       \
+        }                                                         \
+      }                                                           \
+      ();                                                         \
+    }                                                             \
   } while (0)

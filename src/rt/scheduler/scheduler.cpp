@@ -84,7 +84,7 @@ void scheduler::shutdown() {
   }
   for (auto& w : workers_) {
     w->lifo = nullptr;
-    w->deferred_head = w->deferred_tail = nullptr;
+    w->deferred.clear();
     task_cell* buf[64];
     while (w->queue.pop_batch(buf, 64) != 0) {
     }
@@ -132,7 +132,7 @@ void scheduler::schedule(task_cell* c) noexcept {
     push_inject(c);
     return;
   }
-  if (current_cell() != nullptr && current_cell() != c) {
+  if (task_cell* running = current_cell(); running != nullptr && running != c) {
     // Spawned or woken by the running task: run it next (hot in cache); the
     // task it displaces goes to the queue, where an idle worker may take it.
     task_cell* prev = w->lifo;
@@ -150,29 +150,10 @@ void scheduler::schedule(task_cell* c) noexcept {
   }
 }
 
-void scheduler::reschedule(task_cell* c) noexcept {
-  worker* w = own_worker();
-  if (w == nullptr || shutdown_.load(std::memory_order_relaxed)) {
-    push_inject(c);
-    return;
-  }
+void scheduler::reschedule(worker* w, task_cell* c) noexcept {
+  if (shutdown_.load(std::memory_order_relaxed)) return;
   push_local(w, c);
   if (idle_.sleepers() != 0) notify_parked();
-}
-
-void scheduler::defer(task_cell* c) noexcept {
-  worker* w = own_worker();
-  if (w == nullptr || shutdown_.load(std::memory_order_relaxed)) {
-    push_inject(c);
-    return;
-  }
-  c->next_ = nullptr;
-  if (w->deferred_tail != nullptr) {
-    w->deferred_tail->next_ = c;
-  } else {
-    w->deferred_head = c;
-  }
-  w->deferred_tail = c;
 }
 
 void scheduler::push_local(worker* w, task_cell* c) noexcept {

@@ -51,12 +51,9 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
 
   /// Queues a task that was just spawned or woken.
   void schedule(task_cell* c) noexcept;
-  /// Queues a task whose poll ended with a wake-up pending (it was woken
-  /// while running): behind the tasks already runnable.
-  void reschedule(task_cell* c) noexcept;
-  /// Queues a task that yielded: on a worker of this scheduler, after the
-  /// tasks already runnable and after timers and I/O were looked at.
-  void defer(task_cell* c) noexcept;
+  /// Queues a task whose poll on worker w ended with a wake-up pending (it
+  /// was woken while running): behind the tasks already runnable.
+  void reschedule(worker* w, task_cell* c) noexcept;
   /// Runs tasks on the calling thread until `root` completes (current_thread),
   /// or waits for it (multi_thread).
   void block_until_complete(task_cell* root);
@@ -100,7 +97,13 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
   void notify_parked() noexcept;
   void found_work(worker* w) noexcept;
   void park_worker(worker* w, task_cell* stop_when_complete);
-  void run_task(task_cell* c) noexcept;
+  void run_task(worker* w, task_cell* c) noexcept;
+  /// Every kGlobalQueueInterval polls: timers, I/O, yielded tasks, and the
+  /// injection queue, so none of them starves behind the local queue.
+  task_cell* maintenance(worker* w) noexcept;
+  /// Only yielded tasks are left on w: fire timers and poll I/O, then queue
+  /// the yielded tasks behind what that woke; the next task to run, or null.
+  task_cell* run_deferred(worker* w) noexcept;
   /// Moves the worker's yielded tasks to the back of its local queue.
   void flush_deferred(worker* w) noexcept;
   /// The calling thread's worker if it belongs to this scheduler, else null.

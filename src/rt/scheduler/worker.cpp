@@ -40,20 +40,22 @@ void scheduler::run_loop(worker* w, task_cell* stop_when_complete) {
     }
     if (c != nullptr) {
       found_work(w);
-      run_task(c);
+      run_task(w, c);
       continue;
     }
     park_worker(w, stop_when_complete);
   }
 }
 
-void scheduler::run_task(task_cell* c) noexcept {
+void scheduler::run_task(worker* w, task_cell* c) noexcept {
   switch (poll_task(c)) {
     case poll_result::notified:
-      reschedule(c);
+      reschedule(w, c);
       break;
     case poll_result::yielded:
-      defer(c);
+      // Behind the runnable tasks and whatever due timers and ready I/O wake
+      // (see run_deferred); shutdown clears the list.
+      w->deferred.push_back(c);
       break;
     case poll_result::idle:
     case poll_result::finished:
@@ -62,13 +64,9 @@ void scheduler::run_task(task_cell* c) noexcept {
 }
 
 void scheduler::flush_deferred(worker* w) noexcept {
-  task_cell* c = std::exchange(w->deferred_head, nullptr);
-  w->deferred_tail = nullptr;
-  while (c != nullptr) {
-    task_cell* next = c->next_;
+  for (task_cell* c : w->deferred)
     push_local(w, c);
-    c = next;
-  }
+  w->deferred.clear();
 }
 
 task_cell* scheduler::take_inject(worker* w) noexcept {
@@ -88,14 +86,30 @@ task_cell* scheduler::take_inject(worker* w) noexcept {
   return first;
 }
 
+__attribute__((noinline)) task_cell* scheduler::maintenance(worker* w) noexcept {
+  driver_.fire_timers();
+  driver_.poll_io();
+  // Tasks that keep waking each other must not starve the ones that yielded.
+  flush_deferred(w);
+  return take_inject(w);
+}
+
+__attribute__((noinline)) task_cell* scheduler::run_deferred(worker* w) noexcept {
+  // Only tasks that yielded are left: let due timers and ready I/O wake
+  // their tasks first, so a yielding task never starves them (tokio's
+  // "defer" does the same), then run the yielders again.
+  driver_.fire_timers();
+  driver_.poll_io();
+  flush_deferred(w);
+  return w->queue.pop();
+}
+
+// The common path (LIFO slot, then the local queue) stays small; the rare
+// ones are out of line.
 task_cell* scheduler::next_task(worker* w) noexcept {
   ++w->tick;
   if (w->tick % kGlobalQueueInterval == 0) {
-    driver_.fire_timers();
-    driver_.poll_io();
-    // Tasks that keep waking each other must not starve the ones that yielded.
-    flush_deferred(w);
-    if (task_cell* c = take_inject(w)) return c;
+    if (task_cell* c = maintenance(w)) return c;
   }
   if (w->lifo != nullptr) {
     if (w->lifo_polls < kMaxLifoPolls) {
@@ -107,16 +121,7 @@ task_cell* scheduler::next_task(worker* w) noexcept {
   w->lifo_polls = 0;
   if (task_cell* c = w->queue.pop()) return c;
   if (task_cell* c = take_inject(w)) return c;
-  if (w->deferred_head != nullptr) {
-    // Only tasks that yielded are left: let due timers and ready I/O wake
-    // their tasks first, so a yielding task never starves them (tokio's
-    // "defer" does the same), then run the yielders again.
-    driver_.fire_timers();
-    driver_.poll_io();
-    flush_deferred(w);
-    return w->queue.pop();
-  }
-  return nullptr;
+  return w->deferred.empty() ? nullptr : run_deferred(w);
 }
 
 task_cell* scheduler::steal(worker* w) noexcept {

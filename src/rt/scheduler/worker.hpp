@@ -4,7 +4,7 @@
 // Who touches what:
 //   queue               push/pop by the owner; steal by the other workers
 //   lifo, lifo_polls    owner only
-//   deferred_*          owner only (tasks that yielded, linked through next_)
+//   deferred            owner only (tasks that yielded)
 //   tick, rng           owner only
 //   batching, notify_pending   owner only
 //   park                park() by the owner; unpark() by anyone
@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <thread>
+#include <vector>
 
 #include "scheduler/local_queue.hpp"
 #include "scheduler/parker.hpp"
@@ -24,7 +25,9 @@ struct task_cell;
 
 struct worker {
   worker(scheduler* s, std::uint32_t idx, std::uint32_t capacity, bool growable)
-      : sched(s), index(idx), rng(0x9E3779B9u * (idx + 1)), queue(capacity, growable) {}
+      : sched(s), index(idx), rng(0x9E3779B9u * (idx + 1)), queue(capacity, growable) {
+    deferred.reserve(capacity);
+  }
 
   scheduler* const sched;
   const std::uint32_t index;
@@ -33,9 +36,9 @@ struct worker {
   task_cell* lifo = nullptr;  ///< the task woken last by the running task: it runs next
   std::uint32_t lifo_polls = 0;
   /// Tasks that yielded: they go back to the queue once the queue ran dry
-  /// and the worker looked at timers and I/O (see scheduler::next_task).
-  task_cell* deferred_head = nullptr;
-  task_cell* deferred_tail = nullptr;
+  /// and the worker looked at timers and I/O (see scheduler::next_task). An
+  /// array, not a list through the cells: flushing it touches no cell.
+  std::vector<task_cell*> deferred;
   std::uint32_t tick = 0;
   parker park;
   bool searching = false;

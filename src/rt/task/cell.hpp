@@ -92,7 +92,8 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   task_id parent_id_ = 0;
   source_site spawn_site_{};
 
-  /// How to take the outcome out of the root frame (see raw_task.hpp).
+  /// How to take the value out of the root frame (see raw_task.hpp); null
+  /// for a task<void>.
   const task_ops* ops_ = nullptr;
 
   struct panic_chain;

@@ -14,48 +14,6 @@
 
 namespace lucid::detail {
 
-poll_result poll_task(task_cell* c) noexcept {
-  std::uint32_t s = c->state_.load(std::memory_order_relaxed);
-  // acquire: see what the previous poller (maybe another worker) wrote.
-  while (!c->state_.compare_exchange_weak(s, (s | st_running) & ~(st_notified | st_yielded),
-                                          std::memory_order_acquire, std::memory_order_relaxed)) {
-  }
-  LUCID_ASSERT((s & (st_running | st_complete)) == 0, "task polled while running or complete");
-  set_current_cell(c);
-  if (s & st_cancelled) {
-    cancel_task(c);
-    set_current_cell(nullptr);
-    return poll_result::finished;
-  }
-  LUCID_OBSERVE(on_poll_begin, c->id_);
-  trace::detail::span_stack* prev_ctx = enter_trace_context(c);
-  c->root_.run();
-  leave_trace_context(c, prev_ctx);
-  LUCID_OBSERVE(on_poll_end, c->id_);
-  if (c->root_.complete) {
-    finish_task(c, c->root_.leaf->exception_ ? task_outcome::exception : task_outcome::value);
-    set_current_cell(nullptr);
-    return poll_result::finished;
-  }
-  s = c->state_.load(std::memory_order_relaxed);
-  for (;;) {
-    if (s & st_cancelled) {
-      cancel_task(c);
-      set_current_cell(nullptr);
-      return poll_result::finished;
-    }
-    // release: the next poller (any worker) sees this poll's writes.
-    if (c->state_.compare_exchange_weak(s, s & ~(st_running | st_yielded),
-                                        std::memory_order_acq_rel, std::memory_order_relaxed)) {
-      break;
-    }
-  }
-  set_current_cell(nullptr);
-  // Woken while running (yield_now, or a wake during the poll): queue it again.
-  if (!(s & st_notified)) return poll_result::idle;
-  return (s & st_yielded) ? poll_result::yielded : poll_result::notified;
-}
-
 void cancel_task(task_cell* c) noexcept {
   if (c->frame_live_) {
     task_cell* prev = current_cell();

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "context.hpp"
+#include "lucid/base/assert.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/observer.hpp"
 #include "scheduler/scheduler.hpp"
@@ -33,9 +34,15 @@ void task_cell::wake() noexcept {
 }
 
 void task_cell::wake_yielded() noexcept {
-  // relaxed: read back by the same thread (the poller) when the poll ends.
-  state_.fetch_or(st_yielded, std::memory_order_relaxed);
-  wake();
+  LUCID_OBSERVE(on_wake, id_, wake_origin::self, id_);
+  // The task is RUNNING (yield_now runs inside its poll): no queueing here;
+  // the poll harness reads both bits back when the poll ends. relaxed: only
+  // this thread reads them before the poll's release.
+  std::uint32_t s = state_.load(std::memory_order_relaxed);
+  while (!state_.compare_exchange_weak(s, s | st_notified | st_yielded, std::memory_order_relaxed,
+                                       std::memory_order_relaxed)) {
+  }
+  LUCID_ASSERT(s & st_running, "yield_now outside its task's poll");
 }
 
 void task_cell::abort() noexcept {
@@ -74,7 +81,7 @@ task_cell::rare_fields& task_cell::rare() {
 
 void destroy_cell(task_cell* c) noexcept {
   if (c->frame_live_) c->root_frame().destroy();
-  if (c->result_ != nullptr) c->ops_->drop(c->result_);
+  if (c->result_ != nullptr) c->ops_->drop(c->result_);  // only a task<T> has a box
   if (task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed)) {
     if (r->chain != nullptr) free_panic_chain(r->chain);
     delete r;
@@ -83,14 +90,13 @@ void destroy_cell(task_cell* c) noexcept {
 }
 
 void extract_outcome(task_cell* c) noexcept {
-  std::exception_ptr error;
-  void* box = c->ops_->extract(c->root_frame().address(), error);
-  if (error) {
-    c->rare().exception = std::move(error);
-  } else {
-    c->result_ = box;
+  promise_base* root = c->root_.leaf;  // the root frame: it has finished
+  std::coroutine_handle<> f = root->handle();
+  if (root->exception_) {
+    c->rare().exception = std::move(root->exception_);
+  } else if (c->ops_ != nullptr) {
+    c->result_ = c->ops_->extract(f.address());
   }
-  std::coroutine_handle<> f = c->root_frame();
   c->frame_live_ = false;
   f.destroy();
 }

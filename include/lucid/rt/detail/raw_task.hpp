@@ -10,9 +10,10 @@
 // join reference, after is_complete() returned true.
 //
 // The value of a finished task<T> travels through a `task_ops` table built
-// per T: `extract` moves the value (boxed with frame_alloc) or the exception
-// out of the finished root frame, before the runtime destroys the frame;
-// `drop` destroys a box nobody took.
+// per T: `extract` moves the value (boxed with frame_alloc) out of the
+// finished root frame, before the runtime destroys the frame; `drop` destroys
+// a box nobody took. The runtime takes an exception itself (it is in every
+// promise), and a task<void> has no table: nothing to box.
 #pragma once
 
 #include <coroutine>
@@ -31,9 +32,8 @@ class scheduler;
 
 /// How the runtime takes a finished task's outcome out of its root frame.
 struct task_ops {
-  /// Moves the value out of the frame at `frame` (returns its box, or null for
-  /// void) or the exception into `error` (returns null).
-  void* (*extract)(void* frame, std::exception_ptr& error);
+  /// Moves the value out of the finished frame at `frame`; returns its box.
+  void* (*extract)(void* frame);
   /// Destroys and frees a box returned by extract.
   void (*drop)(void* box) noexcept;
 };
