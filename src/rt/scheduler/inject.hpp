@@ -2,7 +2,7 @@
 // tasks: tasks queued from outside a worker, and local-queue overflow.
 //
 // Tasks are linked through task_cell::next_ (a queued task is never complete,
-// so the word is free; see task_cell.hpp). Every member except len() must be
+// so the word is free; see task/cell.hpp). Every member except len() must be
 // called with the scheduler's `mu_` held: the queue and the idle-worker list
 // share that lock, which is what makes parking race-free (see scheduler.hpp).
 // len() may be read without the lock as a hint: it is written under the lock

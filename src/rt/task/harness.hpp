@@ -3,7 +3,7 @@
 // Contract: poll_task() is called by a worker that took the task from a run
 // queue (the task is NOTIFIED and not RUNNING); it sets RUNNING, resumes the
 // task's strand with the task's trace context swapped in, and applies the
-// transitions of task_cell.hpp at the end of the poll. cancel_task() and
+// transitions of task/cell.hpp at the end of the poll. cancel_task() and
 // finish_task() are called by the thread that holds RUNNING (a worker, or
 // the thread running shutdown), exactly once per task.
 #pragma once

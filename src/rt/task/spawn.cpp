@@ -1,6 +1,6 @@
 // Spawning: a new task cell for a root coroutine frame, given an id, a parent,
-// a trace context, recorded as live and queued (spawn_cell). See
-// include/lucid/rt/detail/task_cell.hpp for the fields it initialises.
+// a trace context, recorded as live and queued (raw_task::spawn). See
+// task/cell.hpp for the fields it initialises.
 #include <atomic>
 
 #include "context.hpp"

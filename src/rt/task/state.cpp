@@ -1,6 +1,6 @@
 // The task state transitions that any thread may make (wake, abort, release)
 // and the cell's memory. The state machine is documented in
-// include/lucid/rt/detail/task_cell.hpp; polling is in harness.cpp.
+// task/cell.hpp; polling is in harness.hpp.
 #include <new>
 
 #include "context.hpp"
