@@ -50,32 +50,26 @@ __attribute__((noinline)) thread_walk_state& walk_state() noexcept {
   return tls_walk;
 }
 
-/// An observer_set together with its storage.
-struct owned_set {
-  observer_set set;
-  std::vector<observer*> items;
+/// An observer_set that owns its array.
+struct owned_set : observer_set {
+  explicit owned_set(std::vector<observer*> v) : observer_set{0, nullptr}, storage(std::move(v)) {
+    size = storage.size();
+    items = storage.data();
+  }
+  std::vector<observer*> storage;
 };
-
-owned_set* owner_of(const observer_set* s) noexcept {
-  // set is the first member of owned_set.
-  return reinterpret_cast<owned_set*>(const_cast<observer_set*>(s));
-}
 
 /// Publishes the set holding `items` (null when empty), waits until no walk
 /// can use the previous one, and frees it. g_mu held.
 void publish(std::vector<observer*> items) {
-  owned_set* next = nullptr;
-  if (!items.empty()) {
-    next = new owned_set{observer_set{0, nullptr}, std::move(items)};
-    next->set = observer_set{next->items.size(), next->items.data()};
-  }
-  const observer_set* prev = g_observers.exchange(next ? &next->set : nullptr);
+  const owned_set* next = items.empty() ? nullptr : new owned_set(std::move(items));
+  const observer_set* prev = g_observers.exchange(next);
   for (auto& s : g_stripes) {
     const std::uint64_t in = s.in.load();
     while (s.out.load() < in)
       std::this_thread::yield();
   }
-  if (prev != nullptr) delete owner_of(prev);
+  delete static_cast<const owned_set*>(prev);  // every published set is an owned_set
 }
 
 std::vector<observer*> current_items() {
