@@ -112,12 +112,16 @@ void message_parser::reset() noexcept {
   headers_.clear();
 }
 
+namespace {
+/// The result that rejects a message: the status to answer and why.
+parse_result error_result(int status, const char* reason) noexcept {
+  return parse_result{parse_status::error, 0, status, reason};
+}
+}  // namespace
+
 bool message_parser::fail(int status, const char* reason) noexcept {
   phase_ = phase::error;
-  error_.status = parse_status::error;
-  error_.consumed = 0;
-  error_.error_status = status;
-  error_.reason = reason;
+  error_ = error_result(status, reason);
   return false;
 }
 
@@ -195,10 +199,7 @@ void body_decoder::reset() noexcept {
 
 parse_result body_decoder::fail(int status, const char* reason) noexcept {
   state_ = state::error;
-  error_.status = parse_status::error;
-  error_.consumed = 0;
-  error_.error_status = status;
-  error_.reason = reason;
+  error_ = error_result(status, reason);
   return error_;
 }
 

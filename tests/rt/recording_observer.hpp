@@ -80,7 +80,7 @@ struct installed {
 };
 
 /// True if `want` appears in `got` in this order (other events may interleave).
-bool in_order(const std::vector<std::string>& got, const std::vector<std::string>& want) {
+inline bool in_order(const std::vector<std::string>& got, const std::vector<std::string>& want) {
   auto it = got.begin();
   for (auto& w : want) {
     it = std::find(it, got.end(), w);
@@ -90,7 +90,7 @@ bool in_order(const std::vector<std::string>& got, const std::vector<std::string
   return true;
 }
 
-std::string dump(const std::vector<std::string>& v) {
+inline std::string dump(const std::vector<std::string>& v) {
   std::string s;
   for (auto& e : v)
     s += "  " + e + "\n";
