@@ -38,7 +38,7 @@ result<socket_address> sock_name(int fd, bool peer) noexcept {
 
 // ------------------------------------------------------------------ tcp_stream
 
-tcp_stream::tcp_stream(int fd) noexcept : io_(fd) {
+tcp_stream::tcp_stream(int fd) noexcept : io_(fd, lucid::detail::tcp_stream_resource) {
   if (fd >= 0) {
     int fl = ::fcntl(fd, F_GETFL);
     if (fl >= 0 && !(fl & O_NONBLOCK)) ::fcntl(fd, F_SETFL, fl | O_NONBLOCK);
@@ -138,17 +138,19 @@ result<socket_address> tcp_stream::peer_addr() const noexcept {
 
 // ------------------------------------------------------------------ tcp_listener
 
-result<tcp_listener> tcp_listener::bind(std::string_view address, int backlog) noexcept {
+result<tcp_listener> tcp_listener::bind(std::string_view address, int backlog,
+                                        source_site site) noexcept {
   auto a = socket_address::parse(address);
   if (!a) return a.error();
-  return bind(*a, backlog);
+  return bind(*a, backlog, site);
 }
 
-result<tcp_listener> tcp_listener::bind(const socket_address& address, int backlog) noexcept {
+result<tcp_listener> tcp_listener::bind(const socket_address& address, int backlog,
+                                        source_site site) noexcept {
   int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return last_error();
   tcp_listener l;
-  l.io_ = detail::io_source(fd);
+  l.io_ = lucid::detail::io_source(fd, lucid::detail::tcp_listener_resource, site);
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(fd, address.data(), address.size()) != 0) return last_error();

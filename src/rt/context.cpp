@@ -2,7 +2,15 @@
 // lucid::detail::current_task_id (include/lucid/rt/detail/current.hpp).
 #include "context.hpp"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+
 #include "lucid/rt/detail/current.hpp"
+#include "lucid/rt/detail/inspect.hpp"
+#include "scheduler/worker.hpp"
 #include "task/cell.hpp"
 
 namespace lucid::detail {
@@ -10,21 +18,39 @@ namespace lucid::detail {
 namespace {
 thread_local worker* tls_worker = nullptr;
 thread_local scheduler* tls_sched = nullptr;
-thread_local task_cell* tls_cell = nullptr;
 thread_local strand* tls_branch = nullptr;
+
+// The task this thread polls, as one word a watchdog can read (see
+// worker::poll_word): the cell's address in the low 48 bits, a per-thread
+// poll count in the high 16, so a word that stays the same across two
+// readings is one long poll and not two polls of the same task. x86-64 and
+// AArch64 user addresses fit in 48 bits.
+constexpr unsigned kSeqShift = 48;
+constexpr std::uintptr_t kCellMask = (std::uintptr_t{1} << kSeqShift) - 1;
+thread_local std::atomic<std::uintptr_t> tls_poll_word{0};
+thread_local std::uintptr_t tls_poll_seq = 0;
 }  // namespace
 
 __attribute__((noinline)) worker* current_worker() noexcept {
   return tls_worker;
 }
 __attribute__((noinline)) task_cell* current_cell() noexcept {
-  return tls_cell;
+  // relaxed: only this thread writes it.
+  return reinterpret_cast<task_cell*>(tls_poll_word.load(std::memory_order_relaxed) & kCellMask);
 }
 __attribute__((noinline)) scheduler* current_scheduler() noexcept {
   return tls_sched;
 }
 __attribute__((noinline)) void set_current_cell(task_cell* c) noexcept {
-  tls_cell = c;
+  // The one store per poll the stall detector costs: the word it samples is
+  // the current-cell variable itself. relaxed: a watchdog only compares values.
+  std::uintptr_t w = reinterpret_cast<std::uintptr_t>(c);
+  if (c != nullptr) w |= (++tls_poll_seq) << kSeqShift;
+  tls_poll_word.store(w, std::memory_order_relaxed);
+}
+
+const void* worker_probe::polling() const noexcept {
+  return reinterpret_cast<const void*>(poll_word & kCellMask);
 }
 
 __attribute__((noinline)) strand* exchange_running_branch(strand* s) noexcept {
@@ -43,8 +69,16 @@ context_scope::context_scope(worker* w, scheduler* s) noexcept
     : prev_worker_(tls_worker), prev_sched_(tls_sched) {
   tls_worker = w;
   tls_sched = s;
+  if (w != nullptr) {
+    // release: a watchdog that reads the pointer may read through it.
+    w->tid.store(static_cast<int>(::syscall(SYS_gettid)), std::memory_order_relaxed);
+    w->poll_word.store(&tls_poll_word, std::memory_order_release);
+  }
 }
 context_scope::~context_scope() {
+  if (tls_worker != nullptr && tls_worker != prev_worker_) {
+    tls_worker->poll_word.store(nullptr, std::memory_order_release);
+  }
   tls_worker = prev_worker_;
   tls_sched = prev_sched_;
 }

@@ -1,16 +1,20 @@
 // Per-thread runtime context: which worker, scheduler and task the calling
 // thread is running.
 //
-// Contract: three thread_locals, set by a worker (or a thread inside
+// Contract: thread_locals set by a worker (or a thread inside
 // block_on) for as long as it runs the scheduler, and by the poll harness for
 // the length of one poll. They are read only through the non-inlined
 // accessors below: Clang may cache a thread_local's address across a
 // suspension point, and a task can resume on another worker (DESIGN.md,
 // "Compiler hazards").
-// Thread safety: each thread sees and writes only its own values.
+// Thread safety: each thread sees and writes only its own values, except the
+// current-cell word, which a worker publishes (worker::poll_word) for the
+// console's stall detector to sample.
 // Signal safety: the accessors are async-signal-safe (plain loads), so the
 // crash handler may call them.
 #pragma once
+
+#include "lucid/rt/detail/inspect.hpp"
 
 namespace lucid::detail {
 
@@ -46,6 +50,7 @@ class context_scope {
  private:
   worker* prev_worker_;
   scheduler* prev_sched_;
+  known_thread_scope known_;  ///< a runtime thread is one the "all asleep" detector knows
 };
 
 }  // namespace lucid::detail

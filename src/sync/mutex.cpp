@@ -24,7 +24,7 @@ bool mutex::lock_or_park(node* n, detail::waker w) noexcept {
       break;
     }
   }
-  n->park(w, this, id_);
+  n->park(w, this, hdr_);
   waiters_.push_back(n);
   return false;
 }
@@ -48,7 +48,7 @@ void mutex::cancel(node* n) noexcept {
   std::lock_guard g(lock_);
   if (!n->linked()) return;  // granted meanwhile; the destructor passes the lock on
   waiters_.unlink(n);
-  n->cancel_parked(this, id_);
+  n->cancel_parked(this, hdr_.id);
   if (waiters_.empty()) state_.fetch_and(~kWaiters, std::memory_order_relaxed);
 }
 

@@ -14,7 +14,7 @@ bool notify::take_or_park(node* n, std::uint64_t gen, detail::waker w) noexcept 
     permit_ = false;
     return true;
   }
-  n->park(w, this, id_);
+  n->park(w, this, hdr_);
   waiters_.push_back(n);
   return false;
 }
@@ -47,7 +47,7 @@ void notify::cancel(node* n) noexcept {
   std::lock_guard g(lock_);
   if (!n->linked()) return;  // granted meanwhile; the destructor passes it on
   waiters_.unlink(n);
-  n->cancel_parked(this, id_);
+  n->cancel_parked(this, hdr_.id);
 }
 
 }  // namespace lucid

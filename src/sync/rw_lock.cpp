@@ -14,18 +14,20 @@ bool rw_lock::lock_or_park(node* n, detail::waker w) noexcept {
       writer_ = true;
     } else {
       ++readers_;
+      publish_readers();
     }
     return true;
   }
-  n->park(w, this, id_);
+  n->park(w, this, hdr_);
   waiters_.push_back(n);
   return false;
 }
 
-void rw_lock::report_acquired(bool waited, task_id waiter) noexcept {
+void rw_lock::report_acquired(bool write, bool waited, task_id waiter) noexcept {
+  if (write) hdr_.holder.take();
   if (!detail::observing()) return;
-  if (waited) LUCID_OBSERVE(on_wait_end, waiter, id_);
-  LUCID_OBSERVE(on_acquire, detail::current_task_id(), id_);
+  if (waited) LUCID_OBSERVE(on_wait_end, waiter, hdr_.id);
+  LUCID_OBSERVE(on_acquire, detail::current_task_id(), hdr_.id);
 }
 
 void rw_lock::grant_waiters() noexcept {
@@ -39,6 +41,7 @@ void rw_lock::grant_waiters() noexcept {
     }
     if (writer_) break;
     ++readers_;
+    publish_readers();
     waiters_.unlink(f);
     f->grant(this);
   }
@@ -50,17 +53,19 @@ void rw_lock::release_raw(bool write) noexcept {
     writer_ = false;
   } else {
     --readers_;
+    publish_readers();
   }
   grant_waiters();
 }
 
 void rw_lock::unlock_read() noexcept {
-  LUCID_OBSERVE(on_release, detail::current_task_id(), id_);
+  LUCID_OBSERVE(on_release, detail::current_task_id(), hdr_.id);
   release_raw(false);
 }
 
 void rw_lock::unlock_write() noexcept {
-  LUCID_OBSERVE(on_release, detail::current_task_id(), id_);
+  hdr_.holder.give_back();
+  LUCID_OBSERVE(on_release, detail::current_task_id(), hdr_.id);
   release_raw(true);
 }
 
@@ -69,8 +74,9 @@ std::optional<read_guard> rw_lock::try_read() noexcept {
     std::lock_guard g(lock_);
     if (writer_ || !waiters_.empty()) return std::nullopt;
     ++readers_;
+    publish_readers();
   }
-  LUCID_OBSERVE(on_acquire, detail::current_task_id(), id_);
+  LUCID_OBSERVE(on_acquire, detail::current_task_id(), hdr_.id);
   return read_guard(this);
 }
 
@@ -80,7 +86,8 @@ std::optional<write_guard> rw_lock::try_write() noexcept {
     if (writer_ || readers_ != 0 || !waiters_.empty()) return std::nullopt;
     writer_ = true;
   }
-  LUCID_OBSERVE(on_acquire, detail::current_task_id(), id_);
+  hdr_.holder.take();
+  LUCID_OBSERVE(on_acquire, detail::current_task_id(), hdr_.id);
   return write_guard(this);
 }
 
@@ -89,7 +96,7 @@ void rw_lock::cancel(node* n) noexcept {
   if (!n->linked()) return;  // granted meanwhile; the destructor releases
   bool was_front = waiters_.front() == n;
   waiters_.unlink(n);
-  n->cancel_parked(this, id_);
+  n->cancel_parked(this, hdr_.id);
   if (was_front) grant_waiters();  // a queued writer may have held back readers
 }
 

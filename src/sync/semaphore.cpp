@@ -9,7 +9,7 @@ namespace lucid {
 
 void semaphore_permit::reset() noexcept {
   if (s_ != nullptr && n_ != 0) {
-    LUCID_OBSERVE(on_release, detail::current_task_id(), s_->id_);
+    LUCID_OBSERVE(on_release, detail::current_task_id(), s_->hdr_.id);
     s_->release_raw(n_);
   }
   s_ = nullptr;
@@ -24,18 +24,20 @@ bool semaphore::acquire_or_park(node* n, detail::waker w) noexcept {
   }
   if (waiters_.empty() && permits_ >= n->n) {
     permits_ -= n->n;
+    publish_permits();
     return true;
   }
-  n->park(w, this, id_);
+  n->park(w, this, hdr_);
   waiters_.push_back(n);
   return false;
 }
 
 result<semaphore_permit> semaphore::acquire_awaiter::await_resume() noexcept {
   resumed_ = true;
-  if (node_.granted) LUCID_OBSERVE(on_wait_end, node_.w.task(), s_->id_);
+  if (node_.granted) LUCID_OBSERVE(on_wait_end, node_.w.task(), s_->hdr_.id);
   if (node_.closed) return errc::closed;
-  LUCID_OBSERVE(on_acquire, detail::current_task_id(), s_->id_);
+  s_->hdr_.holder.take();
+  LUCID_OBSERVE(on_acquire, detail::current_task_id(), s_->hdr_.id);
   return semaphore_permit(s_, node_.n);
 }
 
@@ -45,8 +47,10 @@ result<semaphore_permit> semaphore::try_acquire(std::size_t n) noexcept {
     if (closed_) return errc::closed;
     if (!waiters_.empty() || permits_ < n) return errc::would_block;
     permits_ -= n;
+    publish_permits();
   }
-  LUCID_OBSERVE(on_acquire, detail::current_task_id(), id_);
+  hdr_.holder.take();
+  LUCID_OBSERVE(on_acquire, detail::current_task_id(), hdr_.id);
   return semaphore_permit(this, n);
 }
 
@@ -54,6 +58,7 @@ void semaphore::grant_waiters() noexcept {
   while (node* f = waiters_.front()) {
     if (f->n > permits_) break;
     permits_ -= f->n;
+    publish_permits();
     waiters_.unlink(f);
     f->grant(this);
   }
@@ -66,6 +71,7 @@ void semaphore::release(std::size_t n) noexcept {
 void semaphore::release_raw(std::size_t n) noexcept {
   std::lock_guard g(lock_);
   permits_ += n;
+  publish_permits();
   grant_waiters();
 }
 
@@ -83,7 +89,7 @@ void semaphore::cancel(node* n) noexcept {
   if (!n->linked()) return;  // granted meanwhile; the destructor gives the permits back
   bool was_front = waiters_.front() == n;
   waiters_.unlink(n);
-  n->cancel_parked(this, id_);
+  n->cancel_parked(this, hdr_.id);
   if (was_front) grant_waiters();  // a large head request may have blocked smaller ones
 }
 

@@ -23,7 +23,9 @@
 #include <string_view>
 
 #include "lucid/base/result.hpp"
+#include "lucid/base/source_site.hpp"
 #include "lucid/net/address.hpp"
+#include "lucid/net/detail/resource_kinds.hpp"
 #include "lucid/rt/detail/io.hpp"
 #include "lucid/rt/task.hpp"
 
@@ -76,7 +78,7 @@ class tcp_stream {
  private:
   friend class tcp_listener;
   struct nonblocking {};
-  tcp_stream(int fd, nonblocking) noexcept : io_(fd) {}
+  tcp_stream(int fd, nonblocking) noexcept : io_(fd, lucid::detail::tcp_stream_resource) {}
   detail::io_source io_;
 };
 
@@ -89,8 +91,11 @@ class tcp_listener {
 
   /// Binds and listens on "ip:port" or "[v6]:port" (port 0 picks a free one).
   /// SO_REUSEADDR is set. Does not need a runtime.
-  static result<tcp_listener> bind(std::string_view address, int backlog = 1024) noexcept;
-  static result<tcp_listener> bind(const socket_address& address, int backlog = 1024) noexcept;
+  /// `site` names the listener in the task dump (where it was bound).
+  static result<tcp_listener> bind(std::string_view address, int backlog = 1024,
+                                   source_site site = source_site::current()) noexcept;
+  static result<tcp_listener> bind(const socket_address& address, int backlog = 1024,
+                                   source_site site = source_site::current()) noexcept;
 
   /// Waits for the next connection. Cancel-safe: no connection is lost.
   /// The peer's address is available from the stream's peer_addr().

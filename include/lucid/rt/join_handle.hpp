@@ -23,6 +23,7 @@
 #include "lucid/base/assert.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/raw_task.hpp"
+#include "lucid/rt/detail/wait_record.hpp"
 #include "lucid/rt/task.hpp"
 
 namespace lucid {
@@ -121,6 +122,7 @@ class [[nodiscard]] join_handle {
   struct awaiter {
     detail::raw_task t;
     detail::strand* waiter = nullptr;
+    detail::wait_record rec{};  ///< for the task dump: which task this waits for
     bool await_ready() const noexcept { return t.is_complete(); }
     template <class P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
@@ -129,6 +131,9 @@ class [[nodiscard]] join_handle {
         waiter = nullptr;
         return false;
       }
+      rec = detail::wait_record(detail::join_resource, detail::wake_source::task);
+      rec.joined = t.id();
+      rec.begin(waiter);
       return true;
     }
     T await_resume() {

@@ -60,6 +60,11 @@ class select_awaiter final : public combinator_base {
     return true;
   }
   result_type await_resume() { return take(std::index_sequence_for<T...>{}); }
+  std::size_t branches(const strand** out, std::size_t max) const noexcept override {
+    std::size_t n = 0;
+    std::apply([&](const auto&... b) { (collect_branch(b, out, max, n), ...); }, branches_);
+    return n;
+  }
 
   bool poll() override {
     poll_all(std::index_sequence_for<T...>{});

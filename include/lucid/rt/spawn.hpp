@@ -19,6 +19,7 @@
 
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
+#include "lucid/rt/detail/wait_record.hpp"
 #include "lucid/rt/detail/waker.hpp"
 #include "lucid/rt/join_handle.hpp"
 #include "lucid/rt/task.hpp"
@@ -109,6 +110,8 @@ class [[nodiscard]] blocking_handle {
     if (st_->done) return false;
     st_->w = detail::waker::of(h);
     st_->w.registered(st_.get());
+    rec_ = detail::wait_record(detail::blocking_resource, detail::wake_source::foreign);
+    rec_.begin(h.promise().strand_);
     return true;
   }
   R await_resume() {
@@ -119,6 +122,7 @@ class [[nodiscard]] blocking_handle {
 
  private:
   std::shared_ptr<detail::blocking_state<R>> st_;
+  detail::wait_record rec_;
 };
 
 namespace detail {

@@ -50,6 +50,11 @@ class when_all_awaiter final : public combinator_base {
     std::apply([](auto&... b) { (b.poll(), ...); }, branches_);
     return all_done();
   }
+  std::size_t branches(const strand** out, std::size_t max) const noexcept override {
+    std::size_t n = 0;
+    std::apply([&](const auto&... b) { (collect_branch(b, out, max, n), ...); }, branches_);
+    return n;
+  }
 
  private:
   template <class B>
@@ -99,6 +104,12 @@ class when_all_vec_awaiter final : public combinator_base {
     for (auto& b : branches_)
       b.poll();
     return all_done();
+  }
+  std::size_t branches(const strand** out, std::size_t max) const noexcept override {
+    std::size_t n = 0;
+    for (const auto& b : branches_)
+      collect_branch(b, out, max, n);
+    return n;
   }
 
  private:

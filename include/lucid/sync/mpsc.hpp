@@ -38,7 +38,7 @@ namespace lucid {
 namespace detail {
 
 template <class T>
-struct mpsc_chan {
+struct mpsc_chan : resource_header {
   struct send_node : waiter {
     T* value = nullptr;  ///< the value inside the parked send awaiter
     bool closed = false;
@@ -55,9 +55,21 @@ struct mpsc_chan {
   std::size_t senders = 1;
   bool rx_closed = false;
   std::atomic<std::size_t> refs{2};
-  resource_id id;
 
-  mpsc_chan(std::size_t cap, source_site site) : queue(cap), capacity(cap), id(next_resource_id()) {
+  /// The channel's fill, for the task dump (takes the lock briefly).
+  static void read_state(const void* h, resource_state& out) noexcept {
+    auto* c = const_cast<mpsc_chan*>(
+        static_cast<const mpsc_chan*>(static_cast<const resource_header*>(h)));
+    std::lock_guard g(c->lock);
+    out.capacity = static_cast<std::int64_t>(c->capacity);
+    out.length = static_cast<std::int64_t>(c->queue.size());
+    out.senders = static_cast<std::int64_t>(c->senders);
+    out.closed = c->rx_closed ? 1 : 0;
+  }
+  static constexpr resource_ops ops{nullptr, &read_state};
+
+  mpsc_chan(std::size_t cap, source_site site)
+      : resource_header(mpsc_resource, site, &ops), queue(cap), capacity(cap) {
     LUCID_OBSERVE(on_resource_created, id, detail::mpsc_resource, site);
   }
   void release() noexcept {
@@ -238,7 +250,7 @@ class [[nodiscard]] sender<T>::send_awaiter {
     result_ = c_->try_send_locked(value_);
     if (result_ != errc::full) return false;
     node_.value = &value_;
-    node_.park(detail::waker::of(h), c_, c_->id);
+    node_.park(detail::waker::of(h), c_, *c_);
     c_->send_waiters.push_back(&node_);
     return true;
   }
@@ -353,7 +365,7 @@ class [[nodiscard]] receiver<T>::recv_awaiter {
     std::lock_guard g(c_->lock);
     if (c_->try_pop_locked(node_.slot)) return false;
     if (c_->senders == 0 || c_->rx_closed) return false;
-    node_.park(detail::waker::of(h), c_, c_->id);
+    node_.park(detail::waker::of(h), c_, *c_);
     c_->rx = &node_;
     return true;
   }

@@ -74,12 +74,12 @@ class [[nodiscard]] mutex_guard {
 class mutex {
  public:
   explicit mutex(source_site site = source_site::current()) noexcept
-      : id_(detail::next_resource_id()) {
-    LUCID_OBSERVE(on_resource_created, id_, detail::mutex_resource, site);
+      : hdr_(detail::mutex_resource, site, true) {
+    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::mutex_resource, site);
   }
   mutex(const mutex&) = delete;
   mutex& operator=(const mutex&) = delete;
-  ~mutex() { LUCID_OBSERVE(on_resource_dropped, id_); }
+  ~mutex() { LUCID_OBSERVE(on_resource_dropped, hdr_.id); }
 
   class lock_awaiter;
 
@@ -89,7 +89,8 @@ class mutex {
   /// Takes the lock if it is free and nobody waits; never suspends.
   std::optional<mutex_guard> try_lock() noexcept {
     if (!try_lock_raw()) return std::nullopt;
-    LUCID_OBSERVE(on_acquire, detail::current_task_id(), id_);
+    hdr_.holder.take();
+    LUCID_OBSERVE(on_acquire, detail::current_task_id(), hdr_.id);
     return mutex_guard(this);
   }
 
@@ -98,11 +99,12 @@ class mutex {
     return (state_.load(std::memory_order_relaxed) & kLocked) != 0;
   }
 
-  resource_id id() const noexcept { return id_; }
+  resource_id id() const noexcept { return hdr_.id; }
 
   /// Unlocks without a guard (the guard calls this). Prefer the guard.
   void unlock() noexcept {
-    LUCID_OBSERVE(on_release, detail::current_task_id(), id_);
+    hdr_.holder.give_back();
+    LUCID_OBSERVE(on_release, detail::current_task_id(), hdr_.id);
     unlock_raw();
   }
 
@@ -136,7 +138,7 @@ class mutex {
   std::atomic<std::uint32_t> state_{0};
   detail::spin_lock lock_;
   detail::intrusive_list<node> waiters_;  ///< guarded by lock_
-  resource_id id_;
+  detail::lock_header hdr_;               ///< identity and holder, for the task dump
 };
 
 /// The awaiter of mutex::lock(). Holds the wait-queue node.
@@ -148,7 +150,7 @@ class [[nodiscard]] mutex::lock_awaiter {
   ~lock_awaiter() {
     if (node_.maybe_pending()) m_->cancel(&node_);
     if (node_.granted && !resumed_) {  // handed the lock, never used it: pass it on
-      LUCID_OBSERVE(on_wait_end, node_.w.task(), m_->id_);
+      LUCID_OBSERVE(on_wait_end, node_.w.task(), m_->hdr_.id);
       m_->unlock_raw();
     }
   }
@@ -167,9 +169,10 @@ class [[nodiscard]] mutex::lock_awaiter {
   mutex_guard await_resume() noexcept {
     resumed_ = true;
     if (!fast_ && node_.granted) {
-      LUCID_OBSERVE(on_wait_end, node_.w.task(), m_->id_);
+      LUCID_OBSERVE(on_wait_end, node_.w.task(), m_->hdr_.id);
     }
-    LUCID_OBSERVE(on_acquire, detail::current_task_id(), m_->id_);
+    m_->hdr_.holder.take();
+    LUCID_OBSERVE(on_acquire, detail::current_task_id(), m_->hdr_.id);
     return mutex_guard(m_);
   }
 

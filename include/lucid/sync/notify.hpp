@@ -62,12 +62,12 @@ namespace lucid {
 class notify {
  public:
   explicit notify(source_site site = source_site::current()) noexcept
-      : id_(detail::next_resource_id()) {
-    LUCID_OBSERVE(on_resource_created, id_, detail::notify_resource, site);
+      : hdr_(detail::notify_resource, site) {
+    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::notify_resource, site);
   }
   notify(const notify&) = delete;
   notify& operator=(const notify&) = delete;
-  ~notify() { LUCID_OBSERVE(on_resource_dropped, id_); }
+  ~notify() { LUCID_OBSERVE(on_resource_dropped, hdr_.id); }
 
   class notified_awaiter;
 
@@ -80,7 +80,7 @@ class notify {
   /// this call; stores no permit.
   void notify_waiters() noexcept;
 
-  resource_id id() const noexcept { return id_; }
+  resource_id id() const noexcept { return hdr_.id; }
 
  private:
   struct node : detail::waiter {
@@ -96,7 +96,7 @@ class notify {
   detail::intrusive_list<node> waiters_;  ///< guarded by lock_
   /// notify_waiters() calls so far: written under lock_, read by notified().
   std::atomic<std::uint64_t> waiters_gen_{0};
-  resource_id id_;
+  detail::resource_header hdr_;  ///< identity (and holder), for the task dump
 };
 
 /// The awaiter of notify::notified(): awaited as a temporary, or named and
@@ -123,7 +123,7 @@ class [[nodiscard]] notify::notified_awaiter {
   }
   void await_resume() noexcept {
     resumed_ = true;
-    if (node_.granted) LUCID_OBSERVE(on_wait_end, node_.w.task(), n_->id_);
+    if (node_.granted) LUCID_OBSERVE(on_wait_end, node_.w.task(), n_->hdr_.id);
   }
 
   /// The frame awaiting this named awaiter was destroyed while it waited (a

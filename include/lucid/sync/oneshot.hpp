@@ -26,7 +26,7 @@ namespace lucid {
 
 namespace detail {
 template <class T>
-struct oneshot_state {
+struct oneshot_state : resource_header {
   spin_lock lock;
   std::optional<T> value;  ///< guarded by lock
   waiter* rx = nullptr;    ///< guarded by lock: the receiver's parked awaiter
@@ -34,9 +34,21 @@ struct oneshot_state {
   bool tx_alive = true;    ///< guarded by lock
   bool rx_closed = false;  ///< guarded by lock
   std::atomic<int> refs{2};
-  resource_id id;
 
-  explicit oneshot_state(source_site site) noexcept : id(next_resource_id()) {
+  /// Whether a value waits and the sender lives, for the task dump.
+  static void read_state(const void* h, resource_state& out) noexcept {
+    auto* st = const_cast<oneshot_state*>(
+        static_cast<const oneshot_state*>(static_cast<const resource_header*>(h)));
+    std::lock_guard g(st->lock);
+    out.capacity = 1;
+    out.length = st->value.has_value() ? 1 : 0;
+    out.senders = st->tx_alive ? 1 : 0;
+    out.closed = st->rx_closed ? 1 : 0;
+  }
+  static constexpr resource_ops ops{nullptr, &read_state};
+
+  explicit oneshot_state(source_site site) noexcept
+      : resource_header(oneshot_resource, site, &ops) {
     LUCID_OBSERVE(on_resource_created, id, detail::oneshot_resource, site);
   }
   void release() noexcept {
@@ -169,7 +181,7 @@ class receiver {
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
       std::lock_guard g(s_->lock);
       if (s_->value || !s_->tx_alive || s_->sent) return false;
-      node_.park(detail::waker::of(h), s_, s_->id);
+      node_.park(detail::waker::of(h), s_, *s_);
       s_->rx = &node_;
       return true;
     }

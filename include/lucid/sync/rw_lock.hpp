@@ -74,12 +74,12 @@ using write_guard = rw_lock_guard<true>;
 class rw_lock {
  public:
   explicit rw_lock(source_site site = source_site::current()) noexcept
-      : id_(detail::next_resource_id()) {
-    LUCID_OBSERVE(on_resource_created, id_, detail::rw_lock_resource, site);
+      : hdr_(detail::rw_lock_resource, site, true) {
+    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::rw_lock_resource, site);
   }
   rw_lock(const rw_lock&) = delete;
   rw_lock& operator=(const rw_lock&) = delete;
-  ~rw_lock() { LUCID_OBSERVE(on_resource_dropped, id_); }
+  ~rw_lock() { LUCID_OBSERVE(on_resource_dropped, hdr_.id); }
 
   template <bool Write>
   class lock_awaiter;
@@ -93,7 +93,7 @@ class rw_lock {
   /// Exclusive access now, or nullopt.
   std::optional<write_guard> try_write() noexcept;
 
-  resource_id id() const noexcept { return id_; }
+  resource_id id() const noexcept { return hdr_.id; }
 
   /// Releases a hold without a guard (the guards call these).
   void unlock_read() noexcept;
@@ -107,13 +107,17 @@ class rw_lock {
   void cancel(node* n) noexcept;
   void release_raw(bool write) noexcept;
   void grant_waiters() noexcept;  // lock_ held
-  void report_acquired(bool waited, task_id waiter) noexcept;
+  void report_acquired(bool write, bool waited, task_id waiter) noexcept;
+  /// Publishes readers_ for the task dump (lock_ held).
+  void publish_readers() noexcept {
+    hdr_.count.store(static_cast<std::int64_t>(readers_), std::memory_order_relaxed);
+  }
 
   detail::spin_lock lock_;
   std::size_t readers_ = 0;               ///< guarded by lock_
   bool writer_ = false;                   ///< guarded by lock_
   detail::intrusive_list<node> waiters_;  ///< guarded by lock_
-  resource_id id_;
+  detail::lock_header hdr_;               ///< identity (and holder), for the task dump
 };
 
 /// The awaiter of rw_lock::read() / write().
@@ -135,7 +139,7 @@ class [[nodiscard]] rw_lock::lock_awaiter {
   }
   rw_lock_guard<Write> await_resume() noexcept {
     resumed_ = true;
-    l_->report_acquired(node_.granted, node_.granted ? node_.w.task() : 0);
+    l_->report_acquired(Write, node_.granted, node_.granted ? node_.w.task() : 0);
     return rw_lock_guard<Write>(l_);
   }
 

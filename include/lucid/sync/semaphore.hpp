@@ -77,12 +77,13 @@ class [[nodiscard]] semaphore_permit {
 class semaphore {
  public:
   explicit semaphore(std::size_t permits, source_site site = source_site::current()) noexcept
-      : permits_(permits), id_(detail::next_resource_id()) {
-    LUCID_OBSERVE(on_resource_created, id_, detail::semaphore_resource, site);
+      : permits_(permits), hdr_(detail::semaphore_resource, site, false) {
+    publish_permits();
+    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::semaphore_resource, site);
   }
   semaphore(const semaphore&) = delete;
   semaphore& operator=(const semaphore&) = delete;
-  ~semaphore() { LUCID_OBSERVE(on_resource_dropped, id_); }
+  ~semaphore() { LUCID_OBSERVE(on_resource_dropped, hdr_.id); }
 
   class acquire_awaiter;
 
@@ -98,7 +99,7 @@ class semaphore {
 
   bool is_closed() const noexcept;
   std::size_t available_permits() const noexcept;
-  resource_id id() const noexcept { return id_; }
+  resource_id id() const noexcept { return hdr_.id; }
 
  private:
   friend class acquire_awaiter;
@@ -112,12 +113,16 @@ class semaphore {
   void cancel(node* n) noexcept;
   void release_raw(std::size_t n) noexcept;
   void grant_waiters() noexcept;  // lock_ held
+  /// Publishes permits_ for the task dump (lock_ held, or in the constructor).
+  void publish_permits() noexcept {
+    hdr_.count.store(static_cast<std::int64_t>(permits_), std::memory_order_relaxed);
+  }
 
   mutable detail::spin_lock lock_;
   std::size_t permits_;                   ///< guarded by lock_
   bool closed_ = false;                   ///< guarded by lock_
   detail::intrusive_list<node> waiters_;  ///< guarded by lock_
-  resource_id id_;
+  detail::lock_header hdr_;               ///< identity (and holder), for the task dump
 };
 
 /// The awaiter of semaphore::acquire(n).

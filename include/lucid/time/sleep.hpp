@@ -11,6 +11,7 @@
 
 #include "lucid/base/assert.hpp"
 #include "lucid/rt/detail/timer.hpp"
+#include "lucid/rt/detail/wait_record.hpp"
 #include "lucid/rt/observer.hpp"
 
 namespace lucid {
@@ -43,7 +44,11 @@ class [[nodiscard]] sleep_awaiter {
   bool await_suspend(std::coroutine_handle<P> h) noexcept {
     e_.w = detail::waker::of(h);
     if (detail::observing()) observe_wait();
-    return detail::register_timer(&e_);
+    if (!detail::register_timer(&e_)) return false;
+    rec_ = detail::wait_record(detail::timer_resource, detail::wake_source::driver);
+    rec_.deadline_ns = e_.deadline.time_since_epoch().count();
+    rec_.begin(h.promise().strand_);
+    return true;
   }
   void await_resume() const noexcept {}
 
@@ -60,6 +65,7 @@ class [[nodiscard]] sleep_awaiter {
   void observe_wait() noexcept;
   detail::timer_entry e_;
   resource_id rid_ = 0;
+  detail::wait_record rec_;
 };
 
 /// Suspends the current task for `d`.

@@ -21,6 +21,7 @@
 #include "lucid/base/result.hpp"
 #include "lucid/rt/detail/branch.hpp"
 #include "lucid/rt/detail/timer.hpp"
+#include "lucid/rt/detail/wait_record.hpp"
 
 namespace lucid {
 
@@ -54,6 +55,10 @@ class timeout_awaiter final : public combinator_base {
       return false;
     }
     parent_->pending = this;
+    rec_ = wait_record(timer_resource, wake_source::driver);
+    rec_.what = "timeout";
+    rec_.deadline_ns = timer_.deadline.time_since_epoch().count();
+    rec_.begin(parent_);
     return true;
   }
 
@@ -71,6 +76,12 @@ class timeout_awaiter final : public combinator_base {
     return false;
   }
 
+  std::size_t branches(const strand** out, std::size_t max) const noexcept override {
+    if (max == 0 || !inner_.started || inner_.complete()) return 0;
+    out[0] = &inner_.s;
+    return 1;
+  }
+
   result<T> await_resume() {
     if (expired_) return errc::timed_out;
     if constexpr (std::is_void_v<T>) {
@@ -86,6 +97,7 @@ class timeout_awaiter final : public combinator_base {
   strand timer_strand_;
   timer_entry timer_;
   strand* parent_ = nullptr;
+  wait_record rec_;
   bool expired_ = false;
 };
 

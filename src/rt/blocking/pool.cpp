@@ -1,6 +1,8 @@
 // lucid::detail::blocking_pool (see pool.hpp).
 #include "blocking/pool.hpp"
 
+#include "lucid/rt/detail/inspect.hpp"
+
 #include <pthread.h>
 
 #include "lucid/base/assert.hpp"
@@ -22,6 +24,7 @@ void blocking_pool::submit(std::function<void()> job) {
 
 void blocking_pool::run() {
   pthread_setname_np(pthread_self(), "lucid-blocking");
+  known_thread_scope known;
   debug::ensure_alt_stack();
   std::unique_lock l(mu_);
   for (;;) {

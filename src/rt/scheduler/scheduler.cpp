@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "context.hpp"
+#include "inspect_registry.hpp"
 #include "lucid/base/assert.hpp"
 #include "lucid/debug/crash_handler.hpp"
 #include "lucid/rt/detail/current.hpp"
@@ -24,7 +25,7 @@ void flush_trace_before_crash() noexcept {
   lucid::trace::flush();
 }
 
-unsigned worker_count(const runtime_options& o) {
+unsigned workers_for(const runtime_options& o) {
   if (o.kind == runtime_options::flavor::current_thread) return 1;
   return o.workers ? o.workers : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -34,11 +35,11 @@ unsigned worker_count(const runtime_options& o) {
 scheduler::scheduler(const runtime_options& opts)
     : opts_(opts),
       driver_(*this, opts.paused_clock),
-      live_(worker_count(opts) + 1),
+      live_(workers_for(opts) + 1),
       blocking_(opts.max_blocking_threads) {
   const bool single = opts_.kind == runtime_options::flavor::current_thread;
   LUCID_ASSERT(!(opts_.paused_clock && !single), "a paused clock needs a current_thread runtime");
-  const unsigned n = worker_count(opts_);
+  const unsigned n = workers_for(opts_);
   for (unsigned i = 0; i < n; ++i) {
     // The single worker of a current_thread runtime grows its queue: nobody
     // steals from it, and overflowing to the injection queue would only add
@@ -57,9 +58,11 @@ scheduler::scheduler(const runtime_options& opts)
       wp->thread = std::thread([this, wp] { worker_main(wp); });
     }
   }
+  serial_ = register_runtime(this);
 }
 
 scheduler::~scheduler() {
+  unregister_runtime(this);
   shutdown();
 }
 
@@ -93,7 +96,20 @@ void scheduler::shutdown() {
   // the last handle of another, which then completes and leaves the list).
   context_scope scope(nullptr, this);
   while (task_cell* c = live_.any()) {
-    c->state_.fetch_or(st_running | st_cancelled, std::memory_order_acq_rel);
+    // A dump may be reading the task: wait until it is done (RUNNING then
+    // keeps new inspections out).
+    std::uint32_t s = c->state_.load(std::memory_order_relaxed);
+    for (;;) {
+      if ((s & st_inspected) != 0) {
+        wait_inspection(c);
+        s = c->state_.load(std::memory_order_relaxed);
+        continue;
+      }
+      if (c->state_.compare_exchange_weak(s, s | st_running | st_cancelled,
+                                          std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        break;
+      }
+    }
     cancel_task(c);
   }
 }

@@ -71,6 +71,11 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
     live_.for_each(std::forward<F>(f));
   }
 
+  std::size_t worker_count() const noexcept { return workers_.size(); }
+  worker& worker_at(std::size_t i) noexcept { return *workers_[i]; }
+  /// Unique to this runtime for the life of the process (inspection).
+  std::uint64_t serial() const noexcept { return serial_; }
+
   detail::driver& drv() noexcept { return driver_; }
   blocking_pool& blocking() noexcept { return blocking_; }
   const runtime_options& options() const noexcept { return opts_; }
@@ -110,6 +115,7 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
   worker* own_worker() const noexcept;
 
   const runtime_options opts_;
+  std::uint64_t serial_ = 0;
   std::atomic<bool> shutdown_{false};
   std::atomic<bool> panicked_{false};
   std::atomic<bool> shutdown_done_{false};  ///< shutdown() ran (shutdown_ alone only stops workers)

@@ -179,6 +179,7 @@ void scheduler::block_until_complete(task_cell* root) {
     return;
   }
   // multi_thread: sleep until finish_task() unparks us, or the runtime shuts down.
+  known_thread_scope known;  // this thread only waits for a task: the runtime knows it
   parker p;
   {
     std::lock_guard g(root->join_lock_);

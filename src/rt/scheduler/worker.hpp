@@ -9,8 +9,11 @@
 //   batching, notify_pending   owner only
 //   park                park() by the owner; unpark() by anyone
 //   searching, sleeping changed under scheduler::mu_ (see idle.hpp)
+//   poll_word, tid      set by the thread while it is the worker (context_scope);
+//                       read by the console's watchdog (detail/inspect.hpp)
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -49,6 +52,9 @@ struct worker {
   bool batching = false;
   bool notify_pending = false;
   std::thread thread;
+  /// The worker thread's current-cell word (context.cpp), while it runs as this worker.
+  std::atomic<const std::atomic<std::uintptr_t>*> poll_word{nullptr};
+  std::atomic<int> tid{0};  ///< its kernel thread id
 };
 
 }  // namespace lucid::detail

@@ -9,6 +9,8 @@
 //   CANCELLED  abort() was requested; the next poll destroys the frame instead
 //   DETACHED   no join handle is left (an unobserved panic must be reported)
 //   YIELDED    the task woke itself with yield_now during this poll
+//   INSPECTED  an inspector (the console's dump or detectors, on its own
+//              thread) is reading the suspended task's frames and wait record
 //
 // Transitions:
 //   wake:     idle -> NOTIFIED (push to a queue); RUNNING -> RUNNING|NOTIFIED;
@@ -19,6 +21,12 @@
 //             tasks; if YIELDED, deferred until the worker has also polled
 //             its timers and I/O), or -> COMPLETE
 //   abort:    sets CANCELLED and wakes
+//   inspect:  idle or NOTIFIED, not RUNNING/COMPLETE/INSPECTED -> +INSPECTED
+//             (try_inspect); -> -INSPECTED (end_inspect). A wake meanwhile
+//             queues the task as usual; a poll (or shutdown) that finds
+//             INSPECTED spins until it is gone, so an inspector reads a
+//             frame chain no one changes. Inspectors hold it for
+//             microseconds and never block, allocate or lock while holding it.
 //
 // References (`refs_`): one for the scheduler, held from spawn until the task
 // is COMPLETE and its completion handled; one for the join handle while it
@@ -68,6 +76,7 @@ enum task_state : std::uint32_t {
   st_cancelled = 1u << 3,
   st_detached = 1u << 4,
   st_yielded = 1u << 5,
+  st_inspected = 1u << 6,
 };
 
 struct task_cell : list_node {  // list_node: the runtime's list of live tasks

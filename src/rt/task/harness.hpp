@@ -33,12 +33,23 @@ void cancel_task(task_cell* c) noexcept;
 /// unobserved panic, and drops the scheduler's reference.
 void finish_task(task_cell* c, task_outcome o) noexcept;
 
+/// Spins until no inspector holds c (cold: inspections are rare and short).
+[[gnu::cold, gnu::noinline]] void wait_inspection(task_cell* c) noexcept;
+
 /// Polls c once (see above). Inline: it is the worker loop's hot path.
 [[gnu::always_inline]] inline poll_result poll_task(task_cell* c) noexcept {
   std::uint32_t s = c->state_.load(std::memory_order_relaxed);
-  // acquire: see what the previous poller (maybe another worker) wrote.
-  while (!c->state_.compare_exchange_weak(s, (s | st_running) & ~(st_notified | st_yielded),
-                                          std::memory_order_acquire, std::memory_order_relaxed)) {
+  for (;;) {
+    if (__builtin_expect((s & st_inspected) != 0, 0)) {  // an inspector reads the frames: wait
+      wait_inspection(c);
+      s = c->state_.load(std::memory_order_relaxed);
+      continue;
+    }
+    // acquire: see what the previous poller (maybe another worker) wrote.
+    if (c->state_.compare_exchange_weak(s, (s | st_running) & ~(st_notified | st_yielded),
+                                        std::memory_order_acquire, std::memory_order_relaxed)) {
+      break;
+    }
   }
   LUCID_ASSERT((s & (st_running | st_complete)) == 0, "task polled while running or complete");
   set_current_cell(c);

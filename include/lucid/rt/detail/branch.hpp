@@ -19,6 +19,12 @@
 
 namespace lucid::detail {
 
+/// Adds b's strand to `out` if the branch is still running (combinator_base::branches).
+template <class B>
+void collect_branch(const B& b, const strand** out, std::size_t max, std::size_t& n) noexcept {
+  if (n < max && b.started && !b.complete()) out[n++] = &b.s;
+}
+
 /// void results are carried as std::monostate.
 template <class T>
 using value_or_monostate = std::conditional_t<std::is_void_v<T>, std::monostate, T>;

@@ -22,10 +22,12 @@
 #include <memory>
 #include <mutex>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 #include "lucid/base/spin_lock.hpp"
 #include "lucid/rt/detail/strand.hpp"
+#include "lucid/rt/detail/wait_record.hpp"
 
 namespace lucid::detail {
 
@@ -71,6 +73,10 @@ class foreign_awaiter {
     st_ = std::make_shared<relay_state>();
     st_->target = h.promise().strand_;
     std::coroutine_handle<> relay = make_relay(st_).h;
+    // What the task dump shows while the foreign awaitable holds the relay.
+    rec_ = wait_record(foreign_resource, wake_source::foreign);
+    rec_.what = typeid(A).name();
+    rec_.begin(h.promise().strand_);
     using R = decltype(a_.await_suspend(relay));
     if constexpr (std::is_void_v<R>) {
       a_.await_suspend(relay);
@@ -79,6 +85,7 @@ class foreign_awaiter {
       if (!a_.await_suspend(relay)) {
         relay.destroy();  // not suspended after all: the relay will never run
         st_.reset();
+        h.promise().strand_->wait = nullptr;
         return false;
       }
       return true;
@@ -94,6 +101,7 @@ class foreign_awaiter {
  private:
   A a_;
   std::shared_ptr<relay_state> st_;
+  wait_record rec_;
 };
 
 /// True for awaiters whose await_suspend is a plain (non-template) member:

@@ -34,6 +34,7 @@
 #include <utility>
 
 #include "lucid/base/intrusive_list.hpp"
+#include "lucid/rt/detail/wait_record.hpp"
 #include "lucid/rt/detail/waker.hpp"
 
 namespace lucid::detail {
@@ -74,14 +75,18 @@ void io_deregister(scheduled_io* io, int fd) noexcept;
 class io_source {
  public:
   io_source() noexcept = default;
-  explicit io_source(int fd) noexcept : fd_(fd) {}
+  /// `kind` and `site` name the socket in the task dump ("tcp listener", where it was bound).
+  explicit io_source(int fd, const resource_kind& kind = io_resource,
+                     source_site site = {}) noexcept
+      : fd_(fd), hdr_(kind, site) {}
   io_source(io_source&& o) noexcept
-      : fd_(std::exchange(o.fd_, -1)), io_(std::exchange(o.io_, nullptr)) {}
+      : fd_(std::exchange(o.fd_, -1)), io_(std::exchange(o.io_, nullptr)), hdr_(o.hdr_) {}
   io_source& operator=(io_source&& o) noexcept {
     if (this != &o) {
       close();
       fd_ = std::exchange(o.fd_, -1);
       io_ = std::exchange(o.io_, nullptr);
+      hdr_ = o.hdr_;
     }
     return *this;
   }
@@ -118,19 +123,26 @@ class io_source {
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
       w_.w = waker::of(h);
       if (s_->io_ == nullptr) s_->io_ = io_register(s_->fd_);
-      return io_arm(s_->io_, &w_);
+      if (!io_arm(s_->io_, &w_)) return false;
+      rec_ = wait_record(s_->hdr_);
+      rec_.source = wake_source::driver;
+      rec_.what = (w_.mask & io_bits::readable) ? "read" : "write";
+      rec_.begin(h.promise().strand_);
+      return true;
     }
     std::uint32_t await_resume() const noexcept { return io_readiness(s_->io_); }
 
    private:
     io_source* s_;
     io_waiter w_;
+    wait_record rec_;
   };
   ready_awaiter ready(io_interest i) noexcept { return ready_awaiter(this, i); }
 
  private:
   int fd_ = -1;
   scheduled_io* io_ = nullptr;
+  resource_header hdr_{io_resource, source_site{}};  ///< the socket's identity in the task dump
 };
 
 }  // namespace lucid::detail

@@ -12,7 +12,9 @@
 //
 // Ownership and threads: every field here is touched only by the thread that
 // currently polls the task (the task_cell's RUNNING bit gives exclusive
-// access), except `ready`, which wakers set from any thread.
+// access), except `ready`, which wakers set from any thread. An inspector
+// holding the task's INSPECTED claim (no poll can start) may read `leaf`,
+// the frames' sites, `pending` and `wait`.
 //
 // Resumption without tail calls: a child started by `co_await` runs inline
 // inside the parent's await_suspend; if it completes without suspending, its
@@ -31,6 +33,7 @@ namespace lucid::detail {
 
 struct strand;
 struct task_cell;
+struct wait_record;
 
 /// Where a frame is suspended: the file, line and function of its co_await.
 struct await_point {
@@ -70,6 +73,9 @@ struct combinator_base {
   /// Polls the ready branches; true when the combinator is finished and the
   /// strand's leaf (the frame that awaits the combinator) may resume.
   virtual bool poll() = 0;
+  /// Copies up to `max` of its live branch strands into `out` (for the task
+  /// dump, under the task's INSPECTED claim); returns how many.
+  virtual std::size_t branches(const strand** out, std::size_t max) const noexcept = 0;
 
  protected:
   ~combinator_base() = default;
@@ -84,6 +90,9 @@ struct strand {
   bool resume_again = false;           ///< trampoline: leaf changed to a frame that must run
   bool complete = false;               ///< the root frame of this strand finished
   std::atomic<bool> ready{false};      ///< branch strands: woken since the last poll
+  /// What the leaf is suspended on (see wait_record.hpp); set by the leaf
+  /// awaitable in await_suspend, cleared by run() before each resumption.
+  const wait_record* wait = nullptr;
 
   /// Wakes the strand: a root strand schedules its task; a branch marks itself
   /// ready and wakes its parent. Callable from any thread, under the lock of
@@ -124,6 +133,7 @@ inline void strand::run() {
       pending = nullptr;
     }
     resume_again = false;
+    wait = nullptr;
     leaf->handle().resume();
     if (!resume_again) return;
   }

@@ -2,6 +2,11 @@
 // lucid/rt/observer.hpp): one constant per primitive, named as users know it.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "lucid/rt/detail/wait_record.hpp"
 #include "lucid/rt/observer.hpp"
 
 namespace lucid::detail {
@@ -12,5 +17,20 @@ inline constexpr resource_kind semaphore_resource{"semaphore"};
 inline constexpr resource_kind notify_resource{"notify"};
 inline constexpr resource_kind oneshot_resource{"oneshot"};
 inline constexpr resource_kind mpsc_resource{"mpsc"};
+
+/// The identity of a lock (mutex, rw_lock, semaphore), as the task dump and
+/// the deadlock detector read it: who holds it (the mutex's holder, the
+/// rw_lock's writer, the semaphore's last acquirer) and a count (rw_lock
+/// readers, semaphore permits available). Written by the lock's users with
+/// relaxed stores; read racily.
+struct lock_header : resource_header {
+  holder_slot holder;
+  std::atomic<std::int64_t> count{-1};
+  /// true: `holder` is the one holder (mutex, rw_lock writer); false: it is
+  /// only the last acquirer (semaphore), not an edge of the wait-for graph.
+  bool exclusive;
+
+  lock_header(const resource_kind& k, source_site s, bool excl) noexcept;
+};
 
 }  // namespace lucid::detail

@@ -4,7 +4,8 @@
 //
 // Protocol (the waker contract of rt/detail/waker.hpp):
 //   park     (waiting task, under the resource lock): stores the waker, sets
-//            `pending`, links the node into the resource's queue.
+//            `pending`, links the node into the resource's queue, and links
+//            its wait record from the task's strand (the task dump reads it).
 //   grant    (waking side, under the resource lock): unlinks the node, writes
 //            the outcome (`granted` plus the resource's own fields), calls
 //            wake() WITH the lock held, and only then clears `pending`
@@ -25,6 +26,7 @@
 #include <coroutine>
 
 #include "lucid/base/intrusive_list.hpp"
+#include "lucid/rt/detail/wait_record.hpp"
 #include "lucid/rt/detail/waker.hpp"
 #include "lucid/rt/observer.hpp"
 
@@ -34,6 +36,7 @@ struct waiter : list_node {
   waker w;
   std::atomic<bool> pending{false};
   bool granted = false;  ///< set by grant(): the waiter got what it waited for (or a final error)
+  wait_record rec;       ///< what the waiting task waits on, for the task dump
 
   waiter() noexcept = default;
   /// Awaiters are moved only before they are awaited (select/timeout take them by value).
@@ -41,12 +44,15 @@ struct waiter : list_node {
   waiter& operator=(const waiter&) = delete;
 
   /// Registers the waiting task (caller holds the resource lock).
-  void park(waker wk, const void* source, resource_id rid) noexcept {
+  /// Called from await_suspend, on the thread polling the waiting task.
+  void park(waker wk, const void* source, const resource_header& res) noexcept {
     w = wk;
     granted = false;
     pending.store(true, std::memory_order_relaxed);  // read by other threads only under the lock
+    rec = wait_record(res);
+    rec.begin(wk.get());
     w.registered(source);
-    LUCID_OBSERVE(on_wait_begin, w.task(), rid);
+    LUCID_OBSERVE(on_wait_begin, w.task(), res.id);
   }
 
   /// Completes the wait; the caller holds the resource lock and has unlinked

@@ -1,0 +1,127 @@
+// lucid::console: what every task of the process is doing and waiting on,
+// the wait-for graph between tasks and resources, and the detectors that
+// name the culprit of a hang (deadlocks, "all tasks are asleep", stalls,
+// lost wake-ups).
+//
+// Contract: everything here reads the runtimes through rt's inspection
+// interface (lucid/rt/detail/inspect.hpp) from the calling thread: no worker
+// needs to be responsive, none is stopped, and no task is resumed, freed or
+// blocked. The detectors run on one watchdog thread, started with the first
+// runtime of a program that links lucid::console (the `lucid` target does),
+// configured by the environment:
+//   LUCID_DEADLOCK=report|abort|off   deadlock and "all tasks are asleep" reports (report)
+//   LUCID_DEADLOCK_MS=<ms>            how long a cycle must persist (1000)
+//   LUCID_STALL_MS=<ms>|off           a poll longer than this is a stall (100)
+//   LUCID_DUMP_SIGNAL=off             keep SIGQUIT's default action (the dump is on)
+// Thread safety: all functions may be called from any thread, except from
+// a worker of a runtime that is being inspected while that worker polls.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "lucid/rt/observer.hpp"
+
+namespace lucid::console {
+
+/// A source location as reports print it (the path relative to the source root).
+struct location {
+  std::string file;
+  std::string function;
+  unsigned line = 0;
+  bool known() const noexcept { return !file.empty(); }
+};
+
+/// Who holds a resource, and since when.
+struct holder {
+  task_id task = 0;
+  location acquired_at;  ///< the co_await that took it
+  double held_s = 0;
+};
+
+/// What a suspended frame waits on.
+struct wait {
+  std::string kind;          ///< "mutex", "oneshot", "timer", "join handle", "tcp listener", ...
+  resource_id resource = 0;  ///< 0 when it has no identity (a join, a foreign awaitable)
+  location created_at;
+  task_id joined = 0;  ///< a join handle: the task it waits for
+  std::string what;    ///< detail: "read", "timeout", an awaitable's type
+  double waiting_s = 0;
+  /// Who can end it: "task" (another task), "driver" (a timer, I/O), "foreign".
+  std::string woken_by;
+  std::vector<holder> holders;
+  // Channel and lock state; -1 when not applicable.
+  std::int64_t capacity = -1, length = -1, senders = -1, permits = -1, readers = -1;
+  int closed = -1;
+};
+
+/// One strand of a task: its await chain (innermost first) and what its
+/// innermost frame waits on.
+struct strand_view {
+  std::vector<location> chain;
+  bool waiting = false;
+  console::wait wait;
+};
+
+/// One live task.
+struct task_view {
+  task_id id = 0;
+  task_id parent = 0;
+  std::string name;
+  location spawned_at;
+  std::string state;  ///< idle, scheduled, running, finished
+  std::uint64_t runtime = 0;
+  bool cancel_requested = false;
+  /// The root strand's chain and wait; empty chain when running (then
+  /// `running_s` and `worker` say where).
+  strand_view root;
+  /// Branches of the combinator (select, timeout, when_all) the task awaits.
+  std::vector<strand_view> branches;
+  int worker = -1;        ///< the worker polling it, when running
+  double running_s = -1;  ///< how long the current poll has run, when known
+};
+
+/// The wait-for graph: an edge per "task waits on resource" and per
+/// "resource is held by task"; join waits are edges from task to task.
+struct graph_edge {
+  enum class type : std::uint8_t { waits_on, held_by, joins } kind;
+  task_id task = 0;
+  resource_id resource = 0;
+  task_id other = 0;  ///< joins: the awaited task
+};
+
+/// Everything the console knows at one moment.
+struct snapshot {
+  double taken_at_s = 0;  ///< steady clock, seconds
+  std::size_t runtimes = 0;
+  std::vector<task_view> tasks;
+  std::vector<graph_edge> edges;
+  /// Cycles of tasks that wait on each other (each a list of task ids).
+  std::vector<std::vector<task_id>> cycles;
+};
+
+/// Reads every live task of every runtime now (see the contract above).
+snapshot take_snapshot();
+
+/// Writes the task dump (every live task, what it waits on and who holds
+/// that, its await chain, spawn site and parent) to `out`.
+///
+/// Example line:
+///   task 7 'sale' idle, waiting 12.3 s on mutex#4 (created at app.cpp:31)
+///     held by task 3 'audit' since 12.3 s (locked at app.cpp:40)
+void dump(std::ostream& out);
+/// The same, formatted from a snapshot already taken.
+void dump(std::ostream& out, const snapshot& s);
+
+/// A problem a detector or lint found.
+struct warning {
+  std::string kind;  ///< "deadlock", "all asleep", "stall", "lost waker", "self wakes", ...
+  task_id task = 0;  ///< the task it is about, 0 for the whole program
+  std::string message;
+};
+/// Warnings found so far (most recent last, bounded).
+std::vector<warning> warnings();
+
+}  // namespace lucid::console

@@ -1,0 +1,125 @@
+// lucid::detail::wait_record: what a suspended task waits on, written by the
+// leaf awaitable that suspends it, so the task dump and the deadlock detector
+// read the wait-for graph from what the primitives hold instead of a mirror.
+//
+// Who writes what:
+//   resource_header   written once when the resource is built (id, kind,
+//                     creation site, ops); read-only after.
+//   holder_slot       written by the task that takes or gives back a lock
+//                     (relaxed atomics); read racily by inspectors, which
+//                     may see a slightly stale holder but never a torn one.
+//   wait_record       lives in the leaf awaiter (inside the waiting frame);
+//                     the polling thread fills it and links it from the
+//                     strand (strand::wait) in await_suspend. strand::run()
+//                     unlinks it before every resumption, so a record is
+//                     linked only while its frame is suspended on it.
+//   Inspectors (the console's dump and detectors) read a strand's record only
+//   while they hold the task's INSPECTED claim (src/rt/task/cell.hpp): no
+//   worker can poll the task then, so the frame and its record stay put.
+// Thread safety: see above. Signal safety: none of this is touched from a
+// signal handler.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "lucid/base/source_site.hpp"
+#include "lucid/rt/detail/strand.hpp"
+#include "lucid/rt/observer.hpp"
+
+namespace lucid::detail {
+
+/// A steady-clock reading in nanoseconds, cheap enough for every wait: the
+/// console's watchdog refreshes a shared value every few milliseconds; with
+/// no watchdog running it reads the clock.
+std::int64_t coarse_now_ns() noexcept;
+/// The watchdog's refresh of coarse_now_ns() (0 stops using it).
+void set_coarse_now_ns(std::int64_t ns) noexcept;
+
+/// Who holds a lock, and since when; read racily by inspectors.
+struct holder_slot {
+  std::atomic<task_id> task{0};  ///< 0: free, or held outside any task
+  std::atomic<const char*> file{nullptr};
+  std::atomic<const char*> function{nullptr};
+  std::atomic<unsigned> line{0};
+  std::atomic<std::int64_t> since_ns{0};
+
+  /// Records the calling task as the holder, at the co_await it runs now.
+  void take() noexcept;
+  void give_back() noexcept { task.store(0, std::memory_order_relaxed); }
+};
+
+/// A holder, as an inspector copies it.
+struct holder_info {
+  task_id task = 0;
+  source_site site{};  ///< where it acquired (the co_await of the lock)
+  std::int64_t since_ns = 0;
+};
+
+/// A resource's state beyond its holders (channels, semaphores); -1 = not applicable.
+struct resource_state {
+  std::int64_t capacity = -1;  ///< channel capacity (0 = unbounded)
+  std::int64_t length = -1;    ///< values queued
+  std::int64_t senders = -1;   ///< senders alive
+  std::int64_t permits = -1;   ///< semaphore permits available
+  std::int64_t readers = -1;   ///< rw_lock readers holding it
+  int closed = -1;             ///< 1 closed, 0 open
+};
+
+/// How an inspector reads a resource's holders and state (both optional).
+struct resource_ops {
+  /// Copies up to `max` holders into `out`; returns how many it copied.
+  std::size_t (*holders)(const void* header, holder_info* out, std::size_t max) noexcept = nullptr;
+  void (*state)(const void* header, resource_state& out) noexcept = nullptr;
+};
+
+/// The identity every lucid resource carries (first member or a member of it).
+struct resource_header {
+  resource_id id = 0;
+  const resource_kind* kind = nullptr;
+  source_site site{};  ///< where the resource was created
+  const resource_ops* ops = nullptr;
+
+  resource_header() noexcept = default;
+  resource_header(const resource_kind& k, source_site s, const resource_ops* o = nullptr) noexcept
+      : id(next_resource_id()), kind(&k), site(s), ops(o) {}
+};
+
+/// Who can end a wait: what the "all tasks are asleep" detector asks.
+enum class wake_source : std::uint8_t {
+  task,     ///< only another task can (a lock, a channel, a notify, a join)
+  driver,   ///< the runtime's drivers will (a timer, I/O readiness)
+  foreign,  ///< something outside the runtime may (a foreign awaitable, spawn_blocking)
+};
+
+/// What one suspended frame waits on.
+struct wait_record {
+  const resource_kind* kind = nullptr;
+  const resource_header* resource = nullptr;  ///< the resource, if it has an identity
+  task_id joined = 0;                         ///< a join handle: the task whose end this waits for
+  const char* what = nullptr;                 ///< a detail: "read", "write", an awaitable's type
+  std::int64_t since_ns = 0;                  ///< coarse_now_ns() when the wait began
+  std::int64_t deadline_ns = 0;               ///< timers: the deadline, on the runtime's clock
+  wake_source source = wake_source::task;
+
+  wait_record() noexcept = default;
+  wait_record(const resource_kind& k, wake_source src) noexcept : kind(&k), source(src) {}
+  /// A wait on an identified resource (its kind comes from the header).
+  explicit wait_record(const resource_header& r) noexcept : kind(r.kind), resource(&r) {}
+
+  /// Links this record from `s` (the polling thread, in await_suspend).
+  void begin(strand* s) noexcept {
+    since_ns = coarse_now_ns();
+    s->wait = this;
+  }
+};
+
+/// Resource kinds rt itself owns.
+inline constexpr resource_kind join_resource{"join handle"};
+inline constexpr resource_kind foreign_resource{"foreign awaitable"};
+inline constexpr resource_kind blocking_resource{"spawn_blocking"};
+inline constexpr resource_kind timer_resource{"timer"};
+inline constexpr resource_kind io_resource{"socket"};
+
+}  // namespace lucid::detail

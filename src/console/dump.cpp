@@ -1,0 +1,170 @@
+// The task dump (console::dump) and the descriptions every console report
+// shares (console_internal.hpp).
+//
+// Contract: formats a snapshot; touches no runtime state.
+#include <fmt/format.h>
+
+#include <map>
+#include <ostream>
+#include <tuple>
+
+#include "console_internal.hpp"
+#include "lucid/debug/symbolize.hpp"
+
+namespace lucid::console {
+
+namespace detail {
+
+std::string source_path(const char* file) {
+  return debug::display_path(file);
+}
+
+std::string where(const location& l) {
+  if (!l.known()) return "<unknown>";
+  return fmt::format("{}:{}", l.file, l.line);
+}
+
+std::string task_label(const snapshot& s, task_id id) {
+  for (const task_view& t : s.tasks) {
+    if (t.id == id)
+      return t.name.empty() ? fmt::format("task {}", id) : fmt::format("task {} '{}'", id, t.name);
+  }
+  return fmt::format("task {}", id);
+}
+
+std::string describe_wait(const snapshot& s, const wait& w) {
+  std::string out;
+  if (w.joined != 0) {
+    out = fmt::format("the join handle of {}", task_label(s, w.joined));
+  } else if (w.resource != 0) {
+    out = fmt::format("{}#{}", w.kind, w.resource);
+    if (w.created_at.known()) out += fmt::format(" (created at {})", where(w.created_at));
+  } else {
+    out = w.kind;
+  }
+  if (!w.what.empty()) out += fmt::format(" [{}]", w.what);
+  for (const holder& h : w.holders) {
+    out += fmt::format(" held by {} since {:.1f} s", task_label(s, h.task), h.held_s);
+    if (h.acquired_at.known()) out += fmt::format(" (locked at {})", where(h.acquired_at));
+  }
+  if (w.kind == "oneshot") {
+    out += w.length > 0    ? ": a value is ready"
+           : w.senders > 0 ? ": nothing sent yet, the sender is alive"
+                           : ": the sender is gone";
+  } else if (w.capacity >= 0) {
+    out += fmt::format(": {} queued", w.length);
+    if (w.capacity > 0) out += fmt::format(" of {}", w.capacity);
+    out += fmt::format(", {} sender{} alive", w.senders, w.senders == 1 ? "" : "s");
+    if (w.closed == 1) out += ", closed";
+  }
+  if (w.permits >= 0) out += fmt::format(": {} permits available", w.permits);
+  if (w.readers > 0) out += fmt::format(": {} readers hold it", w.readers);
+  return out;
+}
+
+std::string describe_chain(const strand_view& v, std::string_view indent) {
+  std::string out;
+  if (v.chain.empty()) {
+    out += fmt::format("{}╼ <not started>\n", indent);
+    return out;
+  }
+  for (const location& l : v.chain) {
+    if (!l.known()) {
+      out += fmt::format("{}╼ <frame not suspended yet>\n", indent);
+      continue;
+    }
+    out += fmt::format("{}╼ {} at {}\n", indent, l.function, where(l));
+  }
+  return out;
+}
+
+}  // namespace detail
+
+namespace {
+
+std::string headline(const snapshot& s, const task_view& t) {
+  std::string out = detail::task_label(s, t.id) + " " + t.state;
+  if (t.cancel_requested) out += " (cancel requested)";
+  if (t.state == "running") {
+    if (t.worker >= 0) out += fmt::format(" on worker {}", t.worker);
+    if (t.running_s >= 0) out += fmt::format(" for {:.1f} s in one poll", t.running_s);
+    return out;
+  }
+  if (t.root.waiting) {
+    out += fmt::format(", waiting {:.1f} s on {}", t.root.wait.waiting_s,
+                       detail::describe_wait(s, t.root.wait));
+  }
+  return out;
+}
+
+using group_key = std::tuple<std::string, std::vector<std::string>, std::string>;
+
+group_key key_of(const snapshot& s, const task_view& t) {
+  std::vector<std::string> chain;
+  for (const location& l : t.root.chain)
+    chain.push_back(detail::where(l) + l.function);
+  for (const strand_view& b : t.branches) {
+    for (const location& l : b.chain)
+      chain.push_back(detail::where(l) + l.function);
+  }
+  std::string w = t.root.waiting ? t.root.wait.kind + std::to_string(t.root.wait.resource) : "";
+  for (const holder& h : t.root.wait.holders)
+    w += "/" + std::to_string(h.task);
+  (void)s;
+  return {t.state + detail::where(t.spawned_at), std::move(chain), std::move(w)};
+}
+
+}  // namespace
+
+void dump(std::ostream& out, const snapshot& s) {
+  out << fmt::format("lucid task dump: {} task{} in {} runtime{}\n", s.tasks.size(),
+                     s.tasks.size() == 1 ? "" : "s", s.runtimes, s.runtimes == 1 ? "" : "s");
+  // Tasks with the same state, spawn site, chain and wait are printed once.
+  std::map<group_key, std::vector<task_id>> groups;
+  std::vector<const task_view*> firsts;
+  for (const task_view& t : s.tasks) {
+    auto& g = groups[key_of(s, t)];
+    if (g.empty()) firsts.push_back(&t);
+    g.push_back(t.id);
+  }
+  for (const task_view* t : firsts) {
+    out << "\n" << headline(s, *t) << "\n";
+    for (const strand_view& b : t->branches) {
+      out << "  in a branch";
+      if (b.waiting)
+        out << fmt::format(", waiting {:.1f} s on {}", b.wait.waiting_s,
+                           detail::describe_wait(s, b.wait));
+      out << ":\n" << detail::describe_chain(b, "    ");
+    }
+    if (t->state != "running") out << detail::describe_chain(t->root, "  ");
+    out << "  spawned at " << detail::where(t->spawned_at);
+    if (t->parent != 0) out << " by " << detail::task_label(s, t->parent);
+    out << "\n";
+    const auto& ids = groups[key_of(s, *t)];
+    if (ids.size() > 1) {
+      out << fmt::format("  and {} more task{} like this:", ids.size() - 1,
+                         ids.size() == 2 ? "" : "s");
+      std::size_t shown = 0;
+      for (std::size_t i = 1; i < ids.size() && shown < 20; ++i, ++shown)
+        out << " " << ids[i];
+      if (ids.size() - 1 > 20) out << " ...";
+      out << "\n";
+    }
+  }
+  if (!s.cycles.empty()) {
+    out << "\nwait-for cycles:\n";
+    for (const auto& c : s.cycles) {
+      out << " ";
+      for (task_id id : c)
+        out << " " << detail::task_label(s, id) << " ->";
+      out << " " << detail::task_label(s, c.front()) << "\n";
+    }
+  }
+  out.flush();
+}
+
+void dump(std::ostream& out) {
+  dump(out, take_snapshot());
+}
+
+}  // namespace lucid::console

@@ -1,0 +1,199 @@
+// lucid::console::take_snapshot: every live task of every runtime, read
+// through rt's inspection interface, and the wait-for graph built from it.
+//
+// Contract: runs on the caller's thread. While a task is claimed (see
+// lucid/rt/detail/inspect.hpp) this code only copies: the frames' sites are
+// string literals, the task's name lives as long as its cell, and a
+// resource's header lives as long as a task waits on it. Nothing here
+// resumes, frees or blocks a task.
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "console_internal.hpp"
+#include "lucid/console/console.hpp"
+#include "lucid/debug/symbolize.hpp"
+#include "lucid/rt/detail/inspect.hpp"
+
+namespace lucid::console {
+
+namespace {
+
+double seconds_since(std::int64_t since_ns, std::int64_t now_ns) {
+  if (since_ns <= 0 || now_ns < since_ns) return 0;
+  return static_cast<double>(now_ns - since_ns) / 1e9;
+}
+
+location make_location(const char* file, const char* function, unsigned line) {
+  location l;
+  if (file != nullptr) l.file = detail::source_path(file);
+  if (function != nullptr) l.function = function;
+  l.line = line;
+  return l;
+}
+
+std::string_view source_name(lucid::detail::wake_source s) {
+  switch (s) {
+    case lucid::detail::wake_source::task:
+      return "task";
+    case lucid::detail::wake_source::driver:
+      return "driver";
+    case lucid::detail::wake_source::foreign:
+      return "foreign";
+  }
+  return "?";
+}
+
+void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out) {
+  out.kind = r.kind != nullptr ? std::string(r.kind->name) : std::string("?");
+  out.joined = r.joined;
+  if (r.what != nullptr) {
+    out.what = r.kind == &lucid::detail::foreign_resource ? debug::demangle(r.what) : r.what;
+  }
+  out.waiting_s = seconds_since(r.since_ns, now);
+  out.woken_by = source_name(r.source);
+  if (const lucid::detail::resource_header* h = r.resource) {
+    out.resource = h->id;
+    out.created_at = make_location(h->site.file, h->site.function, h->site.line);
+    if (h->ops != nullptr && h->ops->holders != nullptr) {
+      lucid::detail::holder_info hs[8];
+      std::size_t n = h->ops->holders(h, hs, 8);
+      for (std::size_t i = 0; i < n; ++i) {
+        holder ho;
+        ho.task = hs[i].task;
+        ho.acquired_at = make_location(hs[i].site.file, hs[i].site.function, hs[i].site.line);
+        ho.held_s = seconds_since(hs[i].since_ns, now);
+        out.holders.push_back(std::move(ho));
+      }
+    }
+    if (h->ops != nullptr && h->ops->state != nullptr) {
+      lucid::detail::resource_state st;
+      h->ops->state(h, st);
+      out.capacity = st.capacity;
+      out.length = st.length;
+      out.senders = st.senders;
+      out.permits = st.permits;
+      out.readers = st.readers;
+      out.closed = st.closed;
+    }
+  }
+}
+
+/// The chain of a strand from its leaf outwards, and its wait.
+void copy_strand(const lucid::detail::strand& s, std::int64_t now, strand_view& out) {
+  for (const lucid::detail::promise_base* p = s.leaf; p != nullptr; p = p->parent_) {
+    out.chain.push_back(make_location(p->site_file_, p->site_function_, p->site_line_));
+  }
+  if (s.wait != nullptr) {
+    out.waiting = true;
+    copy_wait(*s.wait, now, out.wait);
+  }
+}
+
+void build_graph(snapshot& snap) {
+  std::unordered_map<task_id, std::vector<task_id>> next;  // task -> tasks it waits for
+  std::set<task_id> wakeable;  // tasks some driver or foreign party may wake
+  auto add_strand = [&](task_id t, const strand_view& s) {
+    if (!s.waiting) return;
+    const wait& w = s.wait;
+    if (w.woken_by != "task") wakeable.insert(t);
+    if (w.joined != 0) {
+      snap.edges.push_back({graph_edge::type::joins, t, 0, w.joined});
+      next[t].push_back(w.joined);
+    }
+    if (w.resource != 0) {
+      snap.edges.push_back({graph_edge::type::waits_on, t, w.resource, 0});
+      for (const holder& h : w.holders) {
+        if (h.task == 0) continue;
+        snap.edges.push_back({graph_edge::type::held_by, h.task, w.resource, 0});
+        next[t].push_back(h.task);
+      }
+    }
+  };
+  for (const task_view& t : snap.tasks) {
+    add_strand(t.id, t.root);
+    for (const strand_view& b : t.branches)
+      add_strand(t.id, b);
+  }
+  // Cycles among tasks that only other tasks can wake. Each task has few
+  // outgoing edges; a DFS from each unvisited node finds every elementary
+  // cycle reachable along the first path, which is what a deadlock needs.
+  std::unordered_map<task_id, int> color;  // 0 new, 1 on stack, 2 done
+  std::vector<task_id> stack;
+  std::set<std::vector<task_id>> seen;
+  std::function<void(task_id)> dfs = [&](task_id t) {
+    color[t] = 1;
+    stack.push_back(t);
+    auto it = next.find(t);
+    if (it != next.end()) {
+      for (task_id u : it->second) {
+        if (wakeable.count(u) != 0 || next.count(u) == 0) continue;
+        if (color[u] == 1) {
+          std::vector<task_id> cyc(std::find(stack.begin(), stack.end(), u), stack.end());
+          std::rotate(cyc.begin(), std::min_element(cyc.begin(), cyc.end()), cyc.end());
+          if (seen.insert(cyc).second) snap.cycles.push_back(cyc);
+        } else if (color[u] == 0) {
+          dfs(u);
+        }
+      }
+    }
+    stack.pop_back();
+    color[t] = 2;
+  };
+  for (const auto& [t, _] : next) {
+    if (wakeable.count(t) == 0 && color[t] == 0) dfs(t);
+  }
+}
+
+}  // namespace
+
+snapshot take_snapshot() {
+  snapshot snap;
+  const std::int64_t now = lucid::detail::coarse_now_ns();
+  snap.taken_at_s = static_cast<double>(now) / 1e9;
+  lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
+    ++snap.runtimes;
+    std::map<const void*, int> polling;  // cell -> worker index
+    std::map<const void*, std::uintptr_t> words;
+    for (std::size_t i = 0; i < rt.worker_count(); ++i) {
+      lucid::detail::worker_probe w = rt.worker(i);
+      if (w.polling() != nullptr) {
+        polling[w.polling()] = static_cast<int>(w.index);
+        words[w.polling()] = w.poll_word;
+      }
+    }
+    rt.for_each_task([&](const lucid::detail::task_probe& t) {
+      task_view v;
+      v.id = t.id();
+      v.parent = t.parent();
+      v.name = std::string(t.name());
+      source_site s = t.spawn_site();
+      v.spawned_at = make_location(s.file, s.function, s.line);
+      v.state = std::string(lucid::detail::to_string(t.state()));
+      v.runtime = rt.serial();
+      v.cancel_requested = t.cancel_requested();
+      if (t.claimed()) {
+        if (const lucid::detail::strand* root = t.root()) copy_strand(*root, now, v.root);
+        t.for_each_branch([&](const lucid::detail::strand& b) {
+          strand_view sv;
+          copy_strand(b, now, sv);
+          v.branches.push_back(std::move(sv));
+        });
+      } else if (auto it = polling.find(t.cell()); it != polling.end()) {
+        v.worker = it->second;
+        v.running_s =
+            detail::running_for(rt.serial(), static_cast<unsigned>(it->second), words[t.cell()]);
+      }
+      snap.tasks.push_back(std::move(v));
+    });
+  });
+  std::sort(snap.tasks.begin(), snap.tasks.end(),
+            [](const task_view& a, const task_view& b) { return a.id < b.id; });
+  build_graph(snap);
+  return snap;
+}
+
+}  // namespace lucid::console

@@ -1,0 +1,228 @@
+// Inspection of live runtimes (include/lucid/rt/detail/inspect.hpp), the
+// coarse clock and lock holders of wait_record.hpp.
+//
+// The registry: a vector of schedulers under a mutex. for_each_runtime holds
+// the mutex for its whole walk, so a scheduler's destructor (which
+// unregisters first) waits for the walk to end before it tears anything down.
+//
+// The claim: try_inspect() sets INSPECTED on a task that is neither RUNNING
+// nor COMPLETE (see src/rt/task/cell.hpp); end_inspect() clears it. A wake
+// during the claim queues the task as usual; the worker that pops it waits
+// in wait_inspection() until the claim is gone.
+#include <sys/types.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <vector>
+
+#include "context.hpp"
+#include "inspect_registry.hpp"
+#include "lucid/rt/detail/inspect.hpp"
+#include "lucid/rt/detail/wait_record.hpp"
+#include "scheduler/scheduler.hpp"
+#include "scheduler/worker.hpp"
+#include "task/cell.hpp"
+#include "task/harness.hpp"
+
+namespace lucid::detail {
+
+// ------------------------------------------------------------ coarse clock
+
+namespace {
+std::atomic<std::int64_t> g_coarse_now{0};
+}
+
+std::int64_t coarse_now_ns() noexcept {
+  // relaxed: a timestamp, not a synchronisation point.
+  std::int64_t v = g_coarse_now.load(std::memory_order_relaxed);
+  if (v != 0) return v;
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void set_coarse_now_ns(std::int64_t ns) noexcept {
+  g_coarse_now.store(ns, std::memory_order_relaxed);
+}
+
+void holder_slot::take() noexcept {
+  task_cell* c = current_cell();
+  const promise_base* f = c != nullptr ? running_frame(c) : nullptr;
+  // relaxed: racy snapshots for the task dump; the lock itself orders the data.
+  file.store(f ? f->site_file_ : nullptr, std::memory_order_relaxed);
+  function.store(f ? f->site_function_ : nullptr, std::memory_order_relaxed);
+  line.store(f ? f->site_line_ : 0, std::memory_order_relaxed);
+  since_ns.store(coarse_now_ns(), std::memory_order_relaxed);
+  task.store(c != nullptr ? c->id_ : 0, std::memory_order_relaxed);
+}
+
+// ------------------------------------------------------------ known threads
+
+namespace {
+std::atomic<std::size_t> g_known_threads{0};
+thread_local unsigned tls_known_depth = 0;
+}  // namespace
+
+known_thread_scope::known_thread_scope() noexcept : counted_(tls_known_depth++ == 0) {
+  if (counted_) g_known_threads.fetch_add(1, std::memory_order_relaxed);
+}
+known_thread_scope::~known_thread_scope() {
+  --tls_known_depth;
+  if (counted_) g_known_threads.fetch_sub(1, std::memory_order_relaxed);
+}
+std::size_t known_thread_count() noexcept {
+  return g_known_threads.load(std::memory_order_relaxed);
+}
+
+// ------------------------------------------------------------ registry
+
+namespace {
+
+struct registry {
+  std::mutex mu;
+  std::vector<scheduler*> runtimes;
+  std::uint64_t next_serial = 1;
+};
+registry& reg() {
+  static registry* r = new registry;  // never destroyed: runtimes may outlive statics
+  return *r;
+}
+std::atomic<runtime_start_hook> g_start_hook{nullptr};
+
+}  // namespace
+
+std::uint64_t register_runtime(scheduler* s) {
+  std::uint64_t serial;
+  {
+    std::lock_guard g(reg().mu);
+    reg().runtimes.push_back(s);
+    serial = reg().next_serial++;
+  }
+  // acquire: the hook's module finished setting itself up before publishing it.
+  if (runtime_start_hook h = g_start_hook.load(std::memory_order_acquire)) h();
+  return serial;
+}
+
+void unregister_runtime(scheduler* s) noexcept {
+  std::lock_guard g(reg().mu);
+  auto& v = reg().runtimes;
+  v.erase(std::remove(v.begin(), v.end(), s), v.end());
+}
+
+void set_runtime_start_hook(runtime_start_hook h) noexcept {
+  g_start_hook.store(h, std::memory_order_release);
+}
+
+void for_each_runtime(void (*fn)(const runtime_probe&, void*), void* ctx) {
+  std::lock_guard g(reg().mu);
+  for (scheduler* s : reg().runtimes)
+    fn(runtime_probe(s), ctx);
+}
+
+// ------------------------------------------------------------ probes
+
+std::string_view to_string(task_run_state s) noexcept {
+  switch (s) {
+    case task_run_state::idle:
+      return "idle";
+    case task_run_state::scheduled:
+      return "scheduled";
+    case task_run_state::running:
+      return "running";
+    case task_run_state::finished:
+      return "finished";
+  }
+  return "?";
+}
+
+task_id task_probe::id() const noexcept {
+  return c_->id_;
+}
+task_id task_probe::parent() const noexcept {
+  return c_->parent_id_;
+}
+std::string_view task_probe::name() const noexcept {
+  return c_->name();
+}
+source_site task_probe::spawn_site() const noexcept {
+  return c_->spawn_site_;
+}
+bool task_probe::cancel_requested() const noexcept {
+  return (c_->state_.load(std::memory_order_relaxed) & st_cancelled) != 0;
+}
+const promise_base* task_probe::leaf() const noexcept {
+  return claimed_ && c_->frame_live_ ? c_->root_.leaf : nullptr;
+}
+const strand* task_probe::root() const noexcept {
+  return claimed_ && c_->frame_live_ ? &c_->root_ : nullptr;
+}
+
+std::uint64_t runtime_probe::serial() const noexcept {
+  return s_->serial();
+}
+std::size_t runtime_probe::worker_count() const noexcept {
+  return s_->worker_count();
+}
+worker_probe runtime_probe::worker(std::size_t i) const noexcept {
+  detail::worker& w = s_->worker_at(i);
+  worker_probe p;
+  p.index = w.index;
+  p.tid = w.tid.load(std::memory_order_relaxed);
+  // acquire: pairs with context_scope's release of the pointer.
+  if (const std::atomic<std::uintptr_t>* word = w.poll_word.load(std::memory_order_acquire)) {
+    p.poll_word = word->load(std::memory_order_relaxed);
+  }
+  return p;
+}
+std::size_t runtime_probe::blocking_jobs() const noexcept {
+  return s_->blocking().in_flight();
+}
+
+namespace {
+
+/// Claims c for inspection; the state seen (or finished/running unclaimed).
+task_run_state try_inspect(task_cell* c, bool& claimed) noexcept {
+  std::uint32_t s = c->state_.load(std::memory_order_relaxed);
+  for (;;) {
+    if (s & st_complete) {
+      claimed = false;
+      return task_run_state::finished;
+    }
+    if (s & (st_running | st_inspected)) {
+      claimed = false;
+      return task_run_state::running;
+    }
+    // acquire: see the frames as the last poller (release at poll end) left them.
+    if (c->state_.compare_exchange_weak(s, s | st_inspected, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+      claimed = true;
+      return (s & st_notified) ? task_run_state::scheduled : task_run_state::idle;
+    }
+  }
+}
+
+void end_inspect(task_cell* c) noexcept {
+  // release: nothing was written, but the poller's acquire pairs with it.
+  c->state_.fetch_and(~std::uint32_t{st_inspected}, std::memory_order_release);
+}
+
+}  // namespace
+
+void runtime_probe::for_each_task(void (*fn)(const task_probe&, void*), void* ctx) const {
+  s_->for_each_live([&](task_cell* c) {
+    bool claimed = false;
+    task_run_state st = try_inspect(c, claimed);
+    fn(task_probe(c, st, claimed), ctx);
+    if (claimed) end_inspect(c);
+  });
+}
+
+void wait_inspection(task_cell* c) noexcept {
+  while (c->state_.load(std::memory_order_acquire) & st_inspected) {
+    __builtin_ia32_pause();
+  }
+}
+
+}  // namespace lucid::detail

@@ -1,0 +1,42 @@
+// lucid::detail::lock_header (include/lucid/sync/detail/resource_kinds.hpp):
+// how the task dump reads a lock's holder and count.
+#include <atomic>
+
+#include "lucid/sync/detail/resource_kinds.hpp"
+
+namespace lucid::detail {
+
+namespace {
+
+const lock_header& as_lock(const void* h) noexcept {
+  return *static_cast<const lock_header*>(static_cast<const resource_header*>(h));
+}
+
+std::size_t lock_holders(const void* h, holder_info* out, std::size_t max) noexcept {
+  const lock_header& l = as_lock(h);
+  // relaxed: a racy snapshot; each field is read whole.
+  task_id t = l.holder.task.load(std::memory_order_relaxed);
+  if (t == 0 || max == 0 || !l.exclusive) return 0;
+  out[0].task = t;
+  out[0].site = source_site{l.holder.file.load(std::memory_order_relaxed),
+                            l.holder.function.load(std::memory_order_relaxed),
+                            l.holder.line.load(std::memory_order_relaxed)};
+  out[0].since_ns = l.holder.since_ns.load(std::memory_order_relaxed);
+  return 1;
+}
+
+void lock_state(const void* h, resource_state& out) noexcept {
+  const lock_header& l = as_lock(h);
+  std::int64_t n = l.count.load(std::memory_order_relaxed);
+  if (l.kind == &rw_lock_resource) out.readers = n;
+  if (l.kind == &semaphore_resource) out.permits = n;
+}
+
+constexpr resource_ops lock_ops{&lock_holders, &lock_state};
+
+}  // namespace
+
+lock_header::lock_header(const resource_kind& k, source_site s, bool excl) noexcept
+    : resource_header(k, s, &lock_ops), exclusive(excl) {}
+
+}  // namespace lucid::detail

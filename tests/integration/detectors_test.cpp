@@ -1,0 +1,135 @@
+// The console's detectors on real buggy programs (programs/hang_program.cpp):
+// each report must name the task, the resource (with where it was created)
+// and the co_await line; the healthy programs must print nothing.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <string>
+
+#include "../debug/helper_runner.hpp"
+
+namespace {
+
+using lucid::debug::testing::run_program;
+
+/// The "file:line" a program printed as "expect NAME: /abs/path/file:line",
+/// relative to the source root as reports print it.
+std::string expected(const std::string& out, const std::string& name) {
+  std::string tag = "expect " + name + ": ";
+  auto p = out.find(tag);
+  if (p == std::string::npos) return "<no " + name + " line>";
+  auto e = out.find('\n', p);
+  std::string site = out.substr(p + tag.size(), e - p - tag.size());
+  std::string root = std::string(LUCID_TEST_SOURCE_DIR) + "/";
+  if (site.rfind(root, 0) == 0) site = site.substr(root.size());
+  return site;
+}
+
+bool has(const std::string& out, const std::string& s) {
+  return out.find(s) != std::string::npos;
+}
+
+TEST(Detectors, DumpOnSigquitNamesTheLeakedOneshotAndTheAwaitLine) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "leaked_oneshot");
+  ASSERT_TRUE(r.exited) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;  // the program went on after the dump
+  EXPECT_TRUE(has(r.output, "after the dump")) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid task dump: 2 tasks in 1 runtime")) << r.output;
+  EXPECT_TRUE(has(r.output, "'order_waiter' idle, waiting ")) << r.output;
+  EXPECT_TRUE(has(r.output, "on oneshot#")) << r.output;
+  EXPECT_TRUE(has(r.output, "(created at " + expected(r.output, "created") +
+                                "): nothing sent yet, the sender is alive"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "╼ operator() at " + expected(r.output, "await"))) << r.output;
+  EXPECT_TRUE(has(r.output, "by task 1 'main'")) << r.output;
+}
+
+TEST(Detectors, LostWakerNamesTheTaskAndTheAwaitable) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "lost_waker", {{"LUCID_DEADLOCK_MS", "300"}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: lost waker?: task 2 'forgotten' has been idle")) << r.output;
+  EXPECT_TRUE(
+      has(r.output, "at " + expected(r.output, "await") + " on (anonymous namespace)::forgetful"))
+      << r.output;
+}
+
+TEST(Detectors, StallNamesTheTaskAndTheBlockingLine) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "stall", {{"LUCID_STALL_MS", "100"}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: stall: task 2 'blocker' has been running for ")) << r.output;
+  EXPECT_TRUE(has(r.output, "blocking in ")) << r.output;
+  EXPECT_TRUE(has(r.output, expected(r.output, "block"))) << r.output;
+  // Reported once for this poll, not once per watchdog tick.
+  auto first = r.output.find("lucid: stall:");
+  EXPECT_EQ(r.output.find("lucid: stall:", first + 1), std::string::npos) << r.output;
+}
+
+TEST(Detectors, StallDetectorOffStaysQuiet) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "stall", {{"LUCID_STALL_MS", "off"}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(has(r.output, "lucid: stall")) << r.output;
+}
+
+TEST(Detectors, AbbaDeadlockNamesBothTasksMutexesAndLines) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "abba",
+                       {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);
+  EXPECT_TRUE(r.signaled && r.signal == SIGABRT) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: deadlock: 2 tasks wait on each other in a cycle:")) << r.output;
+  EXPECT_TRUE(has(r.output, "task 2 'transfer_a' waits on mutex#")) << r.output;
+  EXPECT_TRUE(
+      has(r.output, "(created at " + expected(r.output, "m2") + ") held by task 3 'transfer_b'"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "(locked at " + expected(r.output, "b_locks_m2") + ") at " +
+                                expected(r.output, "a_waits_m2")))
+      << r.output;
+  EXPECT_TRUE(
+      has(r.output, "(created at " + expected(r.output, "m1") + ") held by task 2 'transfer_a'"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "(locked at " + expected(r.output, "a_locks_m1") + ") at " +
+                                expected(r.output, "b_waits_m1")))
+      << r.output;
+}
+
+TEST(Detectors, AbbaInReportModeReportsOnceAndRunsOn) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "abba_then_exit", {{"LUCID_DEADLOCK_MS", "300"}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  auto first = r.output.find("lucid: deadlock:");
+  ASSERT_NE(first, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("lucid: deadlock:", first + 1), std::string::npos) << r.output;
+}
+
+TEST(Detectors, RingOfTasksIsAllAsleep) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "ring",
+                       {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);
+  EXPECT_TRUE(r.signaled && r.signal == SIGABRT) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: all tasks are asleep: deadlock! (5 tasks")) << r.output;
+  EXPECT_TRUE(has(r.output, "'main' idle, waiting ")) << r.output;
+  EXPECT_TRUE(has(r.output, "on the join handle of task 2 'ring'")) << r.output;
+  EXPECT_TRUE(has(r.output, "╼ ring_member at " + expected(r.output, "ring_wait"))) << r.output;
+}
+
+TEST(Detectors, JoinHandleCycleIsADeadlock) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "join_cycle",
+                       {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);
+  EXPECT_TRUE(r.signaled && r.signal == SIGABRT) << r.output;
+  EXPECT_TRUE(has(r.output, "task 2 'joiner_b' waits on the join handle of task 3 'joiner_a' at " +
+                                expected(r.output, "b_joins_a")))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "task 3 'joiner_a' waits on the join handle of task 2 'joiner_b' at " +
+                                expected(r.output, "a_joins_b")))
+      << r.output;
+}
+
+class HealthyPrograms : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(HealthyPrograms, StayQuiet) {
+  auto r = run_program(LUCID_HANG_PROGRAM, GetParam(),
+                       {{"LUCID_DEADLOCK_MS", "300"}, {"LUCID_STALL_MS", "off"}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(has(r.output, "lucid:")) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Detectors, HealthyPrograms,
+                         ::testing::Values("busy", "long_sleep", "accept_idle", "foreign_feed"));
+
+}  // namespace

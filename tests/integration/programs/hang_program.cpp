@@ -1,0 +1,213 @@
+// Programs for the console's detector tests (tests/console/detectors_test.cpp):
+// each mode is a small lucid program with one classic async bug (or a
+// healthy program that must stay quiet). Lines marked "expect NAME:" are
+// printed so tests can check that reports name the right line.
+#include <chrono>
+#include <coroutine>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "lucid/lucid.hpp"
+#include "lucid/net/tcp.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+void expect(const char* what, int line) {
+  std::printf("expect %s: %s:%d\n", what, __FILE__, line);
+  std::fflush(stdout);
+}
+
+// ---- a leaked oneshot sender, found by the dump (SIGQUIT)
+std::unique_ptr<lucid::oneshot::sender<int>> g_leaked;
+
+lucid::task<int> leaked_oneshot() {
+  expect("created", __LINE__ + 1);
+  auto [tx, rx] = lucid::oneshot::channel<int>();
+  g_leaked = std::make_unique<lucid::oneshot::sender<int>>(std::move(tx));
+  auto waiter = [](lucid::oneshot::receiver<int> rx) -> lucid::task<> {
+    expect("await", __LINE__ + 1);
+    (void)co_await std::move(rx);
+  };
+  auto h = lucid::spawn("order_waiter", waiter(std::move(rx)));
+  co_await lucid::sleep(300ms);
+  std::raise(SIGQUIT);  // the dump runs on the watchdog; the program goes on
+  co_await lucid::sleep(500ms);
+  std::printf("after the dump\n");
+  std::fflush(stdout);
+  h.abort();
+  co_return 0;
+}
+
+// ---- a custom awaitable that drops its handle: a lost wake-up
+struct forgetful {
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}  // forgets the handle
+  void await_resume() const noexcept {}
+};
+
+lucid::task<int> lost_waker() {
+  auto h = lucid::spawn("forgotten", []() -> lucid::task<> {
+    expect("await", __LINE__ + 1);
+    co_await forgetful{};
+  }());
+  co_await lucid::sleep(1500ms);
+  h.abort();
+  co_return 0;
+}
+
+// ---- a blocking call inside a task: a stall
+lucid::task<int> stall() {
+  auto h = lucid::spawn("blocker", []() -> lucid::task<> {
+    co_await lucid::sleep(10ms);
+    expect("block", __LINE__ + 1);
+    std::this_thread::sleep_for(600ms);
+  }());
+  co_await h;
+  co_return 0;
+}
+
+// ---- ABBA: two tasks lock two mutexes in opposite order
+lucid::task<int> abba() {
+  expect("m1", __LINE__ + 1);
+  auto m1 = std::shared_ptr<lucid::mutex>(new lucid::mutex());
+  expect("m2", __LINE__ + 1);
+  auto m2 = std::shared_ptr<lucid::mutex>(new lucid::mutex());
+  auto a = lucid::spawn("transfer_a", [](auto m1, auto m2) -> lucid::task<> {
+    expect("a_locks_m1", __LINE__ + 1);
+    auto g1 = co_await m1->lock();
+    co_await lucid::sleep(50ms);
+    expect("a_waits_m2", __LINE__ + 1);
+    auto g2 = co_await m2->lock();
+  }(m1, m2));
+  auto b = lucid::spawn("transfer_b", [](auto m1, auto m2) -> lucid::task<> {
+    expect("b_locks_m2", __LINE__ + 1);
+    auto g2 = co_await m2->lock();
+    co_await lucid::sleep(50ms);
+    expect("b_waits_m1", __LINE__ + 1);
+    auto g1 = co_await m1->lock();
+  }(m1, m2));
+  co_await a;
+  co_await b;
+  co_return 0;
+}
+
+// ---- a ring of tasks, each waiting for the next: all asleep
+struct ring_state {
+  lucid::notify ns[4];
+};
+
+lucid::task<> ring_member(std::shared_ptr<ring_state> st, int i) {
+  expect("ring_wait", __LINE__ + 1);
+  co_await st->ns[i].notified();
+  st->ns[(i + 1) % 4].notify_one();
+}
+
+lucid::task<int> ring() {
+  auto ns = std::make_shared<ring_state>();
+  std::vector<lucid::join_handle<void>> hs;
+  for (int i = 0; i < 4; ++i)
+    hs.push_back(lucid::spawn("ring", ring_member(ns, i)));
+  for (auto& h : hs)
+    co_await h;
+  co_return 0;
+}
+
+// ---- two tasks that await each other's join handle
+lucid::task<int> join_cycle() {
+  auto [tx, rx] = lucid::oneshot::channel<lucid::join_handle<void>>();
+  auto b = lucid::spawn("joiner_b",
+                        [](lucid::oneshot::receiver<lucid::join_handle<void>> rx) -> lucid::task<> {
+                          auto a = co_await std::move(rx);
+                          expect("b_joins_a", __LINE__ + 1);
+                          co_await *a;
+                        }(std::move(rx)));
+  auto a = lucid::spawn("joiner_a", [](lucid::join_handle<void> b) -> lucid::task<> {
+    co_await lucid::sleep(20ms);
+    expect("a_joins_b", __LINE__ + 1);
+    co_await b;
+  }(std::move(b)));
+  (void)tx.send(std::move(a));
+  co_await lucid::sleep(3s);
+  co_return 0;
+}
+
+// ---- healthy programs: the detectors must stay quiet
+lucid::task<int> busy() {
+  std::vector<lucid::join_handle<void>> hs;
+  for (int i = 0; i < 10000; ++i) {
+    hs.push_back(lucid::spawn([]() -> lucid::task<> {
+      auto end = std::chrono::steady_clock::now() + 1200ms;
+      while (std::chrono::steady_clock::now() < end)
+        co_await lucid::sleep(1ms);
+    }()));
+  }
+  for (auto& h : hs)
+    co_await h;
+  co_return 0;
+}
+
+lucid::task<int> long_sleep() {
+  auto h = lucid::spawn("sleeper", []() -> lucid::task<> { co_await lucid::sleep(1h); }());
+  co_await lucid::sleep(1500ms);
+  h.abort();
+  co_return 0;
+}
+
+lucid::task<int> accept_idle() {
+  auto l = lucid::net::tcp_listener::bind("127.0.0.1:0");
+  if (!l) co_return 3;
+  auto server = lucid::spawn("acceptor", [](lucid::net::tcp_listener l) -> lucid::task<> {
+    (void)co_await l.accept();
+  }(std::move(*l)));
+  // The root task also waits on nothing but the acceptor.
+  auto stop = lucid::spawn([]() -> lucid::task<> { co_await lucid::sleep(1500ms); }());
+  co_await stop;
+  server.abort();
+  co_return 0;
+}
+
+lucid::task<int> foreign_feed() {
+  auto [tx, rx] = lucid::mpsc::bounded<int>(4);
+  std::thread feeder([tx = std::move(tx)]() mutable {
+    std::this_thread::sleep_for(1500ms);
+    (void)tx.try_send(42);
+  });
+  auto v = co_await rx.recv();
+  feeder.join();
+  co_return v&&* v == 42 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string_view mode = argc > 1 ? argv[1] : "";
+  lucid::runtime_options opts = lucid::runtime_options::multi_thread(2);
+  if (mode == "leaked_oneshot") return lucid::run(leaked_oneshot(), opts);
+  if (mode == "lost_waker") return lucid::run(lost_waker(), opts);
+  if (mode == "stall") return lucid::run(stall(), opts);
+  if (mode == "abba") return lucid::run(abba(), opts);
+  if (mode == "abba_then_exit") {
+    return lucid::run(
+        []() -> lucid::task<int> {
+          auto h = lucid::spawn(abba());
+          co_await lucid::sleep(1500ms);
+          h.abort();
+          co_return 0;
+        }(),
+        opts);
+  }
+  if (mode == "ring") return lucid::run(ring(), opts);
+  if (mode == "join_cycle") return lucid::run(join_cycle(), opts);
+  if (mode == "busy") return lucid::run(busy(), opts);
+  if (mode == "long_sleep") return lucid::run(long_sleep(), opts);
+  if (mode == "accept_idle") return lucid::run(accept_idle(), opts);
+  if (mode == "foreign_feed") return lucid::run(foreign_feed(), opts);
+  std::fprintf(stderr, "unknown mode\n");
+  return 2;
+}
