@@ -26,15 +26,12 @@
 #include <exception>
 #include <string>
 
+#include "lucid/base/source_path.hpp"
 #include "lucid/debug/backtrace_format.hpp"
 #include "lucid/debug/captured_trace.hpp"
 #include "lucid/debug/crash_handler.hpp"
 #include "lucid/debug/panic_report.hpp"
 #include "symbolize_internal.hpp"
-
-#ifndef LUCID_SOURCE_DIR
-#define LUCID_SOURCE_DIR ""
-#endif
 
 namespace lucid::debug {
 
@@ -142,12 +139,7 @@ class signal_writer {
 
 const char* short_path(const char* file) noexcept {
   if (file == nullptr) return "<unknown>";
-  constexpr std::string_view root = LUCID_SOURCE_DIR;
-  if (!root.empty() && std::strncmp(file, root.data(), root.size()) == 0 &&
-      file[root.size()] == '/') {
-    return file + root.size() + 1;
-  }
-  return file;
+  return source_path(file);  // async-signal-safe: a suffix of file
 }
 
 const char* signal_name(int sig) noexcept {

@@ -17,12 +17,9 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "lucid/base/source_path.hpp"
 #include "lucid/debug/symbolize.hpp"
 #include "symbolize_internal.hpp"
-
-#ifndef LUCID_SOURCE_DIR
-#define LUCID_SOURCE_DIR ""
-#endif
 
 namespace lucid::debug {
 
@@ -368,10 +365,8 @@ frame_kind classify(std::string_view function, std::string_view file,
     if (starts_with(head, p)) return frame_kind::std_lib;
   }
   if (starts_with(head, "lucid::")) return frame_kind::runtime;
-  static constexpr std::string_view root = LUCID_SOURCE_DIR;
-  if (!root.empty() && starts_with(file, root) && file.size() > root.size() &&
-      file[root.size()] == '/') {
-    std::string_view rel = file.substr(root.size() + 1);
+  if (under_dir(file, source_root())) {
+    std::string_view rel = source_path(file);
     if (starts_with(rel, "include/lucid/") || starts_with(rel, "src/")) return frame_kind::runtime;
   }
   if (under_dir(file, "/usr/include/c++")) return frame_kind::std_lib;
@@ -399,15 +394,7 @@ frame_kind classify(std::string_view function, std::string_view file,
 }
 
 std::string display_path(std::string_view file) {
-  static constexpr std::string_view root = LUCID_SOURCE_DIR;
-  if (under_dir(file, root))
-    return std::string(file.substr(root.size() + (root.back() == '/' ? 0 : 1)));
-  char cwd[4096];
-  if (::getcwd(cwd, sizeof cwd) != nullptr) {
-    std::string_view dir(cwd);
-    if (dir != "/" && under_dir(file, dir)) return std::string(file.substr(dir.size() + 1));
-  }
-  return std::string(file);
+  return std::string(source_path(file));
 }
 
 namespace detail {
