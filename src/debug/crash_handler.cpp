@@ -236,7 +236,13 @@ void write_awaits(signal_writer& w, const crash_context& ctx) noexcept {
       w.str("└╼ ");
     }
     w.str(f.function != nullptr ? f.function : "<unknown>");
-    if (f.file != nullptr) w.str(" at ").str(short_path(f.file)).str(":").dec(f.line);
+    // Same wording as format_async_backtrace.
+    if (f.running && f.file == nullptr) {
+      w.str(" running, before its first co_await");
+    } else if (f.file != nullptr) {
+      w.str(f.running ? " running, last await at " : " at ");
+      w.str(short_path(f.file)).str(":").dec(f.line);
+    }
     w.str("\n");
   }
   if (ctx.awaits_truncated) w.str("  (more await frames not shown)\n");

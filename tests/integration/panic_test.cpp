@@ -60,6 +60,15 @@ TEST(Panic, ThrowSiteSurvivesThreeAwaitsAndAJoinHandle) {
   EXPECT_NE(r.output.find("level1", ab), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("level2", ab), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("level3", ab), std::string::npos) << r.output;
+  // level3 threw past its co_await: it was running, not suspended there.
+  EXPECT_NE(r.output.find("└╼ level3 running, last await at "
+                          "tests/integration/programs/rt_panic_program.cpp:",
+                          ab),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("└╼ level2 at tests/integration/programs/rt_panic_program.cpp:", ab),
+            std::string::npos)
+      << r.output;
 }
 
 TEST(Panic, DetachedTaskPanicIsReportedAndTheRuntimeGoesOn) {
@@ -88,6 +97,11 @@ TEST(Crash, NullDereferenceInATaskNamesTheTask) {
   EXPECT_NE(r.output.find("SIGSEGV"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("crasher"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("rt_panic_program.cpp"), std::string::npos) << r.output;
+  // The crash handler's chain: the crashing frame runs past its co_await.
+  EXPECT_NE(
+      r.output.find("running, last await at tests/integration/programs/rt_panic_program.cpp:"),
+      std::string::npos)
+      << r.output;
 }
 
 TEST(Crash, StackOverflowInATaskIsReported) {
