@@ -71,6 +71,22 @@ TEST(Panic, ThrowSiteSurvivesThreeAwaitsAndAJoinHandle) {
       << r.output;
 }
 
+TEST(Panic, ATaskThatThrowsBeforeItsFirstAwaitIsNamed) {
+  auto r = run_program(LUCID_PANIC_PROGRAM, "panic_before_await", {{"LUCID_BACKTRACE", "1"}});
+  EXPECT_EQ(r.exit_code, 101) << r.output;
+  std::string site = expected_site(r.output);
+  ASSERT_FALSE(site.empty()) << r.output;
+  EXPECT_NE(r.output.find("task 'eager' (id "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("panicked at " + site + ": thrown before any await"), std::string::npos)
+      << r.output;
+  auto ab = r.output.find("async backtrace:");
+  ASSERT_NE(ab, std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("╼ throws_at_once running, before its first co_await\n", ab),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("<unknown>", ab), std::string::npos) << r.output;
+}
+
 TEST(Panic, DetachedTaskPanicIsReportedAndTheRuntimeGoesOn) {
   auto r = run_program(LUCID_PANIC_PROGRAM, "detached_panic", {});
   EXPECT_TRUE(r.exited) << r.output;

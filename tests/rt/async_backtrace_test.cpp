@@ -194,4 +194,26 @@ TEST(AsyncBacktraceRt, TheInnermostFrameSaysItIsRunning) {
   EXPECT_EQ(s.find("awaits_formatted_running running"), std::string::npos) << s;
 }
 
+lucid::task<std::string> before_any_await() {
+  co_return lucid::format_async_backtrace();
+}
+
+lucid::task<std::string> awaits_before_any_await() {
+  co_return co_await before_any_await();
+}
+
+// A coroutine that has not reached a co_await yet is named all the same.
+TEST(AsyncBacktraceRt, ACoroutineIsNamedBeforeItsFirstAwait) {
+  auto rt = lucid::runtime::current_thread();
+  auto s = rt.block_on(awaits_before_any_await());
+  EXPECT_EQ(s.find("<unknown>"), std::string::npos) << s;
+  EXPECT_NE(s.find("└╼ before_any_await running, before its first co_await\n"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("╼ awaits_before_any_await at tests/rt/async_backtrace_test.cpp:"),
+            std::string::npos)
+      << s;
+  s = rt.block_on(before_any_await());
+  EXPECT_EQ(s, "╼ before_any_await running, before its first co_await\n");
+}
+
 }  // namespace
