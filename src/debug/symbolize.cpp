@@ -332,15 +332,59 @@ bool under_dir(std::string_view file, std::string_view dir) {
 }  // namespace
 
 namespace {
-// GCC names a coroutine's body "f(f(args)::_Z...Frame*)" (the "actor"); show
-// it as the user wrote it: "f(args) [coroutine]".
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+}
+
+// GCC names a coroutine's body "f(f(args)::_Z...Frame*)" (the "actor"; its
+// ELF symbol adds " [clone .actor]"); show it as the user wrote it:
+// "f(args) [coroutine]". The actor's own parameter list is the one that ends
+// in ".Frame*)"; its '(' is found by matching parentheses backwards, since the
+// qualified name may hold parentheses of its own ("(anonymous namespace)::f").
 std::string tidy_coroutine_name(std::string name) {
-  std::size_t frame = name.rfind(".Frame*)");
-  std::size_t open = name.find('(');
-  if (frame == std::string::npos || open == std::string::npos) return name;
-  std::size_t mangled = name.rfind("::_Z", frame);
+  constexpr std::string_view frame_tail = ".Frame*)";
+  const std::size_t frame = name.rfind(frame_tail);
+  if (frame == std::string::npos) return name;
+  std::string rest = name.substr(frame + frame_tail.size());  // clone suffixes, if any
+  if (!rest.empty() && !rest.starts_with(" [clone ")) return name;
+  replace_all(rest, " [clone .actor]", "");
+  const std::size_t close = frame + frame_tail.size() - 1;
+  std::size_t open = std::string::npos;
+  int depth = 0;
+  for (std::size_t i = close + 1; i-- > 0;) {
+    if (name[i] == ')') {
+      ++depth;
+    } else if (name[i] == '(' && --depth == 0) {
+      open = i;
+      break;
+    }
+  }
+  if (open == std::string::npos) return name;
+  const std::size_t mangled = name.rfind("::_Z", close);
   if (mangled == std::string::npos || mangled <= open + 1) return name;
-  return name.substr(open + 1, mangled - open - 1) + " [coroutine]";
+  return name.substr(open + 1, mangled - open - 1) + " [coroutine]" + rest;
+}
+
+// The standard library's aliases as the user wrote them: std::string rather
+// than std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >.
+// (The demangler already writes std::ostream, std::istream and std::iostream.)
+std::string readable_std_names(std::string name) {
+  if (name.find("std::") == std::string::npos) return name;
+  for (const char* ns : {"std::__cxx11::", "std::"}) {
+    const std::string prefix(ns);
+    replace_all(name, prefix + "basic_string<char, std::char_traits<char>, std::allocator<char> >",
+                "std::string");
+    replace_all(
+        name, prefix + "basic_string<wchar_t, std::char_traits<wchar_t>, std::allocator<wchar_t> >",
+        "std::wstring");
+  }
+  replace_all(name, "std::basic_string_view<char, std::char_traits<char> >", "std::string_view");
+  replace_all(name, "std::__cxx11::", "std::");
+  // The demangler wrote "> >" for the nested template the alias replaced.
+  for (std::string_view alias : {"std::string >", "std::wstring >", "std::string_view >"})
+    replace_all(name, alias, std::string(alias.substr(0, alias.size() - 2)) + ">");
+  return name;
 }
 }  // namespace
 
@@ -354,7 +398,7 @@ std::string demangle(const char* symbol) {
   }
   std::string result(out);
   std::free(out);
-  return tidy_coroutine_name(std::move(result));
+  return readable_std_names(tidy_coroutine_name(std::move(result)));
 }
 
 frame_kind classify(std::string_view function, std::string_view file,
