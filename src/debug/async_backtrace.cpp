@@ -27,8 +27,11 @@ std::string format_async_backtrace(std::span<const await_frame> innermost_first,
     } else {
       out += fn;
     }
-    if (f.file != nullptr) {
-      out += fmt::format(" at {}:{}", display_path(f.file), f.line);
+    if (f.running && f.file == nullptr) {
+      out += " running, before its first co_await";
+    } else if (f.file != nullptr) {
+      out += fmt::format("{}{}:{}", f.running ? " running, last await at " : " at ",
+                         display_path(f.file), f.line);
     }
     out += '\n';
   }

@@ -26,15 +26,12 @@
 #include <exception>
 #include <string>
 
+#include "lucid/base/source_path.hpp"
 #include "lucid/debug/backtrace_format.hpp"
 #include "lucid/debug/captured_trace.hpp"
 #include "lucid/debug/crash_handler.hpp"
 #include "lucid/debug/panic_report.hpp"
 #include "symbolize_internal.hpp"
-
-#ifndef LUCID_SOURCE_DIR
-#define LUCID_SOURCE_DIR ""
-#endif
 
 namespace lucid::debug {
 
@@ -142,12 +139,7 @@ class signal_writer {
 
 const char* short_path(const char* file) noexcept {
   if (file == nullptr) return "<unknown>";
-  constexpr std::string_view root = LUCID_SOURCE_DIR;
-  if (!root.empty() && std::strncmp(file, root.data(), root.size()) == 0 &&
-      file[root.size()] == '/') {
-    return file + root.size() + 1;
-  }
-  return file;
+  return source_path(file);  // async-signal-safe: a suffix of file
 }
 
 const char* signal_name(int sig) noexcept {
@@ -244,7 +236,13 @@ void write_awaits(signal_writer& w, const crash_context& ctx) noexcept {
       w.str("└╼ ");
     }
     w.str(f.function != nullptr ? f.function : "<unknown>");
-    if (f.file != nullptr) w.str(" at ").str(short_path(f.file)).str(":").dec(f.line);
+    // Same wording as format_async_backtrace.
+    if (f.running && f.file == nullptr) {
+      w.str(" running, before its first co_await");
+    } else if (f.file != nullptr) {
+      w.str(f.running ? " running, last await at " : " at ");
+      w.str(short_path(f.file)).str(":").dec(f.line);
+    }
     w.str("\n");
   }
   if (ctx.awaits_truncated) w.str("  (more await frames not shown)\n");

@@ -17,12 +17,9 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "lucid/base/source_path.hpp"
 #include "lucid/debug/symbolize.hpp"
 #include "symbolize_internal.hpp"
-
-#ifndef LUCID_SOURCE_DIR
-#define LUCID_SOURCE_DIR ""
-#endif
 
 namespace lucid::debug {
 
@@ -335,15 +332,59 @@ bool under_dir(std::string_view file, std::string_view dir) {
 }  // namespace
 
 namespace {
-// GCC names a coroutine's body "f(f(args)::_Z...Frame*)" (the "actor"); show
-// it as the user wrote it: "f(args) [coroutine]".
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+}
+
+// GCC names a coroutine's body "f(f(args)::_Z...Frame*)" (the "actor"; its
+// ELF symbol adds " [clone .actor]"); show it as the user wrote it:
+// "f(args) [coroutine]". The actor's own parameter list is the one that ends
+// in ".Frame*)"; its '(' is found by matching parentheses backwards, since the
+// qualified name may hold parentheses of its own ("(anonymous namespace)::f").
 std::string tidy_coroutine_name(std::string name) {
-  std::size_t frame = name.rfind(".Frame*)");
-  std::size_t open = name.find('(');
-  if (frame == std::string::npos || open == std::string::npos) return name;
-  std::size_t mangled = name.rfind("::_Z", frame);
+  constexpr std::string_view frame_tail = ".Frame*)";
+  const std::size_t frame = name.rfind(frame_tail);
+  if (frame == std::string::npos) return name;
+  std::string rest = name.substr(frame + frame_tail.size());  // clone suffixes, if any
+  if (!rest.empty() && !rest.starts_with(" [clone ")) return name;
+  replace_all(rest, " [clone .actor]", "");
+  const std::size_t close = frame + frame_tail.size() - 1;
+  std::size_t open = std::string::npos;
+  int depth = 0;
+  for (std::size_t i = close + 1; i-- > 0;) {
+    if (name[i] == ')') {
+      ++depth;
+    } else if (name[i] == '(' && --depth == 0) {
+      open = i;
+      break;
+    }
+  }
+  if (open == std::string::npos) return name;
+  const std::size_t mangled = name.rfind("::_Z", close);
   if (mangled == std::string::npos || mangled <= open + 1) return name;
-  return name.substr(open + 1, mangled - open - 1) + " [coroutine]";
+  return name.substr(open + 1, mangled - open - 1) + " [coroutine]" + rest;
+}
+
+// The standard library's aliases as the user wrote them: std::string rather
+// than std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >.
+// (The demangler already writes std::ostream, std::istream and std::iostream.)
+std::string readable_std_names(std::string name) {
+  if (name.find("std::") == std::string::npos) return name;
+  for (const char* ns : {"std::__cxx11::", "std::"}) {
+    const std::string prefix(ns);
+    replace_all(name, prefix + "basic_string<char, std::char_traits<char>, std::allocator<char> >",
+                "std::string");
+    replace_all(
+        name, prefix + "basic_string<wchar_t, std::char_traits<wchar_t>, std::allocator<wchar_t> >",
+        "std::wstring");
+  }
+  replace_all(name, "std::basic_string_view<char, std::char_traits<char> >", "std::string_view");
+  replace_all(name, "std::__cxx11::", "std::");
+  // The demangler wrote "> >" for the nested template the alias replaced.
+  for (std::string_view alias : {"std::string >", "std::wstring >", "std::string_view >"})
+    replace_all(name, alias, std::string(alias.substr(0, alias.size() - 2)) + ">");
+  return name;
 }
 }  // namespace
 
@@ -357,7 +398,7 @@ std::string demangle(const char* symbol) {
   }
   std::string result(out);
   std::free(out);
-  return tidy_coroutine_name(std::move(result));
+  return readable_std_names(tidy_coroutine_name(std::move(result)));
 }
 
 frame_kind classify(std::string_view function, std::string_view file,
@@ -368,10 +409,8 @@ frame_kind classify(std::string_view function, std::string_view file,
     if (starts_with(head, p)) return frame_kind::std_lib;
   }
   if (starts_with(head, "lucid::")) return frame_kind::runtime;
-  static constexpr std::string_view root = LUCID_SOURCE_DIR;
-  if (!root.empty() && starts_with(file, root) && file.size() > root.size() &&
-      file[root.size()] == '/') {
-    std::string_view rel = file.substr(root.size() + 1);
+  if (under_dir(file, source_root())) {
+    std::string_view rel = source_path(file);
     if (starts_with(rel, "include/lucid/") || starts_with(rel, "src/")) return frame_kind::runtime;
   }
   if (under_dir(file, "/usr/include/c++")) return frame_kind::std_lib;
@@ -399,15 +438,7 @@ frame_kind classify(std::string_view function, std::string_view file,
 }
 
 std::string display_path(std::string_view file) {
-  static constexpr std::string_view root = LUCID_SOURCE_DIR;
-  if (under_dir(file, root))
-    return std::string(file.substr(root.size() + (root.back() == '/' ? 0 : 1)));
-  char cwd[4096];
-  if (::getcwd(cwd, sizeof cwd) != nullptr) {
-    std::string_view dir(cwd);
-    if (dir != "/" && under_dir(file, dir)) return std::string(file.substr(dir.size() + 1));
-  }
-  return std::string(file);
+  return std::string(source_path(file));
 }
 
 namespace detail {

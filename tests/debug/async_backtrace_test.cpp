@@ -27,6 +27,27 @@ TEST(AsyncBacktrace, IndentAndUnknowns) {
             "    └╼ <unknown>\n");
 }
 
+// Captured from inside the task, the innermost frame runs past its last
+// co_await (or has not reached one yet); the frames further out are suspended.
+TEST(AsyncBacktrace, TheRunningFrameSaysSo) {
+  await_frame running{"fetch_data", "/nowhere/x.cpp", 28};
+  running.running = true;
+  const await_frame chain[] = {running, {"main_task", "/nowhere/x.cpp", 21}};
+  EXPECT_EQ(lucid::debug::format_async_backtrace(chain),
+            "╼ main_task at /nowhere/x.cpp:21\n"
+            "  └╼ fetch_data running, last await at /nowhere/x.cpp:28\n");
+  await_frame fresh{"fetch_data", nullptr, 0};
+  fresh.running = true;
+  EXPECT_EQ(lucid::debug::format_async_backtrace({&fresh, 1}),
+            "╼ fetch_data running, before its first co_await\n");
+}
+
+TEST(AsyncBacktrace, PathsAreRelativeToTheSourceRoot) {
+  const std::string file = LUCID_TEST_SOURCE_DIR "/examples/x.cpp";
+  const await_frame chain[] = {{"f", file.c_str(), 16}};
+  EXPECT_EQ(lucid::debug::format_async_backtrace(chain), "╼ f at examples/x.cpp:16\n");
+}
+
 TEST(AsyncBacktrace, Empty) {
   EXPECT_EQ(lucid::debug::format_async_backtrace({}), "(no await frames)\n");
 }

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <coroutine>
 #include <string>
+#include <utility>
 
+#include "lucid/debug/backtrace_format.hpp"
 #include "lucid/debug/captured_trace.hpp"
 
 #ifndef LUCID_TEST_SOURCE_DIR
@@ -36,6 +39,66 @@ TEST(Symbolize, FunctionFileAndLine) {
   EXPECT_FALSE(f.module.empty());
   EXPECT_EQ(f.kind, frame_kind::user);
   EXPECT_FALSE(f.inlined);
+}
+
+// A minimal eager coroutine (no runtime: debug does not know rt) whose body
+// captures a native backtrace.
+struct eager_coroutine {
+  struct promise_type {
+    eager_coroutine get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+};
+
+lucid::debug::captured_trace g_coroutine_trace;
+
+// A coroutine in an anonymous namespace taking a std::string: GCC names its
+// body "(anonymous namespace)::f(std::__cxx11::basic_string<...>)::_ZN...Frame*"
+// inside the actor's own signature.
+[[gnu::noinline]] eager_coroutine coroutine_taking_a_string(std::string s) {
+  lucid::debug::capture(g_coroutine_trace);
+  asm volatile("" ::: "memory");
+  (void)s;
+  co_return;
+}
+
+TEST(Symbolize, CoroutineInAnAnonymousNamespaceTakingAString) {
+  coroutine_taking_a_string("x");
+  auto frames = lucid::debug::symbolize(g_coroutine_trace.frames());
+  const lucid::debug::symbolized_frame* f = nullptr;
+  for (const auto& fr : frames) {
+    if (fr.function.find("coroutine_taking_a_string") != std::string::npos) {
+      f = &fr;
+      break;
+    }
+  }
+  ASSERT_NE(f, nullptr) << lucid::debug::format_backtrace(frames, {});
+  const std::string expected = "(anonymous namespace)::coroutine_taking_a_string(std::string)";
+  // GCC runs the body in a separate "actor" function, shown as the coroutine.
+  EXPECT_TRUE(f->function == expected || f->function == expected + " [coroutine]") << f->function;
+  EXPECT_EQ(f->kind, frame_kind::user);
+  lucid::debug::report_options brief;
+  brief.style = lucid::debug::backtrace_style::brief;
+  const std::string text = lucid::debug::format_backtrace(frames, brief);
+  EXPECT_NE(text.find(": " + expected), std::string::npos) << text;
+  EXPECT_EQ(text.find("__cxx11"), std::string::npos) << text;
+  EXPECT_EQ(text.find("basic_string"), std::string::npos) << text;
+  EXPECT_EQ(text.find("::_Z"), std::string::npos) << text;
+}
+
+TEST(Demangle, StandardAliasesAreReadable) {
+  // void f(std::string const&, std::string_view, std::ostream&)
+  EXPECT_EQ(lucid::debug::demangle(
+                "_Z1fRKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEESt17basic_string_"
+                "viewIcS2_ERSo"),
+            "f(std::string const&, std::string_view, std::ostream&)");
+  // (anonymous namespace)::g(std::vector<std::string>)
+  EXPECT_EQ(lucid::debug::demangle("_ZN12_GLOBAL__N_11gESt6vectorINSt7__cxx1112basic_"
+                                   "stringIcSt11char_traitsIcESaIcEEESaIS6_EE"),
+            "(anonymous namespace)::g(std::vector<std::string, std::allocator<std::string> >)");
 }
 
 TEST(Symbolize, UnknownAddressGivesAnEmptyFrame) {

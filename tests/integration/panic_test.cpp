@@ -60,6 +60,31 @@ TEST(Panic, ThrowSiteSurvivesThreeAwaitsAndAJoinHandle) {
   EXPECT_NE(r.output.find("level1", ab), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("level2", ab), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("level3", ab), std::string::npos) << r.output;
+  // level3 threw past its co_await: it was running, not suspended there.
+  EXPECT_NE(r.output.find("└╼ level3 running, last await at "
+                          "tests/integration/programs/rt_panic_program.cpp:",
+                          ab),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("└╼ level2 at tests/integration/programs/rt_panic_program.cpp:", ab),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(Panic, ATaskThatThrowsBeforeItsFirstAwaitIsNamed) {
+  auto r = run_program(LUCID_PANIC_PROGRAM, "panic_before_await", {{"LUCID_BACKTRACE", "1"}});
+  EXPECT_EQ(r.exit_code, 101) << r.output;
+  std::string site = expected_site(r.output);
+  ASSERT_FALSE(site.empty()) << r.output;
+  EXPECT_NE(r.output.find("task 'eager' (id "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("panicked at " + site + ": thrown before any await"), std::string::npos)
+      << r.output;
+  auto ab = r.output.find("async backtrace:");
+  ASSERT_NE(ab, std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("╼ throws_at_once running, before its first co_await\n", ab),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("<unknown>", ab), std::string::npos) << r.output;
 }
 
 TEST(Panic, DetachedTaskPanicIsReportedAndTheRuntimeGoesOn) {
@@ -88,6 +113,11 @@ TEST(Crash, NullDereferenceInATaskNamesTheTask) {
   EXPECT_NE(r.output.find("SIGSEGV"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("crasher"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("rt_panic_program.cpp"), std::string::npos) << r.output;
+  // The crash handler's chain: the crashing frame runs past its co_await.
+  EXPECT_NE(
+      r.output.find("running, last await at tests/integration/programs/rt_panic_program.cpp:"),
+      std::string::npos)
+      << r.output;
 }
 
 TEST(Crash, StackOverflowInATaskIsReported) {

@@ -167,4 +167,53 @@ TEST(AsyncBacktraceRt, FormatPutsTheRootFirst) {
   EXPECT_NE(s.find("async_backtrace_test.cpp:"), std::string::npos) << s;
 }
 
+unsigned g_running_line = 0;
+
+lucid::task<std::string> formatted_running() {
+  g_running_line = __LINE__ + 1;
+  co_await lucid::yield_now{};
+  co_return lucid::format_async_backtrace();  // runs past its last co_await
+}
+
+lucid::task<std::string> awaits_formatted_running() {
+  co_return co_await formatted_running();
+}
+
+// The innermost frame runs (it called async_backtrace); it is not suspended
+// at its last co_await, and says so. The frames further out are suspended.
+TEST(AsyncBacktraceRt, TheInnermostFrameSaysItIsRunning) {
+  auto rt = lucid::runtime::current_thread();
+  auto s = rt.block_on(awaits_formatted_running());
+  EXPECT_NE(s.find("formatted_running running, last await at tests/rt/async_backtrace_test.cpp:" +
+                   std::to_string(g_running_line) + "\n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("awaits_formatted_running at tests/rt/async_backtrace_test.cpp:"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(s.find("awaits_formatted_running running"), std::string::npos) << s;
+}
+
+lucid::task<std::string> before_any_await() {
+  co_return lucid::format_async_backtrace();
+}
+
+lucid::task<std::string> awaits_before_any_await() {
+  co_return co_await before_any_await();
+}
+
+// A coroutine that has not reached a co_await yet is named all the same.
+TEST(AsyncBacktraceRt, ACoroutineIsNamedBeforeItsFirstAwait) {
+  auto rt = lucid::runtime::current_thread();
+  auto s = rt.block_on(awaits_before_any_await());
+  EXPECT_EQ(s.find("<unknown>"), std::string::npos) << s;
+  EXPECT_NE(s.find("└╼ before_any_await running, before its first co_await\n"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("╼ awaits_before_any_await at tests/rt/async_backtrace_test.cpp:"),
+            std::string::npos)
+      << s;
+  s = rt.block_on(before_any_await());
+  EXPECT_EQ(s, "╼ before_any_await running, before its first co_await\n");
+}
+
 }  // namespace

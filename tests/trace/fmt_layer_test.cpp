@@ -90,7 +90,7 @@ TEST_F(FmtLayer, Pretty) {
   int line = nested();
   EXPECT_EQ(out->take(),
             "  2026-01-02T03:04:05.123456Z  INFO tests.fmt: nested event, i: 5\n"
-            "    at " __FILE__ ":" +
+            "    at tests/trace/fmt_layer_test.cpp:" +
                 std::to_string(line) +
                 "\n"
                 "    in inner with c: 3.0\n"
@@ -191,8 +191,26 @@ TEST_F(FmtLayer, TaskIdAndFileLine) {
   int line = __LINE__ + 1;
   LUCID_INFO("in task");
   detail::set_task_id_provider(nullptr);
-  EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO task=7 tests.fmt: " __FILE__ ":" +
-                             std::to_string(line) + ": in task\n");
+  EXPECT_EQ(out->take(),
+            "2026-01-02T03:04:05.123456Z  INFO task=7 tests.fmt: tests/trace/fmt_layer_test.cpp:" +
+                std::to_string(line) + ": in task\n");
+}
+
+// Every format shows this file as the panic reports do: relative to the
+// source root, never the absolute build path.
+TEST_F(FmtLayer, SourcePathsAreRelativeToTheSourceRootInEveryFormat) {
+  for (log_format f :
+       {log_format::full, log_format::compact, log_format::pretty, log_format::json}) {
+    fmt_options o;
+    o.format = f;
+    o.with_file_line = true;
+    guard.reset();  // one scoped default at a time
+    install(o);
+    LUCID_INFO("where am I");
+    const std::string text = out->take();
+    EXPECT_NE(text.find("tests/trace/fmt_layer_test.cpp"), std::string::npos) << text;
+    EXPECT_EQ(text.find(__FILE__), std::string::npos) << text;
+  }
 }
 
 TEST_F(FmtLayer, ParseFormat) {

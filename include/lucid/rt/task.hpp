@@ -211,7 +211,12 @@ template <class T>
 struct task_promise final : promise_common<task_promise<T>> {
   std::optional<T> value_;
 
-  task<T> get_return_object() noexcept;
+  /// `function`: the coroutine's own name (the default argument is evaluated
+  /// in the coroutine's ramp), recorded so the frame is named in an async
+  /// backtrace before its first co_await (await_transform overwrites it with
+  /// the same name and adds the file:line). No extra field: promise_base stays
+  /// 48 bytes.
+  task<T> get_return_object(const char* function = __builtin_FUNCTION()) noexcept;
   template <class U>
   requires std::is_convertible_v<U&&, T>
   void return_value(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
@@ -225,7 +230,8 @@ struct task_promise final : promise_common<task_promise<T>> {
 
 template <>
 struct task_promise<void> final : promise_common<task_promise<void>> {
-  task<void> get_return_object() noexcept;
+  /// See task_promise<T>::get_return_object.
+  task<void> get_return_object(const char* function = __builtin_FUNCTION()) noexcept;
   void return_void() noexcept {}
   void take_result() {
     if (this->exception_) std::rethrow_exception(this->exception_);
@@ -283,12 +289,14 @@ class [[nodiscard]] task {
 
 namespace detail {
 template <class T>
-task<T> task_promise<T>::get_return_object() noexcept {
+task<T> task_promise<T>::get_return_object(const char* function) noexcept {
   static_assert(alignof(task_promise<T>) <= promise_base::kMaxAlign,
                 "lucid::task<T> does not support T aligned beyond 16 bytes: return it boxed");
+  this->site_function_ = function;
   return task<T>{std::coroutine_handle<task_promise<T>>::from_promise(*this)};
 }
-inline task<void> task_promise<void>::get_return_object() noexcept {
+inline task<void> task_promise<void>::get_return_object(const char* function) noexcept {
+  this->site_function_ = function;
   return task<void>{std::coroutine_handle<task_promise<void>>::from_promise(*this)};
 }
 }  // namespace detail

@@ -23,14 +23,16 @@ struct task_cell::panic_chain {
 };
 
 namespace {
-/// Walks from frame p outwards: up the strand, then into the frame that
+/// Walks from frame p, the frame that runs (every caller captures the chain
+/// from inside the task), outwards: up the strand, then into the frame that
 /// awaits the combinator owning the strand. Calls f(frame) innermost first;
-/// stops after `max` frames. No allocation, no locks.
+/// p is marked running, the frames further out are suspended at their
+/// co_await. Stops after `max` frames. No allocation, no locks.
 template <class F>
 void walk_chain(const promise_base* p, std::size_t max, F&& f) noexcept {
   std::size_t n = 0;
   while (p != nullptr && n < max) {
-    f(debug::await_frame{p->site_function_, p->site_file_, p->site_line_});
+    f(debug::await_frame{p->site_function_, p->site_file_, p->site_line_, n == 0});
     ++n;
     if (p->parent_ != nullptr) {
       p = p->parent_;

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "line_formatter.hpp"
+#include "lucid/base/source_path.hpp"
 #include "lucid/trace/level.hpp"
 #include "lucid/trace/subscriber/span_record.hpp"
 

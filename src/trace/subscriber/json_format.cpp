@@ -63,7 +63,7 @@ class json_formatter final : public line_formatter {
     if (opts_.with_file_line) {
       key("filename");
       put(b, '"');
-      put_json_escaped(b, l.meta->file);
+      put_json_escaped(b, source_path(l.meta->file));
       put(b, '"');
       key("line_number");
       put_int(b, l.meta->line);

@@ -44,7 +44,7 @@ class pretty_formatter final : public line_formatter {
     put(b, "    ");
     style(k_dim);
     put(b, "at ");
-    put(b, l.meta->file);
+    put(b, source_path(l.meta->file));
     put(b, ':');
     put_int(b, l.meta->line);
     if (opts_.with_task_id && l.task_id != 0) {

@@ -47,7 +47,7 @@ class text_formatter final : public line_formatter {
     put_target(b, opts_, l.meta->target, ansi_);
     if (opts_.with_file_line) {
       style(k_dim);
-      put(b, l.meta->file);
+      put(b, source_path(l.meta->file));
       put(b, ':');
       put_int(b, l.meta->line);
       put(b, ':');

@@ -36,6 +36,17 @@ lucid::task<int> join_three_awaits() {
   co_return co_await h;  // rethrows; escapes main: report + exit 101
 }
 
+lucid::task<int> throws_at_once() {
+  expect(__LINE__ + 1);
+  throw std::runtime_error("thrown before any await");
+  co_return 0;
+}
+
+lucid::task<int> panic_before_await() {
+  auto h = lucid::spawn("eager", throws_at_once());
+  co_return co_await h;
+}
+
 lucid::task<int> detached_panic() {
   auto h = lucid::spawn("detached", []() -> lucid::task<> {
     co_await lucid::yield_now{};
@@ -99,6 +110,7 @@ int main(int argc, char** argv) {
   opts.kind = lucid::runtime_options::flavor::multi_thread;
   opts.workers = 2;
   if (mode == "join_three_awaits") return lucid::run(join_three_awaits(), opts);
+  if (mode == "panic_before_await") return lucid::run(panic_before_await(), opts);
   if (mode == "detached_panic") return lucid::run(detached_panic(), opts);
   if (mode == "panic_shutdown") {
     opts.unobserved_panic = lucid::panic_policy::shutdown;
