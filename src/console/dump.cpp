@@ -9,14 +9,14 @@
 #include <tuple>
 
 #include "console_internal.hpp"
-#include "lucid/debug/symbolize.hpp"
+#include "lucid/base/source_path.hpp"
 
 namespace lucid::console {
 
 namespace detail {
 
 std::string source_path(const char* file) {
-  return debug::display_path(file);
+  return std::string(lucid::source_path(std::string_view(file)));
 }
 
 std::string where(const location& l) {
