@@ -152,6 +152,12 @@ void build_graph(snapshot& snap) {
 
 snapshot take_snapshot() {
   snapshot snap;
+  struct running_task {
+    std::size_t index;
+    std::uint64_t serial;
+    std::uintptr_t word;
+  };
+  std::vector<running_task> running;  // how long they ran is asked after the walk
   const std::int64_t now = lucid::detail::coarse_now_ns();
   snap.taken_at_s = static_cast<double>(now) / 1e9;
   lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
@@ -190,6 +196,10 @@ snapshot take_snapshot() {
       snap.tasks.push_back(std::move(v));
     });
   });
+  for (const running_task& r : running) {
+    task_view& v = snap.tasks[r.index];
+    v.running_s = detail::running_for(r.serial, static_cast<unsigned>(v.worker), r.word);
+  }
   std::sort(snap.tasks.begin(), snap.tasks.end(),
             [](const task_view& a, const task_view& b) { return a.id < b.id; });
   build_graph(snap);

@@ -18,7 +18,8 @@
 // Threads and state: `g_dump_requested`, `g_capture_*` are written by signal
 // handlers (async-signal-safe: atomics and sem_post only). Everything else
 // belongs to the watchdog thread, except the warnings list and the per-worker
-// poll table, which the snapshot reads under `g_mu`.
+// poll table, which the snapshot reads under `g_mu`. Lock order: rt's
+// registry and shard locks, then g_mu; g_mu is never held while taking them.
 // Startup: a static initializer hooks rt's runtime start; the first runtime
 // starts the thread (the `lucid` target links this library whole, so the
 // initializer is kept). The thread never exits; it is detached.
@@ -224,25 +225,35 @@ class watchdog {
       std::int64_t since;
     };
     std::vector<stalled> found;
+    // Read the workers first, then update the table under g_mu: g_mu is
+    // never held while taking rt's registry lock (take_snapshot takes them
+    // in the other order).
+    struct sample {
+      std::pair<std::uint64_t, unsigned> key;
+      lucid::detail::worker_probe w;
+    };
+    std::vector<sample> samples;
+    lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
+      for (std::size_t i = 0; i < rt.worker_count(); ++i) {
+        lucid::detail::worker_probe w = rt.worker(i);
+        samples.push_back({{rt.serial(), w.index}, w});
+      }
+    });
     {
       std::lock_guard g(g_mu);
       std::set<std::pair<std::uint64_t, unsigned>> alive;
-      lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
-        for (std::size_t i = 0; i < rt.worker_count(); ++i) {
-          lucid::detail::worker_probe w = rt.worker(i);
-          auto key = std::make_pair(rt.serial(), w.index);
-          alive.insert(key);
-          poll_seen& p = g_polls[key];
-          if (w.poll_word == 0 || w.poll_word != p.word) {
-            p = poll_seen{w.poll_word, now, false};
-            continue;
-          }
-          if (!p.reported && now - p.since >= cfg_.stall_ns) {
-            p.reported = true;
-            found.push_back({rt.serial(), w.index, w.tid, w.poll_word, w.polling(), p.since});
-          }
+      for (const sample& sm : samples) {
+        alive.insert(sm.key);
+        poll_seen& p = g_polls[sm.key];
+        if (sm.w.poll_word == 0 || sm.w.poll_word != p.word) {
+          p = poll_seen{sm.w.poll_word, now, false};
+          continue;
         }
-      });
+        if (!p.reported && now - p.since >= cfg_.stall_ns) {
+          p.reported = true;
+          found.push_back({sm.key.first, sm.key.second, sm.w.tid, sm.w.poll_word, sm.w.polling(), p.since});
+        }
+      }
       for (auto it = g_polls.begin(); it != g_polls.end();) {
         it = alive.count(it->first) ? std::next(it) : g_polls.erase(it);
       }
