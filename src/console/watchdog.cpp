@@ -18,8 +18,8 @@
 // Threads and state: `g_dump_requested`, `g_capture_*` are written by signal
 // handlers (async-signal-safe: atomics and sem_post only). Everything else
 // belongs to the watchdog thread, except the warnings list and the per-worker
-// poll table, which the snapshot reads under `g_mu`. Lock order: rt's
-// registry and shard locks, then g_mu; g_mu is never held while taking them.
+// poll table, which the snapshot reads under `shared().mu`. Lock order:
+// rt's registry and shard locks, then shared().mu, never the other way.
 // Startup: a static initializer hooks rt's runtime start; the first runtime
 // starts the thread (the `lucid` target links this library whole, so the
 // initializer is kept). The thread never exits; it is detached.
@@ -124,16 +124,24 @@ config read_config() {
 
 // ------------------------------------------------------------ shared state
 
-std::mutex g_mu;  // guards g_warnings and g_polls
-std::deque<warning> g_warnings;
-constexpr std::size_t kMaxWarnings = 256;
-
 struct poll_seen {
   std::uintptr_t word = 0;
   std::int64_t since = 0;
   bool reported = false;
 };
-std::map<std::pair<std::uint64_t, unsigned>, poll_seen> g_polls;
+
+/// What the snapshot and the watchdog share. Never destroyed: the detached
+/// watchdog thread may still use it while the program's statics go away.
+struct shared_state {
+  std::mutex mu;  // guards both
+  std::deque<warning> warnings;
+  std::map<std::pair<std::uint64_t, unsigned>, poll_seen> polls;
+};
+shared_state& shared() {
+  static shared_state* s = new shared_state;
+  return *s;
+}
+constexpr std::size_t kMaxWarnings = 256;
 
 // Signal handler state.
 sem_t g_wake;
@@ -225,7 +233,7 @@ class watchdog {
       std::int64_t since;
     };
     std::vector<stalled> found;
-    // Read the workers first, then update the table under g_mu: g_mu is
+    // Read the workers first, then update the table under shared().mu, which is
     // never held while taking rt's registry lock (take_snapshot takes them
     // in the other order).
     struct sample {
@@ -240,11 +248,11 @@ class watchdog {
       }
     });
     {
-      std::lock_guard g(g_mu);
+      std::lock_guard g(shared().mu);
       std::set<std::pair<std::uint64_t, unsigned>> alive;
       for (const sample& sm : samples) {
         alive.insert(sm.key);
-        poll_seen& p = g_polls[sm.key];
+        poll_seen& p = shared().polls[sm.key];
         if (sm.w.poll_word == 0 || sm.w.poll_word != p.word) {
           p = poll_seen{sm.w.poll_word, now, false};
           continue;
@@ -254,8 +262,8 @@ class watchdog {
           found.push_back({sm.key.first, sm.key.second, sm.w.tid, sm.w.poll_word, sm.w.polling(), p.since});
         }
       }
-      for (auto it = g_polls.begin(); it != g_polls.end();) {
-        it = alive.count(it->first) ? std::next(it) : g_polls.erase(it);
+      for (auto it = shared().polls.begin(); it != shared().polls.end();) {
+        it = alive.count(it->first) ? std::next(it) : shared().polls.erase(it);
       }
     }
     for (const stalled& s : found)
@@ -594,23 +602,23 @@ struct autostart {
 namespace detail {
 
 double running_for(std::uint64_t serial, unsigned worker, std::uintptr_t word) {
-  std::lock_guard g(g_mu);
-  auto it = g_polls.find({serial, worker});
-  if (it == g_polls.end() || it->second.word != word) return -1;
+  std::lock_guard g(shared().mu);
+  auto it = shared().polls.find({serial, worker});
+  if (it == shared().polls.end() || it->second.word != word) return -1;
   return static_cast<double>(now_ns() - it->second.since) / 1e9;
 }
 
 void add_warning(warning w) {
-  std::lock_guard g(g_mu);
-  g_warnings.push_back(std::move(w));
-  if (g_warnings.size() > kMaxWarnings) g_warnings.pop_front();
+  std::lock_guard g(shared().mu);
+  shared().warnings.push_back(std::move(w));
+  if (shared().warnings.size() > kMaxWarnings) shared().warnings.pop_front();
 }
 
 }  // namespace detail
 
 std::vector<warning> warnings() {
-  std::lock_guard g(g_mu);
-  return {g_warnings.begin(), g_warnings.end()};
+  std::lock_guard g(shared().mu);
+  return {shared().warnings.begin(), shared().warnings.end()};
 }
 
 }  // namespace lucid::console

@@ -83,7 +83,6 @@ namespace {
 struct registry {
   std::mutex mu;
   std::vector<scheduler*> runtimes;
-  std::uint64_t next_serial = 1;
 };
 registry& reg() {
   static registry* r = new registry;  // never destroyed: runtimes may outlive statics
@@ -93,16 +92,18 @@ std::atomic<runtime_start_hook> g_start_hook{nullptr};
 
 }  // namespace
 
-std::uint64_t register_runtime(scheduler* s) {
-  std::uint64_t serial;
+std::uint64_t next_runtime_serial() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+void register_runtime(scheduler* s) {
   {
     std::lock_guard g(reg().mu);
     reg().runtimes.push_back(s);
-    serial = reg().next_serial++;
   }
   // acquire: the hook's module finished setting itself up before publishing it.
   if (runtime_start_hook h = g_start_hook.load(std::memory_order_acquire)) h();
-  return serial;
 }
 
 void unregister_runtime(scheduler* s) noexcept {

@@ -9,8 +9,10 @@ namespace lucid::detail {
 
 class scheduler;
 
-/// Adds s; calls the runtime start hook; returns s's serial number.
-std::uint64_t register_runtime(scheduler* s);
+/// A new runtime's serial number (set before it registers).
+std::uint64_t next_runtime_serial() noexcept;
+/// Adds s (fully built: inspectors may read it at once); calls the runtime start hook.
+void register_runtime(scheduler* s);
 /// Removes s; returns once no inspection walks it.
 void unregister_runtime(scheduler* s) noexcept;
 

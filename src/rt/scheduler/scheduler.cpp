@@ -34,6 +34,7 @@ unsigned workers_for(const runtime_options& o) {
 
 scheduler::scheduler(const runtime_options& opts)
     : opts_(opts),
+      serial_(next_runtime_serial()),
       driver_(*this, opts.paused_clock),
       live_(workers_for(opts) + 1),
       blocking_(opts.max_blocking_threads) {
@@ -58,7 +59,7 @@ scheduler::scheduler(const runtime_options& opts)
       wp->thread = std::thread([this, wp] { worker_main(wp); });
     }
   }
-  serial_ = register_runtime(this);
+  register_runtime(this);
 }
 
 scheduler::~scheduler() {
