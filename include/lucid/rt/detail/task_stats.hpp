@@ -6,8 +6,11 @@
 // (in its cell's rare fields, created at spawn, before the task is first
 // queued, and never replaced), shared with the finished-task store
 // (finished_tasks.hpp) so it outlives the task. Tasks spawned while stats
-// were off have none and are never counted. With stats disabled, the poll
-// and wake paths cost one predictable branch on a global flag.
+// were off have none and are never counted. Every hook is gated by the one
+// global flag: with stats disabled, the poll, wake, spawn and finish paths
+// cost one predictable branch on it, and nothing is recorded, not even for
+// tasks that have a block (a task woken while stats were off may count that
+// idle time as scheduled time in its first poll after they are back on).
 //
 // Who writes what:
 //   polls, busy_ns, scheduled_ns, first_poll_ns, poll_started_ns, the two
@@ -108,8 +111,8 @@ inline bool task_stats_enabled() noexcept {
   // relaxed: a flag; a task's block is published with its cell.
   return g_task_stats_enabled.load(std::memory_order_relaxed);
 }
-/// Turns stats on or off for tasks spawned from now on (the console calls
-/// it when it starts). Tasks that have a block keep recording polls.
+/// Turns stats on or off (the console calls it when it starts): tasks
+/// spawned while on get a block; blocks are filled only while on.
 /// Thread safety: any thread.
 void set_task_stats_enabled(bool on) noexcept;
 
