@@ -370,6 +370,9 @@ TEST(TaskStats, AMillionFinishedTasksStayWithinTheRetentionBound) {
     }
   }(&last_ids));
   std::size_t rss_after = rss_bytes();
+  std::printf("%d tasks: RSS growth %zu KiB, store %zu records, %zu KiB accounted\n", kManyTasks,
+              (rss_after - std::min(rss_after, rss_before)) >> 10, store.size(),
+              store.accounted_bytes() >> 10);
   EXPECT_EQ(store.size(), kMax);
   // Unnamed tasks: kRecordBytes each (the root task's name adds a few bytes).
   EXPECT_LE(store.accounted_bytes(), kMax * d::finished_tasks::kRecordBytes + 4096);
