@@ -6,6 +6,8 @@
 //   mt2 = multi_thread runtime with 2 workers, st = current_thread runtime.
 // Sizes: SPAWN_N CHAIN_N YIELD_TASKS YIELD_ITERS PINGPONG_MSGS MUTEX_TASKS
 //        MUTEX_ITERS TIMER_TASKS TIMER_SPARSE_TASKS TIMER_MIN_US TIMER_MAX_US
+// LUCID_BENCH_TASK_STATS=1 turns per-task stats on (lucid/rt/detail/task_stats.hpp),
+// to measure what the console's metrics cost.
 // Every workload's root is itself a spawned task (so spawning happens on a
 // worker), timed on the main thread around block_on.
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "lucid/lucid.hpp"
+#include "lucid/rt/detail/task_stats.hpp"
 #include "lucid/sync/mpsc.hpp"
 #include "lucid/sync/mutex.hpp"
 #include "lucid/sync/notify.hpp"
@@ -222,8 +225,11 @@ int main(int argc, char** argv) {
   const std::uint64_t tmin = env_size("TIMER_MIN_US", 1'000);
   const std::uint64_t tmax = env_size("TIMER_MAX_US", 10'000);
 
-  std::printf("# peer=lucid-%s rt=%s pid=%d\n", "0.1",
-              flavor == "mt2" ? "multi_thread(workers=2)" : "current_thread", getpid());
+  const bool task_stats = env_size("LUCID_BENCH_TASK_STATS", 0) != 0;
+  lucid::detail::set_task_stats_enabled(task_stats);
+  std::printf("# peer=lucid-%s rt=%s pid=%d%s\n", "0.1",
+              flavor == "mt2" ? "multi_thread(workers=2)" : "current_thread", getpid(),
+              task_stats ? " task_stats=on" : "");
   run_on(rt, spawn_many(10'000));  // warm-up, not reported
   run_on(rt, yield_many(100, 100));
 

@@ -55,6 +55,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -63,6 +64,7 @@
 #include "lucid/base/spin_lock.hpp"
 #include "lucid/rt/detail/raw_task.hpp"
 #include "lucid/rt/detail/strand.hpp"
+#include "lucid/rt/detail/task_stats.hpp"
 #include "lucid/rt/observer.hpp"
 
 namespace lucid::detail {
@@ -110,6 +112,8 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
     std::string name;              ///< empty when unnamed
     std::exception_ptr exception;  ///< what escaped the root frame
     panic_chain* chain = nullptr;  ///< await chain where that exception left its first frame
+    /// Set at spawn while stats are enabled, never changed after (task_stats.hpp).
+    std::shared_ptr<task_stats> stats;
   };
   std::atomic<rare_fields*> rare_{nullptr};
 

@@ -10,6 +10,7 @@
 #include "scheduler/parker.hpp"
 #include "scheduler/scheduler.hpp"
 #include "task/panic.hpp"
+#include "task/stats.hpp"
 #include "task/trace_context.hpp"
 
 namespace lucid::detail {
@@ -42,6 +43,7 @@ void finish_task(task_cell* c, task_outcome o) noexcept {
     trace::detail::destroy_span_stack(static_cast<trace::detail::span_stack*>(c->trace_context_));
     c->trace_context_ = nullptr;
   }
+  if (__builtin_expect(task_stats_enabled(), 0)) stats_on_finish(c, o);
   LUCID_OBSERVE(on_complete, c->id_, o);
   std::uint32_t prev;
   {

@@ -12,6 +12,7 @@
 
 #include "context.hpp"
 #include "lucid/base/assert.hpp"
+#include "lucid/rt/detail/task_stats.hpp"
 #include "lucid/rt/observer.hpp"
 #include "task/cell.hpp"
 #include "task/trace_context.hpp"
@@ -58,10 +59,13 @@ void finish_task(task_cell* c, task_outcome o) noexcept;
     set_current_cell(nullptr);
     return poll_result::finished;
   }
+  task_stats* stats = nullptr;  // stats: see lucid/rt/detail/task_stats.hpp
+  if (__builtin_expect(task_stats_enabled(), 0)) stats = stats_poll_begin(c);
   LUCID_OBSERVE(on_poll_begin, c->id_);
   trace::detail::span_stack* prev_ctx = enter_trace_context(c);
   c->root_.run();
   leave_trace_context(c, prev_ctx);
+  if (stats != nullptr) stats_poll_end(c, stats);  // before the task can be queued again
   LUCID_OBSERVE(on_poll_end, c->id_);
   if (c->root_.complete) {
     finish_task(c, c->root_.leaf->exception_ ? task_outcome::exception : task_outcome::value);

@@ -10,24 +10,37 @@
 #include "scheduler/scheduler.hpp"
 #include "task/cell.hpp"
 #include "task/panic.hpp"
+#include "task/stats.hpp"
 
 namespace lucid::detail {
 
+namespace {
+/// Reports a wake of c to the observers and counts it in c's stats; c's
+/// stats block (or null) for the queued time.
+[[gnu::noinline]] task_stats* instrument_wake(task_cell* c) noexcept {
+  task_cell* cur = current_cell();
+  wake_origin o = cur == c                      ? wake_origin::self
+                  : cur != nullptr              ? wake_origin::other_task
+                  : current_worker() != nullptr ? wake_origin::runtime
+                                                : wake_origin::external;
+  LUCID_OBSERVE(on_wake, c->id_, o, cur ? cur->id_ : 0);
+  return task_stats_enabled() ? stats_count_wake(c, o) : nullptr;
+}
+}  // namespace
+
 void task_cell::wake() noexcept {
-  if (__builtin_expect(observing(), 0)) {
-    task_cell* cur = current_cell();
-    wake_origin o = cur == this                   ? wake_origin::self
-                    : cur != nullptr              ? wake_origin::other_task
-                    : current_worker() != nullptr ? wake_origin::runtime
-                                                  : wake_origin::external;
-    LUCID_OBSERVE(on_wake, id_, o, cur ? cur->id_ : 0);
-  }
+  task_stats* stats = nullptr;
+  if (__builtin_expect(observing() | task_stats_enabled(), 0)) stats = instrument_wake(this);
   std::uint32_t s = state_.load(std::memory_order_relaxed);
   for (;;) {
     if (s & (st_complete | st_notified)) return;
     std::uint32_t ns = s | st_notified;
     if (state_.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed)) {
-      if (!(s & st_running)) sched_->schedule(this);
+      if (!(s & st_running)) {
+        // relaxed: the queue push below publishes it to the poller.
+        if (stats != nullptr) stats->queued_ns.store(stats_now_ns(), std::memory_order_relaxed);
+        sched_->schedule(this);
+      }
       return;
     }
   }
@@ -35,6 +48,7 @@ void task_cell::wake() noexcept {
 
 void task_cell::wake_yielded() noexcept {
   LUCID_OBSERVE(on_wake, id_, wake_origin::self, id_);
+  if (__builtin_expect(task_stats_enabled(), 0)) stats_count_wake(this, wake_origin::self);
   // The task is RUNNING (yield_now runs inside its poll): no queueing here;
   // the poll harness reads both bits back when the poll ends. relaxed: only
   // this thread reads them before the poll's release.

@@ -11,6 +11,7 @@
 #include <coroutine>
 
 #include "lucid/rt/detail/strand.hpp"
+#include "lucid/rt/detail/task_stats.hpp"
 #include "lucid/rt/observer.hpp"
 
 namespace lucid::detail {
@@ -39,9 +40,11 @@ class waker {
   /// Reports the registration of this waker in `source` to the runtime observers.
   void registered(const void* source) const noexcept {
     LUCID_OBSERVE(on_waker_registered, task(), source);
+    if (__builtin_expect(task_stats_enabled(), 0)) stats_waker_registered(s_);
   }
   void released(const void* source) const noexcept {
     LUCID_OBSERVE(on_waker_released, task(), source);
+    if (__builtin_expect(task_stats_enabled(), 0)) stats_waker_released(s_);
   }
 
  private:

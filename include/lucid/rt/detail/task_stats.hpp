@@ -1,0 +1,154 @@
+// lucid::detail::task_stats: what the runtime measures about one task, and
+// about each runtime as a whole, for the console (DESIGN.md, "What it knows,
+// per task"). Opt-in: set_task_stats_enabled(true).
+//
+// Contract: while stats are enabled, every task spawned gets a stats block
+// (in its cell's rare fields, created at spawn, before the task is first
+// queued, and never replaced), shared with the finished-task store
+// (finished_tasks.hpp) so it outlives the task. Tasks spawned while stats
+// were off have none and are never counted. Every hook is gated by the one
+// global flag: with stats disabled, the poll, wake, spawn and finish paths
+// cost one predictable branch on it, and nothing is recorded, not even for
+// tasks that have a block (a task woken while stats were off may count that
+// idle time as scheduled time in its first poll after they are back on).
+//
+// Who writes what:
+//   polls, busy_ns, scheduled_ns, first_poll_ns, poll_started_ns, the two
+//     histograms: the polling worker (one at a time; successive pollers are
+//     ordered by the task's state word), relaxed load + store
+//   queued_ns: the thread that queues the task (the spawner, a waker, or the
+//     worker whose poll ended with a wake pending), before it is queued
+//   wakes[], wakers_registered, wakers_released: any thread, relaxed fetch_add
+//   created_ns: the spawner; completed_ns: the finishing thread
+// Readers (the console's thread) read any field at any time with relaxed
+// loads: each value is whole, the set is not one consistent instant.
+//
+// Times are steady_clock (CLOCK_MONOTONIC) nanoseconds since its epoch; 0
+// means "not yet". Idle time is what is left of the task's lifetime:
+// idle = (completed or now) - created - busy - scheduled (idle_ns()).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "lucid/base/histogram.hpp"
+#include "lucid/rt/observer.hpp"
+
+namespace lucid::detail {
+
+class scheduler;
+struct task_cell;
+class raw_task;
+struct strand;
+
+/// The steady clock in nanoseconds (the clock every stats time is read on).
+inline std::int64_t stats_now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// One task's counters and times (see the top of the file).
+/// Size: about 1.3 KiB (two 584-byte compact histograms and 16 words).
+struct task_stats {
+  using counter = std::atomic<std::uint64_t>;
+  using time = std::atomic<std::int64_t>;
+
+  time created_ns{0};       ///< spawn
+  time first_poll_ns{0};    ///< start of the first poll; 0 = never polled
+  time completed_ns{0};     ///< finished (value, exception or cancelled); 0 = alive
+  time poll_started_ns{0};  ///< start of the poll running now; 0 = not being polled
+  time queued_ns{0};        ///< when it was last queued (spawn, wake, re-queue); 0 = not queued
+
+  counter polls{0};
+  counter busy_ns{0};       ///< summed poll durations
+  counter scheduled_ns{0};  ///< summed time from being queued to being polled
+  /// Wakes by lucid::wake_origin (self, other_task, runtime, external),
+  /// counting every wake call, also those that found the task already queued.
+  std::array<counter, 4> wakes{};
+  counter wakers_registered{0};  ///< waker::registered calls for this task
+  counter wakers_released{0};    ///< waker::released calls for this task
+
+  compact_histogram poll_duration_ns;      ///< one value per poll
+  compact_histogram scheduled_latency_ns;  ///< one value per poll: queued -> poll start
+
+  std::uint64_t wakes_by(wake_origin o) const noexcept {
+    return wakes[static_cast<std::size_t>(o)].load(std::memory_order_relaxed);
+  }
+  std::uint64_t wakes_total() const noexcept {
+    std::uint64_t n = 0;
+    for (const auto& w : wakes)
+      n += w.load(std::memory_order_relaxed);
+    return n;
+  }
+  /// Busy time including the poll running now (if any), as of `now_ns`.
+  std::uint64_t busy_ns_at(std::int64_t now_ns) const noexcept {
+    std::uint64_t b = busy_ns.load(std::memory_order_relaxed);
+    std::int64_t s = poll_started_ns.load(std::memory_order_relaxed);
+    return s != 0 && now_ns > s ? b + std::uint64_t(now_ns - s) : b;
+  }
+  /// Lifetime minus busy minus scheduled, as of `now_ns` (or completion);
+  /// 0 if the racy reads of a live task would make it negative.
+  std::uint64_t idle_ns(std::int64_t now_ns) const noexcept {
+    std::int64_t end = completed_ns.load(std::memory_order_relaxed);
+    if (end == 0) end = now_ns;
+    std::int64_t life = end - created_ns.load(std::memory_order_relaxed);
+    std::int64_t used =
+        std::int64_t(busy_ns_at(end) + scheduled_ns.load(std::memory_order_relaxed));
+    return life > used ? std::uint64_t(life - used) : 0;
+  }
+};
+
+extern std::atomic<bool> g_task_stats_enabled;
+
+/// Whether tasks spawned now get stats, and whether wakes and waker
+/// registrations are counted: one relaxed load.
+inline bool task_stats_enabled() noexcept {
+  // relaxed: a flag; a task's block is published with its cell.
+  return g_task_stats_enabled.load(std::memory_order_relaxed);
+}
+/// Turns stats on or off (the console calls it when it starts): tasks
+/// spawned while on get a block; blocks are filled only while on.
+/// Thread safety: any thread.
+void set_task_stats_enabled(bool on) noexcept;
+
+/// The stats block of a task, or null (spawned with stats off). The pointer
+/// is valid while the caller holds the cell (a live-task walk, a join
+/// reference); the shared_ptr keeps the block itself alive. Any thread.
+std::shared_ptr<task_stats> task_stats_of(const task_cell* c) noexcept;
+std::shared_ptr<task_stats> task_stats_of(raw_task t) noexcept;
+/// The stats of the task the calling thread is polling, or null.
+std::shared_ptr<task_stats> current_task_stats() noexcept;
+
+/// Runtime-wide histograms (see runtime_stats_snapshot).
+struct runtime_stats {
+  histogram_snapshot poll_duration_ns;      ///< every poll of a task with stats
+  histogram_snapshot scheduled_latency_ns;  ///< queued -> poll start of those polls
+  std::size_t threads = 0;                  ///< worker threads whose histograms were merged
+};
+
+/// The runtime-wide histograms of `s` (a runtime's scheduler: see
+/// handle_access / runtime_handle), or of every runtime alive in the process
+/// when `s` is null: the per-worker-thread histograms, recorded when a task
+/// with a stats block is polled, merged now. A runtime that was destroyed
+/// is not included. Any thread; takes a registry lock, never blocks a worker.
+runtime_stats runtime_stats_snapshot(const scheduler* s = nullptr);
+
+// The runtime's hooks, called only when task_stats_enabled() or a task has
+// a block (src/rt/task/stats.cpp).
+
+/// At the start of a poll of c: its block (then records scheduled latency,
+/// first poll, poll start), or null.
+task_stats* stats_poll_begin(task_cell* c) noexcept;
+/// At the end of that poll (before the task can be queued or polled again):
+/// busy time, the poll histograms; the task counts as queued from now.
+void stats_poll_end(task_cell* c, task_stats* st) noexcept;
+/// A waker of the task behind strand s was registered or released.
+void stats_waker_registered(const strand* s) noexcept;
+void stats_waker_released(const strand* s) noexcept;
+
+}  // namespace lucid::detail

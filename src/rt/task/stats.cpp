@@ -1,0 +1,221 @@
+// Task stats (lucid/rt/detail/task_stats.hpp): the runtime's hooks that fill
+// a task's stats block, the per-worker-thread histograms behind
+// runtime_stats_snapshot, and the push into the finished-task store.
+//
+// Per-worker histograms: rt's worker struct is not widened for them; each
+// thread that polls a task with stats keeps, in a thread_local, a pointer to
+// its block for the scheduler it polls for (a thread may serve several
+// runtimes one after another: block_on of current_thread runtimes). The
+// blocks live in a registry under a mutex, keyed by (scheduler, thread),
+// each holding a weak_ptr to its scheduler so that a destroyed runtime's
+// blocks are skipped and dropped (and a new scheduler at a reused address is
+// not mistaken for the old one). Only the owning thread records into a block
+// (single writer, see histogram.hpp); readers merge under the registry lock.
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "context.hpp"
+#include "lucid/rt/detail/finished_tasks.hpp"
+#include "lucid/rt/detail/raw_task.hpp"
+#include "lucid/rt/detail/strand.hpp"
+#include "lucid/rt/detail/task_stats.hpp"
+#include "scheduler/scheduler.hpp"
+#include "task/cell.hpp"
+#include "task/stats.hpp"
+
+namespace lucid::detail {
+
+std::atomic<bool> g_task_stats_enabled{false};
+
+void set_task_stats_enabled(bool on) noexcept {
+  g_task_stats_enabled.store(on, std::memory_order_relaxed);
+}
+
+namespace {
+
+task_stats* stats_ptr(const task_cell* c) noexcept {
+  // acquire: pairs with rare()'s release (the block itself was written
+  // before the task was first queued).
+  const task_cell::rare_fields* r = c->rare_.load(std::memory_order_acquire);
+  return r != nullptr ? r->stats.get() : nullptr;
+}
+
+void add(std::atomic<std::uint64_t>& a, std::uint64_t v) noexcept {
+  // relaxed load + store: one writer (see task_stats.hpp); readers need whole values.
+  a.store(a.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
+}
+
+struct worker_stats {
+  const scheduler* sched = nullptr;
+  std::weak_ptr<const scheduler> owner;
+  std::thread::id thread;
+  histogram poll_duration_ns;
+  histogram scheduled_latency_ns;
+};
+
+std::mutex g_registry_mu;
+/// Leaked: thread_local destructors may run after static destructors.
+std::vector<std::shared_ptr<worker_stats>>& registry() {
+  static auto* v = new std::vector<std::shared_ptr<worker_stats>>;
+  return *v;
+}
+
+void drop_expired_locked() {
+  auto& r = registry();
+  r.erase(std::remove_if(r.begin(), r.end(), [](const auto& w) { return w->owner.expired(); }),
+          r.end());
+}
+
+struct tls_slot {
+  std::shared_ptr<worker_stats> ws;
+  ~tls_slot() {
+    // The block stays in the registry while its runtime lives (its counts
+    // belong to that runtime); only expired ones are dropped.
+    std::lock_guard g(g_registry_mu);
+    ws.reset();
+    drop_expired_locked();
+  }
+};
+thread_local tls_slot t_slot;
+
+[[gnu::noinline]] worker_stats* rebind(tls_slot& t, const scheduler* s) {
+  std::lock_guard g(g_registry_mu);
+  drop_expired_locked();
+  auto self = std::this_thread::get_id();
+  for (const auto& w : registry()) {
+    if (w->sched == s && w->thread == self) {
+      t.ws = w;
+      return w.get();
+    }
+  }
+  auto w = std::make_shared<worker_stats>();
+  w->sched = s;
+  w->owner = s->weak_from_this();
+  w->thread = self;
+  registry().push_back(w);
+  t.ws = std::move(w);
+  return t.ws.get();
+}
+
+/// The calling thread's block for c's scheduler. Not inlined: it reads a
+/// thread_local (DESIGN.md, "Compiler hazards").
+[[gnu::noinline]] worker_stats* worker_stats_for(const task_cell* c) {
+  tls_slot& t = t_slot;
+  if (t.ws && t.ws->sched == c->sched_ && !t.ws->owner.expired()) return t.ws.get();
+  return rebind(t, c->sched_);
+}
+
+}  // namespace
+
+std::shared_ptr<task_stats> task_stats_of(const task_cell* c) noexcept {
+  const task_cell::rare_fields* r = c->rare_.load(std::memory_order_acquire);
+  return r != nullptr ? r->stats : nullptr;
+}
+
+std::shared_ptr<task_stats> task_stats_of(raw_task t) noexcept {
+  task_cell* c = raw_task_access::cell(t);
+  return c != nullptr ? task_stats_of(c) : nullptr;
+}
+
+std::shared_ptr<task_stats> current_task_stats() noexcept {
+  task_cell* c = current_cell();
+  return c != nullptr ? task_stats_of(c) : nullptr;
+}
+
+void stats_on_spawn(task_cell* c) {
+  auto st = std::make_shared<task_stats>();
+  std::int64_t now = stats_now_ns();
+  st->created_ns.store(now, std::memory_order_relaxed);
+  st->queued_ns.store(now, std::memory_order_relaxed);  // spawn queues it
+  c->rare().stats = std::move(st);
+}
+
+task_stats* stats_poll_begin(task_cell* c) noexcept {
+  task_stats* st = stats_ptr(c);
+  if (st == nullptr) return nullptr;
+  std::int64_t now = stats_now_ns();
+  if (st->first_poll_ns.load(std::memory_order_relaxed) == 0)
+    st->first_poll_ns.store(now, std::memory_order_relaxed);
+  std::int64_t q = st->queued_ns.load(std::memory_order_relaxed);
+  if (q != 0) {
+    std::uint64_t lat = now > q ? std::uint64_t(now - q) : 0;
+    add(st->scheduled_ns, lat);
+    st->scheduled_latency_ns.record(lat);
+    worker_stats_for(c)->scheduled_latency_ns.record(lat);
+    st->queued_ns.store(0, std::memory_order_relaxed);
+  }
+  st->poll_started_ns.store(now, std::memory_order_relaxed);
+  return st;
+}
+
+void stats_poll_end(task_cell* c, task_stats* st) noexcept {
+  std::int64_t now = stats_now_ns();
+  std::int64_t start = st->poll_started_ns.load(std::memory_order_relaxed);
+  std::uint64_t d = now > start ? std::uint64_t(now - start) : 0;
+  add(st->busy_ns, d);
+  add(st->polls, 1);
+  st->poll_duration_ns.record(d);
+  worker_stats_for(c)->poll_duration_ns.record(d);
+  st->poll_started_ns.store(0, std::memory_order_relaxed);
+  // If it was woken during the poll it is queued again now; if not, the
+  // wake that queues it next overwrites this (task_cell::wake).
+  st->queued_ns.store(now, std::memory_order_relaxed);
+}
+
+task_stats* stats_count_wake(task_cell* c, wake_origin o) noexcept {
+  task_stats* st = stats_ptr(c);
+  if (st != nullptr) st->wakes[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
+  return st;
+}
+
+namespace {
+task_stats* stats_of_strand(const strand* s) noexcept {
+  if (s == nullptr) return nullptr;
+  while (s->parent != nullptr)
+    s = s->parent;
+  return s->cell != nullptr ? stats_ptr(s->cell) : nullptr;
+}
+}  // namespace
+
+void stats_waker_registered(const strand* s) noexcept {
+  if (task_stats* st = stats_of_strand(s))
+    st->wakers_registered.fetch_add(1, std::memory_order_relaxed);
+}
+
+void stats_waker_released(const strand* s) noexcept {
+  if (task_stats* st = stats_of_strand(s))
+    st->wakers_released.fetch_add(1, std::memory_order_relaxed);
+}
+
+void stats_on_finish(task_cell* c, task_outcome o) noexcept {
+  const task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed);
+  if (r == nullptr || !r->stats) return;
+  std::int64_t now = stats_now_ns();
+  r->stats->completed_ns.store(now, std::memory_order_relaxed);
+  finished_task rec;
+  rec.id = c->id_;
+  rec.parent = c->parent_id_;
+  rec.name = r->name;
+  rec.spawn_site = c->spawn_site_;
+  rec.outcome = o;
+  rec.completed_ns = now;
+  rec.stats = r->stats;
+  finished_tasks::global().push(std::move(rec));
+}
+
+runtime_stats runtime_stats_snapshot(const scheduler* s) {
+  runtime_stats out;
+  std::lock_guard g(g_registry_mu);
+  for (const auto& w : registry()) {
+    if (w->owner.expired() || (s != nullptr && w->sched != s)) continue;
+    w->poll_duration_ns.merge_into(out.poll_duration_ns);
+    w->scheduled_latency_ns.merge_into(out.scheduled_latency_ns);
+    ++out.threads;
+  }
+  return out;
+}
+
+}  // namespace lucid::detail
