@@ -152,6 +152,14 @@ std::uintptr_t g_capture_pcs[debug::captured_trace::max_frames];
 std::atomic<std::size_t> g_capture_n{0};
 constexpr int kStallSignal = SIGURG;
 
+// ThreadSanitizer's runtime runs one background thread of its own; it never
+// wakes a task, so the "all asleep" detector does not count it.
+#if defined(__SANITIZE_THREAD__)
+constexpr std::size_t kSanitizerThreads = 1;
+#else
+constexpr std::size_t kSanitizerThreads = 0;
+#endif
+
 void on_sigquit(int) {
   g_dump_requested.store(1, std::memory_order_relaxed);
   sem_post(&g_wake);
@@ -462,7 +470,7 @@ class watchdog {
       return;
     }
     // A thread lucid does not know might still wake a task (a channel fed from outside).
-    if (process_threads() > lucid::detail::known_thread_count()) return;
+    if (process_threads() > lucid::detail::known_thread_count() + kSanitizerThreads) return;
     if (asleep_reported_) return;
     asleep_reported_ = true;
     std::ostringstream os;
