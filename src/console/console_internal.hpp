@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lucid/console/console.hpp"
 
@@ -27,6 +28,9 @@ std::string describe_chain(const strand_view& v, std::string_view indent);
 /// How long worker `worker` of runtime `serial` has been in the poll whose
 /// word is `word`, as the watchdog observed it; -1 when unknown.
 double running_for(std::uint64_t serial, unsigned worker, std::uintptr_t word);
+
+/// Every resource the tracker knows (empty unless aggregation is on).
+std::vector<resource_view> tracked_resources();
 
 /// Records a warning (bounded list) for console::warnings().
 void add_warning(warning w);

@@ -16,7 +16,9 @@
 #include "console_internal.hpp"
 #include "lucid/console/console.hpp"
 #include "lucid/debug/symbolize.hpp"
+#include "lucid/rt/detail/finished_tasks.hpp"
 #include "lucid/rt/detail/inspect.hpp"
+#include "lucid/rt/detail/task_stats.hpp"
 
 namespace lucid::console {
 
@@ -93,6 +95,80 @@ void copy_strand(const lucid::detail::strand& s, std::int64_t now, strand_view& 
   }
 }
 
+task_stats_view copy_stats(const lucid::detail::task_stats& st, std::int64_t now) {
+  // The stats clock (task_stats.hpp) is read here, not the coarse one.
+  task_stats_view v;
+  v.known = true;
+  v.polls = st.polls.load(std::memory_order_relaxed);
+  std::int64_t created = st.created_ns.load(std::memory_order_relaxed);
+  std::int64_t end = st.completed_ns.load(std::memory_order_relaxed);
+  if (end == 0) end = now;
+  v.total_s = end > created ? static_cast<double>(end - created) / 1e9 : 0;
+  v.busy_s = static_cast<double>(st.busy_ns_at(end)) / 1e9;
+  v.scheduled_s = static_cast<double>(st.scheduled_ns.load(std::memory_order_relaxed)) / 1e9;
+  v.idle_s = static_cast<double>(st.idle_ns(end)) / 1e9;
+  std::int64_t first = st.first_poll_ns.load(std::memory_order_relaxed);
+  if (first != 0 && first >= created)
+    v.first_poll_after_s = static_cast<double>(first - created) / 1e9;
+  v.wakes_self = st.wakes_by(wake_origin::self);
+  v.wakes_other_task = st.wakes_by(wake_origin::other_task);
+  v.wakes_runtime = st.wakes_by(wake_origin::runtime);
+  v.wakes_external = st.wakes_by(wake_origin::external);
+  v.wakers_registered = st.wakers_registered.load(std::memory_order_relaxed);
+  v.wakers_released = st.wakers_released.load(std::memory_order_relaxed);
+  v.poll_duration_ns = st.poll_duration_ns.snapshot();
+  v.scheduled_latency_ns = st.scheduled_latency_ns.snapshot();
+  return v;
+}
+
+/// Resources: the tracker's (aggregation), completed with what the waits
+/// show (holders' acquire sites, waiters' await sites, channel state), and
+/// the resources tasks wait on that the tracker does not know.
+void build_resources(snapshot& snap) {
+  std::map<resource_id, resource_view> byid;
+  for (resource_view& r : detail::tracked_resources())
+    byid.emplace(r.id, std::move(r));
+  auto add = [&](const task_view& t, const strand_view& sv) {
+    if (!sv.waiting || sv.wait.resource == 0) return;
+    const wait& w = sv.wait;
+    resource_view& r = byid[w.resource];
+    r.id = w.resource;
+    if (r.kind.empty()) r.kind = w.kind;
+    if (!r.created_at.known()) r.created_at = w.created_at;
+    r.capacity = w.capacity;
+    r.length = w.length;
+    r.senders = w.senders;
+    r.permits = w.permits;
+    r.readers = w.readers;
+    r.closed = w.closed;
+    for (const holder& h : w.holders) {
+      auto it = std::find_if(r.holders.begin(), r.holders.end(),
+                             [&](const holder& x) { return x.task == h.task; });
+      if (it == r.holders.end()) {
+        r.holders.push_back(h);
+      } else {
+        *it = h;
+      }
+    }
+    location at = sv.chain.empty() ? location{} : sv.chain.front();
+    auto it = std::find_if(r.waiters.begin(), r.waiters.end(),
+                           [&](const resource_view::waiter& x) { return x.task == t.id; });
+    if (it == r.waiters.end()) {
+      r.waiters.push_back({t.id, w.waiting_s, at});
+    } else {
+      it->at = at;
+      it->waiting_s = w.waiting_s;
+    }
+  };
+  for (const task_view& t : snap.tasks) {
+    add(t, t.root);
+    for (const strand_view& b : t.branches)
+      add(t, b);
+  }
+  for (auto& [id, r] : byid)
+    snap.resources.push_back(std::move(r));
+}
+
 void build_graph(snapshot& snap) {
   std::unordered_map<task_id, std::vector<task_id>> next;  // task -> tasks it waits for
   std::set<task_id> wakeable;  // tasks some driver or foreign party may wake
@@ -159,6 +235,7 @@ snapshot take_snapshot() {
   };
   std::vector<running_task> running;  // how long they ran is asked after the walk
   const std::int64_t now = lucid::detail::coarse_now_ns();
+  const std::int64_t stats_now = lucid::detail::stats_now_ns();
   snap.taken_at_s = static_cast<double>(now) / 1e9;
   lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
     ++snap.runtimes;
@@ -181,6 +258,7 @@ snapshot take_snapshot() {
       v.state = std::string(lucid::detail::to_string(t.state()));
       v.runtime = rt.serial();
       v.cancel_requested = t.cancel_requested();
+      if (auto st = t.stats()) v.stats = copy_stats(*st, stats_now);
       if (t.claimed()) {
         if (const lucid::detail::strand* root = t.root()) copy_strand(*root, now, v.root);
         t.for_each_branch([&](const lucid::detail::strand& b) {
@@ -203,6 +281,26 @@ snapshot take_snapshot() {
   std::sort(snap.tasks.begin(), snap.tasks.end(),
             [](const task_view& a, const task_view& b) { return a.id < b.id; });
   build_graph(snap);
+  build_resources(snap);
+  if (aggregation_enabled()) {
+    lucid::detail::finished_tasks::global().for_each([&](const lucid::detail::finished_task& f) {
+      task_view v;
+      v.id = f.id;
+      v.parent = f.parent;
+      v.name = f.name;
+      v.spawned_at = make_location(f.spawn_site.file, f.spawn_site.function, f.spawn_site.line);
+      v.state = f.outcome == task_outcome::value       ? "completed"
+                : f.outcome == task_outcome::cancelled ? "cancelled"
+                                                       : "panicked";
+      if (f.stats) v.stats = copy_stats(*f.stats, stats_now);
+      v.finished_ago_s =
+          f.completed_ns != 0 ? static_cast<double>(stats_now - f.completed_ns) / 1e9 : -1;
+      snap.finished.push_back(std::move(v));
+    });
+    lucid::detail::runtime_stats rs = lucid::detail::runtime_stats_snapshot(nullptr);
+    snap.poll_duration_ns = rs.poll_duration_ns;
+    snap.scheduled_latency_ns = rs.scheduled_latency_ns;
+  }
   return snap;
 }
 

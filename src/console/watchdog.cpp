@@ -261,13 +261,14 @@ class watchdog {
       for (const sample& sm : samples) {
         alive.insert(sm.key);
         poll_seen& p = shared().polls[sm.key];
-        if (sm.w.poll_word == 0 || sm.w.poll_word != p.word) {
+        if (sm.w.poll_word == 0 || sm.w.exempt() || sm.w.poll_word != p.word) {
           p = poll_seen{sm.w.poll_word, now, false};
           continue;
         }
         if (!p.reported && now - p.since >= cfg_.stall_ns) {
           p.reported = true;
-          found.push_back({sm.key.first, sm.key.second, sm.w.tid, sm.w.poll_word, sm.w.polling(), p.since});
+          found.push_back(
+              {sm.key.first, sm.key.second, sm.w.tid, sm.w.poll_word, sm.w.polling(), p.since});
         }
       }
       for (auto it = shared().polls.begin(); it != shared().polls.end();) {

@@ -26,7 +26,10 @@ thread_local strand* tls_branch = nullptr;
 // readings is one long poll and not two polls of the same task. x86-64 and
 // AArch64 user addresses fit in 48 bits.
 constexpr unsigned kSeqShift = 48;
-constexpr std::uintptr_t kCellMask = (std::uintptr_t{1} << kSeqShift) - 1;
+/// Set while the runtime itself is busy inside a poll (a panic report
+/// symbolizing its backtrace): the stall detector ignores the poll then.
+constexpr std::uintptr_t kExemptBit = std::uintptr_t{1} << 47;
+constexpr std::uintptr_t kCellMask = kExemptBit - 1;
 thread_local std::atomic<std::uintptr_t> tls_poll_word{0};
 thread_local std::uintptr_t tls_poll_seq = 0;
 }  // namespace
@@ -51,6 +54,17 @@ __attribute__((noinline)) void set_current_cell(task_cell* c) noexcept {
 
 const void* worker_probe::polling() const noexcept {
   return reinterpret_cast<const void*>(poll_word & kCellMask);
+}
+
+bool worker_probe::exempt() const noexcept {
+  return (poll_word & kExemptBit) != 0;
+}
+
+stall_exempt_scope::stall_exempt_scope() noexcept {
+  tls_poll_word.fetch_or(kExemptBit, std::memory_order_relaxed);
+}
+stall_exempt_scope::~stall_exempt_scope() {
+  tls_poll_word.fetch_and(~kExemptBit, std::memory_order_relaxed);
 }
 
 __attribute__((noinline)) strand* exchange_running_branch(strand* s) noexcept {

@@ -37,6 +37,17 @@ void set_current_cell(task_cell* c) noexcept;
 /// c's root strand. Async-signal-safe.
 const promise_base* running_frame(const task_cell* c) noexcept;
 
+/// Marks the calling thread's poll as the runtime's own work for the
+/// scope's life (a panic report symbolizing a backtrace), which the stall
+/// detector does not report.
+class stall_exempt_scope {
+ public:
+  stall_exempt_scope() noexcept;
+  ~stall_exempt_scope();
+  stall_exempt_scope(const stall_exempt_scope&) = delete;
+  stall_exempt_scope& operator=(const stall_exempt_scope&) = delete;
+};
+
 /// Makes the calling thread a thread of `s` (as worker `w`, or null for a
 /// thread that only runs shutdown) for the scope's life; restores the
 /// previous context at the end.

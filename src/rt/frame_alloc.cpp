@@ -8,6 +8,8 @@
 // list is empty takes a batch back from there before carving fresh memory.
 // `nonempty` lets the allocation path skip the lock when the pool has
 // nothing. A thread's cache goes back to the pool when the thread exits.
+// Frames above kLargeFrameBytes are also noted (note_large_frame, a small
+// table under a spin lock) for the console's large-frame lint.
 #include "lucid/rt/detail/frame_alloc.hpp"
 
 #include <sys/mman.h>
@@ -18,6 +20,8 @@
 #include <mutex>
 #include <new>
 #include <vector>
+
+#include "lucid/base/spin_lock.hpp"
 
 #if defined(LUCID_SANITIZER_ADDRESS) || defined(LUCID_SANITIZER_THREAD)
 #define LUCID_FRAME_POOL 0
@@ -166,5 +170,34 @@ void frame_free(void* p, std::size_t) noexcept {
 }
 
 #endif
+
+}  // namespace lucid::detail
+
+// ------------------------------------------------------------ large frames
+
+namespace lucid::detail {
+
+namespace {
+spin_lock g_large_lock;
+large_frame g_large[64];  // guarded by g_large_lock
+std::size_t g_large_count = 0;
+}  // namespace
+
+void note_large_frame(std::size_t n, const void* caller) noexcept {
+  std::lock_guard g(g_large_lock);
+  for (std::size_t i = 0; i < g_large_count; ++i) {
+    if (g_large[i].caller == caller) {
+      if (n > g_large[i].bytes) g_large[i].bytes = n;
+      ++g_large[i].count;
+      return;
+    }
+  }
+  if (g_large_count < 64) g_large[g_large_count++] = large_frame{caller, n, 1};
+}
+
+std::vector<large_frame> large_frames() {
+  std::lock_guard g(g_large_lock);
+  return std::vector<large_frame>(g_large, g_large + g_large_count);
+}
 
 }  // namespace lucid::detail

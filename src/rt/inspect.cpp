@@ -20,6 +20,7 @@
 #include "context.hpp"
 #include "inspect_registry.hpp"
 #include "lucid/rt/detail/inspect.hpp"
+#include "lucid/rt/detail/task_stats.hpp"
 #include "lucid/rt/detail/wait_record.hpp"
 #include "scheduler/scheduler.hpp"
 #include "scheduler/worker.hpp"
@@ -149,6 +150,9 @@ std::string_view task_probe::name() const noexcept {
 }
 source_site task_probe::spawn_site() const noexcept {
   return c_->spawn_site_;
+}
+std::shared_ptr<const task_stats> task_probe::stats() const noexcept {
+  return task_stats_of(c_);
 }
 bool task_probe::cancel_requested() const noexcept {
   return (c_->state_.load(std::memory_order_relaxed) & st_cancelled) != 0;

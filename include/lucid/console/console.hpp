@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "lucid/base/histogram.hpp"
 #include "lucid/rt/observer.hpp"
 
 namespace lucid::console {
@@ -65,13 +66,34 @@ struct strand_view {
   console::wait wait;
 };
 
-/// One live task.
+/// What the runtime measured about a task (known only while aggregation
+/// is enabled: see enable_aggregation). Times in seconds.
+struct task_stats_view {
+  bool known = false;
+  std::uint64_t polls = 0;
+  double total_s = 0;              ///< lifetime so far (or until it finished)
+  double busy_s = 0;               ///< polling
+  double scheduled_s = 0;          ///< woken, waiting for a worker
+  double idle_s = 0;               ///< suspended, not woken
+  double first_poll_after_s = -1;  ///< from spawn to the first poll; -1 never polled
+  std::uint64_t wakes_self = 0, wakes_other_task = 0, wakes_runtime = 0, wakes_external = 0;
+  std::uint64_t wakers_registered = 0, wakers_released = 0;
+  histogram_snapshot poll_duration_ns;
+  histogram_snapshot scheduled_latency_ns;
+  std::uint64_t wakes() const noexcept {
+    return wakes_self + wakes_other_task + wakes_runtime + wakes_external;
+  }
+};
+
+/// One task.
 struct task_view {
   task_id id = 0;
   task_id parent = 0;
   std::string name;
   location spawned_at;
-  std::string state;  ///< idle, scheduled, running, finished
+  /// idle, scheduled, running, finished (leaving now); for a finished task
+  /// kept by the retention: completed, cancelled, panicked.
+  std::string state;
   std::uint64_t runtime = 0;
   bool cancel_requested = false;
   /// The root strand's chain and wait; empty chain when running (then
@@ -81,6 +103,25 @@ struct task_view {
   std::vector<strand_view> branches;
   int worker = -1;        ///< the worker polling it, when running
   double running_s = -1;  ///< how long the current poll has run, when known
+  task_stats_view stats;
+  double finished_ago_s = -1;  ///< finished tasks: how long ago
+};
+
+/// One resource (known while aggregation is enabled, or because a task
+/// waits on it).
+struct resource_view {
+  resource_id id = 0;
+  std::string kind;
+  location created_at;
+  std::vector<holder> holders;
+  struct waiter {
+    task_id task = 0;
+    double waiting_s = 0;
+    location at;  ///< the co_await, when the waiting task could be read
+  };
+  std::vector<waiter> waiters;
+  std::int64_t capacity = -1, length = -1, senders = -1, permits = -1, readers = -1;
+  int closed = -1;
 };
 
 /// The wait-for graph: an edge per "task waits on resource" and per
@@ -100,7 +141,22 @@ struct snapshot {
   std::vector<graph_edge> edges;
   /// Cycles of tasks that wait on each other (each a list of task ids).
   std::vector<std::vector<task_id>> cycles;
+  /// Finished tasks kept for LUCID_CONSOLE_RETENTION (aggregation only).
+  std::vector<task_view> finished;
+  std::vector<resource_view> resources;
+  /// The whole process's poll durations and scheduling latencies (aggregation only).
+  histogram_snapshot poll_duration_ns;
+  histogram_snapshot scheduled_latency_ns;
 };
+
+/// Turns per-task measurement on or off: busy, scheduled and idle time,
+/// polls, wakes by origin, poll and scheduling histograms (measured by the
+/// runtime for tasks spawned while it is on), finished tasks kept for
+/// LUCID_CONSOLE_RETENTION (default 60 s, at most LUCID_CONSOLE_RETENTION_MAX,
+/// default 10,000), and every resource with its holders and waiters. Off by
+/// default (it costs: see bench/RESULTS.md); the console server turns it on.
+void enable_aggregation(bool on = true);
+bool aggregation_enabled() noexcept;
 
 /// Reads every live task of every runtime now (see the contract above).
 snapshot take_snapshot();

@@ -165,7 +165,12 @@ void note_unhandled_exception(promise_base* p) noexcept;
 template <class Derived>
 struct promise_common : promise_base {
   // Frames come from the runtime's pooled allocator (detail/frame_alloc.hpp).
-  static void* operator new(std::size_t n) { return frame_alloc(n); }
+  // always_inline: the return address below is then the code that called
+  // the coroutine, which names it in the large-frame lint.
+  [[gnu::always_inline]] static void* operator new(std::size_t n) {
+    if (__builtin_expect(n > kLargeFrameBytes, 0)) note_large_frame(n, __builtin_return_address(0));
+    return frame_alloc(n);
+  }
   static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
 
   std::suspend_always initial_suspend() const noexcept { return {}; }

@@ -3,6 +3,8 @@
 // finishes or detaches the task; never throws.
 #include "task/panic.hpp"
 
+#include "context.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -24,6 +26,7 @@ std::string describe_task(const task_cell* c) {
 }
 
 void report_unobserved_panic(task_cell* c) noexcept {
+  stall_exempt_scope exempt;  // symbolizing may take a while: not the task's stall
   try {
     panic_origin o = origin_of(c);
     debug::panic_context ctx;

@@ -11,10 +11,29 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 namespace lucid::detail {
 
 void* frame_alloc(std::size_t n);
 void frame_free(void* p, std::size_t n) noexcept;
+
+/// A coroutine frame above this size is noted for the console's lint
+/// ("a task frame larger than 16 KiB").
+inline constexpr std::size_t kLargeFrameBytes = 16 * 1024;
+
+/// Notes a frame of `n` bytes made by the code at `caller` (a return
+/// address in the function that called the coroutine). Cold: only frames
+/// above kLargeFrameBytes. At most 64 distinct callers are kept.
+[[gnu::cold, gnu::noinline]] void note_large_frame(std::size_t n, const void* caller) noexcept;
+
+/// The large frames noted so far.
+struct large_frame {
+  const void* caller = nullptr;
+  std::size_t bytes = 0;  ///< the largest seen from this caller
+  std::uint64_t count = 0;
+};
+std::vector<large_frame> large_frames();
 
 }  // namespace lucid::detail

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "lucid/base/source_site.hpp"
@@ -29,6 +30,7 @@ namespace lucid::detail {
 
 class scheduler;
 struct task_cell;
+struct task_stats;
 
 /// Where a task is in its life, as an inspector sees it.
 enum class task_run_state : std::uint8_t {
@@ -55,6 +57,8 @@ class task_probe {
   bool cancel_requested() const noexcept;
   /// The cell's address: matches worker_probe::polling().
   const void* cell() const noexcept { return c_; }
+  /// The task's stats block (task_stats.hpp), or null when it has none.
+  std::shared_ptr<const task_stats> stats() const noexcept;
 
   /// The innermost frame of the root strand (claimed only); walk outwards
   /// with promise_base::parent_.
@@ -96,6 +100,8 @@ struct worker_probe {
   /// a value that stays the same across two readings means one long poll.
   std::uintptr_t poll_word = 0;
   const void* polling() const noexcept;
+  /// The runtime itself is busy in this poll (a panic report): not a stall.
+  bool exempt() const noexcept;
 };
 
 /// One runtime during for_each_runtime().

@@ -1,0 +1,131 @@
+// The console's resource tracker: an observer (lucid/rt/observer.hpp),
+// installed while aggregation is on, that keeps every live resource with its
+// kind, creation site, holders and waiters, so resources nobody waits on
+// show too (a wait record only shows the resources tasks wait on).
+//
+// Threads: callbacks run on any thread, concurrently; the table is split in
+// 16 shards by resource id, each under its own spin lock, held for a map
+// operation only. snapshot readers copy a shard at a time.
+#include <array>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "console_internal.hpp"
+#include "lucid/base/spin_lock.hpp"
+#include "lucid/rt/detail/current.hpp"
+#include "lucid/rt/detail/task_stats.hpp"
+#include "lucid/rt/detail/wait_record.hpp"
+#include "lucid/rt/observer.hpp"
+
+namespace lucid::console::detail {
+
+namespace {
+
+struct tracked {
+  const resource_kind* kind = nullptr;
+  source_site site{};
+  std::map<task_id, std::int64_t> holders;  ///< task -> since (ns)
+  std::map<task_id, std::int64_t> waiters;
+};
+
+class tracker final : public observer {
+ public:
+  void on_resource_created(resource_id id, const resource_kind& kind,
+                           source_site site) noexcept override {
+    auto& s = shard(id);
+    std::lock_guard g(s.lock);
+    tracked& t = s.items[id];
+    t.kind = &kind;
+    t.site = site;
+  }
+  void on_resource_dropped(resource_id id) noexcept override {
+    auto& s = shard(id);
+    std::lock_guard g(s.lock);
+    s.items.erase(id);
+  }
+  void on_wait_begin(task_id t, resource_id id) noexcept override { edit(id, t, true, true); }
+  void on_wait_end(task_id t, resource_id id) noexcept override { edit(id, t, true, false); }
+  void on_acquire(task_id t, resource_id id) noexcept override { edit(id, t, false, true); }
+  void on_release(task_id t, resource_id id) noexcept override { edit(id, t, false, false); }
+
+  std::vector<resource_view> copy() {
+    std::vector<resource_view> out;
+    const std::int64_t now = lucid::detail::coarse_now_ns();
+    for (auto& s : shards_) {
+      std::lock_guard g(s.lock);
+      for (const auto& [id, t] : s.items) {
+        resource_view v;
+        v.id = id;
+        v.kind = t.kind ? std::string(t.kind->name) : "?";
+        if (t.site.file != nullptr) {
+          v.created_at = location{source_path(t.site.file), t.site.function ? t.site.function : "",
+                                  t.site.line};
+        }
+        for (const auto& [task, since] : t.holders)
+          v.holders.push_back(holder{task, {}, static_cast<double>(now - since) / 1e9});
+        for (const auto& [task, since] : t.waiters)
+          v.waiters.push_back({task, static_cast<double>(now - since) / 1e9, {}});
+        out.push_back(std::move(v));
+      }
+    }
+    return out;
+  }
+
+ private:
+  struct alignas(64) table {
+    lucid::detail::spin_lock lock;
+    std::map<resource_id, tracked> items;
+  };
+  table& shard(resource_id id) noexcept { return shards_[id % shards_.size()]; }
+
+  void edit(resource_id id, task_id t, bool wait, bool add) noexcept {
+    auto& s = shard(id);
+    std::lock_guard g(s.lock);
+    auto it = s.items.find(id);
+    if (it == s.items.end()) return;  // created before tracking began
+    auto& m = wait ? it->second.waiters : it->second.holders;
+    if (add) {
+      m.emplace(t, lucid::detail::coarse_now_ns());
+    } else {
+      m.erase(t);
+    }
+  }
+
+  std::array<table, 16> shards_;
+};
+
+std::mutex g_agg_mu;
+tracker* g_tracker = nullptr;  // guarded by g_agg_mu; never freed once made
+bool g_on = false;
+
+}  // namespace
+
+std::vector<resource_view> tracked_resources() {
+  std::lock_guard g(g_agg_mu);
+  if (!g_on || g_tracker == nullptr) return {};
+  return g_tracker->copy();
+}
+
+}  // namespace lucid::console::detail
+
+namespace lucid::console {
+
+void enable_aggregation(bool on) {
+  std::lock_guard g(detail::g_agg_mu);
+  if (on == detail::g_on) return;
+  detail::g_on = on;
+  lucid::detail::set_task_stats_enabled(on);
+  if (on) {
+    if (detail::g_tracker == nullptr) detail::g_tracker = new detail::tracker;
+    add_observer(detail::g_tracker);
+  } else {
+    remove_observer(detail::g_tracker);
+  }
+}
+
+bool aggregation_enabled() noexcept {
+  return lucid::detail::task_stats_enabled();
+}
+
+}  // namespace lucid::console
