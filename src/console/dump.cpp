@@ -137,6 +137,17 @@ void dump(std::ostream& out, const snapshot& s) {
       out << ":\n" << detail::describe_chain(b, "    ");
     }
     if (t->state != "running") out << detail::describe_chain(t->root, "  ");
+    if (t->stats.known) {
+      const task_stats_view& st = t->stats;
+      out << fmt::format("  {} poll{}, busy {:.3f} s, scheduled {:.3f} s, idle {:.3f} s", st.polls,
+                         st.polls == 1 ? "" : "s", st.busy_s, st.scheduled_s, st.idle_s);
+      if (st.poll_duration_ns.count() != 0) {
+        out << fmt::format(
+            ", poll p50 {} us, p99 {} us, max {} us", st.poll_duration_ns.percentile(50) / 1000,
+            st.poll_duration_ns.percentile(99) / 1000, st.poll_duration_ns.max() / 1000);
+      }
+      out << "\n";
+    }
     out << "  spawned at " << detail::where(t->spawned_at);
     if (t->parent != 0) out << " by " << detail::task_label(s, t->parent);
     out << "\n";

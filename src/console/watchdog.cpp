@@ -50,6 +50,7 @@
 #include "lucid/debug/backtrace_format.hpp"
 #include "lucid/debug/captured_trace.hpp"
 #include "lucid/debug/symbolize.hpp"
+#include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/inspect.hpp"
 #include "lucid/rt/detail/wait_record.hpp"
 
@@ -551,6 +552,36 @@ class watchdog {
       };
       if (t.root.waiting) held(t.root);
     }
+    // Self-wakes over half of all wakes (tokio-console's lint): a task that
+    // keeps waking itself is usually spinning on a condition.
+    for (const task_view& t : s.tasks) {
+      const task_stats_view& st = t.stats;
+      if (!st.known || st.wakes() < 20 || st.wakes_self * 2 <= st.wakes()) continue;
+      if (!linted_.insert({t.id, "self"}).second) continue;
+      detail::add_warning({"self wakes", t.id,
+                           fmt::format("lucid: {} woke itself {} times out of {} wakes: is it "
+                                       "spinning on a condition (yield_now in a loop)?\n",
+                                       detail::task_label(s, t.id), st.wakes_self, st.wakes())});
+    }
+    // Coroutine frames above 16 KiB (a big local array or buffer).
+    for (const lucid::detail::large_frame& f : lucid::detail::large_frames()) {
+      if (!large_seen_.insert(f.caller).second) continue;
+      std::uintptr_t pc = reinterpret_cast<std::uintptr_t>(f.caller) - 1;
+      std::vector<debug::symbolized_frame> fr =
+          debug::symbolize(std::span<const std::uintptr_t>(&pc, 1));
+      std::string where = "<unknown>";
+      if (!fr.empty() && !fr.back().function.empty()) where = fr.back().function;
+      for (const debug::symbolized_frame& x : fr) {
+        if (x.file.empty()) continue;
+        where += fmt::format(" at {}:{}", debug::display_path(x.file), x.line);
+        break;
+      }
+      detail::add_warning({"large frame", 0,
+                           fmt::format("lucid: a coroutine frame of {:.1f} KiB was created by {} "
+                                       "({} time{}): move big locals to the heap\n",
+                                       static_cast<double>(f.bytes) / 1024, where, f.count,
+                                       f.count == 1 ? "" : "s")});
+    }
     for (auto it = unregistered_since_.begin(); it != unregistered_since_.end();) {
       it = alive.count(it->first) ? std::next(it) : unregistered_since_.erase(it);
     }
@@ -571,6 +602,7 @@ class watchdog {
   bool asleep_reported_ = false;
   std::map<task_id, std::int64_t> unregistered_since_;
   std::set<std::pair<task_id, std::string>> linted_;
+  std::set<const void*> large_seen_;
 };
 
 void install_handlers(const config& c) {

@@ -13,11 +13,11 @@ namespace lucid {
 
 namespace {
 template <class T>
-int run_main(task<T> t, runtime_options opts) {
+int run_main(task<T> t, runtime_options opts, source_site site) {
   std::optional<runtime> rt(std::in_place, opts);
   runtime_handle keep = rt->handle();
   detail::scheduler* s = detail::handle_access::get(keep);
-  join_handle<T> h = rt->spawn("main", std::move(t));
+  join_handle<T> h = rt->spawn("main", std::move(t), site);
   detail::block_on_task(s, detail::join_access::raw(h));
   detail::task_cell* c = detail::raw_task_access::cell(detail::join_access::raw(h));
   if (c->outcome_ == task_outcome::exception) {
@@ -51,11 +51,11 @@ int run_main(task<T> t, runtime_options opts) {
 }
 }  // namespace
 
-int run(task<int> main_task, runtime_options opts) {
-  return run_main(std::move(main_task), opts);
+int run(task<int> main_task, runtime_options opts, source_site site) {
+  return run_main(std::move(main_task), opts, site);
 }
-int run(task<void> main_task, runtime_options opts) {
-  return run_main(std::move(main_task), opts);
+int run(task<void> main_task, runtime_options opts, source_site site) {
+  return run_main(std::move(main_task), opts, site);
 }
 
 }  // namespace lucid

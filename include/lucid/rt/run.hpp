@@ -10,12 +10,14 @@
 //   int main() { return lucid::run(async_main()); }
 #pragma once
 
+#include "lucid/base/source_site.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/task.hpp"
 
 namespace lucid {
 
-int run(task<int> main_task, runtime_options opts = {});
-int run(task<void> main_task, runtime_options opts = {});
+/// `site` is where run() was called: the main task's spawn site in reports.
+int run(task<int> main_task, runtime_options opts = {}, source_site site = source_site::current());
+int run(task<void> main_task, runtime_options opts = {}, source_site site = source_site::current());
 
 }  // namespace lucid

@@ -1,0 +1,215 @@
+// lucid::console's snapshot and dump on live runtimes: what a task waits on
+// (also inside select/timeout branches), the per-task stats and finished
+// tasks with aggregation on, every resource with its holder, grouping in the
+// dump, the dump while every worker is blocked, and the lints.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+#include "lucid/console/console.hpp"
+#include "lucid/lucid.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const lucid::console::task_view* find_task(const lucid::console::snapshot& s,
+                                           std::string_view name) {
+  for (const auto& t : s.tasks) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+bool has(const std::string& out, const std::string& s) {
+  return out.find(s) != std::string::npos;
+}
+
+TEST(ConsoleSnapshot, ABranchOfATimeoutShowsItsWaitAndTheTimer) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    auto [tx, rx] = lucid::mpsc::bounded<int>(4);
+    auto h = lucid::spawn("with_timeout", [](lucid::mpsc::receiver<int> rx) -> lucid::task<> {
+      (void)co_await lucid::timeout(10s, rx.recv());
+    }(std::move(rx)));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* t = find_task(s, "with_timeout");
+    EXPECT_NE(t, nullptr);
+    if (t != nullptr) {
+      EXPECT_EQ(t->state, "idle");
+      EXPECT_TRUE(t->root.waiting);
+      EXPECT_EQ(t->root.wait.kind, "timer");
+      EXPECT_EQ(t->root.wait.what, "timeout");
+      EXPECT_EQ(t->branches.size(), 1u);
+      if (!t->branches.empty()) {
+        EXPECT_EQ(t->branches[0].wait.kind, "mpsc");
+        EXPECT_EQ(t->branches[0].wait.senders, 1);
+        EXPECT_EQ(t->branches[0].wait.capacity, 4);
+      }
+    }
+    // A task that a timer will wake is in no cycle, and the dump shows the branch.
+    EXPECT_TRUE(s.cycles.empty());
+    std::ostringstream os;
+    lucid::console::dump(os, s);
+    EXPECT_TRUE(has(os.str(), "in a branch, waiting ")) << os.str();
+    EXPECT_TRUE(has(os.str(), "on mpsc#")) << os.str();
+    h.abort();
+  }());
+}
+
+TEST(ConsoleSnapshot, AggregationMeasuresTasksAndKeepsFinishedOnes) {
+  lucid::console::enable_aggregation(true);
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    auto busy = lucid::spawn("busy", []() -> lucid::task<> {
+      auto end = std::chrono::steady_clock::now() + 30ms;
+      while (std::chrono::steady_clock::now() < end) {
+      }
+      co_await lucid::sleep(1ms);
+    }());
+    auto sleepy = lucid::spawn("sleepy", []() -> lucid::task<> { co_await lucid::sleep(10s); }());
+    co_await busy;
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* t = find_task(s, "sleepy");
+    EXPECT_NE(t, nullptr);
+    if (t != nullptr) {
+      EXPECT_TRUE(t->stats.known);
+      EXPECT_EQ(t->stats.polls, 1u);
+      EXPECT_GE(t->stats.idle_s, 0.04);
+    }
+    bool found = false;
+    for (const auto& f : s.finished) {
+      if (f.name != "busy") continue;
+      found = true;
+      EXPECT_EQ(f.state, "completed");
+      EXPECT_TRUE(f.stats.known);
+      EXPECT_EQ(f.stats.polls, 2u);
+      EXPECT_GE(f.stats.busy_s, 0.03);
+      EXPECT_EQ(f.stats.poll_duration_ns.count(), 2u);
+      EXPECT_GE(f.stats.poll_duration_ns.max(), 30'000'000u);
+    }
+    EXPECT_TRUE(found);
+    EXPECT_GE(s.poll_duration_ns.count(), 3u);  // the runtime-wide histogram
+    std::ostringstream os;
+    lucid::console::dump(os, s);
+    EXPECT_TRUE(has(os.str(), "1 poll, busy ")) << os.str();
+    sleepy.abort();
+  }());
+  lucid::console::enable_aggregation(false);
+}
+
+TEST(ConsoleSnapshot, AggregationListsResourcesWithTheirHolder) {
+  lucid::console::enable_aggregation(true);
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    lucid::mutex m;
+    auto g = co_await m.lock();
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    bool found = false;
+    for (const auto& r : s.resources) {
+      if (r.id != m.id()) continue;
+      found = true;
+      EXPECT_EQ(r.kind, "mutex");
+      EXPECT_TRUE(has(r.created_at.file, "console_snapshot_test.cpp"));
+      EXPECT_EQ(r.holders.size(), 1u);
+      EXPECT_TRUE(r.waiters.empty());
+    }
+    EXPECT_TRUE(found);
+  }());
+  lucid::console::enable_aggregation(false);
+}
+
+TEST(ConsoleSnapshot, TheDumpGroupsIdenticalTasks) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    lucid::notify n;
+    std::vector<lucid::join_handle<void>> hs;
+    for (int i = 0; i < 50; ++i)
+      hs.push_back(lucid::spawn(
+          "same", [](lucid::notify* n) -> lucid::task<> { co_await n->notified(); }(&n)));
+    co_await lucid::sleep(20ms);
+    std::ostringstream os;
+    lucid::console::dump(os);
+    EXPECT_TRUE(has(os.str(), "and 49 more tasks like this:")) << os.str();
+    for (auto& h : hs)
+      h.abort();
+    for (auto& h : hs) {
+      try {
+        co_await h;
+      } catch (const lucid::task_aborted&) {
+      }
+    }
+  }());
+}
+
+TEST(ConsoleSnapshot, TheDumpWorksWhenEveryWorkerIsBlocked) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  std::atomic<int> started{0};
+  std::atomic<bool> release{false};
+  std::array<lucid::join_handle<void>, 2> hs;
+  for (auto& h : hs) {
+    h = rt.spawn("blocker",
+                 [](std::atomic<int>* started, std::atomic<bool>* release) -> lucid::task<> {
+                   started->fetch_add(1);
+                   while (!release->load())
+                     std::this_thread::sleep_for(1ms);  // blocks its worker
+                   co_return;
+                 }(&started, &release));
+  }
+  while (started.load() < 2)
+    std::this_thread::sleep_for(1ms);
+  std::ostringstream os;
+  lucid::console::dump(os);  // from a thread outside the runtime, both workers stuck
+  release.store(true);
+  EXPECT_TRUE(has(os.str(), "'blocker' running on worker")) << os.str();
+  rt.block_on([](auto* hs) -> lucid::task<> {
+    for (auto& h : *hs)
+      co_await h;
+  }(&hs));
+}
+
+lucid::task<int> big_frame() {
+  std::array<char, 20 * 1024> buf{};
+  co_await lucid::sleep(1ms);
+  co_return buf[7];
+}
+
+bool has_warning(std::string_view kind, std::string_view text) {
+  for (const auto& w : lucid::console::warnings()) {
+    if (w.kind == kind && w.message.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(ConsoleLints, LargeFrameAndSelfWakes) {
+  lucid::console::enable_aggregation(true);
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    (void)co_await big_frame();
+    auto spinner = lucid::spawn("spinner", []() -> lucid::task<> {
+      for (;;)
+        co_await lucid::yield_now();
+    }());
+    // The watchdog looks every 250 ms.
+    for (int i = 0;
+         i < 200 && !(has_warning("large frame", "KiB") && has_warning("self wakes", "'spinner'"));
+         ++i)
+      co_await lucid::sleep(20ms);
+    spinner.abort();
+  }());
+  EXPECT_TRUE(has_warning("large frame", "LargeFrameAndSelfWakes")) << [] {
+    std::string all;
+    for (const auto& w : lucid::console::warnings())
+      all += w.message;
+    return all;
+  }();
+  EXPECT_TRUE(has_warning("self wakes", "task"));
+  lucid::console::enable_aggregation(false);
+}
+
+}  // namespace
