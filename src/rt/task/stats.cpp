@@ -19,6 +19,7 @@
 
 #include "context.hpp"
 #include "lucid/rt/detail/finished_tasks.hpp"
+#include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/raw_task.hpp"
 #include "lucid/rt/detail/strand.hpp"
 #include "lucid/rt/detail/task_stats.hpp"
@@ -125,8 +126,23 @@ std::shared_ptr<task_stats> current_task_stats() noexcept {
   return c != nullptr ? task_stats_of(c) : nullptr;
 }
 
+namespace {
+/// std::allocator over frame_alloc: the block and its control block in one
+/// allocation from per-thread free lists (freed on any thread).
+template <class T>
+struct frame_allocator {
+  using value_type = T;
+  frame_allocator() = default;
+  template <class U>
+  frame_allocator(const frame_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(frame_alloc(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { frame_free(p, n * sizeof(T)); }
+  friend bool operator==(frame_allocator, frame_allocator) noexcept { return true; }
+};
+}  // namespace
+
 void stats_on_spawn(task_cell* c) {
-  auto st = std::make_shared<task_stats>();
+  auto st = std::allocate_shared<task_stats>(frame_allocator<task_stats>{});
   std::int64_t now = stats_now_ns();
   st->created_ns.store(now, std::memory_order_relaxed);
   st->queued_ns.store(now, std::memory_order_relaxed);  // spawn queues it
@@ -151,7 +167,7 @@ task_stats* stats_poll_begin(task_cell* c) noexcept {
   return st;
 }
 
-void stats_poll_end(task_cell* c, task_stats* st) noexcept {
+std::int64_t stats_poll_end(task_cell* c, task_stats* st) noexcept {
   std::int64_t now = stats_now_ns();
   std::int64_t start = st->poll_started_ns.load(std::memory_order_relaxed);
   std::uint64_t d = now > start ? std::uint64_t(now - start) : 0;
@@ -163,6 +179,7 @@ void stats_poll_end(task_cell* c, task_stats* st) noexcept {
   // If it was woken during the poll it is queued again now; if not, the
   // wake that queues it next overwrites this (task_cell::wake).
   st->queued_ns.store(now, std::memory_order_relaxed);
+  return now;
 }
 
 task_stats* stats_count_wake(task_cell* c, wake_origin o) noexcept {
@@ -190,10 +207,10 @@ void stats_waker_released(const strand* s) noexcept {
     st->wakers_released.fetch_add(1, std::memory_order_relaxed);
 }
 
-void stats_on_finish(task_cell* c, task_outcome o) noexcept {
+void stats_on_finish(task_cell* c, task_outcome o, std::int64_t now) noexcept {
   const task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed);
   if (r == nullptr || !r->stats) return;
-  std::int64_t now = stats_now_ns();
+  if (now == 0) now = stats_now_ns();
   r->stats->completed_ns.store(now, std::memory_order_relaxed);
   finished_task rec;
   rec.id = c->id_;
