@@ -12,10 +12,18 @@
 // not mistaken for the old one). Only the owning thread records into a block
 // (single writer, see histogram.hpp); readers merge under the registry lock.
 #include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include "context.hpp"
 #include "lucid/rt/detail/finished_tasks.hpp"
@@ -30,8 +38,66 @@
 namespace lucid::detail {
 
 std::atomic<bool> g_task_stats_enabled{false};
+std::atomic<const stats_tsc_scale*> g_stats_tsc{nullptr};
+
+namespace {
+
+#if defined(__x86_64__)
+bool invariant_tsc() noexcept {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return false;
+  __get_cpuid(0x80000007u, &a, &b, &c, &d);
+  return (d & (1u << 8)) != 0;  // "Invariant TSC": constant rate, runs in every C-state
+}
+
+/// A (tsc, steady ns) pair read as close together as the machine allows:
+/// the TSC read between two clock reads, the tightest of a few tries.
+void tsc_pair(std::uint64_t& tsc, std::int64_t& ns) noexcept {
+  std::int64_t best = INT64_MAX;
+  for (int i = 0; i < 8; ++i) {
+    std::int64_t a = steady_now_ns();
+    std::uint64_t t = __builtin_ia32_rdtsc();
+    std::int64_t b = steady_now_ns();
+    if (b - a < best) {
+      best = b - a;
+      tsc = t;
+      ns = a + (b - a) / 2;
+    }
+  }
+}
+#endif
+
+/// Publishes the TSC scale, once per process, if the TSC is invariant;
+/// LUCID_STATS_CLOCK=steady keeps steady_clock.
+void calibrate_stats_clock() noexcept {
+#if defined(__x86_64__)
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* env = std::getenv("LUCID_STATS_CLOCK");
+    if (env != nullptr && std::strcmp(env, "steady") == 0) return;
+    if (!invariant_tsc()) return;
+    std::uint64_t t0 = 0, t1 = 0;
+    std::int64_t n0 = 0, n1 = 0;
+    tsc_pair(t0, n0);
+    while (steady_now_ns() - n0 < 10'000'000) {  // 10 ms: a few ppm of pairing error
+    }
+    tsc_pair(t1, n1);
+    if (t1 <= t0 || n1 <= n0) return;
+    auto* s = new stats_tsc_scale;  // leaked: read by any thread until exit
+    s->base_tsc = t1;
+    s->base_ns = n1;
+    s->mult =
+        static_cast<std::uint64_t>((static_cast<unsigned __int128>(n1 - n0) << 32) / (t1 - t0));
+    // release: the fields before the pointer (stats_now_ns's acquire).
+    g_stats_tsc.store(s, std::memory_order_release);
+  });
+#endif
+}
+
+}  // namespace
 
 void set_task_stats_enabled(bool on) noexcept {
+  if (on) calibrate_stats_clock();
   g_task_stats_enabled.store(on, std::memory_order_relaxed);
 }
 

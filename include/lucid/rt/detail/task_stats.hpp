@@ -24,8 +24,13 @@
 // loads: each value is whole, the set is not one consistent instant.
 //
 // Times are steady_clock (CLOCK_MONOTONIC) nanoseconds since its epoch; 0
-// means "not yet". Idle time is what is left of the task's lifetime:
-// idle = (completed or now) - created - busy - scheduled (idle_ns()).
+// means "not yet". They are read on the stats clock (stats_now_ns): on
+// x86-64 with an invariant TSC, the TSC scaled to steady_clock nanoseconds
+// (rdtsc costs about half of a vDSO clock_gettime), calibrated once against
+// steady_clock when stats are first enabled (about 10 ms); elsewhere, and
+// before that calibration, steady_clock itself. The two agree to within the
+// calibration's error (a few ppm, plus any later NTP slew of steady_clock). Idle time is what is
+// left of the task's lifetime: idle = (completed or now) - created - busy - scheduled (idle_ns()).
 #pragma once
 
 #include <array>
@@ -47,11 +52,36 @@ struct task_cell;
 class raw_task;
 struct strand;
 
-/// The steady clock in nanoseconds (the clock every stats time is read on).
-inline std::int64_t stats_now_ns() noexcept {
+/// The TSC's scale to steady_clock nanoseconds: ns = base_ns + ((tsc -
+/// base_tsc) * mult >> 32). Immutable once published (g_stats_tsc).
+struct stats_tsc_scale {
+  std::uint64_t base_tsc;
+  std::int64_t base_ns;
+  std::uint64_t mult;  ///< nanoseconds per tick, times 2^32
+};
+/// Null until calibrated (set_task_stats_enabled(true)), and on machines
+/// without an invariant TSC.
+extern std::atomic<const stats_tsc_scale*> g_stats_tsc;
+
+/// steady_clock in nanoseconds since its epoch.
+inline std::int64_t steady_now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+/// The stats clock in steady_clock nanoseconds (see the top of the file):
+/// every stats time is read on it.
+inline std::int64_t stats_now_ns() noexcept {
+#if defined(__x86_64__)
+  // acquire: the scale's fields were written before it was published.
+  if (const stats_tsc_scale* t = g_stats_tsc.load(std::memory_order_acquire)) {
+    auto d = static_cast<std::int64_t>(__builtin_ia32_rdtsc() - t->base_tsc);
+    return t->base_ns + static_cast<std::int64_t>(
+                            (static_cast<__int128>(d) * static_cast<__int128>(t->mult)) >> 32);
+  }
+#endif
+  return steady_now_ns();
 }
 
 /// A per-task histogram that costs no memory beyond three words until its
@@ -186,8 +216,9 @@ inline bool task_stats_enabled() noexcept {
   return g_task_stats_enabled.load(std::memory_order_relaxed);
 }
 /// Turns stats on or off (the console calls it when it starts): tasks
-/// spawned while on get a block; blocks are filled only while on.
-/// Thread safety: any thread.
+/// spawned while on get a block; blocks are filled only while on. The
+/// first call with true calibrates the stats clock (about 10 ms; see the
+/// top of the file). Thread safety: any thread.
 void set_task_stats_enabled(bool on) noexcept;
 
 /// The stats block of a task, or null (spawned with stats off). The pointer
