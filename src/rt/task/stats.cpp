@@ -226,8 +226,10 @@ task_stats* stats_poll_begin(task_cell* c) noexcept {
     std::uint64_t lat = now > q ? std::uint64_t(now - q) : 0;
     add(st->scheduled_ns, lat);
     st->scheduled_latency_ns.record(lat);
-    worker_stats_for(c)->scheduled_latency_ns.record(lat);
+    st->poll_latency = lat;  // into the worker's histogram at the poll's end
     st->queued_ns.store(0, std::memory_order_relaxed);
+  } else {
+    st->poll_latency = task_stats::kNoLatency;
   }
   st->poll_started_ns.store(now, std::memory_order_relaxed);
   return st;
@@ -240,7 +242,10 @@ std::int64_t stats_poll_end(task_cell* c, task_stats* st) noexcept {
   add(st->busy_ns, d);
   add(st->polls, 1);
   st->poll_duration_ns.record(d);
-  worker_stats_for(c)->poll_duration_ns.record(d);
+  // One lookup of the worker's histograms per poll.
+  worker_stats* ws = worker_stats_for(c);
+  ws->poll_duration_ns.record(d);
+  if (st->poll_latency != task_stats::kNoLatency) ws->scheduled_latency_ns.record(st->poll_latency);
   st->poll_started_ns.store(0, std::memory_order_relaxed);
   // If it was woken during the poll it is queued again now; if not, the
   // wake that queues it next overwrites this (task_cell::wake).
@@ -250,7 +255,14 @@ std::int64_t stats_poll_end(task_cell* c, task_stats* st) noexcept {
 
 task_stats* stats_count_wake(task_cell* c, wake_origin o) noexcept {
   task_stats* st = stats_ptr(c);
-  if (st != nullptr) st->wakes[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
+  if (st == nullptr) return st;
+  // A self-wake comes from the thread polling the task (current_cell() is
+  // the task): one writer, as for polls. Others may come from any thread.
+  if (o == wake_origin::self) {
+    add(st->wakes[static_cast<std::size_t>(o)], 1);
+  } else {
+    st->wakes[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
+  }
   return st;
 }
 

@@ -18,7 +18,10 @@
 //     ordered by the task's state word), relaxed load + store
 //   queued_ns: the thread that queues the task (the spawner, a waker, or the
 //     worker whose poll ended with a wake pending), before it is queued
-//   wakes[], wakers_registered, wakers_released: any thread, relaxed fetch_add
+//   wakes[self]: the polling worker (a self-wake happens in the task's own
+//     poll), relaxed load + store
+//   wakes[other origins], wakers_registered, wakers_released: any thread,
+//     relaxed fetch_add
 //   created_ns: the spawner; completed_ns: the finishing thread
 // Readers (the console's thread) read any field at any time with relaxed
 // loads: each value is whole, the set is not one consistent instant.
@@ -176,6 +179,11 @@ struct task_stats {
   std::array<counter, 4> wakes{};
   counter wakers_registered{0};  ///< waker::registered calls for this task
   counter wakers_released{0};    ///< waker::released calls for this task
+
+  /// The runtime's scratch, not for readers: the running poll's scheduled
+  /// latency (kNoLatency: none), written and read by the polling worker.
+  std::uint64_t poll_latency = 0;
+  static constexpr std::uint64_t kNoLatency = ~std::uint64_t{0};
 
   task_histogram poll_duration_ns;      ///< one value per poll
   task_histogram scheduled_latency_ns;  ///< one value per poll: queued -> poll start
