@@ -298,7 +298,7 @@ void stats_on_finish(task_cell* c, task_outcome o, std::int64_t now) noexcept {
   rec.outcome = o;
   rec.completed_ns = now;
   rec.stats = r->stats;
-  finished_tasks::global().push(std::move(rec));
+  finished_tasks::global().push_buffered(std::move(rec));
 }
 
 runtime_stats runtime_stats_snapshot(const scheduler* s) {
