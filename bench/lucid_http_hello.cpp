@@ -10,6 +10,8 @@
 //   HTTP/1.1 200 OK / content-length: 12 / date: ... / "Hello World!"
 // (88 bytes, the same as hyper's). Keep-alive and pipelining as the server
 // does them; no tracing subscriber is installed.
+// LUCID_BENCH_TASK_STATS=1 turns per-task stats on (lucid/rt/detail/task_stats.hpp),
+// to measure what the console's metrics cost (as in lucid_rt_bench).
 #include <pthread.h>
 #include <signal.h>
 
@@ -21,6 +23,7 @@
 
 #include "lucid/http/server.hpp"
 #include "lucid/lucid.hpp"
+#include "lucid/rt/detail/task_stats.hpp"
 
 namespace {
 
@@ -48,6 +51,9 @@ int main(int argc, char** argv) {
   const int port = argc > 1 ? std::atoi(argv[1]) : 18080;
   const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
   const int max_secs = argc > 3 ? std::atoi(argv[3]) : 60;
+  const char* stats_env = std::getenv("LUCID_BENCH_TASK_STATS");
+  const bool task_stats = stats_env != nullptr && std::atoi(stats_env) != 0;
+  lucid::detail::set_task_stats_enabled(task_stats);
 
   // Signals are taken by one thread with sigwait; block them everywhere else
   // (the runtime's workers inherit this mask).
@@ -65,8 +71,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bind 127.0.0.1:%d: %s\n", port, addr.error().describe().c_str());
     return 1;
   }
-  std::printf("listening on http://%s threads=%d max_secs=%d\n", addr->to_string().c_str(), threads,
-              max_secs);
+  std::printf("listening on http://%s threads=%d max_secs=%d%s\n", addr->to_string().c_str(),
+              threads, max_secs, task_stats ? " task_stats=on" : "");
   std::fflush(stdout);
 
   std::thread signals([&srv, &sigs] {

@@ -139,6 +139,7 @@ TEST(TaskStats, PollsCountedExactlyAndHistogramsMatch) {
     EXPECT_EQ(st->wakes_by(wake_origin::self), 3u);
     EXPECT_EQ(st->wakes_total(), 3u);
     EXPECT_EQ(st->poll_duration_ns.count(), 4u);
+    EXPECT_EQ(st->poll_duration_ns.snapshot().count(), 4u);
     EXPECT_EQ(st->scheduled_latency_ns.count(), 4u);  // spawn queued it, then 3 re-queues
     EXPECT_NE(st->created_ns.load(), 0);
     EXPECT_GE(st->first_poll_ns.load(), st->created_ns.load());
@@ -391,6 +392,31 @@ TEST(TaskStats, AMillionFinishedTasksStayWithinTheRetentionBound) {
     if (oldest == 0) oldest = r.id;
   });
   EXPECT_GT(oldest, last_ids.front() - kMax);
+}
+
+TEST(TaskHistogram, FirstValueInlineThenAHistogramReadAsOne) {
+  d::task_histogram h;
+  EXPECT_EQ(h.count(), 0u);
+  EXPECT_EQ(h.heap_bytes(), 0u);
+  h.record(5000);
+  EXPECT_EQ(h.count(), 1u);
+  EXPECT_EQ(h.heap_bytes(), 0u);  // one value: no histogram yet
+  EXPECT_EQ(h.min(), 5000u);
+  EXPECT_EQ(h.max(), 5000u);
+  EXPECT_EQ(h.percentile(50), 5000u);
+  h.record(100);
+  h.record(1'000'000);
+  EXPECT_EQ(h.heap_bytes(), sizeof(lucid::compact_histogram));
+  auto s = h.snapshot();
+  EXPECT_EQ(s.count(), 3u);
+  EXPECT_EQ(s.sum(), 1'005'100u);
+  EXPECT_EQ(s.min(), 100u);
+  EXPECT_EQ(s.max(), 1'000'000u);
+  lucid::histogram_snapshot ref;
+  for (std::uint64_t v : {5000u, 100u, 1'000'000u})
+    ref.record(v);
+  for (std::size_t i = 0; i < lucid::histogram_snapshot::kBuckets; ++i)
+    EXPECT_EQ(s.bucket_count(i), ref.bucket_count(i)) << i;
 }
 
 TEST(FinishedTasks, PrunedByAge) {

@@ -62,6 +62,7 @@
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
+#include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/raw_task.hpp"
 #include "lucid/rt/detail/strand.hpp"
 #include "lucid/rt/detail/task_stats.hpp"
@@ -114,6 +115,11 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
     panic_chain* chain = nullptr;  ///< await chain where that exception left its first frame
     /// Set at spawn while stats are enabled, never changed after (task_stats.hpp).
     std::shared_ptr<task_stats> stats;
+
+    // From the frame allocator (per-thread free lists): with stats on, every
+    // task has rare fields.
+    static void* operator new(std::size_t n) { return frame_alloc(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
   };
   std::atomic<rare_fields*> rare_{nullptr};
 

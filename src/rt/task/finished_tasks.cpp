@@ -1,6 +1,8 @@
 // The finished-task store (lucid/rt/detail/finished_tasks.hpp).
 #include "lucid/rt/detail/finished_tasks.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -49,23 +51,89 @@ finished_tasks& finished_tasks::global() {
   return *g;
 }
 
-void finished_tasks::push(finished_task r) {
-  std::size_t b = record_bytes(r);
-  std::lock_guard g(mu_);
+/// One thread's ring: single producer (the owning thread: slots[tail]),
+/// single consumer (whoever holds the store's mutex: slots[head]).
+struct finished_tasks::ring {
+  finished_tasks* store = nullptr;
+  std::atomic<std::size_t> head{0};
+  std::atomic<std::size_t> tail{0};
+  finished_task slots[kRingSize];
+
+  ~ring() {
+    // Thread exit: hand the rest over and unregister (the global store is
+    // leaked, so it outlives every thread).
+    if (store == nullptr) return;
+    std::lock_guard g(store->mu_);
+    store->drain_ring_locked(*this);
+    auto& rs = store->rings_;
+    rs.erase(std::remove(rs.begin(), rs.end(), this), rs.end());
+  }
+};
+
+void finished_tasks::push_locked(finished_task&& r) {
   if (max_count_ == 0) return;
+  std::size_t b = record_bytes(r);
   records_.push_back(std::move(r));
   bytes_ += b;
-  prune_locked(records_.back().completed_ns);
+}
+
+void finished_tasks::push(finished_task r) {
+  std::lock_guard g(mu_);
+  drain_locked();
+  push_locked(std::move(r));
+  prune_locked(records_.empty() ? stats_now_ns() : records_.back().completed_ns);
+}
+
+void finished_tasks::push_buffered(finished_task&& r) {
+  static thread_local ring t_ring;
+  ring& rg = t_ring;
+  if (__builtin_expect(rg.store != this, 0)) {
+    if (rg.store != nullptr) {  // a thread pushes to one store only (the global one)
+      push(std::move(r));
+      return;
+    }
+    std::lock_guard g(mu_);
+    rings_.push_back(&rg);
+    rg.store = this;
+  }
+  // relaxed: only this thread writes tail.
+  std::size_t t = rg.tail.load(std::memory_order_relaxed);
+  // acquire: the consumer moved the slot out before it advanced head.
+  if (t - rg.head.load(std::memory_order_acquire) == kRingSize) {
+    std::lock_guard g(mu_);
+    drain_locked();
+    prune_locked(r.completed_ns);
+  }
+  rg.slots[t % kRingSize] = std::move(r);
+  // release: the slot's contents before the consumer sees the new tail.
+  rg.tail.store(t + 1, std::memory_order_release);
+}
+
+void finished_tasks::drain_ring_locked(ring& rg) {
+  // acquire: pairs with push_buffered's release of tail.
+  std::size_t t = rg.tail.load(std::memory_order_acquire);
+  std::size_t h = rg.head.load(std::memory_order_relaxed);
+  for (; h != t; ++h)
+    push_locked(std::move(rg.slots[h % kRingSize]));
+  // release: the slots were moved out before the producer reuses them.
+  rg.head.store(h, std::memory_order_release);
+}
+
+void finished_tasks::drain_locked() {
+  for (ring* rg : rings_)
+    drain_ring_locked(*rg);
 }
 
 std::size_t finished_tasks::size() {
   std::lock_guard g(mu_);
+  drain_locked();
   prune_locked(stats_now_ns());
   return records_.size();
 }
 
 std::size_t finished_tasks::accounted_bytes() {
   std::lock_guard g(mu_);
+  drain_locked();
   prune_locked(stats_now_ns());
   return bytes_;
 }
@@ -73,12 +141,14 @@ std::size_t finished_tasks::accounted_bytes() {
 void finished_tasks::configure(std::chrono::nanoseconds retention, std::size_t max_count) {
   std::lock_guard g(mu_);
   retention_ns_ = retention.count();
+  drain_locked();
   max_count_ = max_count;
   prune_locked(stats_now_ns());
 }
 
 void finished_tasks::clear() {
   std::lock_guard g(mu_);
+  drain_locked();
   records_.clear();
   bytes_ = 0;
 }

@@ -29,7 +29,7 @@ void cancel_task(task_cell* c) noexcept {
   finish_task(c, task_outcome::cancelled);
 }
 
-void finish_task(task_cell* c, task_outcome o) noexcept {
+void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns) noexcept {
   c->outcome_ = o;
   c->result_ = nullptr;  // the union's next_ may hold a stale queue link
   if (c->frame_live_) {
@@ -43,7 +43,7 @@ void finish_task(task_cell* c, task_outcome o) noexcept {
     trace::detail::destroy_span_stack(static_cast<trace::detail::span_stack*>(c->trace_context_));
     c->trace_context_ = nullptr;
   }
-  if (__builtin_expect(task_stats_enabled(), 0)) stats_on_finish(c, o);
+  if (__builtin_expect(task_stats_enabled(), 0)) stats_on_finish(c, o, now_ns);
   LUCID_OBSERVE(on_complete, c->id_, o);
   std::uint32_t prev;
   {

@@ -31,8 +31,10 @@ enum class poll_result : std::uint8_t {
 /// finishes it as cancelled.
 void cancel_task(task_cell* c) noexcept;
 /// Records the outcome, releases the frame, wakes the joiner, reports an
-/// unobserved panic, and drops the scheduler's reference.
-void finish_task(task_cell* c, task_outcome o) noexcept;
+/// unobserved panic, and drops the scheduler's reference. `now_ns`: the
+/// stats clock's time if the caller just read it (the end of the last poll),
+/// or 0 (then it is read if the task has stats).
+void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns = 0) noexcept;
 
 /// Spins until no inspector holds c (cold: inspections are rare and short).
 [[gnu::cold, gnu::noinline]] void wait_inspection(task_cell* c) noexcept;
@@ -65,10 +67,12 @@ void finish_task(task_cell* c, task_outcome o) noexcept;
   trace::detail::span_stack* prev_ctx = enter_trace_context(c);
   c->root_.run();
   leave_trace_context(c, prev_ctx);
-  if (stats != nullptr) stats_poll_end(c, stats);  // before the task can be queued again
+  std::int64_t end_ns = 0;  // the poll's end on the stats clock, reused for completion
+  if (stats != nullptr) end_ns = stats_poll_end(c, stats);  // before the task can be queued again
   LUCID_OBSERVE(on_poll_end, c->id_);
   if (c->root_.complete) {
-    finish_task(c, c->root_.leaf->exception_ ? task_outcome::exception : task_outcome::value);
+    finish_task(c, c->root_.leaf->exception_ ? task_outcome::exception : task_outcome::value,
+                end_ns);
     set_current_cell(nullptr);
     return poll_result::finished;
   }

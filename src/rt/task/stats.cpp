@@ -12,13 +12,22 @@
 // not mistaken for the old one). Only the owning thread records into a block
 // (single writer, see histogram.hpp); readers merge under the registry lock.
 #include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 #include "context.hpp"
 #include "lucid/rt/detail/finished_tasks.hpp"
+#include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/raw_task.hpp"
 #include "lucid/rt/detail/strand.hpp"
 #include "lucid/rt/detail/task_stats.hpp"
@@ -29,8 +38,66 @@
 namespace lucid::detail {
 
 std::atomic<bool> g_task_stats_enabled{false};
+std::atomic<const stats_tsc_scale*> g_stats_tsc{nullptr};
+
+namespace {
+
+#if defined(__x86_64__)
+bool invariant_tsc() noexcept {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return false;
+  __get_cpuid(0x80000007u, &a, &b, &c, &d);
+  return (d & (1u << 8)) != 0;  // "Invariant TSC": constant rate, runs in every C-state
+}
+
+/// A (tsc, steady ns) pair read as close together as the machine allows:
+/// the TSC read between two clock reads, the tightest of a few tries.
+void tsc_pair(std::uint64_t& tsc, std::int64_t& ns) noexcept {
+  std::int64_t best = INT64_MAX;
+  for (int i = 0; i < 8; ++i) {
+    std::int64_t a = steady_now_ns();
+    std::uint64_t t = __builtin_ia32_rdtsc();
+    std::int64_t b = steady_now_ns();
+    if (b - a < best) {
+      best = b - a;
+      tsc = t;
+      ns = a + (b - a) / 2;
+    }
+  }
+}
+#endif
+
+/// Publishes the TSC scale, once per process, if the TSC is invariant;
+/// LUCID_STATS_CLOCK=steady keeps steady_clock.
+void calibrate_stats_clock() noexcept {
+#if defined(__x86_64__)
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* env = std::getenv("LUCID_STATS_CLOCK");
+    if (env != nullptr && std::strcmp(env, "steady") == 0) return;
+    if (!invariant_tsc()) return;
+    std::uint64_t t0 = 0, t1 = 0;
+    std::int64_t n0 = 0, n1 = 0;
+    tsc_pair(t0, n0);
+    while (steady_now_ns() - n0 < 10'000'000) {  // 10 ms: a few ppm of pairing error
+    }
+    tsc_pair(t1, n1);
+    if (t1 <= t0 || n1 <= n0) return;
+    auto* s = new stats_tsc_scale;  // leaked: read by any thread until exit
+    s->base_tsc = t1;
+    s->base_ns = n1;
+    s->mult =
+        static_cast<std::uint64_t>((static_cast<unsigned __int128>(n1 - n0) << 32) / (t1 - t0));
+    // release: the fields before the pointer (stats_now_ns's acquire).
+    g_stats_tsc.store(s, std::memory_order_release);
+  });
+#endif
+}
+
+}  // namespace
 
 void set_task_stats_enabled(bool on) noexcept {
+  if (on) calibrate_stats_clock();
   g_task_stats_enabled.store(on, std::memory_order_relaxed);
 }
 
@@ -125,8 +192,23 @@ std::shared_ptr<task_stats> current_task_stats() noexcept {
   return c != nullptr ? task_stats_of(c) : nullptr;
 }
 
+namespace {
+/// std::allocator over frame_alloc: the block and its control block in one
+/// allocation from per-thread free lists (freed on any thread).
+template <class T>
+struct frame_allocator {
+  using value_type = T;
+  frame_allocator() = default;
+  template <class U>
+  frame_allocator(const frame_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(frame_alloc(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { frame_free(p, n * sizeof(T)); }
+  friend bool operator==(frame_allocator, frame_allocator) noexcept { return true; }
+};
+}  // namespace
+
 void stats_on_spawn(task_cell* c) {
-  auto st = std::make_shared<task_stats>();
+  auto st = std::allocate_shared<task_stats>(frame_allocator<task_stats>{});
   std::int64_t now = stats_now_ns();
   st->created_ns.store(now, std::memory_order_relaxed);
   st->queued_ns.store(now, std::memory_order_relaxed);  // spawn queues it
@@ -144,30 +226,43 @@ task_stats* stats_poll_begin(task_cell* c) noexcept {
     std::uint64_t lat = now > q ? std::uint64_t(now - q) : 0;
     add(st->scheduled_ns, lat);
     st->scheduled_latency_ns.record(lat);
-    worker_stats_for(c)->scheduled_latency_ns.record(lat);
+    st->poll_latency = lat;  // into the worker's histogram at the poll's end
     st->queued_ns.store(0, std::memory_order_relaxed);
+  } else {
+    st->poll_latency = task_stats::kNoLatency;
   }
   st->poll_started_ns.store(now, std::memory_order_relaxed);
   return st;
 }
 
-void stats_poll_end(task_cell* c, task_stats* st) noexcept {
+std::int64_t stats_poll_end(task_cell* c, task_stats* st) noexcept {
   std::int64_t now = stats_now_ns();
   std::int64_t start = st->poll_started_ns.load(std::memory_order_relaxed);
   std::uint64_t d = now > start ? std::uint64_t(now - start) : 0;
   add(st->busy_ns, d);
   add(st->polls, 1);
   st->poll_duration_ns.record(d);
-  worker_stats_for(c)->poll_duration_ns.record(d);
+  // One lookup of the worker's histograms per poll.
+  worker_stats* ws = worker_stats_for(c);
+  ws->poll_duration_ns.record(d);
+  if (st->poll_latency != task_stats::kNoLatency) ws->scheduled_latency_ns.record(st->poll_latency);
   st->poll_started_ns.store(0, std::memory_order_relaxed);
   // If it was woken during the poll it is queued again now; if not, the
   // wake that queues it next overwrites this (task_cell::wake).
   st->queued_ns.store(now, std::memory_order_relaxed);
+  return now;
 }
 
 task_stats* stats_count_wake(task_cell* c, wake_origin o) noexcept {
   task_stats* st = stats_ptr(c);
-  if (st != nullptr) st->wakes[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
+  if (st == nullptr) return st;
+  // A self-wake comes from the thread polling the task (current_cell() is
+  // the task): one writer, as for polls. Others may come from any thread.
+  if (o == wake_origin::self) {
+    add(st->wakes[static_cast<std::size_t>(o)], 1);
+  } else {
+    st->wakes[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
+  }
   return st;
 }
 
@@ -190,10 +285,10 @@ void stats_waker_released(const strand* s) noexcept {
     st->wakers_released.fetch_add(1, std::memory_order_relaxed);
 }
 
-void stats_on_finish(task_cell* c, task_outcome o) noexcept {
+void stats_on_finish(task_cell* c, task_outcome o, std::int64_t now) noexcept {
   const task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed);
   if (r == nullptr || !r->stats) return;
-  std::int64_t now = stats_now_ns();
+  if (now == 0) now = stats_now_ns();
   r->stats->completed_ns.store(now, std::memory_order_relaxed);
   finished_task rec;
   rec.id = c->id_;
@@ -203,7 +298,7 @@ void stats_on_finish(task_cell* c, task_outcome o) noexcept {
   rec.outcome = o;
   rec.completed_ns = now;
   rec.stats = r->stats;
-  finished_tasks::global().push(std::move(rec));
+  finished_tasks::global().push_buffered(std::move(rec));
 }
 
 runtime_stats runtime_stats_snapshot(const scheduler* s) {

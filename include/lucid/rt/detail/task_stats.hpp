@@ -18,14 +18,22 @@
 //     ordered by the task's state word), relaxed load + store
 //   queued_ns: the thread that queues the task (the spawner, a waker, or the
 //     worker whose poll ended with a wake pending), before it is queued
-//   wakes[], wakers_registered, wakers_released: any thread, relaxed fetch_add
+//   wakes[self]: the polling worker (a self-wake happens in the task's own
+//     poll), relaxed load + store
+//   wakes[other origins], wakers_registered, wakers_released: any thread,
+//     relaxed fetch_add
 //   created_ns: the spawner; completed_ns: the finishing thread
 // Readers (the console's thread) read any field at any time with relaxed
 // loads: each value is whole, the set is not one consistent instant.
 //
 // Times are steady_clock (CLOCK_MONOTONIC) nanoseconds since its epoch; 0
-// means "not yet". Idle time is what is left of the task's lifetime:
-// idle = (completed or now) - created - busy - scheduled (idle_ns()).
+// means "not yet". They are read on the stats clock (stats_now_ns): on
+// x86-64 with an invariant TSC, the TSC scaled to steady_clock nanoseconds
+// (rdtsc costs about half of a vDSO clock_gettime), calibrated once against
+// steady_clock when stats are first enabled (about 10 ms); elsewhere, and
+// before that calibration, steady_clock itself. The two agree to within the
+// calibration's error (a few ppm, plus any later NTP slew of steady_clock). Idle time is what is
+// left of the task's lifetime: idle = (completed or now) - created - busy - scheduled (idle_ns()).
 #pragma once
 
 #include <array>
@@ -34,8 +42,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 
 #include "lucid/base/histogram.hpp"
+#include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/observer.hpp"
 
 namespace lucid::detail {
@@ -45,15 +55,112 @@ struct task_cell;
 class raw_task;
 struct strand;
 
-/// The steady clock in nanoseconds (the clock every stats time is read on).
-inline std::int64_t stats_now_ns() noexcept {
+/// The TSC's scale to steady_clock nanoseconds: ns = base_ns + ((tsc -
+/// base_tsc) * mult >> 32). Immutable once published (g_stats_tsc).
+struct stats_tsc_scale {
+  std::uint64_t base_tsc;
+  std::int64_t base_ns;
+  std::uint64_t mult;  ///< nanoseconds per tick, times 2^32
+};
+/// Null until calibrated (set_task_stats_enabled(true)), and on machines
+/// without an invariant TSC.
+extern std::atomic<const stats_tsc_scale*> g_stats_tsc;
+
+/// steady_clock in nanoseconds since its epoch.
+inline std::int64_t steady_now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
+/// The stats clock in steady_clock nanoseconds (see the top of the file):
+/// every stats time is read on it.
+inline std::int64_t stats_now_ns() noexcept {
+#if defined(__x86_64__)
+  // acquire: the scale's fields were written before it was published.
+  if (const stats_tsc_scale* t = g_stats_tsc.load(std::memory_order_acquire)) {
+    auto d = static_cast<std::int64_t>(__builtin_ia32_rdtsc() - t->base_tsc);
+    return t->base_ns + static_cast<std::int64_t>(
+                            (static_cast<__int128>(d) * static_cast<__int128>(t->mult)) >> 32);
+  }
+#endif
+  return steady_now_ns();
+}
+
+/// A per-task histogram that costs no memory beyond three words until its
+/// second value: the first value is kept inline, the rest go to a
+/// compact_histogram allocated on the second record() (most tasks are polled
+/// once: a million short tasks would otherwise take 1.2 GB of histograms).
+/// Reads (count, min, max, percentile, snapshot, merge_into) see the inline
+/// value and the histogram together, as one histogram of every value.
+/// Thread safety: as basic_histogram (one writer at a time, any readers);
+/// the histogram is published with a release store, freed with the block.
+/// Memory: the histogram comes from frame_alloc (per-thread free lists).
+class task_histogram {
+ public:
+  task_histogram() = default;
+  task_histogram(const task_histogram&) = delete;
+  task_histogram& operator=(const task_histogram&) = delete;
+  ~task_histogram() {
+    if (compact_histogram* h = more_.load(std::memory_order_relaxed)) {
+      h->~compact_histogram();
+      frame_free(h, sizeof(compact_histogram));
+    }
+  }
+
+  /// Records v. One writer at a time.
+  void record(std::uint64_t v) noexcept {
+    // relaxed: single writer; the reader orders first_ by has_first_'s release.
+    if (!has_first_.load(std::memory_order_relaxed)) {
+      first_.store(v, std::memory_order_relaxed);
+      has_first_.store(true, std::memory_order_release);
+      return;
+    }
+    compact_histogram* h = more_.load(std::memory_order_relaxed);
+    if (__builtin_expect(h == nullptr, 0)) h = grow();
+    h->record(v);
+  }
+  /// Adds the values recorded so far to `out`. Any thread.
+  void merge_into(histogram_snapshot& out) const noexcept {
+    // acquire: pairs with record()'s and grow()'s release stores.
+    if (has_first_.load(std::memory_order_acquire))
+      out.record(first_.load(std::memory_order_relaxed));
+    if (const compact_histogram* h = more_.load(std::memory_order_acquire)) h->merge_into(out);
+  }
+  histogram_snapshot snapshot() const noexcept {
+    histogram_snapshot s;
+    merge_into(s);
+    return s;
+  }
+  std::uint64_t count() const noexcept {
+    std::uint64_t n = has_first_.load(std::memory_order_acquire) ? 1 : 0;
+    if (const compact_histogram* h = more_.load(std::memory_order_acquire)) n += h->count();
+    return n;
+  }
+  std::uint64_t min() const noexcept { return snapshot().min(); }
+  std::uint64_t max() const noexcept { return snapshot().max(); }
+  /// percentile(p) of a snapshot (see histogram_snapshot::percentile).
+  std::uint64_t percentile(double p) const noexcept { return snapshot().percentile(p); }
+  /// Heap bytes behind it (0 until the second value).
+  std::size_t heap_bytes() const noexcept {
+    return more_.load(std::memory_order_relaxed) ? sizeof(compact_histogram) : 0;
+  }
+
+ private:
+  [[gnu::noinline]] compact_histogram* grow() noexcept {
+    // The frame allocator: per-thread free lists, no malloc on the hot path.
+    auto* h = new (frame_alloc(sizeof(compact_histogram))) compact_histogram;
+    more_.store(h, std::memory_order_release);
+    return h;
+  }
+  std::atomic<std::uint64_t> first_{0};
+  std::atomic<bool> has_first_{false};
+  std::atomic<compact_histogram*> more_{nullptr};
+};
+
 /// One task's counters and times (see the top of the file).
-/// Size: about 1.3 KiB (two 584-byte compact histograms and 16 words).
+/// Size: about 180 bytes (16 words and two 24-byte task_histograms), plus
+/// 2 x 580 bytes of histograms once the task is polled a second time.
 struct task_stats {
   using counter = std::atomic<std::uint64_t>;
   using time = std::atomic<std::int64_t>;
@@ -73,8 +180,13 @@ struct task_stats {
   counter wakers_registered{0};  ///< waker::registered calls for this task
   counter wakers_released{0};    ///< waker::released calls for this task
 
-  compact_histogram poll_duration_ns;      ///< one value per poll
-  compact_histogram scheduled_latency_ns;  ///< one value per poll: queued -> poll start
+  /// The runtime's scratch, not for readers: the running poll's scheduled
+  /// latency (kNoLatency: none), written and read by the polling worker.
+  std::uint64_t poll_latency = 0;
+  static constexpr std::uint64_t kNoLatency = ~std::uint64_t{0};
+
+  task_histogram poll_duration_ns;      ///< one value per poll
+  task_histogram scheduled_latency_ns;  ///< one value per poll: queued -> poll start
 
   std::uint64_t wakes_by(wake_origin o) const noexcept {
     return wakes[static_cast<std::size_t>(o)].load(std::memory_order_relaxed);
@@ -112,8 +224,9 @@ inline bool task_stats_enabled() noexcept {
   return g_task_stats_enabled.load(std::memory_order_relaxed);
 }
 /// Turns stats on or off (the console calls it when it starts): tasks
-/// spawned while on get a block; blocks are filled only while on.
-/// Thread safety: any thread.
+/// spawned while on get a block; blocks are filled only while on. The
+/// first call with true calibrates the stats clock (about 10 ms; see the
+/// top of the file). Thread safety: any thread.
 void set_task_stats_enabled(bool on) noexcept;
 
 /// The stats block of a task, or null (spawned with stats off). The pointer
@@ -146,7 +259,8 @@ runtime_stats runtime_stats_snapshot(const scheduler* s = nullptr);
 task_stats* stats_poll_begin(task_cell* c) noexcept;
 /// At the end of that poll (before the task can be queued or polled again):
 /// busy time, the poll histograms; the task counts as queued from now.
-void stats_poll_end(task_cell* c, task_stats* st) noexcept;
+/// Returns that time (stats clock ns).
+std::int64_t stats_poll_end(task_cell* c, task_stats* st) noexcept;
 /// A waker of the task behind strand s was registered or released.
 void stats_waker_registered(const strand* s) noexcept;
 void stats_waker_released(const strand* s) noexcept;
