@@ -29,6 +29,12 @@ std::string describe_chain(const strand_view& v, std::string_view indent);
 /// word is `word`, as the watchdog observed it; -1 when unknown.
 double running_for(std::uint64_t serial, unsigned worker, std::uintptr_t word);
 
+/// A snapshot for the detectors: only idle tasks with no wait, on a foreign
+/// awaitable, or waiting only on other tasks for at least min_wait_s (a
+/// cheap walk: queued tasks are not claimed); `others` counts the rest.
+/// With min_wait_s < 0, the full take_snapshot().
+snapshot take_snapshot_filtered(double min_wait_s, std::size_t* others);
+
 /// Every resource the tracker knows (empty unless aggregation is on).
 std::vector<resource_view> tracked_resources();
 

@@ -226,8 +226,36 @@ void build_graph(snapshot& snap) {
 
 }  // namespace
 
+namespace {
+
+/// What the detectors need from a task, read in place (no copy): whether
+/// any strand waits, whether only other tasks can end its waits, whether a
+/// foreign awaitable holds it, and its oldest wait.
+struct wait_summary {
+  bool any = false;
+  bool only_tasks = true;
+  bool foreign = false;
+  std::int64_t newest_since = 0;  ///< the most recent wait start: every wait is at least this old
+};
+
+void summarize(const lucid::detail::strand& s, wait_summary& w) {
+  if (s.wait == nullptr) return;
+  w.any = true;
+  if (s.wait->source != lucid::detail::wake_source::task) w.only_tasks = false;
+  if (s.wait->source == lucid::detail::wake_source::foreign) w.foreign = true;
+  w.newest_since = std::max(w.newest_since, s.wait->since_ns);
+}
+
+}  // namespace
+
 snapshot take_snapshot() {
+  return detail::take_snapshot_filtered(-1, nullptr);
+}
+
+snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) {
   snapshot snap;
+  const bool filtered = min_wait_s >= 0;
+  const std::int64_t min_wait_ns = static_cast<std::int64_t>(min_wait_s * 1e9);
   struct running_task {
     std::size_t index;
     std::uint64_t serial;
@@ -248,31 +276,50 @@ snapshot take_snapshot() {
         words[w.polling()] = w.poll_word;
       }
     }
-    rt.for_each_task([&](const lucid::detail::task_probe& t) {
-      task_view v;
-      v.id = t.id();
-      v.parent = t.parent();
-      v.name = std::string(t.name());
-      source_site s = t.spawn_site();
-      v.spawned_at = make_location(s.file, s.function, s.line);
-      v.state = std::string(lucid::detail::to_string(t.state()));
-      v.runtime = rt.serial();
-      v.cancel_requested = t.cancel_requested();
-      if (auto st = t.stats()) v.stats = copy_stats(*st, stats_now);
-      if (t.claimed()) {
-        if (const lucid::detail::strand* root = t.root()) copy_strand(*root, now, v.root);
-        t.for_each_branch([&](const lucid::detail::strand& b) {
-          strand_view sv;
-          copy_strand(b, now, sv);
-          v.branches.push_back(std::move(sv));
-        });
-      } else if (auto it = polling.find(t.cell()); it != polling.end()) {
-        v.worker = it->second;
-        v.running_s =
-            detail::running_for(rt.serial(), static_cast<unsigned>(it->second), words[t.cell()]);
-      }
-      snap.tasks.push_back(std::move(v));
-    });
+    rt.for_each_task(
+        [&](const lucid::detail::task_probe& t) {
+          if (filtered) {
+            // Keep only what a detector may report: idle tasks with no wait
+            // (lost waker), on a foreign awaitable, or whose every wait only
+            // another task can end and has lasted min_wait_s (deadlocks).
+            bool keep = false;
+            if (t.claimed() && t.state() == lucid::detail::task_run_state::idle &&
+                t.root() != nullptr) {
+              wait_summary w;
+              summarize(*t.root(), w);
+              t.for_each_branch([&](const lucid::detail::strand& b) { summarize(b, w); });
+              keep = !w.any || w.foreign || (w.only_tasks && now - w.newest_since >= min_wait_ns);
+            }
+            if (!keep) {
+              ++*others;
+              return;
+            }
+          }
+          task_view v;
+          v.id = t.id();
+          v.parent = t.parent();
+          v.name = std::string(t.name());
+          source_site s = t.spawn_site();
+          v.spawned_at = make_location(s.file, s.function, s.line);
+          v.state = std::string(lucid::detail::to_string(t.state()));
+          v.runtime = rt.serial();
+          v.cancel_requested = t.cancel_requested();
+          if (auto st = t.stats()) v.stats = copy_stats(*st, stats_now);
+          if (t.claimed()) {
+            if (const lucid::detail::strand* root = t.root()) copy_strand(*root, now, v.root);
+            t.for_each_branch([&](const lucid::detail::strand& b) {
+              strand_view sv;
+              copy_strand(b, now, sv);
+              v.branches.push_back(std::move(sv));
+            });
+          } else if (auto it = polling.find(t.cell()); it != polling.end()) {
+            v.worker = it->second;
+            v.running_s = detail::running_for(rt.serial(), static_cast<unsigned>(it->second),
+                                              words[t.cell()]);
+          }
+          snap.tasks.push_back(std::move(v));
+        },
+        filtered);
   });
   for (const running_task& r : running) {
     task_view& v = snap.tasks[r.index];
@@ -281,6 +328,7 @@ snapshot take_snapshot() {
   std::sort(snap.tasks.begin(), snap.tasks.end(),
             [](const task_view& a, const task_view& b) { return a.id < b.id; });
   build_graph(snap);
+  if (filtered) return snap;
   build_resources(snap);
   if (aggregation_enabled()) {
     lucid::detail::finished_tasks::global().for_each([&](const lucid::detail::finished_task& f) {

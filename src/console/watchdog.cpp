@@ -7,7 +7,10 @@
 //     a word unchanged for LUCID_STALL_MS is one poll that long. It then
 //     signals that worker (SIGURG), whose handler captures the native stack
 //     into a preallocated buffer, and symbolizes and prints it here.
-// And every check interval (250 ms, longer when a snapshot is slow):
+// And every check interval (the first after LUCID_DEADLOCK_MS, then every
+// 250 ms, or 50 times as long as the last walk took, so that walking a
+// million tasks costs at most ~2% of a core), over a filtered walk that
+// reads only idle tasks in place and copies only those a detector may report:
 //   - deadlocks: cycles of the wait-for graph whose waits all persist for
 //     LUCID_DEADLOCK_MS; and "all tasks are asleep": every live task idle,
 //     each waiting on something only another task can end, for the
@@ -52,6 +55,7 @@
 #include "lucid/debug/symbolize.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/inspect.hpp"
+#include "lucid/rt/detail/task_stats.hpp"
 #include "lucid/rt/detail/wait_record.hpp"
 
 namespace lucid::console {
@@ -202,7 +206,8 @@ class watchdog {
   void run() {
     pthread_setname_np(pthread_self(), "lucid-watchdog");
     lucid::detail::known_thread_scope known;
-    std::int64_t next_check = now_ns() + check_interval_;
+    // No wait can be old enough to report before the threshold has passed.
+    std::int64_t next_check = now_ns() + std::max(check_interval_, cfg_.deadlock_ns);
     for (;;) {
       timespec ts;
       clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -224,8 +229,8 @@ class watchdog {
         std::int64_t t0 = now_ns();
         check_graph(now);
         std::int64_t took = now_ns() - t0;
-        // A slow snapshot (many tasks) is taken less often: at most ~10% of a core.
-        next_check = now_ns() + std::max<std::int64_t>(check_interval_, 10 * took);
+        // A slow walk (many tasks) is taken less often: at most ~2% of a core.
+        next_check = now_ns() + std::max<std::int64_t>(check_interval_, 50 * took);
       }
     }
   }
@@ -363,14 +368,16 @@ class watchdog {
   // -------------------------------------------------------------- deadlocks and lints
   void check_graph(std::int64_t now) {
     if (cfg_.deadlock == deadlock_mode::off) return;
-    snapshot s = take_snapshot();
+    const double threshold = static_cast<double>(cfg_.deadlock_ns) / 1e9;
+    std::size_t others = 0;
+    snapshot s = detail::take_snapshot_filtered(threshold, &others);
     std::size_t blocking = 0;
     lucid::detail::for_each_runtime(
         [&](const lucid::detail::runtime_probe& rt) { blocking += rt.blocking_jobs(); });
-    const double threshold = static_cast<double>(cfg_.deadlock_ns) / 1e9;
     check_cycles(s, threshold);
-    check_all_asleep(s, threshold, blocking);
+    check_all_asleep(s, threshold, blocking + others);
     check_lints(s, now, threshold);
+    if (aggregation_enabled()) check_self_wakes();
   }
 
   static double min_wait(const task_view& t) {
@@ -448,8 +455,10 @@ class watchdog {
     return 0;
   }
 
-  void check_all_asleep(const snapshot& s, double threshold, std::size_t blocking) {
-    bool asleep = !s.tasks.empty() && blocking == 0;
+  /// `busy`: spawn_blocking jobs, and tasks the filtered walk left out
+  /// (running, queued, or waiting on a timer, I/O or not for long enough).
+  void check_all_asleep(const snapshot& s, double threshold, std::size_t busy) {
+    bool asleep = !s.tasks.empty() && busy == 0;
     for (const task_view& t : s.tasks) {
       if (!asleep) break;
       if (t.state != "idle") {
@@ -552,17 +561,6 @@ class watchdog {
       };
       if (t.root.waiting) held(t.root);
     }
-    // Self-wakes over half of all wakes (tokio-console's lint): a task that
-    // keeps waking itself is usually spinning on a condition.
-    for (const task_view& t : s.tasks) {
-      const task_stats_view& st = t.stats;
-      if (!st.known || st.wakes() < 20 || st.wakes_self * 2 <= st.wakes()) continue;
-      if (!linted_.insert({t.id, "self"}).second) continue;
-      detail::add_warning({"self wakes", t.id,
-                           fmt::format("lucid: {} woke itself {} times out of {} wakes: is it "
-                                       "spinning on a condition (yield_now in a loop)?\n",
-                                       detail::task_label(s, t.id), st.wakes_self, st.wakes())});
-    }
     // Coroutine frames above 16 KiB (a big local array or buffer).
     for (const lucid::detail::large_frame& f : lucid::detail::large_frames()) {
       if (!large_seen_.insert(f.caller).second) continue;
@@ -585,8 +583,42 @@ class watchdog {
     for (auto it = unregistered_since_.begin(); it != unregistered_since_.end();) {
       it = alive.count(it->first) ? std::next(it) : unregistered_since_.erase(it);
     }
-    for (auto it = linted_.begin(); it != linted_.end();) {
-      it = alive.count(it->first) ? std::next(it) : linted_.erase(it);
+    // Each (task, lint) is reported once; ids are never reused, so the set
+    // only needs a bound.
+    if (linted_.size() > 100'000) linted_.clear();
+  }
+
+  /// Self-wakes over half of all wakes (tokio-console's lint): a task that
+  /// keeps waking itself is usually spinning on a condition. Reads only the
+  /// stats blocks (aggregation on), without claiming any task.
+  void check_self_wakes() {
+    struct found {
+      task_id id;
+      std::string name;
+      std::uint64_t self, total;
+    };
+    std::vector<found> hits;
+    lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
+      rt.for_each_task(
+          [&](const lucid::detail::task_probe& t) {
+            auto st = t.stats();
+            if (st == nullptr) return;
+            std::uint64_t total = st->wakes_total();
+            std::uint64_t self = st->wakes_by(wake_origin::self);
+            if (total < 20 || self * 2 <= total) return;
+            if (linted_.count({t.id(), "self"}) != 0) return;
+            hits.push_back({t.id(), std::string(t.name()), self, total});
+          },
+          /*idle_only=*/true);
+    });
+    for (const found& f : hits) {
+      linted_.insert({f.id, "self"});
+      std::string label =
+          f.name.empty() ? fmt::format("task {}", f.id) : fmt::format("task {} '{}'", f.id, f.name);
+      detail::add_warning({"self wakes", f.id,
+                           fmt::format("lucid: {} woke itself {} times out of {} wakes: is it "
+                                       "spinning on a condition (yield_now in a loop)?\n",
+                                       label, f.self, f.total)});
     }
   }
 

@@ -188,9 +188,14 @@ std::size_t runtime_probe::blocking_jobs() const noexcept {
 namespace {
 
 /// Claims c for inspection; the state seen (or finished/running unclaimed).
-task_run_state try_inspect(task_cell* c, bool& claimed) noexcept {
+/// With `idle_only`, a queued task is reported as scheduled without a claim.
+task_run_state try_inspect(task_cell* c, bool idle_only, bool& claimed) noexcept {
   std::uint32_t s = c->state_.load(std::memory_order_relaxed);
   for (;;) {
+    if (idle_only && (s & st_notified) && !(s & (st_complete | st_running))) {
+      claimed = false;
+      return task_run_state::scheduled;
+    }
     if (s & st_complete) {
       claimed = false;
       return task_run_state::finished;
@@ -215,12 +220,19 @@ void end_inspect(task_cell* c) noexcept {
 
 }  // namespace
 
-void runtime_probe::for_each_task(void (*fn)(const task_probe&, void*), void* ctx) const {
-  s_->for_each_live([&](task_cell* c) {
+void runtime_probe::for_each_task(void (*fn)(const task_probe&, void*), void* ctx,
+                                  bool idle_only) const {
+  // Every 256 tasks, while a claimed task holds the walk's place, the shard
+  // lock is let go for a moment (live_tasks::for_each_pausable).
+  std::size_t n = 0;
+  s_->for_each_live_pausable([&](task_cell* c, auto& pause) {
     bool claimed = false;
-    task_run_state st = try_inspect(c, claimed);
+    task_run_state st = try_inspect(c, idle_only, claimed);
     fn(task_probe(c, st, claimed), ctx);
-    if (claimed) end_inspect(c);
+    if (claimed) {
+      if (++n % 256 == 0) pause();
+      end_inspect(c);
+    }
   });
 }
 

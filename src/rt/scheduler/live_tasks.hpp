@@ -62,6 +62,24 @@ class live_tasks {
     return nullptr;
   }
 
+  /// Calls f(cell, pause) for each live task, one shard lock held at a time.
+  /// f may call pause() while it holds the cell in place (an inspection
+  /// claim: the cell cannot finish, so it stays linked): the shard's lock is
+  /// released and taken again, so spawns and completions on that shard are
+  /// not held up by a long walk. f must not block, spawn, finish or free a task.
+  template <class F>
+  void for_each_pausable(F&& f) {
+    for (auto& s : shards_) {
+      std::unique_lock g(s.lock);
+      auto pause = [&g] {
+        g.unlock();
+        g.lock();
+      };
+      for (task_cell* c = s.list.front(); c != nullptr; c = s.list.next(c))
+        f(c, pause);
+    }
+  }
+
   /// Calls f(cell) for each live task, one shard lock held at a time: f must
   /// not block, and must not spawn, finish or free a task.
   template <class F>

@@ -70,6 +70,11 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
   void for_each_live(F&& f) {
     live_.for_each(std::forward<F>(f));
   }
+  /// See live_tasks::for_each_pausable.
+  template <class F>
+  void for_each_live_pausable(F&& f) {
+    live_.for_each_pausable(std::forward<F>(f));
+  }
 
   std::size_t worker_count() const noexcept { return workers_.size(); }
   worker& worker_at(std::size_t i) noexcept { return *workers_[i]; }

@@ -6,8 +6,8 @@
 //   - for_each_runtime() walks the runtimes alive now under the registry's
 //     lock: a runtime cannot finish destruction during the walk.
 //   - runtime_probe::for_each_task() walks the live tasks one shard lock at a
-//     time. For each task it tries to claim INSPECTED (src/rt/task/cell.hpp):
-//     a task that is not being polled and not finished is claimed, and its
+//     time (let go for a moment every 256 claimed tasks). For each task it tries to claim INSPECTED
+//     (src/rt/task/cell.hpp): a task that is not being polled and not finished is claimed, and its
 //     frames (the await chain) and wait record are readable for the
 //     callback's duration; a task being polled is reported as running,
 //     unclaimed. The claim delays a poll of that task: callbacks must be
@@ -115,10 +115,13 @@ class runtime_probe {
   /// spawn_blocking jobs running or queued.
   std::size_t blocking_jobs() const noexcept;
   /// Calls fn(const task_probe&, ctx) for each live task (see the contract).
-  void for_each_task(void (*fn)(const task_probe&, void*), void* ctx) const;
+  /// With `idle_only`, tasks waiting in a run queue are not claimed (they
+  /// are reported as scheduled, chain unreadable): a cheaper walk for
+  /// detectors that only look at idle tasks.
+  void for_each_task(void (*fn)(const task_probe&, void*), void* ctx, bool idle_only = false) const;
   template <class F>
-  void for_each_task(F&& f) const {
-    for_each_task([](const task_probe& t, void* p) { (*static_cast<F*>(p))(t); }, &f);
+  void for_each_task(F&& f, bool idle_only = false) const {
+    for_each_task([](const task_probe& t, void* p) { (*static_cast<F*>(p))(t); }, &f, idle_only);
   }
 
  private:
