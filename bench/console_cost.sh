@@ -2,22 +2,31 @@
 # What lucid's console costs, side by side with itself and tokio in one run of
 # ../shared/peers/run-all.sh (issue 10, "Cost, in benchmarks"):
 #   *-off     LUCID_DEADLOCK=off LUCID_STALL_MS=off LUCID_DUMP_SIGNAL=off: no watchdog
-#   *-det     the default: the detectors armed (deadlock, stall, dump), no aggregation
+#   *-det     the detectors armed (deadlock, stall, dump), no aggregation; the
+#             stall threshold is above the longest poll of the workloads
+#             (spawn_many spawns 10^6 tasks in one ~200 ms poll, which the
+#             default 100 ms threshold rightly reports as a stall)
 #   *-agg     LUCID_BENCH_TASK_STATS=1: full aggregation (per-task stats, retention)
 # Usage: bench/console_cost.sh [build dir, default build/release]
+#   BEFORE=/path/to/bench/dir adds the same programs built from an earlier commit.
 #   RUNS=5 bench/console_cost.sh    (any run-all.sh knob passes through)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 B="$(cd "${1:-$ROOT/build/release}" && pwd)/bench"
 PEERS="${PEERS:-$ROOT/../shared/peers}"
 OFF="env LUCID_DEADLOCK=off LUCID_STALL_MS=off LUCID_DUMP_SIGNAL=off"
-AGG="env LUCID_BENCH_TASK_STATS=1"
+DET="env LUCID_STALL_MS=5000"
+AGG="env LUCID_STALL_MS=5000 LUCID_BENCH_TASK_STATS=1"
+BEFORE="${BEFORE:-}"  # optional: a bench dir built from an earlier commit
 rt=""
 for f in mt2 st; do
-  rt+="lucid-$f-off|$OFF $B/lucid_rt_bench $f;lucid-$f-det|$B/lucid_rt_bench $f;lucid-$f-agg|$AGG $B/lucid_rt_bench $f;"
+  [[ -n "$BEFORE" ]] && rt+="lucid-$f-before|$BEFORE/lucid_rt_bench $f;"
+  rt+="lucid-$f-off|$OFF $B/lucid_rt_bench $f;lucid-$f-det|$DET $B/lucid_rt_bench $f;lucid-$f-agg|$AGG $B/lucid_rt_bench $f;"
 done
-http="lucid-http-off|$OFF $B/lucid_http_hello {port} 2 {maxsecs};"
-http+="lucid-http-det|$B/lucid_http_hello {port} 2 {maxsecs};"
+http=""
+[[ -n "$BEFORE" ]] && http+="lucid-http-before|$BEFORE/lucid_http_hello {port} 2 {maxsecs};"
+http+="lucid-http-off|$OFF $B/lucid_http_hello {port} 2 {maxsecs};"
+http+="lucid-http-det|$DET $B/lucid_http_hello {port} 2 {maxsecs};"
 http+="lucid-http-agg|$AGG $B/lucid_http_hello {port} 2 {maxsecs}"
 SKIP_BUILD="${SKIP_BUILD:-1}" SKIP_TRACE=1 PEER_FILTER="${PEER_FILTER:-lucid|tokio-mt2|tokio-ct|hyper-mt2}" \
   EXTRA_RT_PEERS="${rt%;}" EXTRA_HTTP_PEERS="$http" "$PEERS/run-all.sh"

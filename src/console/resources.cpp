@@ -7,6 +7,7 @@
 // 16 shards by resource id, each under its own spin lock, held for a map
 // operation only. snapshot readers copy a shard at a time.
 #include <array>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -51,7 +52,9 @@ class tracker final : public observer {
 
   std::vector<resource_view> copy() {
     std::vector<resource_view> out;
-    const std::int64_t now = lucid::detail::coarse_now_ns();
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
     for (auto& s : shards_) {
       std::lock_guard g(s.lock);
       for (const auto& [id, t] : s.items) {

@@ -262,7 +262,11 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
     std::uintptr_t word;
   };
   std::vector<running_task> running;  // how long they ran is asked after the walk
-  const std::int64_t now = lucid::detail::coarse_now_ns();
+  // Wait and hold times are coarse-clock stamps (wait_record.hpp): compare
+  // with the same steady clock, read once.
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
   const std::int64_t stats_now = lucid::detail::stats_now_ns();
   snap.taken_at_s = static_cast<double>(now) / 1e9;
   lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {

@@ -660,7 +660,10 @@ void start_once() noexcept {
     config c = read_config();
     sem_init(&g_wake, 0, 0);
     sem_init(&g_capture_done, 0, 0);
-    if (c.deadlock == deadlock_mode::off && c.stall_ns == 0 && !c.dump_signal) return;
+    // The thread runs even with every detector off: it keeps the coarse
+    // clock that wait records and the dump read. Set it now, before the
+    // first task of this runtime can wait.
+    lucid::detail::set_coarse_now_ns(now_ns());
     install_handlers(c);
     std::thread([c] { watchdog(c).run(); }).detach();
   });

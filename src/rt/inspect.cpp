@@ -36,12 +36,9 @@ std::atomic<std::int64_t> g_coarse_now{0};
 }
 
 std::int64_t coarse_now_ns() noexcept {
-  // relaxed: a timestamp, not a synchronisation point.
-  std::int64_t v = g_coarse_now.load(std::memory_order_relaxed);
-  if (v != 0) return v;
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  // relaxed: a timestamp, not a synchronisation point. 0 until a watchdog
+  // ticks it: a program without the console pays no clock read per wait.
+  return g_coarse_now.load(std::memory_order_relaxed);
 }
 
 void set_coarse_now_ns(std::int64_t ns) noexcept {
@@ -229,10 +226,16 @@ void runtime_probe::for_each_task(void (*fn)(const task_probe&, void*), void* ct
     bool claimed = false;
     task_run_state st = try_inspect(c, idle_only, claimed);
     fn(task_probe(c, st, claimed), ctx);
-    if (claimed) {
-      if (++n % 256 == 0) pause();
-      end_inspect(c);
+    if (++n >= 256) {
+      // Hold this task in place (claim it now if the walk did not) and let
+      // the shard lock go for a moment.
+      if (!claimed && st == task_run_state::scheduled) try_inspect(c, false, claimed);
+      if (claimed) {
+        pause();
+        n = 0;
+      }
     }
+    if (claimed) end_inspect(c);
   });
 }
 

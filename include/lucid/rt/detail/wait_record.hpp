@@ -31,8 +31,8 @@
 namespace lucid::detail {
 
 /// A steady-clock reading in nanoseconds, cheap enough for every wait: the
-/// console's watchdog refreshes a shared value every few milliseconds; with
-/// no watchdog running it reads the clock.
+/// console's watchdog refreshes a shared value every 10 ms; 0 (unknown) in a
+/// program without the console.
 std::int64_t coarse_now_ns() noexcept;
 /// The watchdog's refresh of coarse_now_ns() (0 stops using it).
 void set_coarse_now_ns(std::int64_t ns) noexcept;
