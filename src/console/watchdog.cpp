@@ -564,15 +564,23 @@ class watchdog {
     // Coroutine frames above 16 KiB (a big local array or buffer).
     for (const lucid::detail::large_frame& f : lucid::detail::large_frames()) {
       if (!large_seen_.insert(f.caller).second) continue;
-      std::uintptr_t pc = reinterpret_cast<std::uintptr_t>(f.caller) - 1;
       std::vector<debug::symbolized_frame> fr =
-          debug::symbolize(std::span<const std::uintptr_t>(&pc, 1));
+          debug::symbolize(std::span<const std::uintptr_t>(f.stack, f.stack_size));
       std::string where = "<unknown>";
-      if (!fr.empty() && !fr.back().function.empty()) where = fr.back().function;
+      // The innermost user frame of the stack when the frame was made: the
+      // coroutine's ramp (or the code it was inlined into), else the caller.
+      const debug::symbolized_frame* pick = nullptr;
       for (const debug::symbolized_frame& x : fr) {
-        if (x.file.empty()) continue;
-        where += fmt::format(" at {}:{}", debug::display_path(x.file), x.line);
-        break;
+        if (x.kind == debug::frame_kind::user && !x.function.empty()) {
+          pick = &x;
+          break;
+        }
+      }
+      if (pick == nullptr && !fr.empty() && !fr.back().function.empty()) pick = &fr.back();
+      if (pick != nullptr) {
+        where = pick->function;
+        if (!pick->file.empty())
+          where += fmt::format(" at {}:{}", debug::display_path(pick->file), pick->line);
       }
       detail::add_warning({"large frame", 0,
                            fmt::format("lucid: a coroutine frame of {:.1f} KiB was created by {} "

@@ -14,6 +14,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "lucid/base/spin_lock.hpp"
+#include "lucid/debug/captured_trace.hpp"
 
 #if defined(LUCID_SANITIZER_ADDRESS) || defined(LUCID_SANITIZER_THREAD)
 #define LUCID_FRAME_POOL 0
@@ -184,6 +186,9 @@ std::size_t g_large_count = 0;
 }  // namespace
 
 void note_large_frame(std::size_t n, const void* caller) noexcept {
+  // Captured before taking the lock: the first capture on a thread may allocate.
+  debug::captured_trace t;
+  debug::capture(t);
   std::lock_guard g(g_large_lock);
   for (std::size_t i = 0; i < g_large_count; ++i) {
     if (g_large[i].caller == caller) {
@@ -192,7 +197,13 @@ void note_large_frame(std::size_t n, const void* caller) noexcept {
       return;
     }
   }
-  if (g_large_count < 64) g_large[g_large_count++] = large_frame{caller, n, 1};
+  if (g_large_count < 64) {
+    large_frame& f = g_large[g_large_count++];
+    f = large_frame{caller, n, 1, {}, 0};
+    f.stack_size = std::min<std::uint32_t>(t.size, 8);
+    for (std::uint32_t i = 0; i < f.stack_size; ++i)
+      f.stack[i] = t.pcs[i];
+  }
 }
 
 std::vector<large_frame> large_frames() {

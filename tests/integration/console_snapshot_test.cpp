@@ -202,12 +202,14 @@ TEST(ConsoleLints, LargeFrameAndSelfWakes) {
       co_await lucid::sleep(20ms);
     spinner.abort();
   }());
-  EXPECT_TRUE(has_warning("large frame", "LargeFrameAndSelfWakes")) << [] {
-    std::string all;
-    for (const auto& w : lucid::console::warnings())
-      all += w.message;
-    return all;
-  }();
+  EXPECT_TRUE(has_warning("large frame", "created by (anonymous namespace)::big_frame") &&
+              has_warning("large frame", " at tests/integration/console_snapshot_test.cpp:"))
+      << [] {
+           std::string all;
+           for (const auto& w : lucid::console::warnings())
+             all += w.message;
+           return all;
+         }();
   EXPECT_TRUE(has_warning("self wakes", "task"));
   lucid::console::enable_aggregation(false);
 }

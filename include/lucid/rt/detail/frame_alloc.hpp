@@ -33,6 +33,11 @@ struct large_frame {
   const void* caller = nullptr;
   std::size_t bytes = 0;  ///< the largest seen from this caller
   std::uint64_t count = 0;
+  /// The stack when it was first seen (lookup addresses, innermost first):
+  /// its first user frame is the coroutine, even when optimized code
+  /// inlined the ramp into its caller.
+  std::uintptr_t stack[8] = {};
+  std::uint32_t stack_size = 0;
 };
 std::vector<large_frame> large_frames();
 
