@@ -14,6 +14,7 @@
 #include "lucid/trace/dispatch.hpp"
 #include "task/harness.hpp"
 #include "task/panic.hpp"
+#include "thread_check.hpp"
 
 namespace lucid::detail {
 
@@ -89,6 +90,11 @@ void scheduler::shutdown() {
   for (auto& w : workers_) {
     w->lifo = nullptr;
     w->deferred.clear();
+    {
+      std::lock_guard g(w->pinned_lock);
+      w->pinned = w->pinned_tail = nullptr;
+      w->pinned_len.store(0, std::memory_order_relaxed);
+    }
     task_cell* buf[64];
     while (w->queue.pop_batch(buf, 64) != 0) {
     }
@@ -96,6 +102,9 @@ void scheduler::shutdown() {
   // Destroy every task still alive, one at a time (destroying one may drop
   // the last handle of another, which then completes and leaves the list).
   context_scope scope(nullptr, this);
+  // The workers are gone: this thread destroys what their tasks own
+  // (thread-bound values of local tasks too), alone.
+  thread_check_exempt_scope exempt;
   while (task_cell* c = live_.any()) {
     // A dump may be reading the task: wait until it is done (RUNNING then
     // keeps new inspections out).
@@ -149,6 +158,10 @@ void scheduler::schedule(task_cell* c) noexcept {
     push_inject(c);
     return;
   }
+  if (__builtin_expect(c->home_ != 0, 0) && c->home_ != w->index + 1) {
+    push_pinned(c, w);  // a local task woken from another worker
+    return;
+  }
   if (task_cell* running = current_cell(); running != nullptr && running != c) {
     // Spawned or woken by the running task: run it next (hot in cache); the
     // task it displaces goes to the queue, where an idle worker may take it.
@@ -174,6 +187,10 @@ void scheduler::reschedule(worker* w, task_cell* c) noexcept {
 }
 
 void scheduler::push_local(worker* w, task_cell* c) noexcept {
+  if (__builtin_expect(c->home_ != 0, 0)) {
+    push_pinned(c, w);  // never stealable
+    return;
+  }
   while (!w->queue.try_push(c)) {
     // Full: move half of it to the injection queue, where others can take it.
     task_cell* batch[kLocalQueueCapacity / 2];
@@ -186,7 +203,43 @@ void scheduler::push_local(worker* w, task_cell* c) noexcept {
   }
 }
 
+void scheduler::push_pinned(task_cell* c, worker* self) noexcept {
+  worker* home = workers_[c->home_ - 1].get();
+  {
+    std::lock_guard g(home->pinned_lock);
+    // Shutdown clears the list under this lock after setting shutdown_.
+    if (shutdown_.load(std::memory_order_acquire)) return;
+    c->next_ = nullptr;
+    if (home->pinned_tail != nullptr) {
+      home->pinned_tail->next_ = c;
+    } else {
+      home->pinned = c;
+    }
+    home->pinned_tail = c;
+    home->pinned_len.store(home->pinned_len.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
+  }
+  // The home worker may be parked (or about to park: the parker keeps an
+  // unpark that comes first). Only it can run the task.
+  if (home != self) home->park.unpark();
+}
+
+task_cell* scheduler::take_pinned(worker* w) noexcept {
+  std::lock_guard g(w->pinned_lock);
+  task_cell* c = w->pinned;
+  if (c == nullptr) return nullptr;
+  w->pinned = c->next_;
+  if (w->pinned == nullptr) w->pinned_tail = nullptr;
+  c->next_ = nullptr;
+  w->pinned_len.store(w->pinned_len.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  return c;
+}
+
 void scheduler::push_inject(task_cell* c) noexcept {
+  if (__builtin_expect(c->home_ != 0, 0)) {
+    push_pinned(c, nullptr);  // woken from outside the runtime: still only its home runs it
+    return;
+  }
   worker* wake = nullptr;
   {
     std::lock_guard l(mu_);

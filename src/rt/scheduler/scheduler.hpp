@@ -20,6 +20,14 @@
 //   driver_             see driver.hpp
 //   live_               its shard locks
 //
+// Local tasks (spawn_local) are queued only on their home worker's pinned
+// list (worker.hpp), never in a local queue or inject_: push_local,
+// push_inject and schedule route them there. Their home worker looks at the
+// list when its local queue is empty, before parking (under mu_, after which
+// a pusher's unpark of that worker cannot be lost: the parker keeps it), and
+// in maintenance every kGlobalQueueInterval polls (up to kPinnedBurst in a
+// row), so a busy local queue does not starve them.
+//
 // No lost wake-ups: a task queued from outside a worker goes to inject_ under
 // mu_, and a worker registers itself as a sleeper under mu_ only after finding
 // inject_ empty, so the pusher either sees the sleeper (and unparks it) or the
@@ -99,6 +107,11 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
   task_cell* take_inject(worker* w) noexcept;
   void push_local(worker* w, task_cell* c) noexcept;
   void push_inject(task_cell* c) noexcept;
+  /// Queues local task c on its home worker (`self`: the calling thread's
+  /// worker, or null); wakes the home worker if it is not the caller.
+  [[gnu::noinline]] void push_pinned(task_cell* c, worker* self) noexcept;
+  /// Owner: the oldest runnable local task of w, or null.
+  task_cell* take_pinned(worker* w) noexcept;
   void notify_parked() noexcept;
   void found_work(worker* w) noexcept;
   void park_worker(worker* w, task_cell* stop_when_complete);

@@ -18,6 +18,7 @@ namespace {
 constexpr std::uint32_t kGlobalQueueInterval = 61;  // check inject/timers/I/O every N polls
 constexpr std::uint32_t kMaxLifoPolls = 3;
 constexpr std::uint32_t kInjectBatch = 32;
+constexpr std::uint32_t kPinnedBurst = 32;  // local tasks run in a row by maintenance
 }  // namespace
 
 void scheduler::worker_main(worker* w) {
@@ -87,10 +88,26 @@ task_cell* scheduler::take_inject(worker* w) noexcept {
 }
 
 __attribute__((noinline)) task_cell* scheduler::maintenance(worker* w) noexcept {
+  if (w->pinned_burst != 0) {
+    // Running local tasks back to back: stepping `tick` back brings the
+    // next poll here again, so the hot path in next_task has no extra test.
+    if (task_cell* c = take_pinned(w)) {
+      if (--w->pinned_burst != 0) --w->tick;
+      return c;
+    }
+    w->pinned_burst = 0;
+    return nullptr;
+  }
   driver_.fire_timers();
   driver_.poll_io();
   // Tasks that keep waking each other must not starve the ones that yielded.
   flush_deferred(w);
+  // Nor the local tasks, which only this worker runs: a burst of them
+  // follows, from the next poll on.
+  if (w->pinned_len.load(std::memory_order_relaxed) != 0) {
+    w->pinned_burst = kPinnedBurst;
+    --w->tick;
+  }
   return take_inject(w);
 }
 
@@ -101,7 +118,8 @@ __attribute__((noinline)) task_cell* scheduler::run_deferred(worker* w) noexcept
   driver_.fire_timers();
   driver_.poll_io();
   flush_deferred(w);
-  return w->queue.pop();
+  if (task_cell* c = w->queue.pop()) return c;
+  return take_pinned(w);  // the yielders were local tasks
 }
 
 // The common path (LIFO slot, then the local queue) stays small; the rare
@@ -120,6 +138,9 @@ task_cell* scheduler::next_task(worker* w) noexcept {
   }
   w->lifo_polls = 0;
   if (task_cell* c = w->queue.pop()) return c;
+  if (w->pinned_len.load(std::memory_order_relaxed) != 0) {
+    if (task_cell* c = take_pinned(w)) return c;
+  }
   if (task_cell* c = take_inject(w)) return c;
   return w->deferred.empty() ? nullptr : run_deferred(w);
 }
@@ -143,6 +164,7 @@ void scheduler::park_worker(worker* w, task_cell* stop_when_complete) {
   {
     std::unique_lock l(mu_);
     if (!inject_.empty() || shutdown_.load(std::memory_order_relaxed)) return;
+    if (w->pinned_len.load(std::memory_order_relaxed) != 0) return;
     if (stop_when_complete != nullptr && stop_when_complete->is_complete()) return;
     idle_.add_sleeper(w);
   }

@@ -5,6 +5,10 @@
 //   queue               push/pop by the owner; steal by the other workers
 //   lifo, lifo_polls    owner only
 //   deferred            owner only (tasks that yielded)
+//   pinned, pinned_tail under pinned_lock: pushed by any thread (a wake of a
+//                       local task), popped by the owner; pinned_len is
+//                       written under the lock, read without it as a hint
+//   pinned_burst        owner only (maintenance: local tasks run in a row)
 //   tick, rng           owner only
 //   batching, notify_pending   owner only
 //   park                park() by the owner; unpark() by anyone
@@ -18,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "lucid/base/spin_lock.hpp"
 #include "scheduler/local_queue.hpp"
 #include "scheduler/parker.hpp"
 
@@ -43,6 +48,15 @@ struct worker {
   /// array, not a list through the cells: flushing it touches no cell.
   std::vector<task_cell*> deferred;
   std::uint32_t tick = 0;
+  /// Runnable local tasks (spawn_local): this worker alone polls them, so
+  /// they never enter `queue` (others steal from it) or the injection queue.
+  /// A list through task_cell::next_, FIFO.
+  spin_lock pinned_lock;
+  task_cell* pinned = nullptr;
+  task_cell* pinned_tail = nullptr;
+  std::atomic<std::uint32_t> pinned_len{0};
+  /// Local tasks left to run back to back from maintenance (see next_task).
+  std::uint32_t pinned_burst = 0;
   parker park;
   bool searching = false;
   bool sleeping = false;

@@ -42,6 +42,17 @@
 // `next_` and `result_` share a word: a task is queued only before it
 // completes, and finish_task() clears the word before the result goes in.
 //
+// Local tasks (spawn_local): `home_` is the index + 1 of the worker that
+// spawned the task, 0 for an ordinary task; written before the task is first
+// queued, read-only after. A local task is never in a stealable queue or the
+// injection queue: every push goes to its home worker's `pinned` list
+// (scheduler/worker.hpp), so only that worker polls it.
+//
+// Migration record (LUCID_CHECK_THREADS builds of rt only): `last_worker_`
+// (index + 1 of the worker that polled the task last) and
+// `rare_->moved` (the await site where the task was suspended when a poll
+// started on another worker) belong to the polling worker, like the frame.
+//
 // Field ownership: `root_`, the frame and the trace context belong to the
 // polling worker (RUNNING); `joiner_` is guarded by `join_lock_`; the
 // identity fields are written before the task is first queued and read-only
@@ -62,6 +73,7 @@
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
+#include "lucid/rt/detail/check_threads.hpp"
 #include "lucid/rt/detail/raw_task.hpp"
 #include "lucid/rt/detail/strand.hpp"
 #include "lucid/rt/detail/task_stats.hpp"
@@ -81,6 +93,15 @@ enum task_state : std::uint32_t {
   st_inspected = 1u << 6,
 };
 
+/// Where a task was suspended when it next ran on another worker.
+struct task_migration {
+  std::uint16_t from = 0;  ///< worker index + 1; 0: never moved
+  std::uint16_t to = 0;
+  const char* file = nullptr;  ///< the co_await it was suspended at
+  const char* function = nullptr;
+  unsigned line = 0;
+};
+
 struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   static void* operator new(std::size_t n);
   static void operator delete(void* p, std::size_t n) noexcept;
@@ -96,6 +117,10 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   task_outcome outcome_ = task_outcome::value;
   bool panic_reported_ = false;  ///< the outcome was reported or observed by a joiner
   std::uint8_t shard_ = 0;       ///< which live-task shard holds this cell
+  std::uint16_t home_ = 0;       ///< spawn_local: home worker index + 1; 0: any worker
+#if LUCID_CHECK_THREADS
+  std::uint16_t last_worker_ = 0;  ///< index + 1 of the worker that polled it last
+#endif
   spin_lock join_lock_;
   bool frame_live_ = false;  ///< the root frame exists (until completion or cancellation)
 
@@ -114,6 +139,8 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
     panic_chain* chain = nullptr;  ///< await chain where that exception left its first frame
     /// Set at spawn while stats are enabled, never changed after (task_stats.hpp).
     std::shared_ptr<task_stats> stats;
+    /// The last move to another worker (LUCID_CHECK_THREADS builds of rt).
+    task_migration moved;
   };
   std::atomic<rare_fields*> rare_{nullptr};
 

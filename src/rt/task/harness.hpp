@@ -16,6 +16,7 @@
 #include "lucid/rt/observer.hpp"
 #include "task/cell.hpp"
 #include "task/trace_context.hpp"
+#include "thread_check.hpp"
 
 namespace lucid::detail {
 
@@ -54,6 +55,9 @@ void finish_task(task_cell* c, task_outcome o) noexcept;
   }
   LUCID_ASSERT((s & (st_running | st_complete)) == 0, "task polled while running or complete");
   set_current_cell(c);
+#if LUCID_CHECK_THREADS
+  poll_on_worker(c);  // migration record and check (thread_check.hpp); not in release
+#endif
   if (s & st_cancelled) {
     cancel_task(c);
     set_current_cell(nullptr);
