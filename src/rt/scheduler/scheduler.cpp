@@ -90,6 +90,7 @@ void scheduler::shutdown() {
   for (auto& w : workers_) {
     w->lifo = nullptr;
     w->deferred.clear();
+    w->deferred_local.clear();
     {
       std::lock_guard g(w->pinned_lock);
       w->pinned = w->pinned_tail = nullptr;
@@ -151,15 +152,17 @@ void scheduler::leave_sleepers(worker* w) noexcept {
 
 // ------------------------------------------------------------------ queueing
 
-void scheduler::schedule(task_cell* c) noexcept {
+void scheduler::schedule(task_cell* c, bool local) noexcept {
   if (shutdown_.load(std::memory_order_relaxed)) return;
   worker* w = own_worker();
-  if (w == nullptr) {
-    push_inject(c);
+  if (__builtin_expect(local, 0)) {
+    // Only its home worker may run it; it never takes the LIFO slot (whose
+    // displaced task is pushed without looking at it).
+    push_pinned(c, w);
     return;
   }
-  if (__builtin_expect(c->home_ != 0, 0) && c->home_ != w->index + 1) {
-    push_pinned(c, w);  // a local task woken from another worker
+  if (w == nullptr) {
+    push_inject(c);
     return;
   }
   if (task_cell* running = current_cell(); running != nullptr && running != c) {
@@ -170,7 +173,7 @@ void scheduler::schedule(task_cell* c) noexcept {
     if (prev == nullptr) return;
     c = prev;
   }
-  push_local(w, c);
+  push_ring(w, c);
   if (idle_.sleepers() != 0) {
     if (w->batching) {
       w->notify_pending = true;
@@ -182,15 +185,11 @@ void scheduler::schedule(task_cell* c) noexcept {
 
 void scheduler::reschedule(worker* w, task_cell* c) noexcept {
   if (shutdown_.load(std::memory_order_relaxed)) return;
-  push_local(w, c);
+  push_ring(w, c);
   if (idle_.sleepers() != 0) notify_parked();
 }
 
-void scheduler::push_local(worker* w, task_cell* c) noexcept {
-  if (__builtin_expect(c->home_ != 0, 0)) {
-    push_pinned(c, w);  // never stealable
-    return;
-  }
+void scheduler::push_ring(worker* w, task_cell* c) noexcept {
   while (!w->queue.try_push(c)) {
     // Full: move half of it to the injection queue, where others can take it.
     task_cell* batch[kLocalQueueCapacity / 2];
@@ -236,10 +235,6 @@ task_cell* scheduler::take_pinned(worker* w) noexcept {
 }
 
 void scheduler::push_inject(task_cell* c) noexcept {
-  if (__builtin_expect(c->home_ != 0, 0)) {
-    push_pinned(c, nullptr);  // woken from outside the runtime: still only its home runs it
-    return;
-  }
   worker* wake = nullptr;
   {
     std::lock_guard l(mu_);

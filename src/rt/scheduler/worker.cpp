@@ -53,10 +53,16 @@ void scheduler::run_task(worker* w, task_cell* c) noexcept {
     case poll_result::notified:
       reschedule(w, c);
       break;
+    case poll_result::notified_local:
+      push_pinned(c, w);
+      break;
     case poll_result::yielded:
       // Behind the runnable tasks and whatever due timers and ready I/O wake
       // (see run_deferred); shutdown clears the list.
       w->deferred.push_back(c);
+      break;
+    case poll_result::yielded_local:
+      w->deferred_local.push_back(c);  // flushed to the pinned list
       break;
     case poll_result::idle:
     case poll_result::finished:
@@ -66,8 +72,13 @@ void scheduler::run_task(worker* w, task_cell* c) noexcept {
 
 void scheduler::flush_deferred(worker* w) noexcept {
   for (task_cell* c : w->deferred)
-    push_local(w, c);
+    push_ring(w, c);
   w->deferred.clear();
+  if (__builtin_expect(!w->deferred_local.empty(), 0)) {
+    for (task_cell* c : w->deferred_local)
+      push_pinned(c, w);
+    w->deferred_local.clear();
+  }
 }
 
 task_cell* scheduler::take_inject(worker* w) noexcept {
@@ -134,7 +145,7 @@ task_cell* scheduler::next_task(worker* w) noexcept {
       ++w->lifo_polls;
       return std::exchange(w->lifo, nullptr);
     }
-    push_local(w, std::exchange(w->lifo, nullptr));
+    push_ring(w, std::exchange(w->lifo, nullptr));
   }
   w->lifo_polls = 0;
   if (task_cell* c = w->queue.pop()) return c;
@@ -142,7 +153,7 @@ task_cell* scheduler::next_task(worker* w) noexcept {
     if (task_cell* c = take_pinned(w)) return c;
   }
   if (task_cell* c = take_inject(w)) return c;
-  return w->deferred.empty() ? nullptr : run_deferred(w);
+  return w->deferred.empty() && w->deferred_local.empty() ? nullptr : run_deferred(w);
 }
 
 task_cell* scheduler::steal(worker* w) noexcept {

@@ -4,7 +4,7 @@
 // Who touches what:
 //   queue               push/pop by the owner; steal by the other workers
 //   lifo, lifo_polls    owner only
-//   deferred            owner only (tasks that yielded)
+//   deferred, deferred_local   owner only (tasks that yielded)
 //   pinned, pinned_tail under pinned_lock: pushed by any thread (a wake of a
 //                       local task), popped by the owner; pinned_len is
 //                       written under the lock, read without it as a hint
@@ -47,6 +47,7 @@ struct worker {
   /// and the worker looked at timers and I/O (see scheduler::next_task). An
   /// array, not a list through the cells: flushing it touches no cell.
   std::vector<task_cell*> deferred;
+  std::vector<task_cell*> deferred_local;  ///< the local ones (flushed to `pinned`)
   std::uint32_t tick = 0;
   /// Runnable local tasks (spawn_local): this worker alone polls them, so
   /// they never enter `queue` (others steal from it) or the injection queue.

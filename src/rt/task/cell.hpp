@@ -11,6 +11,8 @@
 //   YIELDED    the task woke itself with yield_now during this poll
 //   INSPECTED  an inspector (the console's dump or detectors, on its own
 //              thread) is reading the suspended task's frames and wait record
+//   LOCAL      a spawn_local task: set at spawn, never changed (in the state
+//              word so the queueing paths test it on the line they already hold)
 //
 // Transitions:
 //   wake:     idle -> NOTIFIED (push to a queue); RUNNING -> RUNNING|NOTIFIED;
@@ -42,11 +44,11 @@
 // `next_` and `result_` share a word: a task is queued only before it
 // completes, and finish_task() clears the word before the result goes in.
 //
-// Local tasks (spawn_local): `home_` is the index + 1 of the worker that
-// spawned the task, 0 for an ordinary task; written before the task is first
-// queued, read-only after. A local task is never in a stealable queue or the
-// injection queue: every push goes to its home worker's `pinned` list
-// (scheduler/worker.hpp), so only that worker polls it.
+// Local tasks (spawn_local): LOCAL is set and `home_` is the index + 1 of
+// the worker that spawned the task (0 for an ordinary task); both written
+// before the task is first queued, read-only after. A local task is never in a stealable queue or
+// the injection queue: every push goes to its home worker's `pinned` list (scheduler/worker.hpp),
+// so only that worker polls it.
 //
 // Migration record (LUCID_CHECK_THREADS builds of rt only): `last_worker_`
 // (index + 1 of the worker that polled the task last) and
@@ -91,6 +93,7 @@ enum task_state : std::uint32_t {
   st_detached = 1u << 4,
   st_yielded = 1u << 5,
   st_inspected = 1u << 6,
+  st_local = 1u << 7,
 };
 
 /// Where a task was suspended when it next ran on another worker.

@@ -22,10 +22,12 @@ namespace lucid::detail {
 
 /// What a poll left to do.
 enum class poll_result : std::uint8_t {
-  idle,      ///< the task suspended and waits for a wake-up
-  notified,  ///< it was woken during the poll: queue it again
-  yielded,   ///< it yielded: queue it again once timers and I/O were looked at
-  finished,  ///< it completed or was cancelled
+  idle,            ///< the task suspended and waits for a wake-up
+  notified,        ///< it was woken during the poll: queue it again
+  notified_local,  ///< the same, for a local task (spawn_local)
+  yielded,         ///< it yielded: queue it again once timers and I/O were looked at
+  yielded_local,   ///< the same, for a local task (spawn_local)
+  finished,        ///< it completed or was cancelled
 };
 
 /// Destroys c's frame at its suspension point (if it still has one) and
@@ -92,7 +94,9 @@ void finish_task(task_cell* c, task_outcome o) noexcept;
   set_current_cell(nullptr);
   // Woken while running (yield_now, or a wake during the poll): queue it again.
   if (!(s & st_notified)) return poll_result::idle;
-  return (s & st_yielded) ? poll_result::yielded : poll_result::notified;
+  if (!(s & st_yielded))
+    return (s & st_local) ? poll_result::notified_local : poll_result::notified;
+  return (s & st_local) ? poll_result::yielded_local : poll_result::yielded;
 }
 
 }  // namespace lucid::detail

@@ -24,7 +24,8 @@ raw_task raw_task::spawn(scheduler* s, promise_base* root, const task_ops* ops,
   if (local) c->home_ = static_cast<std::uint16_t>(current_worker()->index + 1);
   c->ops_ = ops;
   c->refs_.store(joinable ? 2 : 1, std::memory_order_relaxed);
-  c->state_.store(st_notified | (joinable ? 0u : st_detached), std::memory_order_relaxed);
+  c->state_.store(st_notified | (joinable ? 0u : st_detached) | (local ? st_local : 0u),
+                  std::memory_order_relaxed);
   c->sched_ = s;
   c->frame_live_ = true;
   c->root_.leaf = root;
@@ -48,7 +49,7 @@ raw_task raw_task::spawn(scheduler* s, promise_base* root, const task_ops* ops,
     cancel_task(c);
     return raw_task(joinable ? c : nullptr);
   }
-  s->schedule(c);
+  s->schedule(c, local);
   return raw_task(joinable ? c : nullptr);
 }
 
