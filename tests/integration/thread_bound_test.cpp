@@ -16,11 +16,13 @@
 namespace {
 
 /// The driver blocks its worker on purpose: keep the stall detector quiet.
+/// A report ends in abort(): `crash` gives the child the sanitizer options
+/// that leave SIGABRT to lucid's crash handler (helper_runner.hpp).
 lucid::debug::testing::run_result run_program(
     const char* program, const char* mode,
-    std::vector<std::pair<std::string, std::string>> env = {}) {
+    std::vector<std::pair<std::string, std::string>> env = {}, bool crash = false) {
   env.emplace_back("LUCID_STALL_MS", "60000");
-  return lucid::debug::testing::run_program(program, mode, std::move(env));
+  return lucid::debug::testing::run_program(program, mode, std::move(env), crash);
 }
 
 /// "file:line" of the program's line printed as "expect NAME: file:line".
@@ -44,7 +46,7 @@ bool has(const std::string& out, const std::string& s) {
 
 TEST(ThreadBound, AccessAfterTheTaskMovedIsReported) {
   SKIP_UNLESS_CHECKED();
-  auto r = run_program(LUCID_THREAD_BOUND_PROGRAM, "access");
+  auto r = run_program(LUCID_THREAD_BOUND_PROGRAM, "access", {}, /*crash=*/true);
   EXPECT_TRUE(r.signaled) << r.output;
   EXPECT_TRUE(has(r.output,
                   "lucid: lucid::thread_bound<{anonymous}::session> used on a thread "
@@ -65,7 +67,7 @@ TEST(ThreadBound, AccessAfterTheTaskMovedIsReported) {
 
 TEST(ThreadBound, SpawnedTaskOwningOneIsCaughtAtItsFirstMove) {
   SKIP_UNLESS_CHECKED();
-  auto r = run_program(LUCID_THREAD_BOUND_PROGRAM, "migrate");
+  auto r = run_program(LUCID_THREAD_BOUND_PROGRAM, "migrate", {}, /*crash=*/true);
   EXPECT_TRUE(r.signaled) << r.output;
   EXPECT_TRUE(has(r.output,
                   "lucid: a task that owns a lucid::thread_bound<{anonymous}::session> "
@@ -82,7 +84,7 @@ TEST(ThreadBound, SpawnedTaskOwningOneIsCaughtAtItsFirstMove) {
 
 TEST(ThreadBound, LocalRcThroughArrowNamesTheAccessFromTheBacktrace) {
   SKIP_UNLESS_CHECKED();
-  auto r = run_program(LUCID_THREAD_BOUND_PROGRAM, "rc_arrow");
+  auto r = run_program(LUCID_THREAD_BOUND_PROGRAM, "rc_arrow", {}, /*crash=*/true);
   EXPECT_TRUE(r.signaled) << r.output;
   EXPECT_TRUE(has(r.output,
                   "lucid: lucid::local_rc<{anonymous}::session> used on a thread that "
