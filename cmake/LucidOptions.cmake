@@ -30,6 +30,17 @@ elseif(NOT LUCID_SANITIZE STREQUAL "")
   message(FATAL_ERROR "LUCID_SANITIZE must be '', 'address' or 'thread', not '${LUCID_SANITIZE}'")
 endif()
 
+# LUCID_CHECK_THREADS (include/lucid/rt/detail/check_threads.hpp): ON/OFF
+# define it for every target that links lucid; AUTO leaves it to the header
+# (on unless NDEBUG, or under a sanitizer).
+if(LUCID_CHECK_THREADS STREQUAL "ON")
+  target_compile_definitions(lucid_options INTERFACE LUCID_CHECK_THREADS=1)
+elseif(LUCID_CHECK_THREADS STREQUAL "OFF")
+  target_compile_definitions(lucid_options INTERFACE LUCID_CHECK_THREADS=0)
+elseif(NOT LUCID_CHECK_THREADS STREQUAL "AUTO" AND NOT LUCID_CHECK_THREADS STREQUAL "")
+  message(FATAL_ERROR "LUCID_CHECK_THREADS must be AUTO, ON or OFF, not '${LUCID_CHECK_THREADS}'")
+endif()
+
 # lucid_module(NAME [DIR dir] SOURCES... DEPS ...): one module = one library
 # target lucid_<NAME> with public headers under include/ and private ones
 # beside its sources. The target sees privately only its own source folder,

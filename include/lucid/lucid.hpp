@@ -18,6 +18,7 @@
 #include "lucid/rt/select.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/rt/task.hpp"
+#include "lucid/rt/thread_bound.hpp"
 #include "lucid/rt/when_all.hpp"
 #include "lucid/sync/mpsc.hpp"
 #include "lucid/sync/mutex.hpp"

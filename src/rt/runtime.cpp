@@ -61,6 +61,18 @@ scheduler* require_scheduler(source_site site) noexcept {
   return s;
 }
 
+scheduler* require_local_worker(source_site site) noexcept {
+  worker* w = current_worker();
+  if (w == nullptr || current_cell() == nullptr) {
+    fatal(
+        "spawn_local called outside a task on a lucid worker (a local task stays on the worker "
+        "that spawns it: call it from a task)",
+        site.file ? site.file : "?", static_cast<int>(site.line),
+        site.function ? site.function : "?");
+  }
+  return w->sched;
+}
+
 void submit_blocking(scheduler* s, std::function<void()> job) {
   s->blocking().submit(std::move(job));
 }

@@ -55,13 +55,18 @@ inline run_result run_program(const std::string& program, std::string_view mode,
     vars.emplace_back(v);
   }
   if (under_asan) {
-    std::string asan = "ASAN_OPTIONS=detect_leaks=1";
+    // detect_stack_use_after_return: as in the asan test preset (a
+    // coroutine's reference parameter that outlives its argument).
+    std::string asan = "ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1";
     if (crash_mode) {
       asan =
           "ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:"
           "handle_abort=0:use_sigaltstack=0:detect_leaks=0";
     }
-    vars.push_back(asan);
+    bool own = false;  // the caller's ASAN_OPTIONS replaces these
+    for (auto& kv : env)
+      own = own || kv.first == "ASAN_OPTIONS";
+    if (!own) vars.push_back(asan);
   }
   if (under_tsan) {
     vars.push_back(crash_mode ? "TSAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_sigfpe=0:"

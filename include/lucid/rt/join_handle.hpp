@@ -84,12 +84,13 @@ struct join_access {
 }  // namespace detail
 
 namespace detail {
-/// Spawns t on scheduler s.
+/// Spawns t on scheduler s (local: on the calling worker only, see spawn_local).
 template <class T>
-join_handle<T> spawn_task(scheduler* s, task<T> t, std::string_view name, source_site site) {
+join_handle<T> spawn_task(scheduler* s, task<T> t, std::string_view name, source_site site,
+                          bool local = false) {
   auto h = t.release();
-  return join_handle<T>(
-      raw_task::spawn(s, &h.promise(), task_ops_of<T>::get(), name, site, /*joinable=*/true));
+  return join_handle<T>(raw_task::spawn(s, &h.promise(), task_ops_of<T>::get(), name, site,
+                                        /*joinable=*/true, local));
 }
 }  // namespace detail
 

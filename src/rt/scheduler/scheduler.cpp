@@ -14,6 +14,7 @@
 #include "lucid/trace/dispatch.hpp"
 #include "task/harness.hpp"
 #include "task/panic.hpp"
+#include "thread_check.hpp"
 
 namespace lucid::detail {
 
@@ -89,6 +90,12 @@ void scheduler::shutdown() {
   for (auto& w : workers_) {
     w->lifo = nullptr;
     w->deferred.clear();
+    w->deferred_local.clear();
+    {
+      std::lock_guard g(w->pinned_lock);
+      w->pinned = w->pinned_tail = nullptr;
+      w->pinned_len.store(0, std::memory_order_relaxed);
+    }
     task_cell* buf[64];
     while (w->queue.pop_batch(buf, 64) != 0) {
     }
@@ -96,6 +103,9 @@ void scheduler::shutdown() {
   // Destroy every task still alive, one at a time (destroying one may drop
   // the last handle of another, which then completes and leaves the list).
   context_scope scope(nullptr, this);
+  // The workers are gone: this thread destroys what their tasks own
+  // (thread-bound values of local tasks too), alone.
+  thread_check_exempt_scope exempt;
   while (task_cell* c = live_.any()) {
     // A dump may be reading the task: wait until it is done (RUNNING then
     // keeps new inspections out).
@@ -142,9 +152,15 @@ void scheduler::leave_sleepers(worker* w) noexcept {
 
 // ------------------------------------------------------------------ queueing
 
-void scheduler::schedule(task_cell* c) noexcept {
+void scheduler::schedule(task_cell* c, bool local) noexcept {
   if (shutdown_.load(std::memory_order_relaxed)) return;
   worker* w = own_worker();
+  if (__builtin_expect(local, 0)) {
+    // Only its home worker may run it; it never takes the LIFO slot (whose
+    // displaced task is pushed without looking at it).
+    push_pinned(c, w);
+    return;
+  }
   if (w == nullptr) {
     push_inject(c);
     return;
@@ -157,7 +173,7 @@ void scheduler::schedule(task_cell* c) noexcept {
     if (prev == nullptr) return;
     c = prev;
   }
-  push_local(w, c);
+  push_ring(w, c);
   if (idle_.sleepers() != 0) {
     if (w->batching) {
       w->notify_pending = true;
@@ -169,11 +185,11 @@ void scheduler::schedule(task_cell* c) noexcept {
 
 void scheduler::reschedule(worker* w, task_cell* c) noexcept {
   if (shutdown_.load(std::memory_order_relaxed)) return;
-  push_local(w, c);
+  push_ring(w, c);
   if (idle_.sleepers() != 0) notify_parked();
 }
 
-void scheduler::push_local(worker* w, task_cell* c) noexcept {
+void scheduler::push_ring(worker* w, task_cell* c) noexcept {
   while (!w->queue.try_push(c)) {
     // Full: move half of it to the injection queue, where others can take it.
     task_cell* batch[kLocalQueueCapacity / 2];
@@ -184,6 +200,38 @@ void scheduler::push_local(worker* w, task_cell* c) noexcept {
     std::lock_guard l(mu_);
     inject_.push_batch(batch[0], batch[n - 1], n);
   }
+}
+
+void scheduler::push_pinned(task_cell* c, worker* self) noexcept {
+  worker* home = workers_[c->home_ - 1].get();
+  {
+    std::lock_guard g(home->pinned_lock);
+    // Shutdown clears the list under this lock after setting shutdown_.
+    if (shutdown_.load(std::memory_order_acquire)) return;
+    c->next_ = nullptr;
+    if (home->pinned_tail != nullptr) {
+      home->pinned_tail->next_ = c;
+    } else {
+      home->pinned = c;
+    }
+    home->pinned_tail = c;
+    home->pinned_len.store(home->pinned_len.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
+  }
+  // The home worker may be parked (or about to park: the parker keeps an
+  // unpark that comes first). Only it can run the task.
+  if (home != self) home->park.unpark();
+}
+
+task_cell* scheduler::take_pinned(worker* w) noexcept {
+  std::lock_guard g(w->pinned_lock);
+  task_cell* c = w->pinned;
+  if (c == nullptr) return nullptr;
+  w->pinned = c->next_;
+  if (w->pinned == nullptr) w->pinned_tail = nullptr;
+  c->next_ = nullptr;
+  w->pinned_len.store(w->pinned_len.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  return c;
 }
 
 void scheduler::push_inject(task_cell* c) noexcept {

@@ -20,6 +20,16 @@
 //   driver_             see driver.hpp
 //   live_               its shard locks
 //
+// Local tasks (spawn_local) are queued only on their home worker's pinned
+// list (worker.hpp), never in a local queue, the LIFO slot or inject_:
+// schedule() (told by its caller, which just read the state word) and the
+// end of a poll (poll_result::notified_local / yielded_local) send them
+// there. Their home worker looks at the
+// list when its local queue is empty, before parking (under mu_, after which
+// a pusher's unpark of that worker cannot be lost: the parker keeps it), and
+// in maintenance every kGlobalQueueInterval polls (up to kPinnedBurst in a
+// row), so a busy local queue does not starve them.
+//
 // No lost wake-ups: a task queued from outside a worker goes to inject_ under
 // mu_, and a worker registers itself as a sleeper under mu_ only after finding
 // inject_ empty, so the pusher either sees the sleeper (and unparks it) or the
@@ -49,10 +59,11 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
   explicit scheduler(const runtime_options& opts);
   ~scheduler();
 
-  /// Queues a task that was just spawned or woken.
-  void schedule(task_cell* c) noexcept;
-  /// Queues a task whose poll on worker w ended with a wake-up pending (it
-  /// was woken while running): behind the tasks already runnable.
+  /// Queues a task that was just spawned or woken; `local`: it is a local
+  /// task (LOCAL, which the caller read in the state word it just changed).
+  void schedule(task_cell* c, bool local) noexcept;
+  /// Queues an ordinary task whose poll on worker w ended with a wake-up
+  /// pending (it was woken while running): behind the tasks already runnable.
   void reschedule(worker* w, task_cell* c) noexcept;
   /// Runs tasks on the calling thread until `root` completes (current_thread),
   /// or waits for it (multi_thread).
@@ -102,8 +113,14 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
   task_cell* next_task(worker* w) noexcept;
   task_cell* steal(worker* w) noexcept;
   task_cell* take_inject(worker* w) noexcept;
-  void push_local(worker* w, task_cell* c) noexcept;
+  /// Pushes ordinary task c on w's ring (half of it to inject_ when full).
+  void push_ring(worker* w, task_cell* c) noexcept;
   void push_inject(task_cell* c) noexcept;
+  /// Queues local task c on its home worker (`self`: the calling thread's
+  /// worker, or null); wakes the home worker if it is not the caller.
+  [[gnu::noinline]] void push_pinned(task_cell* c, worker* self) noexcept;
+  /// Owner: the oldest runnable local task of w, or null.
+  task_cell* take_pinned(worker* w) noexcept;
   void notify_parked() noexcept;
   void found_work(worker* w) noexcept;
   void park_worker(worker* w, task_cell* stop_when_complete);

@@ -18,6 +18,7 @@ namespace {
 constexpr std::uint32_t kGlobalQueueInterval = 61;  // check inject/timers/I/O every N polls
 constexpr std::uint32_t kMaxLifoPolls = 3;
 constexpr std::uint32_t kInjectBatch = 32;
+constexpr std::uint32_t kPinnedBurst = 32;  // local tasks run in a row by maintenance
 }  // namespace
 
 void scheduler::worker_main(worker* w) {
@@ -52,10 +53,16 @@ void scheduler::run_task(worker* w, task_cell* c) noexcept {
     case poll_result::notified:
       reschedule(w, c);
       break;
+    case poll_result::notified_local:
+      push_pinned(c, w);
+      break;
     case poll_result::yielded:
       // Behind the runnable tasks and whatever due timers and ready I/O wake
       // (see run_deferred); shutdown clears the list.
       w->deferred.push_back(c);
+      break;
+    case poll_result::yielded_local:
+      w->deferred_local.push_back(c);  // flushed to the pinned list
       break;
     case poll_result::idle:
     case poll_result::finished:
@@ -65,8 +72,13 @@ void scheduler::run_task(worker* w, task_cell* c) noexcept {
 
 void scheduler::flush_deferred(worker* w) noexcept {
   for (task_cell* c : w->deferred)
-    push_local(w, c);
+    push_ring(w, c);
   w->deferred.clear();
+  if (__builtin_expect(!w->deferred_local.empty(), 0)) {
+    for (task_cell* c : w->deferred_local)
+      push_pinned(c, w);
+    w->deferred_local.clear();
+  }
 }
 
 task_cell* scheduler::take_inject(worker* w) noexcept {
@@ -87,10 +99,26 @@ task_cell* scheduler::take_inject(worker* w) noexcept {
 }
 
 __attribute__((noinline)) task_cell* scheduler::maintenance(worker* w) noexcept {
+  if (w->pinned_burst != 0) {
+    // Running local tasks back to back: stepping `tick` back brings the
+    // next poll here again, so the hot path in next_task has no extra test.
+    if (task_cell* c = take_pinned(w)) {
+      if (--w->pinned_burst != 0) --w->tick;
+      return c;
+    }
+    w->pinned_burst = 0;
+    return nullptr;
+  }
   driver_.fire_timers();
   driver_.poll_io();
   // Tasks that keep waking each other must not starve the ones that yielded.
   flush_deferred(w);
+  // Nor the local tasks, which only this worker runs: a burst of them
+  // follows, from the next poll on.
+  if (w->pinned_len.load(std::memory_order_relaxed) != 0) {
+    w->pinned_burst = kPinnedBurst;
+    --w->tick;
+  }
   return take_inject(w);
 }
 
@@ -101,7 +129,8 @@ __attribute__((noinline)) task_cell* scheduler::run_deferred(worker* w) noexcept
   driver_.fire_timers();
   driver_.poll_io();
   flush_deferred(w);
-  return w->queue.pop();
+  if (task_cell* c = w->queue.pop()) return c;
+  return take_pinned(w);  // the yielders were local tasks
 }
 
 // The common path (LIFO slot, then the local queue) stays small; the rare
@@ -116,12 +145,15 @@ task_cell* scheduler::next_task(worker* w) noexcept {
       ++w->lifo_polls;
       return std::exchange(w->lifo, nullptr);
     }
-    push_local(w, std::exchange(w->lifo, nullptr));
+    push_ring(w, std::exchange(w->lifo, nullptr));
   }
   w->lifo_polls = 0;
   if (task_cell* c = w->queue.pop()) return c;
+  if (w->pinned_len.load(std::memory_order_relaxed) != 0) {
+    if (task_cell* c = take_pinned(w)) return c;
+  }
   if (task_cell* c = take_inject(w)) return c;
-  return w->deferred.empty() ? nullptr : run_deferred(w);
+  return w->deferred.empty() && w->deferred_local.empty() ? nullptr : run_deferred(w);
 }
 
 task_cell* scheduler::steal(worker* w) noexcept {
@@ -143,6 +175,7 @@ void scheduler::park_worker(worker* w, task_cell* stop_when_complete) {
   {
     std::unique_lock l(mu_);
     if (!inject_.empty() || shutdown_.load(std::memory_order_relaxed)) return;
+    if (w->pinned_len.load(std::memory_order_relaxed) != 0) return;
     if (stop_when_complete != nullptr && stop_when_complete->is_complete()) return;
     idle_.add_sleeper(w);
   }

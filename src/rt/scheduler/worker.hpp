@@ -4,7 +4,11 @@
 // Who touches what:
 //   queue               push/pop by the owner; steal by the other workers
 //   lifo, lifo_polls    owner only
-//   deferred            owner only (tasks that yielded)
+//   deferred, deferred_local   owner only (tasks that yielded)
+//   pinned, pinned_tail under pinned_lock: pushed by any thread (a wake of a
+//                       local task), popped by the owner; pinned_len is
+//                       written under the lock, read without it as a hint
+//   pinned_burst        owner only (maintenance: local tasks run in a row)
 //   tick, rng           owner only
 //   batching, notify_pending   owner only
 //   park                park() by the owner; unpark() by anyone
@@ -18,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "lucid/base/spin_lock.hpp"
 #include "scheduler/local_queue.hpp"
 #include "scheduler/parker.hpp"
 
@@ -42,7 +47,17 @@ struct worker {
   /// and the worker looked at timers and I/O (see scheduler::next_task). An
   /// array, not a list through the cells: flushing it touches no cell.
   std::vector<task_cell*> deferred;
+  std::vector<task_cell*> deferred_local;  ///< the local ones (flushed to `pinned`)
   std::uint32_t tick = 0;
+  /// Runnable local tasks (spawn_local): this worker alone polls them, so
+  /// they never enter `queue` (others steal from it) or the injection queue.
+  /// A list through task_cell::next_, FIFO.
+  spin_lock pinned_lock;
+  task_cell* pinned = nullptr;
+  task_cell* pinned_tail = nullptr;
+  std::atomic<std::uint32_t> pinned_len{0};
+  /// Local tasks left to run back to back from maintenance (see next_task).
+  std::uint32_t pinned_burst = 0;
   parker park;
   bool searching = false;
   bool sleeping = false;

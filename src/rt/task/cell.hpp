@@ -11,6 +11,8 @@
 //   YIELDED    the task woke itself with yield_now during this poll
 //   INSPECTED  an inspector (the console's dump or detectors, on its own
 //              thread) is reading the suspended task's frames and wait record
+//   LOCAL      a spawn_local task: set at spawn, never changed (in the state
+//              word so the queueing paths test it on the line they already hold)
 //
 // Transitions:
 //   wake:     idle -> NOTIFIED (push to a queue); RUNNING -> RUNNING|NOTIFIED;
@@ -42,6 +44,17 @@
 // `next_` and `result_` share a word: a task is queued only before it
 // completes, and finish_task() clears the word before the result goes in.
 //
+// Local tasks (spawn_local): LOCAL is set and `home_` is the index + 1 of
+// the worker that spawned the task (0 for an ordinary task); both written
+// before the task is first queued, read-only after. A local task is never in a stealable queue or
+// the injection queue: every push goes to its home worker's `pinned` list (scheduler/worker.hpp),
+// so only that worker polls it.
+//
+// Migration record (LUCID_CHECK_THREADS builds of rt only): `last_worker_`
+// (index + 1 of the worker that polled the task last) and
+// `rare_->moved` (the await site where the task was suspended when a poll
+// started on another worker) belong to the polling worker, like the frame.
+//
 // Field ownership: `root_`, the frame and the trace context belong to the
 // polling worker (RUNNING); `joiner_` is guarded by `join_lock_`; the
 // identity fields are written before the task is first queued and read-only
@@ -62,6 +75,7 @@
 #include "lucid/base/intrusive_list.hpp"
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
+#include "lucid/rt/detail/check_threads.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/raw_task.hpp"
 #include "lucid/rt/detail/strand.hpp"
@@ -80,6 +94,16 @@ enum task_state : std::uint32_t {
   st_detached = 1u << 4,
   st_yielded = 1u << 5,
   st_inspected = 1u << 6,
+  st_local = 1u << 7,
+};
+
+/// Where a task was suspended when it next ran on another worker.
+struct task_migration {
+  std::uint16_t from = 0;  ///< worker index + 1; 0: never moved
+  std::uint16_t to = 0;
+  const char* file = nullptr;  ///< the co_await it was suspended at
+  const char* function = nullptr;
+  unsigned line = 0;
 };
 
 struct task_cell : list_node {  // list_node: the runtime's list of live tasks
@@ -97,6 +121,10 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   task_outcome outcome_ = task_outcome::value;
   bool panic_reported_ = false;  ///< the outcome was reported or observed by a joiner
   std::uint8_t shard_ = 0;       ///< which live-task shard holds this cell
+  std::uint16_t home_ = 0;       ///< spawn_local: home worker index + 1; 0: any worker
+#if LUCID_CHECK_THREADS
+  std::uint16_t last_worker_ = 0;  ///< index + 1 of the worker that polled it last
+#endif
   spin_lock join_lock_;
   bool frame_live_ = false;  ///< the root frame exists (until completion or cancellation)
 
@@ -115,6 +143,8 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
     panic_chain* chain = nullptr;  ///< await chain where that exception left its first frame
     /// Set at spawn while stats are enabled, never changed after (task_stats.hpp).
     std::shared_ptr<task_stats> stats;
+    /// The last move to another worker (LUCID_CHECK_THREADS builds of rt).
+    task_migration moved;
 
     // From the frame allocator (per-thread free lists): with stats on, every
     // task has rare fields.

@@ -16,15 +16,18 @@
 #include "lucid/rt/observer.hpp"
 #include "task/cell.hpp"
 #include "task/trace_context.hpp"
+#include "thread_check.hpp"
 
 namespace lucid::detail {
 
 /// What a poll left to do.
 enum class poll_result : std::uint8_t {
-  idle,      ///< the task suspended and waits for a wake-up
-  notified,  ///< it was woken during the poll: queue it again
-  yielded,   ///< it yielded: queue it again once timers and I/O were looked at
-  finished,  ///< it completed or was cancelled
+  idle,            ///< the task suspended and waits for a wake-up
+  notified,        ///< it was woken during the poll: queue it again
+  notified_local,  ///< the same, for a local task (spawn_local)
+  yielded,         ///< it yielded: queue it again once timers and I/O were looked at
+  yielded_local,   ///< the same, for a local task (spawn_local)
+  finished,        ///< it completed or was cancelled
 };
 
 /// Destroys c's frame at its suspension point (if it still has one) and
@@ -56,6 +59,9 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns = 0) noexcept
   }
   LUCID_ASSERT((s & (st_running | st_complete)) == 0, "task polled while running or complete");
   set_current_cell(c);
+#if LUCID_CHECK_THREADS
+  poll_on_worker(c);  // migration record and check (thread_check.hpp); not in release
+#endif
   if (s & st_cancelled) {
     cancel_task(c);
     set_current_cell(nullptr);
@@ -92,7 +98,9 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns = 0) noexcept
   set_current_cell(nullptr);
   // Woken while running (yield_now, or a wake during the poll): queue it again.
   if (!(s & st_notified)) return poll_result::idle;
-  return (s & st_yielded) ? poll_result::yielded : poll_result::notified;
+  if (!(s & st_yielded))
+    return (s & st_local) ? poll_result::notified_local : poll_result::notified;
+  return (s & st_local) ? poll_result::yielded_local : poll_result::yielded;
 }
 
 }  // namespace lucid::detail

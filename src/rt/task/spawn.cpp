@@ -7,6 +7,7 @@
 #include "lucid/rt/observer.hpp"
 #include "lucid/trace/context.hpp"
 #include "scheduler/scheduler.hpp"
+#include "scheduler/worker.hpp"
 #include "task/cell.hpp"
 #include "task/harness.hpp"
 #include "task/stats.hpp"
@@ -18,11 +19,13 @@ std::atomic<task_id> g_next_task_id{1};
 }
 
 raw_task raw_task::spawn(scheduler* s, promise_base* root, const task_ops* ops,
-                         std::string_view name, source_site site, bool joinable) {
+                         std::string_view name, source_site site, bool joinable, bool local) {
   auto* c = new task_cell;
+  if (local) c->home_ = static_cast<std::uint16_t>(current_worker()->index + 1);
   c->ops_ = ops;
   c->refs_.store(joinable ? 2 : 1, std::memory_order_relaxed);
-  c->state_.store(st_notified | (joinable ? 0u : st_detached), std::memory_order_relaxed);
+  c->state_.store(st_notified | (joinable ? 0u : st_detached) | (local ? st_local : 0u),
+                  std::memory_order_relaxed);
   c->sched_ = s;
   c->frame_live_ = true;
   c->root_.leaf = root;
@@ -46,7 +49,7 @@ raw_task raw_task::spawn(scheduler* s, promise_base* root, const task_ops* ops,
     cancel_task(c);
     return raw_task(joinable ? c : nullptr);
   }
-  s->schedule(c);
+  s->schedule(c, local);
   return raw_task(joinable ? c : nullptr);
 }
 

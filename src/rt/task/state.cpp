@@ -39,7 +39,7 @@ void task_cell::wake() noexcept {
       if (!(s & st_running)) {
         // relaxed: the queue push below publishes it to the poller.
         if (stats != nullptr) stats->queued_ns.store(stats_now_ns(), std::memory_order_relaxed);
-        sched_->schedule(this);
+        sched_->schedule(this, (s & st_local) != 0);
       }
       return;
     }
@@ -65,7 +65,7 @@ void task_cell::abort() noexcept {
     if (s & (st_complete | st_cancelled)) return;
     std::uint32_t ns = s | st_cancelled | st_notified;
     if (state_.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed)) {
-      if (!(s & (st_running | st_notified))) sched_->schedule(this);
+      if (!(s & (st_running | st_notified))) sched_->schedule(this, (s & st_local) != 0);
       return;
     }
   }

@@ -44,9 +44,10 @@ class raw_task {
   explicit raw_task(task_cell* c) noexcept : c_(c) {}
 
   /// Spawns the coroutine whose root promise is `root` on `s`; the returned
-  /// task holds a join reference when `joinable`.
+  /// task holds a join reference when `joinable`. A `local` task runs only
+  /// on the calling worker (spawn_local), which must be one of s's.
   static raw_task spawn(scheduler* s, promise_base* root, const task_ops* ops,
-                        std::string_view name, source_site site, bool joinable);
+                        std::string_view name, source_site site, bool joinable, bool local = false);
 
   explicit operator bool() const noexcept { return c_ != nullptr; }
   task_id id() const noexcept;
