@@ -45,7 +45,10 @@ TEST(Detectors, DumpOnSigquitNamesTheLeakedOneshotAndTheAwaitLine) {
 }
 
 TEST(Detectors, LostWakerNamesTheTaskAndTheAwaitable) {
-  auto r = run_program(LUCID_HANG_PROGRAM, "lost_waker", {{"LUCID_DEADLOCK_MS", "300"}});
+  // The awaitable drops the handle lucid gave it: that relay frame is never
+  // freed (by design, see rt/detail/foreign.hpp), which LeakSanitizer reports.
+  auto r = run_program(LUCID_HANG_PROGRAM, "lost_waker",
+                       {{"LUCID_DEADLOCK_MS", "300"}, {"ASAN_OPTIONS", "detect_leaks=0"}});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(has(r.output, "lucid: lost waker?: task 2 'forgotten' has been idle")) << r.output;
   EXPECT_TRUE(
