@@ -378,7 +378,11 @@ TEST(TaskStats, AMillionFinishedTasksStayWithinTheRetentionBound) {
   // Unnamed tasks: kRecordBytes each (the root task's name adds a few bytes).
   EXPECT_LE(store.accounted_bytes(), kMax * d::finished_tasks::kRecordBytes + 4096);
   // Without the bound, a million records of ~1.4 KiB would be ~1.4 GB.
+  // (Under ASan, freed memory sits in its 256 MiB quarantine: RSS then says
+  // nothing about the store, and the accounted bytes above are the check.)
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(rss_after - std::min(rss_after, rss_before), std::size_t{256} << 20);
+#endif
   // The newest are kept, with their outcome and poll counts.
   for (lucid::task_id id : last_ids) {
     auto r = find_finished(id);
