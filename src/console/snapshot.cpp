@@ -49,6 +49,17 @@ std::string_view source_name(lucid::detail::wake_source s) {
   return "?";
 }
 
+/// Copies a resource's fill and lock counts (the same six fields in each type).
+template <class From, class To>
+void copy_fill(const From& f, To& t) {
+  t.capacity = f.capacity;
+  t.length = f.length;
+  t.senders = f.senders;
+  t.permits = f.permits;
+  t.readers = f.readers;
+  t.closed = f.closed;
+}
+
 void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out) {
   out.kind = r.kind != nullptr ? std::string(r.kind->name) : std::string("?");
   out.joined = r.joined;
@@ -74,12 +85,7 @@ void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out)
     if (h->ops != nullptr && h->ops->state != nullptr) {
       lucid::detail::resource_state st;
       h->ops->state(h, st);
-      out.capacity = st.capacity;
-      out.length = st.length;
-      out.senders = st.senders;
-      out.permits = st.permits;
-      out.readers = st.readers;
-      out.closed = st.closed;
+      copy_fill(st, out);
     }
   }
 }
@@ -135,12 +141,7 @@ void build_resources(snapshot& snap) {
     r.id = w.resource;
     if (r.kind.empty()) r.kind = w.kind;
     if (!r.created_at.known()) r.created_at = w.created_at;
-    r.capacity = w.capacity;
-    r.length = w.length;
-    r.senders = w.senders;
-    r.permits = w.permits;
-    r.readers = w.readers;
-    r.closed = w.closed;
+    copy_fill(w, r);
     for (const holder& h : w.holders) {
       auto it = std::find_if(r.holders.begin(), r.holders.end(),
                              [&](const holder& x) { return x.task == h.task; });

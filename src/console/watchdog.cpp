@@ -183,6 +183,19 @@ void on_stall_signal(int, siginfo_t*, void* uc) {
   errno = saved;
 }
 
+/// Waits on `sem` for at most `ns` nanoseconds (steady clock); true if it was posted.
+bool wait_for(sem_t* sem, std::int64_t ns) {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
+  ts.tv_nsec += static_cast<long>(ns % 1'000'000'000);
+  if (ts.tv_nsec >= 1'000'000'000) {
+    ts.tv_sec += 1;
+    ts.tv_nsec -= 1'000'000'000;
+  }
+  return sem_clockwait(sem, CLOCK_MONOTONIC, &ts) == 0;
+}
+
 /// LUCID_DEADLOCK=abort: the report is out; abort with the default action
 /// (a core file for gdb), not through the crash handler's report.
 [[noreturn]] void abort_now() {
@@ -209,14 +222,7 @@ class watchdog {
     // No wait can be old enough to report before the threshold has passed.
     std::int64_t next_check = now_ns() + std::max(check_interval_, cfg_.deadlock_ns);
     for (;;) {
-      timespec ts;
-      clock_gettime(CLOCK_MONOTONIC, &ts);
-      ts.tv_nsec += 10'000'000;
-      if (ts.tv_nsec >= 1'000'000'000) {
-        ts.tv_sec += 1;
-        ts.tv_nsec -= 1'000'000'000;
-      }
-      sem_clockwait(&g_wake, CLOCK_MONOTONIC, &ts);
+      wait_for(&g_wake, 10'000'000);
       std::int64_t now = now_ns();
       lucid::detail::set_coarse_now_ns(now);
       if (g_dump_requested.exchange(0, std::memory_order_relaxed) != 0) {
@@ -296,14 +302,7 @@ class watchdog {
       g_capture_n.store(0, std::memory_order_relaxed);
       g_capture_tid.store(tid, std::memory_order_release);
       if (::syscall(SYS_tgkill, ::getpid(), tid, kStallSignal) == 0) {
-        timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += 200'000'000;
-        if (ts.tv_nsec >= 1'000'000'000) {
-          ts.tv_sec += 1;
-          ts.tv_nsec -= 1'000'000'000;
-        }
-        if (sem_clockwait(&g_capture_done, CLOCK_MONOTONIC, &ts) == 0) {
+        if (wait_for(&g_capture_done, 200'000'000)) {
           n = g_capture_n.load(std::memory_order_acquire);
         }
       }
