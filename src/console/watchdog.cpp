@@ -248,7 +248,6 @@ class watchdog {
       std::uint64_t serial;
       unsigned worker;
       int tid;
-      std::uintptr_t word;
       const void* cell;
       std::int64_t since;
     };
@@ -279,8 +278,7 @@ class watchdog {
         }
         if (!p.reported && now - p.since >= cfg_.stall_ns) {
           p.reported = true;
-          found.push_back(
-              {sm.key.first, sm.key.second, sm.w.tid, sm.w.poll_word, sm.w.polling(), p.since});
+          found.push_back({sm.key.first, sm.key.second, sm.w.tid, sm.w.polling(), p.since});
         }
       }
       for (auto it = shared().polls.begin(); it != shared().polls.end();) {
@@ -288,11 +286,11 @@ class watchdog {
       }
     }
     for (const stalled& s : found)
-      report_stall(s.serial, s.worker, s.tid, s.word, s.cell, s.since);
+      report_stall(s.serial, s.worker, s.tid, s.cell, s.since);
   }
 
-  void report_stall(std::uint64_t serial, unsigned worker, int tid, std::uintptr_t word,
-                    const void* cell, std::int64_t since) {
+  void report_stall(std::uint64_t serial, unsigned worker, int tid, const void* cell,
+                    std::int64_t since) {
     const std::int64_t ran_ns = now_ns() - since;
     // Capture the worker's stack while it is still in that poll.
     std::size_t n = 0;
@@ -359,7 +357,6 @@ class watchdog {
     } else {
       msg += "  (the worker's stack could not be captured)\n";
     }
-    (void)word;
     emit(msg);
     detail::add_warning({"stall", id, msg});
   }
