@@ -6,7 +6,8 @@ set -euo pipefail
 
 PKGS=(cmake make g++ clang-14 lld-14 clang-format ninja-build pkg-config
       libfmt-dev libdw-dev libunwind8 libgtest-dev libgmock-dev
-      libclang-rt-14-dev curl ccache python3)
+      libclang-rt-14-dev curl ccache python3
+      nlohmann-json3-dev libncurses-dev tmux)
 
 missing=()
 for p in "${PKGS[@]}"; do
