@@ -412,6 +412,7 @@ class stream_writer final : public body_writer {
 };
 
 task<result<void>> connection::send_piece(std::string_view piece, bool chunked) {
+  if (!set_wait(k_write, true)) co_return lucid::error{errc::timed_out};
   if (chunked) {
     out_.clear();  // empty: flushed before the producer ran
     append_hex(out_, piece.size());
@@ -420,7 +421,6 @@ task<result<void>> connection::send_piece(std::string_view piece, bool chunked) 
     out_.append("\r\n");
     piece = out_;
   }
-  if (!set_wait(k_write, true)) co_return lucid::error{errc::timed_out};
   auto w = co_await stream_.write_all(piece);
   out_.clear();
   if (out_.capacity() > k_shrink_above) out_.shrink_to_fit();
