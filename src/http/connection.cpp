@@ -287,15 +287,16 @@ bool connection::append_response(const request& req, const response& resp, bool 
     out_.append("\r\n");
   }
   const bool no_body = bodyless_status(status);
-  if (no_body) {
-  } else if (!resp.stream) {
-    out_.append("content-length: ");
-    append_uint(out_, resp.body.size());
-    out_.append("\r\n");
-  } else if (req.version_minor == 1) {
-    out_.append("transfer-encoding: chunked\r\n");
-  } else if (req.method != method::head) {
-    keep = false;  // HTTP/1.0: the body ends with the connection
+  if (!no_body) {
+    if (!resp.stream) {
+      out_.append("content-length: ");
+      append_uint(out_, resp.body.size());
+      out_.append("\r\n");
+    } else if (req.version_minor == 1) {
+      out_.append("transfer-encoding: chunked\r\n");
+    } else if (req.method != method::head) {
+      keep = false;  // HTTP/1.0: the body ends with the connection
+    }
   }
   if (!own_date) {
     out_.append("date: ");
