@@ -558,6 +558,10 @@ struct live_guard {
 task<void> serve_connection(std::shared_ptr<server_state> st, net::tcp_stream stream) {
   live_guard counted{st.get()};  // destroyed last: the socket is closed before serve() may return
   if (st->opts.nodelay) (void)stream.set_nodelay(true);
+  if (st->opts.send_buffer != 0) {
+    const int bytes = static_cast<int>(st->opts.send_buffer);
+    (void)::setsockopt(stream.native_handle(), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  }
   {
     connection c(st, stream);
     co_await c.run();
