@@ -28,5 +28,8 @@ std::vector<resource_view> tracked_resources();
 
 /// Records a warning (bounded list) for console::warnings().
 void add_warning(warning w);
+/// The warnings added since `*seen` (a count of all ever added; start at 0),
+/// at most the bounded list's; advances `*seen`.
+std::vector<warning> warnings_after(std::uint64_t* seen);
 
 }  // namespace lucid::console::detail
