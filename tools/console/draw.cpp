@@ -40,7 +40,7 @@ void draw_table(region r, const std::vector<column>& cols,
   // What each column would like: its title plus the sort arrow, or its widest cell.
   std::vector<int> want(n), width(n, 0);
   for (int c = 0; c < n; ++c) {
-    want[c] = cols_of(cols[c].title) + 1;
+    want[c] = cols_of(cols[c].title) + (c == sort ? 1 : 0);
     for (const auto& row : rows)
       want[c] = std::max(want[c], cols_of(row[c]));
     if (!cols[c].flex) want[c] = std::min(want[c], 12);
@@ -64,12 +64,17 @@ void draw_table(region r, const std::vector<column>& cols,
     used += need;
   }
   // Spare width to the flexible columns, up to what they want, then to the last one.
+  // Spare width to the flexible columns: first up to 32 columns each (so that a
+  // long cell does not starve the others), then up to what they want.
   int spare = r.width - used;
-  for (int c : order) {
-    if (!shown[c] || !cols[c].flex || spare <= 0) continue;
-    int more = std::min(spare, want[c] - width[c]);
-    width[c] += more;
-    spare -= more;
+  for (int cap : {32, 1 << 20}) {
+    for (int c = 0; c < n; ++c) {
+      if (!shown[c] || !cols[c].flex || spare <= 0) continue;
+      int more = std::min(spare, std::min(cap, want[c]) - width[c]);
+      if (more <= 0) continue;
+      width[c] += more;
+      spare -= more;
+    }
   }
   for (int c = n - 1; c >= 0 && spare > 0; --c)
     if (shown[c] && cols[c].flex) {

@@ -11,12 +11,12 @@ namespace lucid::console::tui {
 std::vector<column> task_columns() {
   // Priorities: what stays when the terminal is narrow (lower stays longer).
   return {
-      {"ID", 3, false, 0, true},    {"Warn", 4, false, 5},
-      {"State", 5, false, 1},       {"Name", 10, true, 2},
-      {"Total", 6, false, 4, true}, {"Busy", 6, false, 3, true},
+      {"ID", 2, false, 0, true},    {"Warn", 4, false, 3},
+      {"State", 5, false, 1},       {"Name", 12, true, 2},
+      {"Total", 6, false, 6, true}, {"Busy", 6, false, 4, true},
       {"Sched", 6, false, 8, true}, {"Idle", 6, false, 9, true},
-      {"Polls", 5, false, 6, true}, {"Location", 12, true, 7, false, true},
-      {"Fields", 12, true, 2},
+      {"Polls", 5, false, 7, true}, {"Location", 14, true, 5, false, true},
+      {"Fields", 20, true, 2},
   };
 }
 

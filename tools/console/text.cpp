@@ -9,6 +9,7 @@ namespace lucid::console::tui {
 
 std::string duration(double s) {
   if (s < 0) return "-";
+  if (s == 0) return "0s";
   if (s < 1e-6) return fmt::format("{:.0f}ns", s * 1e9);
   if (s < 1e-5) return fmt::format("{:.1f}us", s * 1e6);
   if (s < 1e-3) return fmt::format("{:.0f}us", s * 1e6);

@@ -61,7 +61,7 @@ struct app {
       if (on) attroff(A_REVERSE);
       x += static_cast<int>(s.size());
     }
-    std::string counts = fmt::format("{} tasks  {} resources  {} warnings", f.snap.tasks.size(),
+    std::string counts = fmt::format("{} tasks  {} resources  {} warn", f.snap.tasks.size(),
                                      f.snap.resources.size(), f.warnings.size());
     if (x + 2 + static_cast<int>(counts.size()) <= w)
       mvaddstr(0, w - static_cast<int>(counts.size()), counts.c_str());
