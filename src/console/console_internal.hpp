@@ -1,6 +1,6 @@
-// What the console's files share: path display, task and wait descriptions
-// used by the dump and by every detector report, and the watchdog's state the
-// snapshot reads. Private to src/console.
+// What the console's files share: the watchdog's state the snapshot reads,
+// and (from wire/format.hpp) the descriptions every report uses. Private to
+// src/console.
 #pragma once
 
 #include <cstdint>
@@ -9,21 +9,9 @@
 #include <vector>
 
 #include "lucid/console/console.hpp"
+#include "wire/format.hpp"
 
 namespace lucid::console::detail {
-
-/// A source path as every lucid report prints it (relative to the source root).
-std::string source_path(const char* file);
-
-/// "file:line" of a location, or "<unknown>".
-std::string where(const location& l);
-/// "task 7 'sale'" (or "task 7" when unnamed), looked up in `s` by id.
-std::string task_label(const snapshot& s, task_id id);
-/// "mutex#4 (created at app.cpp:31)" and, for locks, who holds it; for
-/// channels, their fill; for joins, the awaited task.
-std::string describe_wait(const snapshot& s, const wait& w);
-/// The chain lines of a strand ("  ╼ fn at file:line"), each prefixed by `indent`.
-std::string describe_chain(const strand_view& v, std::string_view indent);
 
 /// How long worker `worker` of runtime `serial` has been in the poll whose
 /// word is `word`, as the watchdog observed it; -1 when unknown.

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <ostream>
 #include <set>
 #include <unordered_map>
 
@@ -253,8 +254,13 @@ snapshot take_snapshot() {
   return detail::take_snapshot_filtered(-1, nullptr);
 }
 
+void dump(std::ostream& out) {
+  dump(out, take_snapshot());
+}
+
 snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) {
   snapshot snap;
+  snap.aggregation = aggregation_enabled();
   const bool filtered = min_wait_s >= 0;
   const std::int64_t min_wait_ns = static_cast<std::int64_t>(min_wait_s * 1e9);
   struct running_task {

@@ -46,8 +46,20 @@ task<result<response>> client::post(std::string target, std::string body, std::s
   return send("POST", std::move(target), std::move(body), std::move(headers));
 }
 
+task<result<response>> client::get_stream(std::string target, body_sink on_data,
+                                          std::vector<header> headers) {
+  std::string wire = request_wire("GET", target, {}, headers);
+  co_return co_await exchange(std::move(wire), false, &on_data);
+}
+
 task<result<response>> client::send(std::string method_name, std::string target, std::string body,
                                     std::vector<header> headers) {
+  std::string wire = request_wire(method_name, target, body, headers);
+  co_return co_await exchange(std::move(wire), method_name == "HEAD", nullptr);
+}
+
+std::string client::request_wire(std::string_view method_name, std::string_view target,
+                                 std::string_view body, const std::vector<header>& headers) const {
   std::string wire;
   wire.reserve(64 + host_.size() + target.size() + body.size());
   wire += method_name;
@@ -76,10 +88,10 @@ task<result<response>> client::send(std::string method_name, std::string target,
   }
   wire += "\r\n";
   wire += body;
-  co_return co_await exchange(std::move(wire), method_name == "HEAD");
+  return wire;
 }
 
-task<result<response>> client::exchange(std::string wire, bool head) {
+task<result<response>> client::exchange(std::string wire, bool head, const body_sink* sink) {
   // Until a response is complete the connection's state is unknown: close
   // it on every early exit, cancellation included.
   struct closer {
@@ -107,18 +119,40 @@ task<result<response>> client::exchange(std::string wire, bool head) {
       co_return w.error();
     }
     parser_.reset();
+    parser_.stream_body(sink != nullptr);
     bool received = false;
     bool retry = false;
+    response streamed;  // sink: the head, once known
+    bool have_head = false;
+    // sink: hands what was decoded to it; false when it asked to stop.
+    auto deliver = [&]() {
+      if (!have_head) {
+        streamed = to_response(parser_.get());
+        have_head = true;
+      }
+      std::string piece;
+      in_.erase(0, parser_.take_body(piece));
+      return piece.empty() || (*sink)(streamed, piece);
+    };
     for (;;) {
       if (!in_.empty()) {
         const parse_result pr = parser_.parse(in_, head);
         if (pr.status == parse_status::error) co_return parse_error(pr);
-        if (pr.status == parse_status::complete) {
-          if (parser_.get().status < 200) {  // 100 Continue and friends: the real one follows
-            in_.erase(0, pr.consumed);
-            parser_.reset();
-            continue;
+        if (pr.status == parse_status::complete && parser_.get().status < 200) {
+          // 100 Continue and friends: the real one follows.
+          in_.erase(0, pr.consumed);
+          parser_.reset();
+          continue;
+        }
+        if (sink != nullptr && parser_.head_complete()) {
+          if (!deliver()) co_return streamed;  // stopped: the guard closes the connection
+          if (pr.status == parse_status::complete) {
+            const bool keep = parser_.get().keep_alive;
+            parser_.reset();  // deliver() dropped the response's bytes from in_
+            guard.armed = !keep;
+            co_return streamed;
           }
+        } else if (pr.status == parse_status::complete) {
           response r = to_response(parser_.get());
           const bool keep = parser_.get().keep_alive;
           in_.erase(0, pr.consumed);
@@ -142,6 +176,11 @@ task<result<response>> client::exchange(std::string wire, bool head) {
       if (!n) co_return n.error();
       // End of stream: a read-until-close body ends here; anything else is cut short.
       const parse_result pr = parser_.finish(in_);
+      if (pr.status == parse_status::complete && sink != nullptr) {
+        (void)deliver();
+        parser_.reset();
+        co_return streamed;
+      }
       if (pr.status == parse_status::complete) {
         response r = to_response(parser_.get());
         parser_.reset();

@@ -10,6 +10,18 @@
 // allocates nothing per request once warm (a large request or response may
 // grow them; `in_` shrinks back when it empties).
 //
+// Streamed responses (response::stream). The head goes into `out_` and the
+// batch is flushed before the producer runs; then each body_writer::write()
+// is one write of its own (a chunk framed in `out_`, or the raw bytes for
+// HTTP/1.0), under the slot kind `write` (a new generation per piece, so
+// write_timeout bounds one piece), and the slot is back to `busy` between
+// writes, so a producer that sleeps is never timed out. A write fails with
+// errc::cancelled once `stopping` is set (checked before each write). When
+// the producer returns, the final chunk is flushed at once; after a failed
+// or cancelled write, a producer that threw, or an HTTP/1.0 stream, the
+// connection closes (a thrown producer leaves the chunked body unterminated,
+// so the client sees it cut short).
+//
 // Thread safety: a connection is one task; only its slot word is shared
 // (with the sweeper). Cancellation: destroying the task unregisters the
 // slot, then closes the socket (the stream is a parameter of the coroutine,
@@ -42,6 +54,7 @@ constexpr std::size_t k_direct_body =
     std::size_t{16} * 1024;  // bodies above this are written directly
 constexpr std::size_t k_linger_bytes =
     std::size_t{256} * 1024;  // what a lingering close reads at most
+constexpr std::string_view k_last_chunk = "0\r\n\r\n";
 
 /// The request span: http.request{method, path, status, [trace_id, parent_span_id]}.
 trace::span request_span(const request& req) {
@@ -91,6 +104,17 @@ void append_uint(std::string& out, std::size_t v) {
   out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
+void append_hex(std::string& out, std::size_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+/// Responses that never carry a body.
+bool bodyless_status(int status) noexcept {
+  return status < 200 || status == 204 || status == 304;
+}
+
 void append_status_line(std::string& out, int status) {
   if (status == 200) {
     out.append("HTTP/1.1 200 OK\r\n");
@@ -118,6 +142,14 @@ class connection {
   ~connection() { st_->unregister_slot(&slot_); }
 
   task<void> run();
+  /// One piece of a streamed body (see body_writer): a chunk when `chunked`,
+  /// else the raw bytes. Fails with errc::timed_out when the sweeper killed
+  /// the write.
+  task<result<void>> send_piece(std::string_view piece, bool chunked);
+  bool stopping() const noexcept {
+    // acquire: pairs with shutdown()'s store; nothing else is published.
+    return st_->stopping.load(std::memory_order_acquire);
+  }
 
  private:
   /// Moves the slot word to `kind` (a new generation when `restart` or the
@@ -153,6 +185,8 @@ class connection {
   void append_error(int status);
   task<bool> handle(request& req);
   bool append_response(const request& req, const response& resp, bool keep);
+  task<bool> send_stream(const body_producer& producer, const trace::span& span, bool chunked,
+                         bool keep);
 
   std::shared_ptr<server_state> st_;
   net::tcp_stream& stream_;
@@ -252,11 +286,16 @@ bool connection::append_response(const request& req, const response& resp, bool 
     out_.append(h.value);
     out_.append("\r\n");
   }
-  const bool no_body = status < 200 || status == 204 || status == 304;
-  if (!no_body) {
+  const bool no_body = bodyless_status(status);
+  if (no_body) {
+  } else if (!resp.stream) {
     out_.append("content-length: ");
     append_uint(out_, resp.body.size());
     out_.append("\r\n");
+  } else if (req.version_minor == 1) {
+    out_.append("transfer-encoding: chunked\r\n");
+  } else if (req.method != method::head) {
+    keep = false;  // HTTP/1.0: the body ends with the connection
   }
   if (!own_date) {
     out_.append("date: ");
@@ -269,7 +308,7 @@ bool connection::append_response(const request& req, const response& resp, bool 
     out_.append("connection: keep-alive\r\n");
   }
   out_.append("\r\n");
-  if (!no_body && req.method != method::head && resp.body.size() <= k_direct_body) {
+  if (!no_body && req.method != method::head && !resp.stream && resp.body.size() <= k_direct_body) {
     out_.append(resp.body);
   }
   return keep;
@@ -330,6 +369,10 @@ task<bool> connection::handle(request& req) {
   // After the handler: a shutdown that began while it ran closes the connection.
   bool keep = req.keep_alive && killed_ == 0 && !st_->stopping.load(std::memory_order_relaxed);
   keep = append_response(req, resp, keep);
+  if (resp.stream) {
+    if (req.method == method::head || bodyless_status(resp.status)) co_return keep;
+    co_return co_await send_stream(resp.stream, span, req.version_minor == 1, keep);
+  }
   if (resp.body.size() > k_direct_body && req.method != method::head && resp.status >= 200 &&
       resp.status != 204 && resp.status != 304) {
     if (!co_await flush()) co_return false;
@@ -337,6 +380,95 @@ task<bool> connection::handle(request& req) {
     auto w = co_await stream_.write_all(std::string_view(resp.body));
     if (!w) co_return false;
   }
+  co_return keep;
+}
+
+/// The body_writer a producer gets: forwards to its connection, and makes a
+/// failure sticky.
+class stream_writer final : public body_writer {
+ public:
+  stream_writer(connection& c, bool chunked) noexcept : c_(c), chunked_(chunked) {}
+
+  task<result<void>> write(std::string_view piece) override {
+    if (failed_.code != errc::ok) co_return failed_;
+    if (c_.stopping()) {
+      failed_ = errc::cancelled;
+      co_return failed_;
+    }
+    if (piece.empty()) co_return result<void>{};
+    auto r = co_await c_.send_piece(piece, chunked_);
+    if (!r) failed_ = r.error();
+    co_return r;
+  }
+  bool stopping() const noexcept override { return c_.stopping(); }
+
+  /// The first error a write answered (errc::ok if none).
+  lucid::error failed() const noexcept { return failed_; }
+
+ private:
+  connection& c_;
+  bool chunked_;
+  lucid::error failed_;
+};
+
+task<result<void>> connection::send_piece(std::string_view piece, bool chunked) {
+  if (chunked) {
+    out_.clear();  // empty: flushed before the producer ran
+    append_hex(out_, piece.size());
+    out_.append("\r\n");
+    out_.append(piece);
+    out_.append("\r\n");
+    piece = out_;
+  }
+  if (!set_wait(k_write, true)) co_return lucid::error{errc::timed_out};
+  auto w = co_await stream_.write_all(piece);
+  out_.clear();
+  if (out_.capacity() > k_shrink_above) out_.shrink_to_fit();
+  // Back to busy: the producer's time between writes is not timed.
+  if (!set_wait(k_busy, false) || check_killed()) co_return lucid::error{errc::timed_out};
+  co_return w;
+}
+
+/// Runs a streamed response's producer once its head is in out_; answers
+/// whether the connection stays open.
+task<bool> connection::send_stream(const body_producer& producer, const trace::span& span,
+                                   bool chunked, bool keep) {
+  // The head leaves now, so that the client sees it before the first piece.
+  if (!co_await flush()) co_return false;
+  if (!set_wait(k_busy, false)) {
+    // Killed meanwhile (the write timed out, or the read side ended just as
+    // this request arrived): the body ends empty and the connection closes.
+    if (chunked) out_.append(k_last_chunk);
+    co_return false;
+  }
+  stream_writer w(*this, chunked);
+  bool threw = false;
+  std::string message;
+  try {
+    if (span) {
+      co_await trace::instrument(producer(w), span);
+    } else {
+      co_await producer(w);
+    }
+  } catch (const std::exception& e) {
+    threw = true;
+    message = e.what();
+  } catch (...) {
+    threw = true;
+    message = "an exception not derived from std::exception";
+  }
+  if (threw) {
+    auto g = span.enter();
+    LUCID_ERROR_F(("exception", message))("body producer threw; closing the connection");
+    co_return false;  // the chunked body stays unterminated: the client sees it cut short
+  }
+  const errc failed = w.failed().code;
+  if (failed != errc::ok && failed != errc::cancelled)
+    co_return false;              // the peer or the write failed
+  if (!chunked) co_return false;  // the body ends with the connection
+  out_.append(k_last_chunk);
+  if (failed == errc::cancelled || stopping()) co_return false;  // close_after_response flushes
+  if (!co_await flush()) co_return false;
   co_return keep;
 }
 

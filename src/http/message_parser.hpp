@@ -10,6 +10,12 @@
 // Offsets are relative to the buffer passed in, whose bytes before the
 // current position never change between calls (it may move).
 //
+// Streaming (response_parser::stream_body): the decoder appends every body
+// byte it decodes to its own buffer whatever the framing, take() hands them
+// out, and the caller then drops the consumed bytes from the front of its
+// buffer (take() rebases the offsets); max_body_bytes bounds one take()'s
+// worth, not the whole body.
+//
 // Thread safety: an object is used by one thread at a time.
 #pragma once
 
@@ -57,8 +63,16 @@ class body_decoder {
   /// The decoded body (valid after complete: a view into data, or into this
   /// decoder for a chunked body).
   std::string_view body(std::string_view data) const noexcept;
-  /// Forgets the body (keeps allocated capacity).
+  /// Forgets the body (keeps allocated capacity and the streaming mode).
   void reset() noexcept;
+
+  /// Streaming mode (see the file contract); set before start().
+  void set_streaming(bool on) noexcept { streaming_ = on; }
+  bool streaming() const noexcept { return streaming_; }
+  /// Streaming: appends the bytes decoded so far to `out`, and forgets the
+  /// first consumed() bytes of the buffer (the caller drops them); answers
+  /// that count.
+  std::size_t take(std::string& out);
 
  private:
   enum class state : std::uint8_t {
@@ -84,7 +98,8 @@ class body_decoder {
   std::uint64_t chunk_left_ = 0;
   std::uint64_t body_size_ = 0;    // decoded bytes so far (chunked)
   std::size_t trailer_bytes_ = 0;  // trailer section bytes so far
-  std::string chunked_body_;
+  std::string chunked_body_;       // also every decoded byte when streaming_
+  bool streaming_ = false;
 };
 
 /// What both parsers share: head scanning, header fields, and the body

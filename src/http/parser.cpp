@@ -212,7 +212,12 @@ void body_decoder::start(framing f, std::size_t begin, std::uint64_t content_len
       state_ = state::done;
       break;
     case framing::length:
-      state_ = state::length;
+      if (streaming_) {  // decoded like one chunk: no CRLF follows
+        chunk_left_ = content_length;
+        state_ = state::chunk_data;
+      } else {
+        state_ = state::length;
+      }
       break;
     case framing::chunked:
       state_ = state::chunk_size;
@@ -235,7 +240,18 @@ parse_result body_decoder::finish(std::string_view data) {
   return fail(400, "connection closed before the response was complete");
 }
 
+std::size_t body_decoder::take(std::string& out) {
+  out.append(chunked_body_);
+  chunked_body_.clear();
+  body_size_ = 0;  // the limit bounds what one take() hands out
+  const std::size_t drop = pos_;
+  begin_ = 0;
+  pos_ = 0;
+  return drop;
+}
+
 std::string_view body_decoder::body(std::string_view data) const noexcept {
+  if (streaming_) return {};  // handed out by take()
   switch (framing_) {
     case framing::length:
       return data.substr(begin_, static_cast<std::size_t>(content_length_));
@@ -269,6 +285,11 @@ parse_result body_decoder::decode(std::string_view data) {
         state_ = state::done;
         break;
       case state::until_close:
+        if (streaming_) {
+          chunked_body_.append(p + pos_, n - pos_);
+          pos_ = n;
+          return {};
+        }
         if (n - begin_ > limits_.max_body_bytes) return fail(413, "body too large");
         return {};
       case state::chunk_size: {
@@ -328,7 +349,7 @@ parse_result body_decoder::decode(std::string_view data) {
         chunk_left_ -= take;
         body_size_ += take;
         if (chunk_left_ != 0) return {};
-        state_ = state::chunk_crlf;
+        state_ = framing_ == framing::length ? state::done : state::chunk_crlf;
         break;
       }
       case state::chunk_crlf:
@@ -567,6 +588,8 @@ class response_parser_impl final : public message_parser {
   parse_result parse(std::string_view data, bool head_request);
   parse_result finish(std::string_view data);
   void reset() noexcept;
+  void stream_body(bool on) noexcept { body_.set_streaming(on); }
+  std::size_t take_body(std::string& out) { return phase_ == phase::body ? body_.take(out) : 0; }
 
   response_view resp_;
 
@@ -585,9 +608,15 @@ void response_parser_impl::reset() noexcept {
 }
 
 parse_result response_parser_impl::parse(std::string_view data, bool head_request) {
-  if (phase_ == phase::head) head_request_ = head_request;
+  const bool had_head = phase_ != phase::head;
+  if (!had_head) head_request_ = head_request;
   parse_result r = run(data, false);
-  if (r.status == parse_status::complete) fill(data);
+  if (body_.streaming()) {
+    // The head's views are made once: take_body() drops its bytes later.
+    if (!had_head && phase_ == phase::body) fill(data);
+  } else if (r.status == parse_status::complete) {
+    fill(data);
+  }
   return r;
 }
 
@@ -599,7 +628,7 @@ parse_result response_parser_impl::finish(std::string_view data) {
   }
   const bool until_close = body_.until_close();
   parse_result r = body_.finish(data);
-  if (until_close && r.status == parse_status::complete) fill(data);
+  if (until_close && r.status == parse_status::complete && !body_.streaming()) fill(data);
   return r;
 }
 
@@ -626,7 +655,9 @@ bool response_parser_impl::parse_head(std::string_view data) {
   } else if (seen_transfer_encoding_) {
     framing_ = te_last_chunked_ ? framing::chunked : framing::until_close;
   } else if (seen_content_length_) {
-    if (content_length_ > limits_.max_body_bytes) return fail(413, "body too large");
+    if (content_length_ > limits_.max_body_bytes && !body_.streaming()) {
+      return fail(413, "body too large");
+    }
     framing_ = content_length_ > 0 ? framing::length : framing::none;
   } else {
     framing_ = framing::until_close;
@@ -695,6 +726,12 @@ const parser_limits& response_parser::limits() const noexcept {
 }
 bool response_parser::head_complete() const noexcept {
   return impl_->head_complete();
+}
+void response_parser::stream_body(bool on) noexcept {
+  impl_->stream_body(on);
+}
+std::size_t response_parser::take_body(std::string& out) {
+  return impl_->take_body(out);
 }
 
 }  // namespace lucid::http

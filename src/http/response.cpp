@@ -101,6 +101,12 @@ response response::text(int status_code, std::string body_text) {
   return r;
 }
 
+response response::streamed(int status_code, body_producer producer) {
+  response r(status_code);
+  r.stream = std::move(producer);
+  return r;
+}
+
 const header* response::find_header(std::string_view name) const noexcept {
   for (const header& h : headers) {
     if (iequals(h.name, name)) return &h;

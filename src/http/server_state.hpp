@@ -14,7 +14,8 @@
 //            first word the sweeper saw for this head: the generation is
 //            kept across the reads of one head)
 //   body   - more body bytes (body_read_timeout, restarted by every read)
-//   write  - a write of responses (write_timeout)
+//   write  - a write of responses, or of one piece of a streamed body
+//            (write_timeout; a streamed response is busy between pieces)
 //   linger - the peer's end of stream after we closed our side
 // The connection is the only writer of the word, except that the sweeper
 // may CAS it from a waiting word to (word | killed) and then shut the

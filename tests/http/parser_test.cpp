@@ -422,6 +422,108 @@ TEST(ResponseParser, ReadUntilClose) {
   EXPECT_EQ(q.finish(cut).status, parse_status::error);
 }
 
+/// Streams `raw` through p in pieces of `step` bytes the way the client
+/// does (drop what take_body() says after each parse); answers the last
+/// parse_result and appends the body to `body`. `at_eof`: finish() at the end.
+parse_result stream_through(response_parser& p, std::string_view raw, std::size_t step,
+                            std::string& body, std::string& next, bool at_eof = false) {
+  std::string buf;
+  parse_result r;
+  for (std::size_t i = 0; i < raw.size(); i += step) {
+    buf.append(raw.substr(i, step));
+    r = p.parse(buf);
+    if (r.status == parse_status::error) return r;
+    if (p.head_complete()) buf.erase(0, p.take_body(body));
+    if (r.status == parse_status::complete) {
+      next = buf;
+      return r;
+    }
+  }
+  if (at_eof) {
+    r = p.finish(buf);
+    if (r.status == parse_status::complete) buf.erase(0, p.take_body(body));
+  }
+  next = buf;
+  return r;
+}
+
+TEST(ResponseParser, StreamedBodiesInAnySplit) {
+  const std::string chunked =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n"
+      "3\r\nabc\r\n2;x\r\nde\r\n10\r\n0123456789abcdef\r\n0\r\nT: 1\r\n\r\n";
+  const std::string length = "HTTP/1.1 200 OK\r\nContent-Length: 21\r\n\r\nabcde0123456789abcdef";
+  for (std::size_t step = 1; step <= chunked.size(); ++step) {
+    for (const std::string* raw : {&chunked, &length}) {
+      response_parser p;
+      p.stream_body(true);
+      std::string body, next;
+      parse_result r =
+          stream_through(p, *raw + "HTTP/1.1 204 No Content\r\n\r\n", step, body, next);
+      ASSERT_EQ(r.status, parse_status::complete) << step;
+      EXPECT_EQ(body, "abcde0123456789abcdef") << step;
+      EXPECT_TRUE(p.get().body.empty());
+      EXPECT_EQ(p.get().status, 200);
+      EXPECT_TRUE(p.get().keep_alive);
+      // What follows the response stays for the next one.
+      EXPECT_EQ(std::string_view("HTTP/1.1 204 No Content\r\n\r\n").substr(0, next.size()), next)
+          << step;
+    }
+  }
+}
+
+TEST(ResponseParser, StreamedHeadIsReadyBeforeTheBody) {
+  response_parser p;
+  p.stream_body(true);
+  std::string buf =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n5\r\nhel";
+  EXPECT_EQ(p.parse(buf).status, parse_status::need_more);
+  ASSERT_TRUE(p.head_complete());
+  ASSERT_EQ(p.get().headers.size(), 2u);
+  EXPECT_EQ(p.get().headers[0].value, "text/event-stream");
+  std::string body;
+  buf.erase(0, p.take_body(body));
+  EXPECT_EQ(body, "hel");
+  EXPECT_TRUE(buf.empty());
+  buf += "lo\r\n";
+  EXPECT_EQ(p.parse(buf).status, parse_status::need_more);
+  buf.erase(0, p.take_body(body));
+  EXPECT_EQ(body, "hello");
+}
+
+TEST(ResponseParser, StreamedBodyLimitBoundsOnePieceNotTheBody) {
+  response_parser p({.max_head_bytes = 1024, .max_body_bytes = 16, .max_headers = 8});
+  p.stream_body(true);
+  std::string body, next;
+  std::string raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 10; ++i)
+    raw += "5\r\nabcde\r\n";
+  raw += "0\r\n\r\n";
+  // Fed 10 bytes at a time (taken after each), 50 bytes pass a limit of 16.
+  ASSERT_EQ(stream_through(p, raw, 10, body, next).status, parse_status::complete);
+  EXPECT_EQ(body.size(), 50u);
+  response_parser q({.max_head_bytes = 1024, .max_body_bytes = 16, .max_headers = 8});
+  q.stream_body(true);
+  body.clear();
+  EXPECT_EQ(stream_through(q, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n11\r\n", 100,
+                           body, next)
+                .error_status,
+            413);  // one chunk over the limit
+}
+
+TEST(ResponseParser, StreamedUntilCloseBody) {
+  for (std::size_t step : {1u, 3u, 100u}) {
+    response_parser p;
+    p.stream_body(true);
+    std::string body, next;
+    auto r = stream_through(p, "HTTP/1.0 200 OK\r\n\r\nall of it", step, body, next, true);
+    ASSERT_EQ(r.status, parse_status::complete) << step;
+    EXPECT_EQ(body, "all of it");
+    EXPECT_FALSE(p.get().keep_alive);
+    EXPECT_TRUE(next.empty());
+  }
+}
+
 TEST(ResponseParser, NoBodyForHeadAnd204And304And1xx) {
   response_parser p;
   ASSERT_EQ(p.parse("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", true).status,

@@ -131,6 +131,26 @@ class histogram_snapshot {
 
   /// The count of bucket i (0 <= i < kBuckets).
   std::uint64_t bucket_count(std::size_t i) const noexcept { return counts_[i]; }
+
+  /// Rebuilds a snapshot from what a reader printed (a wire decoder):
+  /// `buckets` holds (bucket index, count) pairs; indexes out of range are
+  /// ignored. count() is the sum of the counts.
+  template <class Range>
+  static histogram_snapshot from_parts(const Range& buckets, std::uint64_t sum, std::uint64_t min,
+                                       std::uint64_t max) noexcept {
+    histogram_snapshot h;
+    for (const auto& [i, n] : buckets) {
+      if (static_cast<std::size_t>(i) >= kBuckets) continue;
+      h.counts_[i] += n;
+      h.count_ += n;
+    }
+    h.sum_ = sum;
+    if (h.count_ != 0) {
+      h.min_ = min;
+      h.max_ = max;
+    }
+    return h;
+  }
   /// Calls f(histogram_bucket) for every bucket in ascending order, empty ones included.
   template <class F>
   void for_each_bucket(F&& f) const {

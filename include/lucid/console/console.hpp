@@ -137,6 +137,7 @@ struct graph_edge {
 struct snapshot {
   double taken_at_s = 0;  ///< steady clock, seconds
   std::size_t runtimes = 0;
+  bool aggregation = false;  ///< whether aggregation was on (tasks carry stats)
   std::vector<task_view> tasks;
   std::vector<graph_edge> edges;
   /// Cycles of tasks that wait on each other (each a list of task ids).

@@ -62,7 +62,8 @@ class delta_encoder {
   delta_encoder(delta_encoder&&) noexcept;
   delta_encoder& operator=(delta_encoder&&) noexcept;
 
-  /// Takes update `s` at time `t`; `warnings` are all warnings so far.
+  /// Takes update `s` at time `t`; `warnings` are all warnings so far
+  /// (the server sends each as a warning event before this update).
   /// Returns the delta event from the previous update (the first update's
   /// "delta" is a snapshot event).
   std::string update(const snapshot& s, const std::vector<timed_warning>& warnings, double t);
@@ -89,7 +90,8 @@ class replica {
   /// protocol; errc::not_found for a delta that does not follow the
   /// replica's seq (a gap: start again from a snapshot). On error the
   /// replica is unchanged.
-  result<void> apply(std::string_view event_json);
+  /// `why`, when given, receives a message saying what is wrong.
+  result<void> apply(std::string_view event_json, std::string* why = nullptr);
 
   /// True once a snapshot was applied.
   bool ready() const noexcept;
@@ -103,7 +105,7 @@ class replica {
   std::vector<timed_warning> warnings() const;
   /// The state as the snapshot JSON the server holds at this seq (for
   /// comparison: same bytes as its snapshot_event()).
-  std::string json() const;
+  std::string snapshot_json() const;
 
  private:
   struct impl;

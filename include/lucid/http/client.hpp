@@ -15,12 +15,22 @@
 // errc::invalid_input for a malformed response, errc::too_large for one over
 // the limits. 1xx responses are skipped. The client adds `host` and, when
 // there is a body (or the method is POST, PUT or PATCH), `content-length`.
+//
+// Streaming. get_stream() hands the body to a callback piece by piece as it
+// is decoded (chunked, Content-Length or until-close framing; the parser's
+// own decoder in its streaming mode), so an endless body such as Server-Sent
+// Events is read as it comes and costs only what arrived since the last
+// piece. Its result is the head (status and headers, body empty) once the
+// body ended or the callback asked to stop; stopping closes the connection.
+// max_body_bytes bounds one piece (one read's worth), not the body.
 // Thread safety: a client is used by one task at a time.
 // Cancellation: cancelling a request closes the connection (the next request
 // opens a new one), as its state is unknown.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +55,11 @@ struct client_options {
 /// An HTTP/1.1 client for one "host:port"; see the file contract.
 class client {
  public:
+  /// Receives a streamed body: called for each piece of decoded body as it
+  /// arrives (never empty), with the response's head (its body empty);
+  /// answers false to stop reading.
+  using body_sink = std::function<bool(const response& head, std::string_view piece)>;
+
   explicit client(std::string host_and_port, client_options options = {});
   client(client&&) noexcept;
   client& operator=(client&&) noexcept;
@@ -59,6 +74,18 @@ class client {
   /// Any method; `method_name` such as "PUT" or "DELETE".
   task<result<response>> send(std::string method_name, std::string target, std::string body = {},
                               std::vector<header> headers = {});
+  /// GET `target`, streaming the body to `on_data` (see the file contract);
+  /// answers the head once the body ended or on_data answered false.
+  ///
+  /// Example:
+  ///   auto r = co_await c.get_stream("/api/v1/events",
+  ///       [](const lucid::http::response& head, std::string_view piece) {
+  ///         if (head.status != 200) return false;
+  ///         fmt::print("{}", piece);
+  ///         return true;
+  ///       });
+  task<result<response>> get_stream(std::string target, body_sink on_data,
+                                    std::vector<header> headers = {});
 
   /// True while a connection is open.
   bool connected() const noexcept { return stream_.is_open(); }
@@ -66,7 +93,9 @@ class client {
   void close() noexcept;
 
  private:
-  task<result<response>> exchange(std::string wire, bool head);
+  std::string request_wire(std::string_view method_name, std::string_view target,
+                           std::string_view body, const std::vector<header>& headers) const;
+  task<result<response>> exchange(std::string wire, bool head, const body_sink* sink);
 
   std::string host_;
   client_options opts_;

@@ -26,6 +26,11 @@
 // a request line are skipped (RFC 9112 section 2.2). Chunk extensions are
 // skipped; trailer fields are checked and dropped.
 //
+// A response_parser can also stream a body (stream_body(true)): it then keeps
+// no body, take_body() hands out what was decoded so far and tells the caller
+// how many bytes at the front of its buffer it may drop, so an endless body
+// (Server-Sent Events) costs only what arrived since the last take.
+//
 // Both parsers keep their state behind a pointer (src/http/message_parser.hpp
 // holds the machinery); a moved-from parser may only be assigned or destroyed.
 //
@@ -132,6 +137,24 @@ class response_parser {
   const parser_limits& limits() const noexcept;
   /// True once the head is parsed (the body may still be incomplete).
   bool head_complete() const noexcept;
+
+  /// Streaming mode, kept over reset(); set it before a message's first
+  /// parse(). The body is not collected (get().body stays empty; get()'s
+  /// head is filled in as soon as head_complete()), take_body() hands it out
+  /// as it is decoded, and limits().max_body_bytes bounds what one
+  /// take_body() hands out instead of the whole body.
+  void stream_body(bool on) noexcept;
+  /// Streaming, once head_complete(): appends the body bytes decoded so far
+  /// to `out` and answers how many bytes at the front of the data the parser
+  /// is done with. The caller must drop them before the next parse() or
+  /// finish(), whose data then starts after them (the offsets in a later
+  /// parse_result count from there); get()'s views into the dropped bytes
+  /// end. Answers 0 before the head is complete.
+  ///
+  /// Example:
+  ///   auto r = p.parse(buf);
+  ///   if (p.head_complete()) buf.erase(0, p.take_body(body_so_far));
+  std::size_t take_body(std::string& out);
 
  private:
   std::unique_ptr<detail::response_parser_impl> impl_;  // never null but when moved from

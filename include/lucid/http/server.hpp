@@ -32,6 +32,18 @@
 // checked by the serve() task every tick (a few times per the shortest
 // timeout, at most once a second), so one fires up to a tick late.
 //
+// Streamed responses (response::streamed, see response.hpp). The head is
+// written before the producer runs; each body_writer::write() is sent at
+// once, as one chunk (`transfer-encoding: chunked`) to HTTP/1.1, as raw bytes
+// to HTTP/1.0 (the connection then closes to end the body). When the
+// producer returns, the final chunk follows and keep-alive goes on as usual.
+// A piece whose write takes longer than write_timeout drops the connection
+// (the write answers errc::timed_out), so a client that stops reading holds
+// at most one piece; the time between writes is not timed. A producer that
+// throws is logged like a handler exception and its connection closed (the
+// head is gone, so no 500; the chunked body stays unterminated). HEAD, 1xx,
+// 204 and 304 get the head only; the producer is not called.
+//
 // Tracing. Each request runs in an info span `http.request` (target
 // "lucid.http") with fields method, path and status (recorded when the
 // response is ready). A valid W3C `traceparent` header adds trace_id and
@@ -41,7 +53,10 @@
 // Shutdown. shutdown() (from any thread, also before serve()) makes serve()
 // stop accepting and close the listener, close idle keep-alive connections,
 // let every request in progress finish and write its response (with
-// `connection: close`), and return once no connection is left.
+// `connection: close`), and return once no connection is left. A streamed
+// response in progress ends at its producer's next write, which fails with
+// errc::cancelled: the body is terminated (a final chunk) and the connection
+// closed. A producer that never writes again holds serve() until it returns.
 //
 // Thread safety: configure (route, fallback, bind) before serve(); serve()
 // runs once at a time; shutdown() and connections() may be called from any
@@ -86,7 +101,8 @@ struct server_options {
   /// How long a keep-alive connection may wait for its next request (closed
   /// without a response).
   std::chrono::nanoseconds idle_timeout = std::chrono::seconds(60);
-  /// The longest one write of responses may take (the connection is closed).
+  /// The longest one write of responses, or of one piece of a streamed
+  /// body, may take (the connection is closed).
   std::chrono::nanoseconds write_timeout = std::chrono::seconds(60);
   /// TCP_NODELAY on accepted connections.
   bool nodelay = true;

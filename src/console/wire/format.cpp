@@ -1,5 +1,6 @@
-// The task dump (console::dump) and the descriptions every console report
-// shares (console_internal.hpp).
+// The task dump (console::dump of a snapshot) and the descriptions every
+// console report shares (format.hpp). In the wire library, so that a client
+// prints the dump of a replayed state exactly as the program would.
 //
 // Contract: formats a snapshot; touches no runtime state.
 #include <fmt/format.h>
@@ -8,7 +9,7 @@
 #include <ostream>
 #include <tuple>
 
-#include "console_internal.hpp"
+#include "format.hpp"
 #include "lucid/base/source_path.hpp"
 
 namespace lucid::console {
@@ -172,10 +173,6 @@ void dump(std::ostream& out, const snapshot& s) {
     }
   }
   out.flush();
-}
-
-void dump(std::ostream& out) {
-  dump(out, take_snapshot());
 }
 
 }  // namespace lucid::console

@@ -1,0 +1,25 @@
+// The descriptions every console report shares: path display, task labels,
+// waits and await chains (format.cpp). Private to src/console.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "lucid/console/console.hpp"
+
+namespace lucid::console::detail {
+
+/// A source path as every lucid report prints it (relative to the source root).
+std::string source_path(const char* file);
+
+/// "file:line" of a location, or "<unknown>".
+std::string where(const location& l);
+/// "task 7 'sale'" (or "task 7" when unnamed), looked up in `s` by id.
+std::string task_label(const snapshot& s, task_id id);
+/// "mutex#4 (created at app.cpp:31)" and, for locks, who holds it; for
+/// channels, their fill; for joins, the awaited task.
+std::string describe_wait(const snapshot& s, const wait& w);
+/// The chain lines of a strand ("  ╼ fn at file:line"), each prefixed by `indent`.
+std::string describe_chain(const strand_view& v, std::string_view indent);
+
+}  // namespace lucid::console::detail
