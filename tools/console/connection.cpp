@@ -10,8 +10,8 @@
 
 #include "lucid/http/client.hpp"
 #include "lucid/rt/runtime.hpp"
+#include "lucid/rt/select.hpp"
 #include "lucid/time/sleep.hpp"
-#include "lucid/time/timeout.hpp"
 
 namespace lucid::console::tui {
 
@@ -74,32 +74,87 @@ lucid::task<void> connection::nap(std::chrono::milliseconds d) {
     co_await lucid::sleep(std::min(left, std::chrono::milliseconds(100)));
 }
 
+lucid::task<void> connection::until_stopped() {
+  while (!stop_.load())
+    co_await lucid::sleep(100ms);
+}
+
+bool connection::feed(std::string_view piece, std::string& buf, std::string& problem) {
+  buf.append(piece);
+  // Events end with an empty line; fields are "event:", "id:", "data:" (one
+  // or more data lines, joined by newlines); lines starting with ':' are comments.
+  for (;;) {
+    std::size_t end = buf.find("\n\n");
+    std::size_t crlf = buf.find("\r\n\r\n");
+    std::size_t skip = 2;
+    if (crlf != std::string::npos && (end == std::string::npos || crlf < end)) {
+      end = crlf;
+      skip = 4;
+    }
+    if (end == std::string::npos) return true;
+    std::string block = buf.substr(0, end);
+    buf.erase(0, end + skip);
+    std::string data;
+    std::size_t pos = 0;
+    while (pos <= block.size()) {
+      std::size_t nl = block.find('\n', pos);
+      std::string_view ln(block.data() + pos, (nl == std::string::npos ? block.size() : nl) - pos);
+      if (!ln.empty() && ln.back() == '\r') ln.remove_suffix(1);
+      if (ln.rfind("data:", 0) == 0) {
+        ln.remove_prefix(5);
+        if (!ln.empty() && ln.front() == ' ') ln.remove_prefix(1);
+        if (!data.empty()) data += '\n';
+        data += ln;
+      }
+      if (nl == std::string::npos) break;
+      pos = nl + 1;
+    }
+    if (data.empty()) continue;
+    auto a = m_.apply(data);
+    if (!a && a.error() == errc::not_found) {
+      problem = fmt::format("{}: missed an update — reconnecting", address_);
+      return false;  // a gap: start again from a snapshot
+    }
+    if (!a) {
+      problem =
+          fmt::format("{}: not a console event ({}) — reconnecting", address_, a.error().message());
+      return false;
+    }
+    m_.set_status("");
+  }
+}
+
 lucid::task<void> connection::loop() {
-  lucid::http::client client(address_);
   std::vector<lucid::http::header> headers;
   if (!token_.empty()) headers.push_back({"authorization", "Bearer " + token_});
   while (!stop_.load()) {
-    auto r = co_await lucid::timeout(5s, client.get("/api/v1/snapshot", headers));
-    std::string problem;
-    if (!r) {
-      problem = fmt::format("cannot reach {}: no answer in 5 s — retrying", address_);
-      client.close();
-    } else if (!*r) {
-      problem = fmt::format("cannot reach {}: {} — retrying", address_, reason(r->error()));
-      client.close();
-    } else if ((*r)->status == 401) {
+    lucid::http::client client(address_);
+    std::string buf, problem;
+    lucid::http::client::body_sink sink = [&](const lucid::http::response& head,
+                                              std::string_view piece) {
+      if (head.status != 200 || stop_.load()) return false;
+      return feed(piece, buf, problem);
+    };
+    // The request is made outside the co_await expression (see DESIGN.md on
+    // GCC 12 and callables inside co_await).
+    lucid::task<lucid::result<lucid::http::response>> stream =
+        client.get_stream("/api/v1/events", std::move(sink), headers);
+    auto r = co_await lucid::select(std::move(stream), until_stopped());
+    if (r.index() == 1) break;
+    auto& got = std::get<0>(r);
+    if (!got) {
+      problem = fmt::format("cannot reach {}: {} — retrying", address_, reason(got.error()));
+    } else if (got->status == 401) {
       problem = token_.empty() ? fmt::format("{}: the program requires a token (--token)", address_)
                                : fmt::format("{}: the program refused the token (401)", address_);
-    } else if ((*r)->status != 200) {
+    } else if (got->status != 200) {
       problem =
-          fmt::format("{}: HTTP {}: {} — retrying", address_, (*r)->status, json_error((*r)->body));
-    } else if (auto a = m_.apply((*r)->body); !a) {
-      problem =
-          fmt::format("{}: not a console snapshot ({}) — retrying", address_, a.error().message());
+          fmt::format("{}: HTTP {}: {} — retrying", address_, got->status, json_error(got->body));
+    } else if (problem.empty()) {
+      problem = fmt::format("{}: the program closed the event stream — reconnecting", address_);
     }
     m_.set_status(problem);
-    unsigned ms = problem.empty() ? m_.interval_ms() : 1000;
-    co_await nap(std::chrono::milliseconds(std::clamp(ms, 100u, 60000u)));
+    co_await nap(1000ms);
   }
 }
 

@@ -2,12 +2,13 @@
 // thread with its own current_thread lucid runtime and HTTP client that
 // fetches the state and applies it to the model.
 //
-// Until the HTTP client can stream a response, it polls
-// `GET /api/v1/snapshot` once per interval (the program's interval_ms,
-// 1 s before the first answer) and applies each snapshot (a snapshot event
-// resets the replica: protocol-legal). When the program cannot be reached it
-// sets the model's status ("cannot reach host:port: connection refused —
-// retrying") and tries again every second; 401 says that a token is needed.
+// It reads `GET /api/v1/events` (Server-Sent Events): a snapshot, then a
+// delta per interval and warnings as they come. A delta that does not follow
+// (a gap) or a closed stream makes it reconnect, which starts again from a
+// snapshot. When the program cannot be reached it sets the model's status
+// ("cannot reach host:port: connection refused — retrying") and tries again
+// every second; 401 says that a token is needed. The last state stays on
+// screen meanwhile.
 //
 // Contract: start() once; the destructor stops the thread (within about
 // 100 ms plus one request's timeout). The model is the only state shared
@@ -17,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "lucid/rt/task.hpp"
@@ -40,6 +42,10 @@ class connection {
   void run();
   lucid::task<void> loop();
   lucid::task<void> nap(std::chrono::milliseconds d);
+  lucid::task<void> until_stopped();
+  // Splits Server-Sent Events out of `buf` + `piece` and applies them; false
+  // (with `problem` set) to drop the connection and start again.
+  bool feed(std::string_view piece, std::string& buf, std::string& problem);
   std::string address_;
   std::string token_;
   model& m_;

@@ -43,6 +43,10 @@ bool read_one(const std::string& path, std::vector<recorded_event>& out, std::st
     bool last = i + 1 == lines.size();
     if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
       if (last && !ends_in_newline && i > 0) break;  // a partial last line: skip it
+      if (i == 0) {
+        error = fmt::format("{}: not a lucid-console recording (no header line)", path);
+        return false;
+      }
       error = fmt::format("{}:{}: not a lucid-console recording line", path, i + 1);
       return false;
     }
