@@ -21,6 +21,18 @@ echo "$out" | grep -q "late-task" && fail "late-task did not exist at t=2"
 out=$("$BIN" --dump "$FIX") || fail "--dump without --at"
 echo "$out" | grep -q "at t=20.0s" || fail "the end of the recording (the partial last line skipped): $out"
 
+# A rotated recording: path.1 holds the older half, path starts with a header and a keyframe.
+rot=$(mktemp -d)
+k=$(grep -n '"type": "snapshot", "version": 1, "seq": 11,' "$FIX" | cut -d: -f1)
+[ -n "$k" ] || fail "the fixture's keyframe at t=10"
+head -n $((k - 1)) "$FIX" >"$rot/rec.jsonl.1"
+{ head -n 1 "$FIX"; tail -n +"$k" "$FIX"; } >"$rot/rec.jsonl"
+out=$("$BIN" --dump "$rot/rec.jsonl" --at 5s) || fail "--dump of a rotated recording at 5 s"
+echo "$out" | grep -q "at t=5.0s" || fail "path.1 is played first: $out"
+out=$("$BIN" --dump "$rot/rec.jsonl" --at 15s) || fail "--dump of a rotated recording at 15 s"
+echo "$out" | grep -q "at t=15.0s" || fail "then path: $out"
+rm -rf "$rot"
+
 err=$("$BIN" --dump /nonexistent/rec.jsonl --at 1s 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "missing file: exit $rc, not 2"
 echo "$err" | grep -q "cannot open recording /nonexistent/rec.jsonl" || fail "missing file message: $err"

@@ -14,7 +14,8 @@ std::string duration(double s) {
   if (s < 1e-5) return fmt::format("{:.1f}us", s * 1e6);
   if (s < 1e-3) return fmt::format("{:.0f}us", s * 1e6);
   if (s < 1e-2) return fmt::format("{:.2f}ms", s * 1e3);
-  if (s < 1) return fmt::format("{:.1f}ms", s * 1e3);
+  if (s < 1e-1) return fmt::format("{:.1f}ms", s * 1e3);
+  if (s < 1) return fmt::format("{:.0f}ms", s * 1e3);
   if (s < 10) return fmt::format("{:.2f}s", s);
   if (s < 100) return fmt::format("{:.1f}s", s);
   if (s < 600) return fmt::format("{:.0f}s", s);
