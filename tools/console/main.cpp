@@ -49,9 +49,6 @@ int usage_error(const std::string& msg) {
 
 int main(int argc, char** argv) {
   using namespace lucid::console::tui;
-  // This process is a client: never start a console server or a recording in it.
-  ::unsetenv("LUCID_CONSOLE");
-  ::unsetenv("LUCID_CONSOLE_RECORD");
   std::setlocale(LC_ALL, "");
 
   std::string address, token, replay_path, dump_path, at_text;
