@@ -57,6 +57,7 @@
 #include "lucid/rt/detail/inspect.hpp"
 #include "lucid/rt/detail/task_stats.hpp"
 #include "lucid/rt/detail/wait_record.hpp"
+#include "server/server.hpp"
 
 namespace lucid::console {
 
@@ -140,6 +141,7 @@ struct poll_seen {
 struct shared_state {
   std::mutex mu;  // guards both
   std::deque<warning> warnings;
+  std::uint64_t warnings_added = 0;  // ever: warnings_after's cursor
   std::map<std::pair<std::uint64_t, unsigned>, poll_seen> polls;
 };
 shared_state& shared() {
@@ -671,6 +673,7 @@ void start_once() noexcept {
     install_handlers(c);
     std::thread([c] { watchdog(c).run(); }).detach();
   });
+  detail::start_console_server();
 }
 
 struct autostart {
@@ -691,7 +694,16 @@ double running_for(std::uint64_t serial, unsigned worker, std::uintptr_t word) {
 void add_warning(warning w) {
   std::lock_guard g(shared().mu);
   shared().warnings.push_back(std::move(w));
+  ++shared().warnings_added;
   if (shared().warnings.size() > kMaxWarnings) shared().warnings.pop_front();
+}
+
+std::vector<warning> warnings_after(std::uint64_t* seen) {
+  std::lock_guard g(shared().mu);
+  const std::uint64_t added = shared().warnings_added;
+  const std::uint64_t fresh = std::min<std::uint64_t>(added - *seen, shared().warnings.size());
+  *seen = added;
+  return {shared().warnings.end() - static_cast<std::ptrdiff_t>(fresh), shared().warnings.end()};
 }
 
 }  // namespace detail

@@ -287,15 +287,16 @@ bool connection::append_response(const request& req, const response& resp, bool 
     out_.append("\r\n");
   }
   const bool no_body = bodyless_status(status);
-  if (no_body) {
-  } else if (!resp.stream) {
-    out_.append("content-length: ");
-    append_uint(out_, resp.body.size());
-    out_.append("\r\n");
-  } else if (req.version_minor == 1) {
-    out_.append("transfer-encoding: chunked\r\n");
-  } else if (req.method != method::head) {
-    keep = false;  // HTTP/1.0: the body ends with the connection
+  if (!no_body) {
+    if (!resp.stream) {
+      out_.append("content-length: ");
+      append_uint(out_, resp.body.size());
+      out_.append("\r\n");
+    } else if (req.version_minor == 1) {
+      out_.append("transfer-encoding: chunked\r\n");
+    } else if (req.method != method::head) {
+      keep = false;  // HTTP/1.0: the body ends with the connection
+    }
   }
   if (!own_date) {
     out_.append("date: ");
@@ -412,6 +413,7 @@ class stream_writer final : public body_writer {
 };
 
 task<result<void>> connection::send_piece(std::string_view piece, bool chunked) {
+  if (!set_wait(k_write, true)) co_return lucid::error{errc::timed_out};
   if (chunked) {
     out_.clear();  // empty: flushed before the producer ran
     append_hex(out_, piece.size());
@@ -420,7 +422,6 @@ task<result<void>> connection::send_piece(std::string_view piece, bool chunked) 
     out_.append("\r\n");
     piece = out_;
   }
-  if (!set_wait(k_write, true)) co_return lucid::error{errc::timed_out};
   auto w = co_await stream_.write_all(piece);
   out_.clear();
   if (out_.capacity() > k_shrink_above) out_.shrink_to_fit();
@@ -557,6 +558,10 @@ struct live_guard {
 task<void> serve_connection(std::shared_ptr<server_state> st, net::tcp_stream stream) {
   live_guard counted{st.get()};  // destroyed last: the socket is closed before serve() may return
   if (st->opts.nodelay) (void)stream.set_nodelay(true);
+  if (st->opts.send_buffer != 0) {
+    const int bytes = static_cast<int>(st->opts.send_buffer);
+    (void)::setsockopt(stream.native_handle(), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  }
   {
     connection c(st, stream);
     co_await c.run();

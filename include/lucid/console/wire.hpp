@@ -43,8 +43,9 @@ struct timed_warning {
   double t = 0;
 };
 
-/// The JSON of one task (TASK in the protocol).
-std::string encode_task(const task_view& t);
+/// The JSON of one task (TASK in the protocol) read at time `t`
+/// (GET /api/v1/tasks/{id}: the TASK object with "t" added).
+std::string encode_task(const task_view& task, double t);
 /// The wait-for graph of a snapshot (GET /api/v1/graph), at time `t`.
 std::string encode_graph(const snapshot& s, double t);
 /// {"error": message, "status": status}.

@@ -46,7 +46,7 @@ std::string_view reason_phrase(int status) noexcept;
 /// write() sends one piece of the body now (one chunk; an empty piece sends
 /// nothing) and completes once the kernel took all of it. It fails - and the
 /// producer should then return - when the peer is gone (errc::system), when
-/// the piece made no progress for server_options::write_timeout
+/// the piece was not all written within server_options::write_timeout
 /// (errc::timed_out; the connection is dropped), or once the server's
 /// shutdown began (errc::cancelled; checked before each write, so a producer
 /// that sleeps between writes learns of it at its next one). After a failed

@@ -106,6 +106,10 @@ struct server_options {
   std::chrono::nanoseconds write_timeout = std::chrono::seconds(60);
   /// TCP_NODELAY on accepted connections.
   bool nodelay = true;
+  /// SO_SNDBUF of accepted connections in bytes (the kernel doubles it); 0
+  /// keeps the kernel's autotuning (up to net.ipv4.tcp_wmem's maximum, 4 MiB
+  /// by default). A bound on what one client that stops reading can hold.
+  std::size_t send_buffer = 0;
 };
 
 namespace detail {

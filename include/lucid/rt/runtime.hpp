@@ -57,6 +57,11 @@ struct runtime_options {
   bool paused_clock = false;  ///< current_thread only: time moves only by advance() or when idle
   panic_policy unobserved_panic = panic_policy::report;
   bool crash_handler = true;  ///< install lucid's crash handler (lucid/debug/crash_handler.hpp)
+  /// Listed by the inspection interface (lucid/rt/detail/inspect.hpp): its
+  /// tasks appear in the console, the task dump and the detectors. A tool's
+  /// own runtime (the console server's) sets false: it does not show itself,
+  /// and starting it does not run the runtime-start hook.
+  bool inspectable = true;
 };
 
 /// A lucid runtime.

@@ -82,8 +82,10 @@ json snapshot_object(std::uint64_t seq, double t, const json& process, const jso
 
 // ------------------------------------------------------------ encoders
 
-std::string encode_task(const task_view& t) {
-  return detail::encode(t).dump();
+std::string encode_task(const task_view& task, double t) {
+  json j = detail::encode(task);
+  j["t"] = t;
+  return j.dump();
 }
 
 std::string encode_error(int status, std::string_view message) {

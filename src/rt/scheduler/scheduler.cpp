@@ -60,11 +60,11 @@ scheduler::scheduler(const runtime_options& opts)
       wp->thread = std::thread([this, wp] { worker_main(wp); });
     }
   }
-  register_runtime(this);
+  if (opts_.inspectable) register_runtime(this);
 }
 
 scheduler::~scheduler() {
-  unregister_runtime(this);
+  if (opts_.inspectable) unregister_runtime(this);
   shutdown();
 }
 

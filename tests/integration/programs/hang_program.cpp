@@ -72,6 +72,22 @@ lucid::task<int> stall() {
   co_return 0;
 }
 
+// ---- every worker blocked (for the console server: it must still answer)
+lucid::task<int> all_blocked() {
+  std::vector<lucid::join_handle<void>> hs;
+  for (int i = 0; i < 2; ++i) {
+    hs.push_back(lucid::spawn("blocker", []() -> lucid::task<> {
+      std::printf("blocking now\n");
+      std::fflush(stdout);
+      std::this_thread::sleep_for(6s);
+      co_return;
+    }()));
+  }
+  for (auto& h : hs)
+    co_await h;
+  co_return 0;
+}
+
 // ---- ABBA: two tasks lock two mutexes in opposite order
 lucid::task<int> abba() {
   expect("m1", __LINE__ + 1);
@@ -192,6 +208,7 @@ int main(int argc, char** argv) {
   if (mode == "lost_waker") return lucid::run(lost_waker(), opts);
   if (mode == "stall") return lucid::run(stall(), opts);
   if (mode == "abba") return lucid::run(abba(), opts);
+  if (mode == "all_blocked") return lucid::run(all_blocked(), opts);
   if (mode == "abba_then_exit") {
     return lucid::run(
         []() -> lucid::task<int> {
