@@ -158,10 +158,29 @@ TEST(console_client, the_graph_names_waits_holders_and_cycles) {
       has("task 3 'alpha-worker' --waits on--> mutex#4 --held by--> task 5 'beta-worker'   [in "
           "cycle]"));
   EXPECT_TRUE(has("task 1 'main' --joins--> task 2 'acceptor'"));
-  EXPECT_TRUE(has("task 8 'zeta-consumer' --waits on--> mpsc#7 (no holder)"));
+  EXPECT_TRUE(has("task 8 'zeta-consumer' --waits on--> mpsc#7"));
   EXPECT_TRUE(
       has("CYCLE: task 3 'alpha-worker' --> mutex#4 --> task 5 'beta-worker' --> mutex#6 --> task "
           "3 'alpha-worker'"));
+}
+
+TEST(console_client, the_graph_names_each_holder_once) {
+  snapshot s;
+  task_view a, b;
+  a.id = 1;
+  a.name = "a";
+  b.id = 2;
+  b.name = "b";
+  s.tasks = {a, b};
+  resource_view r;
+  r.id = 8;
+  r.kind = "mutex";
+  s.resources = {r};
+  using k = graph_edge::type;
+  s.edges = {{k::waits_on, 1, 8, 0}, {k::held_by, 2, 8, 0}, {k::held_by, 2, 8, 0}};
+  auto lines = graph_lines(s);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0], "task 1 'a' --waits on--> mutex#8 --held by--> task 2 'b'");
 }
 
 TEST(console_client, resource_rows_show_holders_waiters_and_fill) {

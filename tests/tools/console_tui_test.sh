@@ -189,11 +189,23 @@ if [ -n "$DEMO" ] && [ -x "$DEMO" ]; then
   start demo 120 40 "127.0.0.1:$PORT"
   expect "pool-worker" "the demo's tasks"
   expect "slow-consumer"
+  expect "console_demo pid [0-9]+" "the demo in the status line"
+  expect "ingest .*mpsc#[0-9]+ \(4/4 queued" "ingest waits on its full channel"
+  keys / o r d e r - c l i e n t Enter
+  expect "filter: order-client"
+  expect_gone "pool-worker" "the filter narrows the demo's rows"
   keys Enter
   expect "Await chain" "the demo's task detail"
-  expect "at [^ ]+:[0-9]+" "an await line with file:line"
-  keys Escape g
-  expect "waits on" "the demo's graph"
+  expect "[0-9]+\. at examples/console_demo.cpp:[0-9]+  in order_client" "an await line with file:line"
+  expect "Poll duration: p50"
+  keys Escape Escape g
+  expect "waits on--> mutex#[0-9]+ --held by--> task" "the demo's graph: the inventory mutex"
+  expect "no cycles"
+  keys r
+  expect "examples/console_demo.cpp:[0-9]+ +[0-9]+ +[0-9,]+" "the mutex with holder and waiters"
+  expect_quit
+  start demo_small 80 24 "127.0.0.1:$PORT"
+  expect "pool-worker" "the demo at 80x24"
   expect_quit
 fi
 echo "PASS"

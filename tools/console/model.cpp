@@ -249,9 +249,16 @@ std::vector<std::string> graph_lines(const snapshot& s) {
   std::set<task_id> in_cycle;
   for (const auto& c : s.cycles)
     in_cycle.insert(c.begin(), c.end());
-  std::multimap<resource_id, task_id> held_by;
+  // Holders by resource, each once (a resource may be listed for each waiter).
+  std::set<std::pair<resource_id, task_id>> held_pairs;
   for (const graph_edge& e : s.edges)
-    if (e.kind == graph_edge::type::held_by) held_by.emplace(e.resource, e.task);
+    if (e.kind == graph_edge::type::held_by) held_pairs.emplace(e.resource, e.task);
+  std::multimap<resource_id, task_id> held_by(held_pairs.begin(), held_pairs.end());
+  auto lockish = [&](resource_id id) {
+    std::string k = res_label(id);
+    return k.rfind("mutex#", 0) == 0 || k.rfind("rw_lock#", 0) == 0 ||
+           k.rfind("semaphore#", 0) == 0;
+  };
 
   int waiting = 0;
   for (const graph_edge& e : s.edges) {
@@ -259,7 +266,7 @@ std::vector<std::string> graph_lines(const snapshot& s) {
     if (e.kind == graph_edge::type::waits_on) {
       line = fmt::format("{} --waits on--> {}", task_label(s, e.task), res_label(e.resource));
       auto [lo, hi] = held_by.equal_range(e.resource);
-      if (lo == hi) line += " (no holder)";
+      if (lo == hi && lockish(e.resource)) line += " (no holder)";
       for (auto it = lo; it != hi; ++it)
         line += fmt::format(" --held by--> {}", task_label(s, it->second));
     } else if (e.kind == graph_edge::type::joins) {
@@ -273,14 +280,12 @@ std::vector<std::string> graph_lines(const snapshot& s) {
   }
   if (waiting == 0) out.push_back("no task waits on another task or on a resource");
   // Held resources nobody waits on, for completeness.
-  for (const graph_edge& e : s.edges) {
-    if (e.kind != graph_edge::type::held_by) continue;
+  for (const auto& [res, holder_task] : held_pairs) {
     bool waited = false;
     for (const graph_edge& w : s.edges)
-      waited = waited || (w.kind == graph_edge::type::waits_on && w.resource == e.resource);
+      waited = waited || (w.kind == graph_edge::type::waits_on && w.resource == res);
     if (!waited)
-      out.push_back(
-          fmt::format("{} --held by--> {}", res_label(e.resource), task_label(s, e.task)));
+      out.push_back(fmt::format("{} --held by--> {}", res_label(res), task_label(s, holder_task)));
   }
   out.emplace_back();
   if (s.cycles.empty()) out.push_back("no cycles");
