@@ -162,6 +162,13 @@ expect "cannot reach 127.0.0.1:$PORT: connection refused" "the unreachable messa
 expect "retrying"
 keys Space
 expect "paused" "space pauses live updates"
+keys Space
+expect_gone "paused"
+echo "== the program comes back"
+python3 "$DIR/fake_console_server.py" "$FIX" "$WORK/port0" --port "$PORT" &
+PIDS+=($!)
+expect "alpha-worker" "reconnects when the program is there"
+expect_gone "cannot reach" "the status line after reconnecting"
 expect_quit
 
 echo "== a console server (a stand-in serving the recording as events)"
@@ -184,7 +191,8 @@ expect_quit
 if [ -n "$DEMO" ] && [ -x "$DEMO" ]; then
   echo "== a real program: $DEMO"
   PORT=$(free_port)
-  LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 "$DEMO" 60 >"$WORK/demo.log" 2>&1 &
+  LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 LUCID_CONSOLE_RECORD="$WORK/rec.jsonl" \
+    "$DEMO" 60 >"$WORK/demo.log" 2>&1 &
   PIDS+=($!)
   start demo 120 40 "127.0.0.1:$PORT"
   expect "pool-worker" "the demo's tasks"
@@ -206,6 +214,13 @@ if [ -n "$DEMO" ] && [ -x "$DEMO" ]; then
   expect_quit
   start demo_small 80 24 "127.0.0.1:$PORT"
   expect "pool-worker" "the demo at 80x24"
+  expect_quit
+  echo "== the demo's recording"
+  out=$("$BIN" --dump "$WORK/rec.jsonl" --at 1s) || fail "--dump of the demo's recording"
+  echo "$out" | grep -q "task [0-9]* 'pool-worker'" || fail "the demo's dump at 1 s: $out"
+  start demo_replay 120 40 --replay "$WORK/rec.jsonl"
+  expect "slow-consumer" "the demo's recording replayed"
+  expect "replay t=[0-9.]+s x1"
   expect_quit
 fi
 echo "PASS"

@@ -5,17 +5,24 @@ Events, one event every 0.2 s, then keeps the stream open) and the recording's
 first snapshot as GET /api/v1/snapshot. With --token T every request must
 carry "Authorization: Bearer T" (else 401 as the protocol says).
 
-Usage: fake_console_server.py RECORDING PORTFILE [--token T]
-Listens on 127.0.0.1, an ephemeral port, written to PORTFILE once listening.
+Usage: fake_console_server.py RECORDING PORTFILE [--token T] [--port N]
+Listens on 127.0.0.1, port N or an ephemeral one, written to PORTFILE once
+listening.
 """
+import argparse
 import http.server
 import json
 import socketserver
 import sys
 import time
 
-recording, portfile = sys.argv[1], sys.argv[2]
-token = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--token" else None
+ap = argparse.ArgumentParser()
+ap.add_argument("recording")
+ap.add_argument("portfile")
+ap.add_argument("--token")
+ap.add_argument("--port", type=int, default=0)
+args = ap.parse_args()
+recording, portfile, token = args.recording, args.portfile, args.token
 
 events = []
 with open(recording, encoding="utf-8") as f:
@@ -84,7 +91,7 @@ class server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
 
-s = server(("127.0.0.1", 0), handler)
+s = server(("127.0.0.1", args.port), handler)
 with open(portfile + ".tmp", "w") as f:
     f.write(str(s.server_address[1]))
 import os
