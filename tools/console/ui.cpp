@@ -101,7 +101,8 @@ struct app {
     } else {
       std::string st = rep != nullptr ? rep->status() : m.status();
       if (st.empty())
-        st = f.ready ? fmt::format("{} {} pid {}", source, f.process.program, f.process.pid)
+        st = f.ready ? fmt::format("connected to {}: {} pid {}", source, f.process.program,
+                                   f.process.pid)
                      : fmt::format("{} waiting for the first snapshot", source);
       if (rep == nullptr && paused) st = "paused | " + st;
       left = st;
