@@ -10,9 +10,10 @@
 // every second; 401 says that a token is needed. The last state stays on
 // screen meanwhile.
 //
-// Contract: start() once; the destructor stops the thread (within about
-// 100 ms plus one request's timeout). The model is the only state shared
-// with the UI thread.
+// Contract: start() once; the destructor stops the thread within about
+// 100 ms (a watcher branch of a select ends the request in flight). The
+// model, which locks, is the only state shared with the UI thread; `stop_`
+// is the only other field the UI thread touches.
 #pragma once
 
 #include <atomic>
@@ -26,6 +27,7 @@
 
 namespace lucid::console::tui {
 
+/// Fetches a program's events on a background thread into a model (see the file contract).
 class connection {
  public:
   /// `address` is "host:port"; `token` empty for none.
@@ -35,7 +37,6 @@ class connection {
   connection& operator=(const connection&) = delete;
 
   void start();
-  /// While paused the state is still fetched (so that resuming shows the latest).
   const std::string& address() const { return address_; }
 
  private:
