@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include "text.hpp"
 
@@ -120,7 +121,28 @@ void draw_table(region r, const std::vector<column>& cols,
   }
 }
 
-void draw_page(region r, const std::vector<line>& lines, int& scroll) {
+void draw_page(region r, const std::vector<line>& in, int& scroll) {
+  // Long lines wrap, the rest of the line indented by four columns.
+  std::vector<line> lines;
+  const int w = std::max(8, r.width);
+  for (const line& l : in) {
+    std::string_view rest = l.text;
+    std::string indent;
+    for (;;) {
+      int room = w - static_cast<int>(indent.size()), n = 0;
+      std::size_t cut = rest.size();
+      for (std::size_t i = 0; i < rest.size(); ++i) {
+        if ((static_cast<unsigned char>(rest[i]) & 0xC0) != 0x80 && n++ == room) {
+          cut = i;
+          break;
+        }
+      }
+      lines.push_back({indent + std::string(rest.substr(0, cut)), l.attr});
+      if (cut >= rest.size()) break;
+      rest.remove_prefix(cut);
+      indent = "    ";
+    }
+  }
   int last = std::max(0, static_cast<int>(lines.size()) - r.height);
   scroll = std::clamp(scroll, 0, last);
   for (int i = 0; i < r.height; ++i) {

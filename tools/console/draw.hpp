@@ -41,7 +41,8 @@ struct line {
   int attr = 0;
 };
 
-/// Draws lines from `scroll` on (clamped so the page is not scrolled past its end).
+/// Draws lines from `scroll` on (clamped so the page is not scrolled past its
+/// end); a line wider than the region wraps, indented.
 void draw_page(region r, const std::vector<line>& lines, int& scroll);
 
 /// A bar chart of a histogram's non-empty range: `rows` lines of bars, then
