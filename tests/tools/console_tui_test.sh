@@ -82,6 +82,9 @@ expect_quit() {
   T kill-session -t "$S" >/dev/null 2>&1
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A session that lives for the whole test, so that the tmux server does not
+# exit (and race the next new-session) whenever a checked session ends.
+T new-session -d -s keep -x 20 -y 5 "sleep 3600" || fail "tmux cannot start a server"
 UP='(▲|\^)'
 DOWN='(▼|v)'
 
@@ -92,7 +95,8 @@ expect "zeta-consumer"
 expect "replay t=" "replay status line"
 keys Space
 expect "replay t=[0-9.]+s x1 paused" "space pauses the replay"
-for _ in 1 2 3 4 5 6 7 8 9 10; do keys n; done
+for _ in 1 2 3 4 5 6 7 8 9; do keys n; done
+keys .
 expect "replay t=([5-9]|1[0-9])\.[0-9]s" "n steps through the events"
 expect "late-task"
 expect "ID$UP" "sort indicator on ID"
@@ -133,6 +137,11 @@ expect "Sched +time spent woken"
 keys r
 expect "Created at" "the resources view"
 expect "0/16 queued"
+keys Enter
+expect "Holders \(1\)" "a resource's detail"
+expect "task 3 'alpha-worker' for .* \(at examples/console_demo.cpp:55\)" "its waiter"
+keys Escape
+expect "Created at"
 keys t
 keys w
 expect "deadlock +task 3 'alpha-worker'" "the warnings view"
