@@ -6,7 +6,7 @@ import { graphlib, layout } from '@dagrejs/dagre';
 import { getJSON } from './api.js';
 import { h, locFull, s } from './util.js';
 
-const NODE_H = 34;
+const NODE_H = 36;
 
 function nodeWidth(label) {
   return Math.max(90, Math.min(260, label.length * 7.2 + 24));
@@ -14,11 +14,22 @@ function nodeWidth(label) {
 
 export function renderGraph(g) {
   const dg = new graphlib.Graph({ multigraph: true });
-  dg.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 70, marginx: 16, marginy: 16 });
+  dg.setGraph({ rankdir: 'LR', nodesep: 28, ranksep: 50, marginx: 16, marginy: 16 });
   dg.setDefaultEdgeLabel(() => ({}));
   for (const n of g.nodes) dg.setNode(n.id, { width: nodeWidth(n.label), height: NODE_H, node: n });
-  g.edges.forEach((e, i) => {
-    if (dg.hasNode(e.from) && dg.hasNode(e.to)) dg.setEdge(e.from, e.to, { edge: e }, `e${i}`);
+  // One edge per (from, to, kind): the server may list a held_by edge once
+  // per waiter of the resource.
+  const seen = new Map();
+  for (const e of g.edges) {
+    const key = `${e.from}|${e.to}|${e.kind}`;
+    const prev = seen.get(key);
+    if (prev) prev.in_cycle ||= e.in_cycle;
+    else seen.set(key, { ...e });
+  }
+  [...seen.values()].forEach((e, i) => {
+    // dagre keeps room for the label and says where it goes (x, y).
+    if (dg.hasNode(e.from) && dg.hasNode(e.to))
+      dg.setEdge(e.from, e.to, { edge: e, width: e.kind.length * 6 + 6, height: 14, labelpos: 'c' }, `e${i}`);
   });
   layout(dg);
   const { width, height } = dg.graph();
@@ -40,15 +51,15 @@ export function renderGraph(g) {
     ),
   );
   for (const ed of dg.edges()) {
-    const { edge: e, points } = dg.edge(ed);
+    const { edge: e, points, x: lx, y: ly } = dg.edge(ed);
     const d = points.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
-    const mid = points[Math.floor(points.length / 2)];
     svg.append(
       s(
         'g',
         { class: `gedge ${e.kind}${e.in_cycle ? ' in-cycle' : ''}`, 'data-from': e.from, 'data-to': e.to },
         s('path', { d, 'marker-end': e.in_cycle ? 'url(#arrow-cycle)' : 'url(#arrow)' }),
-        s('text', { x: mid.x, y: mid.y - 4, class: 'edge-label' }, e.kind.replace('_', ' ')),
+        s('rect', { x: lx - e.kind.length * 3 - 2, y: ly - 7, width: e.kind.length * 6 + 4, height: 14, class: 'edge-label-bg' }),
+        s('text', { x: lx, y: ly + 4, class: 'edge-label' }, e.kind.replace('_', ' ')),
         s('title', {}, `${e.from} ${e.kind} ${e.to}${e.at ? ` at ${locFull(e.at)}` : ''}`),
       ),
     );

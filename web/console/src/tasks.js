@@ -59,7 +59,7 @@ export const tableView = {
     this.input = h('input', {
       id: 'task-filter',
       type: 'search',
-      placeholder: 'filter: text, or field:text (name: state: location: wait: worker: id: parent: spawned:)',
+      placeholder: 'filter: text, or field:text (name: state: location: wait: …)',
       value: ui.filter,
       oninput: (e) => {
         ui.filter = e.target.value;

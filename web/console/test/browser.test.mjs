@@ -175,7 +175,9 @@ describe('hang_program abba (a deadlock)', () => {
       const stroke = await page.$eval('#graph-svg .gedge.in-cycle path', (p) => getComputedStyle(p).stroke);
       assert.equal(stroke, 'rgb(214, 47, 47)');
       assert.match(await page.$eval('#graph-cycles', (e) => e.textContent), /Deadlock: .*transfer_/);
-      await page.screenshot({ path: join(shots, 'graph.png') });
+      // Once the tasks are in the header too (the first update can predate them).
+      await page.waitForFunction(() => /· [1-9]\d* tasks/.test(document.getElementById('program').textContent), { timeout: 5000 });
+      await page.screenshot({ path: join(shots, 'graph-deadlock.png') });
       // A node links to its task's detail.
       await page.click('#graph-svg .gnode.task.in-cycle');
       await page.waitForSelector('#task-detail .chain');
