@@ -7,6 +7,10 @@
 #             (spawn_many spawns 10^6 tasks in one ~200 ms poll, which the
 #             default 100 ms threshold rightly reports as a stall)
 #   *-agg     LUCID_BENCH_TASK_STATS=1: full aggregation (per-task stats, retention)
+#   http-console  the detectors armed, the console server on (which turns
+#             aggregation on) and one client reading its events stream at the
+#             default 1 s interval (bench/with_console_client.sh): issue 11's
+#             "a connected client" against http-det
 # Usage: bench/console_cost.sh [build dir, default build/release]
 #   BEFORE=/path/to/bench/dir adds the same programs built from an earlier commit.
 #   RUNS=5 bench/console_cost.sh    (any run-all.sh knob passes through)
@@ -27,6 +31,7 @@ http=""
 [[ -n "$BEFORE" ]] && http+="lucid-http-before|$BEFORE/lucid_http_hello {port} 2 {maxsecs};"
 http+="lucid-http-off|$OFF $B/lucid_http_hello {port} 2 {maxsecs};"
 http+="lucid-http-det|$DET $B/lucid_http_hello {port} 2 {maxsecs};"
-http+="lucid-http-agg|$AGG $B/lucid_http_hello {port} 2 {maxsecs}"
+http+="lucid-http-agg|$AGG $B/lucid_http_hello {port} 2 {maxsecs};"
+http+="lucid-http-console|$DET $ROOT/bench/with_console_client.sh $B/lucid_http_hello {port} 2 {maxsecs}"
 SKIP_BUILD="${SKIP_BUILD:-1}" SKIP_TRACE=1 PEER_FILTER="${PEER_FILTER:-lucid|tokio-mt2|tokio-ct|hyper-mt2}" \
   EXTRA_RT_PEERS="${rt%;}" EXTRA_HTTP_PEERS="$http" "$PEERS/run-all.sh"

@@ -23,6 +23,10 @@ double running_for(std::uint64_t serial, unsigned worker, std::uintptr_t word);
 /// With min_wait_s < 0, the full take_snapshot().
 snapshot take_snapshot_filtered(double min_wait_s, std::size_t* others);
 
+/// The calling thread's resources and waits are not tracked from now on
+/// (the console server's thread: its own sockets are not the program's).
+void untrack_this_thread() noexcept;
+
 /// Every resource the tracker knows (empty unless aggregation is on).
 std::vector<resource_view> tracked_resources();
 

@@ -23,6 +23,10 @@ namespace lucid::console::detail {
 
 namespace {
 
+/// Set on the console server's thread: what its own tasks create and wait
+/// on is not the program's, and is not tracked.
+thread_local bool t_untracked = false;
+
 struct tracked {
   const resource_kind* kind = nullptr;
   source_site site{};
@@ -34,6 +38,7 @@ class tracker final : public observer {
  public:
   void on_resource_created(resource_id id, const resource_kind& kind,
                            source_site site) noexcept override {
+    if (t_untracked) return;
     auto& s = shard(id);
     std::lock_guard g(s.lock);
     tracked& t = s.items[id];
@@ -45,10 +50,18 @@ class tracker final : public observer {
     std::lock_guard g(s.lock);
     s.items.erase(id);
   }
-  void on_wait_begin(task_id t, resource_id id) noexcept override { edit(id, t, true, true); }
-  void on_wait_end(task_id t, resource_id id) noexcept override { edit(id, t, true, false); }
-  void on_acquire(task_id t, resource_id id) noexcept override { edit(id, t, false, true); }
-  void on_release(task_id t, resource_id id) noexcept override { edit(id, t, false, false); }
+  void on_wait_begin(task_id t, resource_id id) noexcept override {
+    if (!t_untracked) edit(id, t, true, true);
+  }
+  void on_wait_end(task_id t, resource_id id) noexcept override {
+    if (!t_untracked) edit(id, t, true, false);
+  }
+  void on_acquire(task_id t, resource_id id) noexcept override {
+    if (!t_untracked) edit(id, t, false, true);
+  }
+  void on_release(task_id t, resource_id id) noexcept override {
+    if (!t_untracked) edit(id, t, false, false);
+  }
 
   std::vector<resource_view> copy() {
     std::vector<resource_view> out;
@@ -108,6 +121,10 @@ std::vector<resource_view> tracked_resources() {
   std::lock_guard g(g_agg_mu);
   if (!g_on || g_tracker == nullptr) return {};
   return g_tracker->copy();
+}
+
+void untrack_this_thread() noexcept {
+  t_untracked = true;
 }
 
 }  // namespace lucid::console::detail

@@ -399,6 +399,7 @@ std::mutex g_server_mu;
 http::server* g_server = nullptr;  // guarded by g_server_mu: the exit handler's
 
 void serve_console(server_config c, std::promise<void>* started) {
+  untrack_this_thread();
   lucid::runtime_options o = lucid::runtime_options::current_thread();
   o.inspectable = false;
   o.crash_handler = false;

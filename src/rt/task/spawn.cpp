@@ -36,7 +36,8 @@ raw_task raw_task::spawn(scheduler* s, promise_base* root, const task_ops* ops,
   c->parent_id_ = parent ? parent->id_ : 0;
   c->spawn_site_ = site;
   if (!name.empty()) c->rare().name.assign(name);
-  if (__builtin_expect(task_stats_enabled(), 0)) stats_on_spawn(c);
+  // A tool's own runtime (not inspectable) is not measured either.
+  if (__builtin_expect(task_stats_enabled(), 0) && s->options().inspectable) stats_on_spawn(c);
   // A task spawned inside a span gets a span stack whose base is that span;
   // others get one only if they need it (see leave_trace_context).
   trace::span_id parent_span = trace::detail::current_span_id();
