@@ -83,6 +83,8 @@ describe('console_demo', () => {
     assert.equal(names.filter((n) => n === 'pool-worker').length, 4, names.join(','));
     assert.equal(names.filter((n) => n === 'order-client').length, 3, names.join(','));
     await page.screenshot({ path: join(shots, 'tasks.png') });
+    // The README's picture (docs/images/ holds a copy): the table, cropped.
+    await page.screenshot({ path: join(shots, 'web-console-tasks.png'), clip: { x: 0, y: 0, width: 1280, height: 530 } });
   });
 
   test('sorting by a column orders the rows', async () => {
@@ -178,6 +180,7 @@ describe('hang_program abba (a deadlock)', () => {
       // Once the tasks are in the header too (the first update can predate them).
       await page.waitForFunction(() => /· [1-9]\d* tasks/.test(document.getElementById('program').textContent), { timeout: 5000 });
       await page.screenshot({ path: join(shots, 'graph-deadlock.png') });
+      await page.screenshot({ path: join(shots, 'web-console-graph.png'), clip: { x: 0, y: 0, width: 1280, height: 330 } });
       // A node links to its task's detail.
       await page.click('#graph-svg .gnode.task.in-cycle');
       await page.waitForSelector('#task-detail .chain');
