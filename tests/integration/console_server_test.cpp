@@ -434,6 +434,43 @@ TEST(ConsoleServer, AClientThatStopsReadingIsDroppedAndOthersAreServed) {
   EXPECT_EQ(request(addr_, "/api/v1/snapshot").status, 200);
 }
 
+TEST(ConsoleServer, AClientThatConnectsBetweenUpdatesGetsTheWarningsSinceTheLast) {
+  // Updates every 10 s: the reporter's stall (at about 3 s) comes after the
+  // first update; a client connecting then gets the snapshot of that first
+  // update and the stall's warning event after it, before any delta.
+  child demo(LUCID_CONSOLE_DEMO, {"60"},
+             {{"LUCID_CONSOLE", "127.0.0.1:0"}, {"LUCID_CONSOLE_INTERVAL_MS", "10000"}});
+  const std::string addr = demo.console_address();
+  ASSERT_FALSE(addr.empty()) << demo.output();
+  ASSERT_TRUE(demo.wait_for("lucid: stall: task")) << demo.output();
+  std::this_thread::sleep_for(300ms);  // the server polls warnings every 100 ms
+  lucid::runtime rt = lucid::runtime::current_thread();
+  lucid::console::wire::replica r;
+  std::vector<std::string> types;
+  std::string pending;
+  rt.block_on([&]() -> lucid::task<void> {
+    lucid::http::client c(addr);
+    (void)co_await c.get_stream(
+        "/api/v1/events", [&](const lucid::http::response&, std::string_view piece) {
+          pending.append(piece);
+          for (std::size_t end; (end = pending.find("\n\n")) != std::string::npos;) {
+            const std::string ev = pending.substr(0, end);
+            pending.erase(0, end + 2);
+            const auto type_at = ev.find("event: ") + 7;
+            types.push_back(ev.substr(type_at, ev.find('\n', type_at) - type_at));
+            EXPECT_TRUE(r.apply(ev.substr(ev.find("data: ") + 6)));
+          }
+          return types.size() < 2;
+        });
+  }());
+  ASSERT_EQ(types.size(), 2u);
+  EXPECT_EQ(types[0], "snapshot");
+  EXPECT_EQ(types[1], "warning");
+  EXPECT_EQ(r.seq(), 1u);
+  ASSERT_EQ(r.warnings().size(), 1u);
+  EXPECT_EQ(r.warnings()[0].w.kind, "stall");
+}
+
 TEST(ConsoleServer, ATokenIsRequiredWhenSet) {
   child demo(LUCID_CONSOLE_DEMO, {"60"},
              {{"LUCID_CONSOLE", "127.0.0.1:0"}, {"LUCID_CONSOLE_TOKEN", "s3cret"}});
