@@ -176,6 +176,7 @@ class ConsoleDemo : public ::testing::Test {
         std::vector<std::pair<std::string, std::string>>{{"LUCID_CONSOLE", "127.0.0.1:0"}});
     addr_ = demo_->console_address();
     ASSERT_FALSE(addr_.empty()) << demo_->output();
+    ASSERT_TRUE(demo_->wait_for("console_demo: service on")) << demo_->output();
   }
   std::unique_ptr<child> demo_;
   std::string addr_;
@@ -257,14 +258,20 @@ TEST_F(ConsoleDemo, OneTaskTheGraphAndTheDump) {
   EXPECT_TRUE(t.contains("t"));
   EXPECT_TRUE(t.at("stats").at("poll_duration_ns").contains("buckets"));
 
-  json g = get_json(addr_, "/api/v1/graph");
+  // ingest waits on its full channel most of the time (and on its timer
+  // between sends): read the graph until it shows that wait.
+  json g;
   bool edge = false;
-  for (const json& e : g.at("edges")) {
-    if (e.at("from") == "task:" + std::to_string(id) && e.at("kind") == "waits_on") {
-      edge = true;
-      EXPECT_EQ(e.at("at").at("function"), "ingest");
-      EXPECT_EQ(e.at("in_cycle"), false);
+  for (int i = 0; i < 100 && !edge; ++i) {
+    g = get_json(addr_, "/api/v1/graph");
+    for (const json& e : g.at("edges")) {
+      if (e.at("from") == "task:" + std::to_string(id) && e.at("kind") == "waits_on") {
+        edge = true;
+        EXPECT_EQ(e.at("at").at("function"), "ingest");
+        EXPECT_EQ(e.at("in_cycle"), false);
+      }
     }
+    if (!edge) std::this_thread::sleep_for(100ms);
   }
   EXPECT_TRUE(edge) << g.dump();
   EXPECT_TRUE(g.at("cycles").empty());
