@@ -1,0 +1,89 @@
+// The program the gdb extension's tests (tests/gdb/gdb_test.sh) read: a
+// runtime with a task waiting on a oneshot nobody sends on, a mutex held by
+// one task and awaited by another, and a sleeping task. Lines marked
+// "expect NAME:" are printed so the test can check the await sites gdb names.
+//
+//   gdb_target abort   sets everything up, then abort()s from a task (a core file)
+//   gdb_target ready   sets everything up, prints "ready" and sleeps (gdb attaches)
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+
+#include "lucid/lucid.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+void expect(const char* what, int line) {
+  std::printf("expect %s: %s:%d\n", what, __FILE__, line);
+  std::fflush(stdout);
+}
+
+lucid::task<> wait_order(lucid::oneshot::receiver<int> rx) {
+  expect("order_waiter", __LINE__ + 1);
+  (void)co_await std::move(rx);
+}
+
+// One level deeper than the spawned frame, so `lucid bt` has a chain to print.
+lucid::task<> hold(std::shared_ptr<lucid::mutex> m) {
+  expect("lock_holder_locks", __LINE__ + 1);
+  auto g = co_await m->lock();
+  expect("lock_holder", __LINE__ + 1);
+  co_await lucid::sleep(1h);
+}
+
+lucid::task<> lock_holder(std::shared_ptr<lucid::mutex> m) {
+  expect("lock_holder_outer", __LINE__ + 1);
+  co_await hold(std::move(m));
+}
+
+lucid::task<> lock_waiter(std::shared_ptr<lucid::mutex> m) {
+  co_await lucid::sleep(50ms);  // the holder locks first
+  expect("lock_waiter", __LINE__ + 1);
+  auto g = co_await m->lock();
+}
+
+lucid::task<> sleeper() {
+  expect("sleeper", __LINE__ + 1);
+  co_await lucid::sleep(1h);
+}
+
+lucid::task<int> root(bool crash) {
+  auto [tx, rx] = lucid::oneshot::channel<int>();
+  // Not make_shared: the mutex records its creation site from its constructor's
+  // default argument, which would then be inside the standard library.
+  expect("mutex", __LINE__ + 1);
+  auto m = std::shared_ptr<lucid::mutex>(new lucid::mutex());
+  auto a = lucid::spawn("order_waiter", wait_order(std::move(rx)));
+  auto b = lucid::spawn("lock_holder", lock_holder(m));
+  auto c = lucid::spawn("lock_waiter", lock_waiter(m));
+  auto d = lucid::spawn("sleeper", sleeper());
+  co_await lucid::sleep(300ms);  // everyone is parked by now
+  if (crash) {
+    auto e = lucid::spawn("crasher", []() -> lucid::task<> {
+      std::abort();
+      co_return;
+    }());
+    co_await e;
+  }
+  std::printf("ready\n");
+  std::fflush(stdout);
+  expect("root", __LINE__ + 1);
+  co_await lucid::sleep(1h);
+  (void)tx.send(1);
+  co_return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string_view mode = argc > 1 ? argv[1] : "";
+  if (mode != "abort" && mode != "ready") {
+    std::fprintf(stderr, "usage: gdb_target abort|ready\n");
+    return 2;
+  }
+  return lucid::run(root(mode == "abort"), lucid::runtime_options::multi_thread(2));
+}
