@@ -4,6 +4,8 @@
 usage: gdb_test.py MODE GDB_TARGET LUCID_GDB_PY
   core        gdb_target aborts from a task; gdb reads the core file
   attach      gdb_target prints "ready" and sleeps; gdb attaches (-p PID)
+              (where attaching is not permitted: as under_gdb)
+  under_gdb   gdb runs gdb_target, which stops itself with a SIGINT when ready
   no_runtime  gdb on the program before it runs: "no lucid runtime"
 
 The core and attach cases rely on the script embedded in the program
@@ -214,8 +216,18 @@ def test_attach(target):
 
 
 def test_under_gdb(target):
-    # `ready` mode, stopped by a SIGINT once it printed "ready".
-    fail("attach is not permitted and the run-under-gdb fallback is not implemented")
+    """gdb_target run under gdb, stopped by a SIGINT once it is ready; the task
+    is named in `lucid bt` (one gdb session: ids are only known inside it)."""
+    out = run_gdb(gdb_base(target) + ["-ex", "run", "-ex", "lucid tasks", "-ex", "lucid resources",
+                                      "-ex", "lucid bt lock_holder", "-ex", "kill",
+                                      "--args", target, "stop"])
+    sys.stdout.write(out)
+    if "SIGINT" not in out:
+        fail("gdb_target did not stop at its SIGINT", out)
+    exp = parse_expect(out)
+    if "lock_holder" not in exp:
+        fail("gdb_target printed no expect lines", out)
+    check_common(out, out, exp)
 
 
 def test_no_runtime(target, script):
@@ -245,6 +257,8 @@ def main():
         test_core(target)
     elif mode == "attach":
         test_attach(target)
+    elif mode == "under_gdb":
+        test_under_gdb(target)
     elif mode == "no_runtime":
         test_no_runtime(target, script)
     else:

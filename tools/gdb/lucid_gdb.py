@@ -223,6 +223,8 @@ class Task(object):
         self.wait = None
         self.combinator = None
         self.note = None
+        self.worker = None  # the worker polling it (index), and its kernel thread id
+        self.tid = 0
 
     def label(self):
         return "task %d%s" % (self.id, ' "%s"' % self.name if self.name else "")
@@ -375,6 +377,42 @@ def _runtimes():
     return rts
 
 
+_CELL_MASK = (1 << 48) - 1  # context.cpp: the cell's address in the poll word's low 48 bits
+
+
+def _polling(sched):
+    """cell address -> (worker index, kernel tid) for the tasks workers were polling."""
+    out = {}
+    worker_pp = _type("lucid::detail::worker").pointer().pointer()
+    for up in _vector(sched["workers_"]):
+        try:
+            # A unique_ptr<worker> with the default deleter is one pointer.
+            w = up.address.reinterpret_cast(worker_pp).dereference()
+            if int(w) == 0:
+                continue
+            w = w.dereference()
+            word_p = _atomic(w["poll_word"])
+            if int(word_p) == 0:
+                continue
+            cell = int(_atomic(word_p.dereference())) & _CELL_MASK
+            if cell:
+                out[cell] = (int(w["index"]), int(_atomic(w["tid"])))
+        except (gdb.error, gdb.MemoryError, LucidError):
+            continue
+    return out
+
+
+def _gdb_thread(tid):
+    """gdb's thread number for a kernel thread id, or None."""
+    try:
+        for th in gdb.selected_inferior().threads():
+            if th.ptid[1] == tid:
+                return th.num
+    except (gdb.error, RuntimeError):
+        pass
+    return None
+
+
 def _tasks():
     runtimes = _runtimes()  # first: "no lucid runtime" before any type lookup
     cell_ptr_t = _type("lucid::detail::task_cell").pointer()
@@ -385,6 +423,10 @@ def _tasks():
             sched = s.dereference()
             serial = int(sched["serial_"])
             shards = _vector(sched["live_"]["shards_"])
+            try:
+                polling = _polling(sched)
+            except (gdb.error, gdb.MemoryError, LucidError):
+                polling = {}
         except (gdb.error, gdb.MemoryError) as e:
             problems.append("scheduler at 0x%x unreadable: %s" % (int(s), e))
             continue
@@ -400,7 +442,10 @@ def _tasks():
                     break
                 cell = node.reinterpret_cast(cell_ptr_t)
                 try:
-                    tasks.append(_read_task(cell, serial))
+                    t = _read_task(cell, serial)
+                    if int(cell) in polling:
+                        t.worker, t.tid = polling[int(cell)]
+                    tasks.append(t)
                 except (gdb.error, gdb.MemoryError) as e:
                     problems.append("task cell at 0x%x unreadable: %s" % (int(cell), e))
                 try:
@@ -531,7 +576,12 @@ def cmd_tasks(arg):
     gdb.write("%6s  %-9s  %-16s  %-22s  %s\n" % ("id", "state", "name", "waiting on",
                                                  "suspended at"))
     for t in tasks:
-        wait = t.wait.describe() if t.wait else ("combinator" if t.combinator else "-")
+        if t.worker is not None:
+            wait = "(on worker %d)" % t.worker
+        elif t.wait:
+            wait = t.wait.describe()
+        else:
+            wait = "combinator" if t.combinator else "-"
         gdb.write("%6d  %-9s  %-16s  %-22s  %s\n" % (t.id, t.state, t.name or "-", wait,
                                                      _where(t)))
     _print_problems(problems)
@@ -540,20 +590,28 @@ def cmd_tasks(arg):
 def cmd_bt(arg):
     argv = gdb.string_to_argv(arg)
     if len(argv) != 1:
-        raise LucidError("usage: lucid bt TASK-ID")
-    try:
-        want = int(argv[0], 0)
-    except ValueError:
-        raise LucidError("usage: lucid bt TASK-ID (a number, as `lucid tasks` lists it)")
+        raise LucidError("usage: lucid bt TASK-ID (or a task name)")
     tasks, problems = _tasks()
     byid = dict((t.id, t) for t in tasks)
-    t = byid.get(want)
+    try:
+        t = byid.get(int(argv[0], 0))
+    except ValueError:
+        named = [x for x in tasks if x.name == argv[0]]
+        if len(named) > 1:
+            raise LucidError("%d tasks are named %s: give an id (%s)" %
+                             (len(named), argv[0], ", ".join(str(x.id) for x in named)))
+        t = named[0] if named else None
     if t is None:
         _print_problems(problems)
-        raise LucidError("no live task %d (`lucid tasks` lists them)" % want)
+        raise LucidError("no live task %s (`lucid tasks` lists them)" % argv[0])
     flags = (", " + ", ".join(t.flags)) if t.flags else ""
     gdb.write("%s (%s%s, runtime %d, cell 0x%x)\n" % (t.label(), t.state, flags, t.runtime,
                                                         t.addr))
+    if t.worker is not None:
+        num = _gdb_thread(t.tid)
+        gdb.write("  polled by worker %d (LWP %d%s): its native stack is `thread %s` then `bt`\n"
+                  % (t.worker, t.tid, ", gdb thread %d" % num if num else "",
+                     num if num else "N"))
     if t.wait:
         gdb.write("  waiting on %s" % t.wait.describe())
         if t.wait.source:
@@ -636,7 +694,7 @@ _LucidSub("tasks", cmd_tasks,
           "List every live lucid task: id, state, name, wait, innermost await site.")
 _LucidSub("bt", cmd_bt,
           "Print one lucid task's await chain (innermost first), its wait, spawn site and "
-          "parent.\nUsage: lucid bt TASK-ID")
+          "parent.\nUsage: lucid bt TASK-ID, or lucid bt NAME for the one task of that name")
 _LucidSub("resources", cmd_resources,
           "List the lucid mutexes, rw_locks, semaphores, channels and notifies that tasks "
           "wait on, with holders and waiters.")

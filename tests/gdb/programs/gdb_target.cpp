@@ -5,11 +5,14 @@
 //
 //   gdb_target abort   sets everything up, then abort()s from a task (a core file)
 //   gdb_target ready   sets everything up, prints "ready" and sleeps (gdb attaches)
+//   gdb_target stop    as ready, then a thread raises SIGINT (run under gdb: it stops there)
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string_view>
+#include <thread>
 
 #include "lucid/lucid.hpp"
 
@@ -51,7 +54,7 @@ lucid::task<> sleeper() {
   co_await lucid::sleep(1h);
 }
 
-lucid::task<int> root(bool crash) {
+lucid::task<int> root(std::string_view mode) {
   auto [tx, rx] = lucid::oneshot::channel<int>();
   // Not make_shared: the mutex records its creation site from its constructor's
   // default argument, which would then be inside the standard library.
@@ -62,7 +65,7 @@ lucid::task<int> root(bool crash) {
   auto c = lucid::spawn("lock_waiter", lock_waiter(m));
   auto d = lucid::spawn("sleeper", sleeper());
   co_await lucid::sleep(300ms);  // everyone is parked by now
-  if (crash) {
+  if (mode == "abort") {
     auto e = lucid::spawn("crasher", []() -> lucid::task<> {
       std::abort();
       co_return;
@@ -71,6 +74,12 @@ lucid::task<int> root(bool crash) {
   }
   std::printf("ready\n");
   std::fflush(stdout);
+  if (mode == "stop") {
+    std::thread([] {
+      std::this_thread::sleep_for(100ms);  // the root task is asleep by then
+      std::raise(SIGINT);
+    }).detach();
+  }
   expect("root", __LINE__ + 1);
   co_await lucid::sleep(1h);
   (void)tx.send(1);
@@ -81,9 +90,9 @@ lucid::task<int> root(bool crash) {
 
 int main(int argc, char** argv) {
   std::string_view mode = argc > 1 ? argv[1] : "";
-  if (mode != "abort" && mode != "ready") {
-    std::fprintf(stderr, "usage: gdb_target abort|ready\n");
+  if (mode != "abort" && mode != "ready" && mode != "stop") {
+    std::fprintf(stderr, "usage: gdb_target abort|ready|stop\n");
     return 2;
   }
-  return lucid::run(root(mode == "abort"), lucid::runtime_options::multi_thread(2));
+  return lucid::run(root(mode), lucid::runtime_options::multi_thread(2));
 }
