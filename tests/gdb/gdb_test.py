@@ -89,6 +89,11 @@ def check_common(out, bt, exp):
             fail("%s is not shown waiting on a %s" % (name, wait), out)
         if " idle " not in r:
             fail("%s is not idle" % name, out)
+    # A wait inside a combinator: the mutex, under a timeout.
+    r = row(out, "deadline_waiter")
+    if r is None or "timeout(mutex #" not in r or exp["deadline_waiter"] not in r:
+        fail("deadline_waiter is not shown in a timeout(mutex) at %s" % exp["deadline_waiter"],
+             out)
     # lock_holder's chain: the sleep inside hold(), then the co_await hold() outside.
     m = re.search(r"^  #0 (.*)$", bt, re.M)
     if m is None or exp["lock_holder"] not in m.group(1):
@@ -115,6 +120,10 @@ def check_common(out, bt, exp):
     if not re.search(r'waiter task \d+ "lock_waiter" at \S*%s' % re.escape(exp["lock_waiter"]),
                      body):
         fail("lock_waiter is not the mutex's waiter at %s" % exp["lock_waiter"], out)
+    if not re.search(r'waiter task \d+ "deadline_waiter" at \S*%s' %
+                     re.escape(exp["deadline_waiter"]), body):
+        fail("deadline_waiter (in a timeout) is not the mutex's waiter at %s" %
+             exp["deadline_waiter"], out)
     m = re.search(r"^oneshot #\d+, created at .*\n((?:  .*\n)*)", out, re.M)
     if m is None or not re.search(r'waiter task \d+ "order_waiter"', m.group(1)):
         fail("no oneshot with order_waiter waiting", out)

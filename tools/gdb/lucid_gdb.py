@@ -218,13 +218,22 @@ class Task(object):
         self.flags = []
         self.spawned_at = None
         self.runtime = 0
-        self.chain = []  # sites, innermost first; None for a frame with no await site
+        self.root = Strand()
         self.chain_note = None
-        self.wait = None
-        self.combinator = None
-        self.note = None
         self.worker = None  # the worker polling it (index), and its kernel thread id
         self.tid = 0
+
+    @property
+    def chain(self):
+        return self.root.chain
+
+    @property
+    def wait(self):
+        return self.root.wait
+
+    @property
+    def combinator(self):
+        return self.root.combinator
 
     def label(self):
         return "task %d%s" % (self.id, ' "%s"' % self.name if self.name else "")
@@ -268,38 +277,118 @@ def _read_wait(rec_ptr):
     return w
 
 
-def _read_strand(t, strand):
-    """The chain of a strand from its leaf outwards, and its wait."""
+class Strand(object):
+    """A chain of frames: the task's root strand or a combinator branch."""
+
+    def __init__(self):
+        self.chain = []  # sites, innermost first; None for a frame with no await site
+        self.note = None
+        self.wait = None
+        self.combinator = None  # the dynamic type of what the leaf awaits (select, timeout...)
+        self.branches = []  # the combinator's running branches (Strand)
+
+    def walk(self, outer_at=None):
+        """(strand, where it waits) for this strand and its branches, nested.
+        A branch whose frames are all lucid's own (the adapter a timeout or
+        select wraps an awaitable in) waits where its combinator is awaited."""
+        at = self.chain[0] if self.chain else None
+        user = [x for x in self.chain if x and not x.startswith("include/lucid/")]
+        if outer_at is not None and not user:
+            at = outer_at
+        yield self, at
+        for b in self.branches:
+            for x in b.walk(at):
+                yield x
+
+
+_MAX_DEPTH = 16
+
+
+def _find_branches(v, out, depth=0):
+    """The running branch<T> sub-objects of a combinator (select_awaiter,
+    timeout_awaiter, when_all...), found by walking its members: what its
+    branches() override collects (branch.hpp's collect_branch)."""
+    if depth > _MAX_DEPTH or len(out) > 256:
+        return
+    t = v.type.strip_typedefs()
+    if t.code != gdb.TYPE_CODE_STRUCT:
+        return
+    name = t.name or t.tag or ""
+    if name.startswith("lucid::detail::branch<"):
+        try:
+            if bool(v["started"]) and not bool(v["s"]["complete"]):
+                out.append(v["s"])
+        except (gdb.error, gdb.MemoryError):
+            pass
+        return
+    if name.startswith("std::vector<lucid::detail::branch<"):
+        try:
+            for e in _vector(v):
+                _find_branches(e, out, depth + 1)
+        except (gdb.error, gdb.MemoryError, LucidError):
+            pass
+        return
+    for f in t.fields():
+        if f.is_base_class or f.name is not None:
+            try:
+                sub = v.cast(f.type) if f.is_base_class else v[f]
+            except (gdb.error, gdb.MemoryError, TypeError):
+                continue
+            _find_branches(sub, out, depth + 1)
+
+
+def _read_strand(strand, depth=0):
+    """The chain of a strand from its leaf outwards, its wait and its branches."""
+    st = Strand()
     p = strand["leaf"]
     seen = set()
-    while int(p) != 0 and len(t.chain) < _MAX_FRAMES:
+    while int(p) != 0 and len(st.chain) < _MAX_FRAMES:
         a = int(p)
         if a in seen:
-            t.chain_note = "the frame chain loops: memory looks corrupt"
+            st.note = "the frame chain loops: memory looks corrupt"
             break
         seen.add(a)
         try:
             f = p.dereference()
-            t.chain.append(_site(f["site_file_"], f["site_function_"], f["site_line_"]))
+            st.chain.append(_site(f["site_file_"], f["site_function_"], f["site_line_"]))
             p = f["parent_"]
         except gdb.MemoryError:
-            t.chain_note = "frame at 0x%x is unreadable" % a
+            st.note = "frame at 0x%x is unreadable" % a
             break
-    try:
-        pending = strand["pending"]
-        if int(pending) != 0:
-            try:
-                t.combinator = str(pending.dereference().dynamic_type)
-            except gdb.error:
-                t.combinator = "a combinator"
-    except (gdb.error, gdb.MemoryError):
-        pass
     try:
         rec = strand["wait"]
         if int(rec) != 0:
-            t.wait = _read_wait(rec)
+            st.wait = _read_wait(rec)
     except gdb.MemoryError:
-        t.note = "its wait record is unreadable"
+        st.note = "its wait record is unreadable"
+    try:
+        pending = strand["pending"]
+        if int(pending) != 0:
+            obj = pending.dereference()
+            try:
+                obj = obj.cast(obj.dynamic_type)
+                st.combinator = str(obj.type.strip_typedefs())
+                for kw in ("class ", "struct "):
+                    if st.combinator.startswith(kw):
+                        st.combinator = st.combinator[len(kw):]
+            except gdb.error:
+                st.combinator = "a combinator (its type is unknown)"
+            if depth < _MAX_DEPTH:
+                found = []
+                _find_branches(obj, found)
+                for b in found:
+                    st.branches.append(_read_strand(b, depth + 1))
+    except (gdb.error, gdb.MemoryError):
+        pass
+    return st
+
+
+def _short_combinator(name):
+    """lucid::detail::timeout_awaiter<int> -> timeout."""
+    base = name.split("<")[0].split("::")[-1]
+    if base.endswith("_awaiter"):
+        base = base[: -len("_awaiter")]
+    return base.replace("_vec", "")
 
 
 def _read_task(cell_ptr, runtime_serial):
@@ -342,7 +431,7 @@ def _read_task(cell_ptr, runtime_serial):
     if not live:
         t.chain_note = "no frame (finished or cancelled)"
         return t
-    _read_strand(t, c["root_"])
+    t.root = _read_strand(c["root_"])
     if t.state == "running":
         t.chain_note = ("running on a worker when the process stopped: the chain is "
                         "where it last awaited and may be mid-change")
@@ -536,8 +625,8 @@ def _fill_resource(r, hdr):
 def _resources(tasks):
     byid = {}
     order = []
-    for t in tasks:
-        w = t.wait
+    for t, st, at in ((t, st, at) for t in tasks for st, at in t.root.walk()):
+        w = st.wait
         if w is None or w.resource is None:
             continue
         r = byid.get(w.resource_id)
@@ -549,7 +638,7 @@ def _resources(tasks):
                 _fill_resource(r, w.resource)
             except (gdb.error, gdb.MemoryError, LucidError) as e:
                 r.state.append("unreadable: %s" % e)
-        r.waiters.append((t, t.chain[0] if t.chain else None))
+        r.waiters.append((t, at))
     order.sort(key=lambda r: r.id)
     return order
 
@@ -570,6 +659,34 @@ def _print_problems(problems):
         gdb.write("note: %s\n" % p)
 
 
+def _strand_wait(st):
+    """What a strand waits on, in a few words: `mutex #2`, `timeout(mutex #2)`."""
+    if st.combinator:
+        inner = ", ".join(_strand_wait(b) for b in st.branches)
+        return "%s(%s)" % (_short_combinator(st.combinator), inner)
+    return st.wait.describe() if st.wait else "-"
+
+
+def _print_strand(st, indent):
+    pad = " " * indent
+    if st.wait and not st.combinator:
+        gdb.write("%swaiting on %s" % (pad, st.wait.describe()))
+        if st.wait.source:
+            gdb.write(", woken by a %s" % st.wait.source)
+        gdb.write("\n")
+    if st.combinator:
+        gdb.write("%sawaiting %s (%s), %d running branch%s\n" %
+                  (pad, _short_combinator(st.combinator), st.combinator, len(st.branches),
+                   "" if len(st.branches) == 1 else "es"))
+    for i, site in enumerate(st.chain):
+        gdb.write("%s#%d %s\n" % (pad, i, site or "(not suspended at an await)"))
+    if st.note:
+        gdb.write("%snote: %s\n" % (pad, st.note))
+    for i, b in enumerate(st.branches):
+        gdb.write("%sbranch %d:\n" % (pad, i + 1))
+        _print_strand(b, indent + 2)
+
+
 def cmd_tasks(arg):
     tasks, problems = _tasks()
     gdb.write("%d live task%s\n" % (len(tasks), "" if len(tasks) == 1 else "s"))
@@ -578,10 +695,8 @@ def cmd_tasks(arg):
     for t in tasks:
         if t.worker is not None:
             wait = "(on worker %d)" % t.worker
-        elif t.wait:
-            wait = t.wait.describe()
         else:
-            wait = "combinator" if t.combinator else "-"
+            wait = _strand_wait(t.root)
         gdb.write("%6d  %-9s  %-16s  %-22s  %s\n" % (t.id, t.state, t.name or "-", wait,
                                                      _where(t)))
     _print_problems(problems)
@@ -612,19 +727,9 @@ def cmd_bt(arg):
         gdb.write("  polled by worker %d (LWP %d%s): its native stack is `thread %s` then `bt`\n"
                   % (t.worker, t.tid, ", gdb thread %d" % num if num else "",
                      num if num else "N"))
-    if t.wait:
-        gdb.write("  waiting on %s" % t.wait.describe())
-        if t.wait.source:
-            gdb.write(", woken by a %s" % t.wait.source)
-        gdb.write("\n")
-    if t.combinator:
-        gdb.write("  awaiting a combinator (%s); its branches are not shown\n" % t.combinator)
-    for i, site in enumerate(t.chain):
-        gdb.write("  #%d %s\n" % (i, site or "(not suspended at an await)"))
+    _print_strand(t.root, 2)
     if t.chain_note:
         gdb.write("  note: %s\n" % t.chain_note)
-    if t.note:
-        gdb.write("  note: %s\n" % t.note)
     gdb.write("  spawned at %s\n" % (t.spawned_at or "?"))
     if t.parent:
         p = byid.get(t.parent)

@@ -49,6 +49,13 @@ lucid::task<> lock_waiter(std::shared_ptr<lucid::mutex> m) {
   auto g = co_await m->lock();
 }
 
+// A second waiter on the mutex, inside a timeout: a combinator branch.
+lucid::task<> deadline_waiter(std::shared_ptr<lucid::mutex> m) {
+  co_await lucid::sleep(100ms);
+  expect("deadline_waiter", __LINE__ + 1);
+  auto g = co_await lucid::timeout(1h, m->lock());
+}
+
 lucid::task<> sleeper() {
   expect("sleeper", __LINE__ + 1);
   co_await lucid::sleep(1h);
@@ -64,6 +71,7 @@ lucid::task<int> root(std::string_view mode) {
   auto b = lucid::spawn("lock_holder", lock_holder(m));
   auto c = lucid::spawn("lock_waiter", lock_waiter(m));
   auto d = lucid::spawn("sleeper", sleeper());
+  auto f = lucid::spawn("deadline_waiter", deadline_waiter(m));
   co_await lucid::sleep(300ms);  // everyone is parked by now
   if (mode == "abort") {
     auto e = lucid::spawn("crasher", []() -> lucid::task<> {
