@@ -292,7 +292,7 @@ class Strand(object):
         A branch whose frames are all lucid's own (the adapter a timeout or
         select wraps an awaitable in) waits where its combinator is awaited."""
         at = self.chain[0] if self.chain else None
-        user = [x for x in self.chain if x and not x.startswith("include/lucid/")]
+        user = [x for x in self.chain if x and "/include/lucid/" not in "/" + x]
         if outer_at is not None and not user:
             at = outer_at
         yield self, at
@@ -447,8 +447,8 @@ def _registry():
     try:
         addr = gdb.parse_and_eval("&'%s'" % _REGISTRY_SYMBOL)
     except gdb.error:
-        raise LucidError("no lucid runtime in this process (no lucid runtime registry: "
-                         "not a lucid program)")
+        raise LucidError("no lucid runtime in this process (no lucid runtime registry "
+                         "symbol: not a lucid program, or its symbols were stripped)")
     reg_t = _type("lucid::detail::(anonymous namespace)::registry")
     try:
         reg = addr.reinterpret_cast(reg_t.pointer().pointer()).dereference()

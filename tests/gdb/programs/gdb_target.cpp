@@ -72,7 +72,7 @@ lucid::task<int> root(std::string_view mode) {
   auto c = lucid::spawn("lock_waiter", lock_waiter(m));
   auto d = lucid::spawn("sleeper", sleeper());
   auto f = lucid::spawn("deadline_waiter", deadline_waiter(m));
-  co_await lucid::sleep(300ms);  // everyone is parked by now
+  co_await lucid::sleep(500ms);  // everyone is parked by now (the last after 100 ms)
   if (mode == "abort") {
     auto e = lucid::spawn("crasher", []() -> lucid::task<> {
       std::abort();
