@@ -79,20 +79,33 @@ def _atomic(v):
     raise LucidError("cannot read a std::atomic of type %s" % t)
 
 
-def _int(v):
-    return int(v)
-
-
-def _cstr(p):
-    """A NUL-terminated const char* as a Python string; None for null."""
+def _cstr(p, limit=4096):
+    """A NUL-terminated const char* as a Python string (at most `limit` bytes:
+    a stale pointer in a running task's frame must not read megabytes);
+    None for null."""
     try:
-        if int(p) == 0:
-            return None
-        return p.string("utf-8", "replace")
-    except gdb.MemoryError:
-        return "<unreadable 0x%x>" % int(p)
+        addr = int(p)
     except gdb.error:
         return "<unreadable>"
+    if addr == 0:
+        return None
+    inf = gdb.selected_inferior()
+    data = b""
+    try:
+        while len(data) < limit:
+            # 64-byte reads that stay inside a page, so one past the end of a
+            # mapping is never touched before the NUL is found.
+            n = min(64, 4096 - ((addr + len(data)) % 4096))
+            chunk = bytes(inf.read_memory(addr + len(data), n))
+            i = chunk.find(b"\0")
+            if i >= 0:
+                data += chunk[:i]
+                break
+            data += chunk
+    except gdb.MemoryError:
+        if not data:
+            return "<unreadable 0x%x>" % addr
+    return data.decode("utf-8", "replace")
 
 
 def _std_string(s):
