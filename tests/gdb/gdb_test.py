@@ -79,7 +79,9 @@ def check_common(out, bt, exp):
     for name, key, wait in (("order_waiter", "order_waiter", "oneshot"),
                             ("lock_holder", "lock_holder", "timer"),
                             ("lock_waiter", "lock_waiter", "mutex"),
-                            ("sleeper", "sleeper", "timer")):
+                            ("sleeper", "sleeper", "timer"),
+                            ("producer", "producer", "mpsc"),
+                            ("permit_waiter", "permit_waiter", "semaphore")):
         r = row(out, name)
         if r is None:
             fail("no task row for %s" % name, out)
@@ -124,6 +126,18 @@ def check_common(out, bt, exp):
                      re.escape(exp["deadline_waiter"]), body):
         fail("deadline_waiter (in a timeout) is not the mutex's waiter at %s" %
              exp["deadline_waiter"], out)
+    for kind, name, state in (("mpsc", "producer", ["capacity 1", "1 queued", "1 sender"]),
+                              ("semaphore", "permit_waiter", ["0 permits available"])):
+        m = re.search(r"^%s #\d+, created at \S*gdb_target\.cpp:\d+.*\n((?:  .*\n)*)" % kind,
+                      out, re.M)
+        if m is None:
+            fail("no %s in `lucid resources`" % kind, out)
+        for st in state:
+            if "  %s\n" % st not in m.group(1):
+                fail("the %s's state has no '%s'" % (kind, st), out)
+        if not re.search(r'waiter task \d+ "%s" at \S*%s' % (name, re.escape(exp[name])),
+                         m.group(1)):
+            fail("%s is not the %s's waiter at %s" % (name, kind, exp[name]), out)
     m = re.search(r"^oneshot #\d+, created at .*\n((?:  .*\n)*)", out, re.M)
     if m is None or not re.search(r'waiter task \d+ "order_waiter"', m.group(1)):
         fail("no oneshot with order_waiter waiting", out)

@@ -630,7 +630,8 @@ def _fill_resource(r, hdr):
             cap = int(ch["capacity"])
             r.state.append("capacity %s" % (cap if cap else "unbounded"))
             r.state.append("%d queued" % int(ch["queue"]["size_"]))
-            r.state.append("%d senders" % int(ch["senders"]))
+            n = int(ch["senders"])
+            r.state.append("%d sender%s" % (n, "" if n == 1 else "s"))
             if bool(ch["rx_closed"]):
                 r.state.append("closed")
 

@@ -56,6 +56,18 @@ lucid::task<> deadline_waiter(std::shared_ptr<lucid::mutex> m) {
   auto g = co_await lucid::timeout(1h, m->lock());
 }
 
+// A sender parked on a full bounded channel, and a task waiting for a permit.
+lucid::task<> producer(lucid::mpsc::sender<int> tx) {
+  co_await tx.send(1);  // fills the channel (capacity 1)
+  expect("producer", __LINE__ + 1);
+  co_await tx.send(2);
+}
+
+lucid::task<> permit_waiter(std::shared_ptr<lucid::semaphore> s) {
+  expect("permit_waiter", __LINE__ + 1);
+  auto p = co_await s->acquire();
+}
+
 lucid::task<> sleeper() {
   expect("sleeper", __LINE__ + 1);
   co_await lucid::sleep(1h);
@@ -72,6 +84,10 @@ lucid::task<int> root(std::string_view mode) {
   auto c = lucid::spawn("lock_waiter", lock_waiter(m));
   auto d = lucid::spawn("sleeper", sleeper());
   auto f = lucid::spawn("deadline_waiter", deadline_waiter(m));
+  auto [qtx, qrx] = lucid::mpsc::bounded<int>(1);
+  auto g = lucid::spawn("producer", producer(std::move(qtx)));
+  auto sem = std::shared_ptr<lucid::semaphore>(new lucid::semaphore(0));
+  auto h = lucid::spawn("permit_waiter", permit_waiter(sem));
   co_await lucid::sleep(500ms);  // everyone is parked by now (the last after 100 ms)
   if (mode == "abort") {
     auto e = lucid::spawn("crasher", []() -> lucid::task<> {
