@@ -70,6 +70,15 @@ finish() {
 # show [PATTERN]: the service's output (only the lines after its banner).
 show() { sed -e '1{/^heisenbug: serving/d}' "${1:-$LOG}" | sed -e 's/^/  | /'; }
 
+# wait_for TEXT: until TEXT is in the service's output (reports are written
+# by the watchdog, a little after the fact), at most 10 s.
+wait_for() {
+  for _ in $(seq 200); do
+    grep -qF -- "$1" "$LOG" && return 0
+    sleep 0.05
+  done
+}
+
 # expect TEXT...: each TEXT must be in the service's output.
 expect() {
   local t
@@ -84,7 +93,8 @@ expect() {
 step "== 1. a panic deep in a task: the report names the task, where it threw and the await chain that led there (LUCID_BACKTRACE=1)"
 start panic LUCID_BACKTRACE=1
 client /order/4 /order/5
-sleep 0.2
+wait_for "async backtrace:"
+sleep 0.1
 finish 0
 show
 expect "task 'cache-refresh'" "panicked at $(at throw): stoi" "parse_price" \
@@ -94,7 +104,8 @@ step "== 2. a reply that never comes: order 3 hangs; the task dump (kill -QUIT) 
 start lost-reply
 client --timeout=1000 /order/1 /order/2 /order/3
 kill -QUIT "$PID"
-sleep 0.5
+wait_for "the sender is alive"
+sleep 0.1
 finish 0
 show
 expect "'http.conn' idle, waiting" "on oneshot#" \
@@ -115,12 +126,14 @@ grep -qF "GET /order/3 -> 504" "$TMP/client.log" || {
 step "== 4. a blocked worker: the stall report names the task, the blocking function and its line"
 start blocking-call LUCID_STALL_MS=100
 client /order/2
+wait_for "for a verbose backtrace"
 finish 0
 show
 expect "lucid: stall: task " "'http.conn' has been running for " "legacy_audit(int) at $(at blocking)"
 
-step "== 5. a lock held across a slow co_await: the console (LUCID_CONSOLE, its /api/v1/dump) shows who holds the inventory lock, since when, and who queues behind it"
-start slow-lock LUCID_CONSOLE=127.0.0.1:0
+step "== 5. a lock held across a slow co_await: the console (LUCID_CONSOLE: its dump and its warnings) shows who holds the inventory lock, since when, where it waits, and who queues behind it"
+start slow-lock LUCID_CONSOLE=127.0.0.1:0 LUCID_CONSOLE_INTERVAL_MS=200 LUCID_LOCK_HOLD_MS=300 \
+  LUCID_DEADLOCK_MS=300
 for _ in $(seq 100); do
   CONSOLE=$(sed -n 's|^lucid console: serving on http://\([^ ]*\) .*|\1|p' "$LOG")
   [ -n "$CONSOLE" ] && break
@@ -132,12 +145,20 @@ sleep 0.8
 echo "\$ curl http://$CONSOLE/api/v1/dump"
 curl -sS "http://$CONSOLE/api/v1/dump" >"$TMP/dump.txt"
 sed -e '/^$/d' -e 's/^/  | /' "$TMP/dump.txt"
-cat "$TMP/dump.txt" >>"$LOG"
+sleep 0.4
+echo "\$ curl http://$CONSOLE/api/v1/snapshot    (its warnings: the lock lint, LUCID_LOCK_HOLD_MS=300)"
+curl -sS "http://$CONSOLE/api/v1/snapshot" | python3 -c '
+import json, sys
+for w in json.load(sys.stdin)["warnings"]:
+    print(w["message"].rstrip())' >"$TMP/warnings.txt"
+sed -e 's/^/  | /' "$TMP/warnings.txt"
+cat "$TMP/dump.txt" "$TMP/warnings.txt" >>"$LOG"
 wait "$CLIENT"
 finish 0
 expect "'http.conn' idle, waiting" "on mutex#" "held by task" "(locked at $(at restock-lock))" \
   "restock at $(at restock-lock)" "restock at $(at restock-hold)" \
-  "supplier_call at $(at supplier)" "(created at $(at inventory))"
+  "supplier_call at $(at supplier)" "(created at $(at inventory))" \
+  "lucid: lock held across an await: task " "(locked at $(at restock-lock)) while suspended at $(at supplier)"
 
 # Steps 6 and 7 end the service with SIGABRT on purpose: bash's own "Aborted"
 # notice (stderr, whenever it reaps the job) is not part of the tour.
