@@ -109,7 +109,7 @@ struct shop {
 
 task<lucid::result<int>> fetch_price(shop& s, int id) {
   auto [tx, rx] = lucid::oneshot::channel<int>();  // tour:reply-channel
-  price_request req{id, std::move(tx)};
+  price_request req{id, std::move(tx)};            // named: built inside co_await, GCC 12 drops tx
   if (!co_await s.backend.send(std::move(req))) co_return lucid::errc::closed;
   if (g_opt.fix) {
     // The fix: a reply that never comes becomes an error after 1 s.
