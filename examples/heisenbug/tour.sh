@@ -40,7 +40,8 @@ start() {
     shift
   done
   [ $# -gt 0 ] && shift && args=("$@")
-  LOG=$TMP/$bug.log
+  runs=$((${runs:-0} + 1))
+  LOG=$TMP/$runs-$bug.log  # one per run: never read the last run's banner
   env "${envs[@]}" "$BIN" --bug="$bug" --addr=127.0.0.1:0 --seconds=20 "${args[@]}" >"$LOG" 2>&1 &
   PID=$!
   for _ in $(seq 100); do
