@@ -21,7 +21,7 @@ test-%: build-%
 
 # demo: the runtime in one program, then the heisenbug tour: a small HTTP
 # service with one bug switched on at a time, and the lucid tool that names
-# each (examples/heisenbug/tour.sh, which checks what it shows; about 20 s).
+# each (examples/heisenbug/tour.sh, which checks what it shows; about 10 s).
 demo: build-release
 	@echo "== 0. the runtime: tasks, channels, a timeout, an abort, a panic caught at a join handle"
 	./build/release/examples/demo

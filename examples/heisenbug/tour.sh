@@ -8,7 +8,7 @@
 #
 #   examples/heisenbug/tour.sh [HEISENBUG]     (default build/release/examples/heisenbug)
 #
-# Exits 0 when every step showed what it says; 1 otherwise. Takes about 20 s.
+# Exits 0 when every step showed what it says; 1 otherwise. Takes about 10 s.
 set -u
 cd "$(dirname "$0")/../.."
 BIN=${1:-build/release/examples/heisenbug}
