@@ -6,7 +6,6 @@
 JOBS ?= 2
 PRESETS ?= release asan tsan
 FUZZ_SECONDS ?= 60
-DEMO_PORT ?= 18480
 
 .PHONY: setup demo test test-fuzz bench build-% test-% format clean
 
@@ -20,18 +19,16 @@ build-%: setup
 test-%: build-%
 	ctest --preset $* -j$(JOBS)
 
+# demo: the runtime in one program, then the heisenbug tour: a small HTTP
+# service with one bug switched on at a time, and the lucid tool that names
+# each (examples/heisenbug/tour.sh, which checks what it shows; about 10 s).
 demo: build-release
-	@echo "== 1. tasks, channels, a timeout, an abort, a panic caught at a join handle"
+	@echo "== 0. the runtime: tasks, channels, a timeout, an abort, a panic caught at a join handle"
 	./build/release/examples/demo
-	@echo "== 2. tracing: the span follows the task; a timeout turns a hang into an error"
-	./build/release/examples/tracing_timeout
-	./build/release/examples/tracing_timeout --slow
-	@echo "== 3. a panic in a task, reported with the user's code first (exits 101)"
-	LUCID_BACKTRACE=1 ./build/release/examples/panic_backtrace || test $$? -eq 101
-	@echo "== 4. an HTTP server: hello_server answers curl, then shuts down gracefully on SIGINT"
-	@./build/release/examples/hello_server 127.0.0.1:$(DEMO_PORT) 30 & pid=$$!; \
-	  curl -sS --retry 20 --retry-connrefused --retry-delay 1 http://127.0.0.1:$(DEMO_PORT)/hello/lucid; \
-	  rc=$$?; kill -INT $$pid; wait $$pid; exit $$rc
+	@echo
+	@echo "== the heisenbug tour: examples/heisenbug, a shop service, one bug at a time"
+	@echo "   (which tool for which symptom: docs/guide.md)"
+	@bash examples/heisenbug/tour.sh build/release/examples/heisenbug
 
 test: $(addprefix test-,$(PRESETS)) test-fuzz
 

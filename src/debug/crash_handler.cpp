@@ -489,4 +489,9 @@ bool crash_handler_installed() noexcept {
   return g_installed.load(std::memory_order_relaxed);
 }
 
+bool crash_report_in_progress() noexcept {
+  // relaxed: a hint for other threads' reports; nothing is read through it.
+  return g_owner.load(std::memory_order_relaxed) != 0;
+}
+
 }  // namespace lucid::debug

@@ -7,6 +7,7 @@
 
 #include "context.hpp"
 #include "lucid/base/assert.hpp"
+#include "lucid/base/source_path.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "scheduler/scheduler.hpp"
 #include "task/cell.hpp"
@@ -20,13 +21,14 @@ bool on_worker_thread() noexcept {
 }
 
 [[noreturn]] void block_on_worker_fatal(source_site site) noexcept {
+  // The path as every other report prints it (relative to the source tree).
+  const char* file = site.file ? source_path(site.file) : "?";
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "block_on called on a runtime worker thread at %s:%u (in %s): the worker would "
                 "wait for itself; use co_await instead",
-                site.file ? site.file : "?", site.line, site.function ? site.function : "?");
-  fatal(buf, site.file ? site.file : "?", static_cast<int>(site.line),
-        site.function ? site.function : "?");
+                file, site.line, site.function ? site.function : "?");
+  fatal(buf, file, static_cast<int>(site.line), site.function ? site.function : "?");
 }
 
 void block_on_task(scheduler* s, raw_task t) {

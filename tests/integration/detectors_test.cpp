@@ -101,6 +101,19 @@ TEST(Detectors, AbbaInReportModeReportsOnceAndRunsOn) {
   EXPECT_EQ(r.output.find("lucid: deadlock:", first + 1), std::string::npos) << r.output;
 }
 
+TEST(Detectors, LockHeldAcrossATimerAwaitIsLinted) {
+  // The holder waits on a timer: not a task a deadlock could involve, so the
+  // lint must not depend on the deadlock detector's filtered view.
+  auto r = run_program(LUCID_HANG_PROGRAM, "lock_held",
+                       {{"LUCID_LOCK_HOLD_MS", "200"}, {"LUCID_DEADLOCK_MS", "200"}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: lock held across an await: task 2 'holder' holds mutex#"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "(locked at " + expected(r.output, "locks") + ") while suspended at " +
+                                expected(r.output, "sleeps") + "; task 3 'waiter' waits for it"))
+      << r.output;
+}
+
 TEST(Detectors, RingOfTasksIsAllAsleep) {
   auto r = run_program(LUCID_HANG_PROGRAM, "ring",
                        {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);

@@ -85,6 +85,11 @@ void install_crash_handler(const crash_handler_options& options = {});
 /// Whether install_crash_handler() has run.
 bool crash_handler_installed() noexcept;
 
+/// Whether a thread is writing a crash report now (the process is about to
+/// die): watchdogs stay quiet rather than report the reporter, whose
+/// symbolization can take a while. Any thread; async-signal-safe.
+bool crash_report_in_progress() noexcept;
+
 /// Gives the calling thread an alternate signal stack (and records its stack
 /// bounds, for stack-overflow detection) unless it has one. The runtime calls
 /// it at the start of every worker thread. The stack is freed when the thread

@@ -6,6 +6,7 @@
 // take shared().mu after rt's locks, never before.
 #include <fmt/format.h>
 
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -21,6 +22,7 @@ namespace lucid::console::detectors {
 
 void watchdog::check_lints(const snapshot& s, std::int64_t now, double threshold) {
   std::set<task_id> alive;
+  std::optional<snapshot> whole;  // taken when a lock holder is not in s
   for (const task_view& t : s.tasks) {
     alive.insert(t.id);
     if (t.state != "idle") continue;
@@ -64,14 +66,23 @@ void watchdog::check_lints(const snapshot& s, std::int64_t now, double threshold
     // A lock held across an await: someone waits on a lock whose holder is suspended.
     auto held = [&](const strand_view& v) {
       for (const holder& h : v.wait.holders) {
-        const task_view* ht = find(s, h.task);
-        if (ht == nullptr || ht->state == "running") continue;
         if (h.held_s * 1e9 < static_cast<double>(cfg_.lock_hold_ns)) continue;
+        // The filtered snapshot keeps only tasks a deadlock could involve: a
+        // holder suspended on a timer or I/O (the usual slow await) is not
+        // in it, so read it from a whole one.
+        const snapshot* hs = &s;
+        const task_view* ht = find(s, h.task);
+        if (ht == nullptr) {
+          if (!whole) whole = console::take_snapshot();
+          hs = &*whole;
+          ht = find(*whole, h.task);
+        }
+        if (ht == nullptr || ht->state == "running") continue;
         if (!linted_.insert({h.task, "held" + std::to_string(v.wait.resource)}).second) continue;
         std::string msg = fmt::format(
             "lucid: lock held across an await: {} holds {} for {:.1f} s (locked at {}) while "
             "suspended at {}; {} waits for it\n",
-            detail::task_label(s, h.task), fmt::format("{}#{}", v.wait.kind, v.wait.resource),
+            detail::task_label(*hs, h.task), fmt::format("{}#{}", v.wait.kind, v.wait.resource),
             h.held_s, detail::where(h.acquired_at),
             ht->root.chain.empty() ? std::string("<unknown>")
                                    : detail::where(ht->root.chain.front()),

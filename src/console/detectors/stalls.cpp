@@ -16,6 +16,7 @@
 
 #include "detectors/watchdog.hpp"
 #include "lucid/debug/backtrace_format.hpp"
+#include "lucid/debug/crash_handler.hpp"
 #include "lucid/debug/symbolize.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/detail/inspect.hpp"
@@ -25,6 +26,8 @@
 namespace lucid::console::detectors {
 
 void watchdog::check_stalls(std::int64_t now) {
+  // A crash report in progress (its symbolization is slow) is no stall.
+  if (debug::crash_report_in_progress()) return;
   struct stalled {
     std::uint64_t serial;
     unsigned worker;

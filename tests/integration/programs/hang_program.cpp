@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "lucid/console/console.hpp"
 #include "lucid/lucid.hpp"
 #include "lucid/net/tcp.hpp"
 
@@ -110,6 +111,28 @@ lucid::task<int> abba() {
   }(m1, m2));
   co_await a;
   co_await b;
+  co_return 0;
+}
+
+// ---- a lock held across a slow await (a timer) while another task waits:
+// the lint, read back from lucid::console::warnings()
+lucid::task<int> lock_held() {
+  auto m = std::make_shared<lucid::mutex>();
+  auto holder = lucid::spawn("holder", [](auto m) -> lucid::task<> {
+    expect("locks", __LINE__ + 1);
+    auto g = co_await m->lock();
+    expect("sleeps", __LINE__ + 1);
+    co_await lucid::sleep(1500ms);
+  }(m));
+  co_await lucid::sleep(20ms);
+  auto waiter =
+      lucid::spawn("waiter", [](auto m) -> lucid::task<> { auto g = co_await m->lock(); }(m));
+  co_await lucid::sleep(1000ms);
+  for (const lucid::console::warning& w : lucid::console::warnings())
+    std::printf("%s", w.message.c_str());
+  std::fflush(stdout);
+  co_await holder;
+  co_await waiter;
   co_return 0;
 }
 
@@ -220,6 +243,7 @@ int main(int argc, char** argv) {
         opts);
   }
   if (mode == "ring") return lucid::run(ring(), opts);
+  if (mode == "lock_held") return lucid::run(lock_held(), opts);
   if (mode == "join_cycle") return lucid::run(join_cycle(), opts);
   if (mode == "busy") return lucid::run(busy(), opts);
   if (mode == "long_sleep") return lucid::run(long_sleep(), opts);
