@@ -1,6 +1,7 @@
 // Starts the exporters that the environment asks for, when the program
 // loads (a static initializer; the umbrella target links this library
-// whole): LUCID_TRACE_FILE (+ LUCID_TRACE_FILE_MAX) for the timeline.
+// whole): LUCID_TRACE_FILE (+ LUCID_TRACE_FILE_MAX) for the timeline,
+// OTEL_TRACES_EXPORTER=otlp (+ the OTEL_* settings) for the OTLP exporter.
 //
 // Spans and events reach the exporters' layers through a registry: the one
 // lucid::trace::init() builds (it adds the layers registered with
@@ -11,8 +12,10 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "lucid/exporters/otlp.hpp"
 #include "lucid/exporters/timeline.hpp"
 #include "lucid/trace/dispatch.hpp"
 #include "lucid/trace/subscriber/env_filter.hpp"
@@ -38,6 +41,17 @@ struct autostart {
                      max);
       }
       if (start_timeline(path, o)) layers.push_back(timeline_layer());
+    }
+    if (const char* e = env("OTEL_TRACES_EXPORTER")) {
+      std::string_view v = e;
+      if (v == "otlp") {
+        if (start_otlp(otlp_options::from_env())) layers.push_back(otlp_layer());
+      } else if (v != "none") {
+        std::fprintf(stderr,
+                     "lucid: OTEL_TRACES_EXPORTER: \"%s\" is not supported (otlp or none); not "
+                     "exporting\n",
+                     e);
+      }
     }
     if (!layers.empty() && trace::global_default() == nullptr) {
       auto reg = std::make_shared<trace::registry>();
