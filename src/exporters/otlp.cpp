@@ -35,7 +35,6 @@
 #include "lucid/http/client.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "lucid/time/timeout.hpp"
-#include "lucid/trace/dispatch.hpp"
 #include "lucid/trace/init.hpp"
 #include "lucid/trace/remote_parent.hpp"
 #include "protobuf.hpp"
@@ -253,18 +252,6 @@ bool parse_endpoint(std::string_view url, endpoint& ep) {
   ep.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
   return true;
 }
-
-class null_subscriber final : public trace::subscriber {
- public:
-  trace::interest register_callsite(const trace::metadata&) override {
-    return trace::interest::never;
-  }
-  bool enabled(const trace::metadata&, trace::span_ref) override { return false; }
-  trace::level_filter max_level_hint() override { return trace::level_filter::off; }
-  void* new_span(const trace::span_attributes&) override { return nullptr; }
-  void on_event(const trace::event&) override {}
-  void close(trace::span_ref) override {}
-};
 
 struct shard {
   std::mutex mu;
@@ -592,8 +579,9 @@ class exporter {
   void run() {
     detail::ignore_this_thread();
     pthread_setname_np(pthread_self(), "lucid-otlp");
-    // The sender's own requests are not traced (they would be exported in turn).
-    trace::scoped_default quiet(std::make_shared<null_subscriber>());
+    // The sender's own requests (its http.client spans) are not exported:
+    // the layer ignores this thread (a scoped default subscriber would turn
+    // every callsite's cached interest into "ask each time" for everyone).
     lucid::runtime_options ro = lucid::runtime_options::current_thread();
     ro.inspectable = false;
     ro.crash_handler = false;
@@ -692,7 +680,8 @@ exporter* current() noexcept {
 class otlp_layer_impl final : public trace::layer {
  public:
   void on_new_span(const trace::span_attributes& attrs, trace::span_record&) override {
-    if (exporter* e = current()) e->on_new_span(attrs);
+    if (exporter* e = current(); e != nullptr && !detail::this_thread_ignored())
+      e->on_new_span(attrs);
   }
   void on_event(const trace::event& ev, trace::span_record*) override {
     if (exporter* e = current()) e->on_event(ev);
