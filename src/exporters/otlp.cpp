@@ -577,8 +577,7 @@ class exporter {
   }
 
   void run() {
-    detail::ignore_this_thread();
-    pthread_setname_np(pthread_self(), "lucid-otlp");
+    detail::become_exporter_thread("lucid-otlp");
     // The sender's own requests (its http.client spans) are not exported:
     // the layer ignores this thread (a scoped default subscriber would turn
     // every callsite's cached interest into "ask each time" for everyone).

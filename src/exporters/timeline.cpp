@@ -19,6 +19,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +55,15 @@ thread_local bool t_ignored = false;
 }
 [[gnu::noinline]] bool this_thread_ignored() noexcept {
   return t_ignored;
+}
+void become_exporter_thread(const char* name) noexcept {
+  sigset_t all;
+  sigfillset(&all);
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS})
+    sigdelset(&all, sig);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  pthread_setname_np(pthread_self(), name);
+  ignore_this_thread();
 }
 }  // namespace detail
 
@@ -506,8 +516,7 @@ class timeline final : public observer {
   }
 
   void writer_loop() {
-    detail::ignore_this_thread();
-    pthread_setname_np(pthread_self(), "lucid-timeline");
+    detail::become_exporter_thread("lucid-timeline");
     for (;;) {
       {
         std::unique_lock l(wake_mu_);

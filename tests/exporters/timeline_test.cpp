@@ -196,12 +196,34 @@ TEST(Timeline, ASizeLimitStopsWithANoteAndKeepsTheFileValid) {
   std::remove(path.c_str());
 }
 
+TEST(Timeline, ADurationLimitStopsWithANote) {
+  const std::string path = temp_path("flood_time.json");
+  auto r = run("LUCID_TRACE_FILE=" + path + " LUCID_TRACE_FILE_MAX=1ms " + LUCID_TIMELINE_PROGRAM +
+               " flood 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("LUCID_TRACE_FILE: duration limit"), std::string::npos) << r.out;
+  auto j = check_timeline(path, /*allow_open=*/true);
+  ASSERT_TRUE(j["ok"].get<bool>()) << j.dump(2);
+  ASSERT_EQ(j["global_instants"].size(), 1u) << j.dump();
+  EXPECT_NE(j["global_instants"][0].get<std::string>().find("recording stopped: duration limit"),
+            std::string::npos);
+  std::remove(path.c_str());
+}
+
 TEST(Timeline, ABadLimitIsReportedAndRecordingGoesOn) {
   const std::string path = temp_path("badmax.json");
   auto r = run("LUCID_TRACE_FILE=" + path + " LUCID_TRACE_FILE_MAX=lots " + LUCID_TIMELINE_PROGRAM +
                " busy 2>&1");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("LUCID_TRACE_FILE_MAX: cannot read \"lots\""), std::string::npos) << r.out;
+  EXPECT_TRUE(check_timeline(path)["ok"].get<bool>());
+  std::remove(path.c_str());
+}
+
+TEST(Timeline, TheWriterThreadLeavesProcessSignalsToTheProgram) {
+  const std::string path = temp_path("sigwait.json");
+  auto r = run("LUCID_TRACE_FILE=" + path + " " + LUCID_TIMELINE_PROGRAM + " sigwait 2>&1");
+  EXPECT_EQ(r.status, 0) << "killed by a signal the program waits for: " << r.out;
   EXPECT_TRUE(check_timeline(path)["ok"].get<bool>());
   std::remove(path.c_str());
 }

@@ -3,6 +3,12 @@
 //                            inside spans, with events (trace::init installed)
 //   timeline_program crash   the same, then a segfault inside a task
 //   timeline_program flood   many events, for LUCID_TRACE_FILE_MAX
+//   timeline_program sigwait blocks SIGTERM, sends it to itself and takes it
+//                            with sigwait (the exporters' threads, started
+//                            before main, must not take it)
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <string>
 #include <vector>
@@ -68,6 +74,16 @@ lucid::task<int> flood() {
 
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "busy";
+  if (mode == "sigwait") {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &s, nullptr);
+    ::kill(::getpid(), SIGTERM);
+    int sig = 0;
+    sigwait(&s, &sig);
+    return sig == SIGTERM ? 0 : 1;
+  }
   lucid::trace::init({.filter = std::string("debug")});
   lucid::runtime rt = lucid::runtime::multi_thread(2);
   if (mode == "flood") return rt.block_on(flood());
