@@ -33,6 +33,7 @@
 
 #include "internal.hpp"
 #include "lucid/http/client.hpp"
+#include "lucid/rt/detail/inspect.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "lucid/time/timeout.hpp"
 #include "lucid/trace/init.hpp"
@@ -578,6 +579,7 @@ class exporter {
 
   void run() {
     detail::become_exporter_thread("lucid-otlp");
+    lucid::detail::known_thread_scope known;  // lucid's own (see timeline.cpp)
     // The sender's own requests (its http.client spans) are not exported:
     // the layer ignores this thread (a scoped default subscriber would turn
     // every callsite's cached interest into "ask each time" for everyone).

@@ -40,6 +40,7 @@
 
 #include "internal.hpp"
 #include "json_out.hpp"
+#include "lucid/rt/detail/inspect.hpp"
 #include "lucid/rt/observer.hpp"
 #include "lucid/trace/context.hpp"
 #include "lucid/trace/init.hpp"
@@ -135,15 +136,20 @@ class timeline final : public observer {
     written_ = head.size();
     written_shared_.store(written_, std::memory_order_relaxed);
     recording_.store(true, std::memory_order_release);
-    writer_ = std::thread([this] { writer_loop(); });
     add_observer(this);
-    installed_ = true;
+    installed_ = true;  // before the writer starts: its limit stop clears it
+    writer_ = std::thread([this] { writer_loop(); });
     return true;
   }
 
   bool recording() const noexcept { return recording_.load(std::memory_order_acquire); }
 
   // ---------------------------------------------------------------- observer
+
+  std::uint32_t observed_events() const noexcept override {
+    return observer_events::on_spawn | observer_events::on_poll_begin |
+           observer_events::on_poll_end | observer_events::on_wake | observer_events::on_complete;
+  }
 
   void on_spawn(const spawn_info& s) noexcept override {
     if (!active()) return;
@@ -517,6 +523,9 @@ class timeline final : public observer {
 
   void writer_loop() {
     detail::become_exporter_thread("lucid-timeline");
+    // A thread of lucid's own: the "all tasks asleep" detector need not
+    // suspect it of holding a waker.
+    lucid::detail::known_thread_scope known;
     for (;;) {
       {
         std::unique_lock l(wake_mu_);
