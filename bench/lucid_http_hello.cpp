@@ -11,6 +11,7 @@
 // (88 bytes, the same as hyper's). Keep-alive and pipelining as the server
 // does them; no tracing subscriber is installed.
 // LUCID_BENCH_TASK_STATS=1 turns per-task stats on (lucid/rt/detail/task_stats.hpp),
+// =2 the console's whole aggregation (lucid::console::enable_aggregation),
 // to measure what the console's metrics cost (as in lucid_rt_bench).
 #include <pthread.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "lucid/console/console.hpp"
 #include "lucid/http/server.hpp"
 #include "lucid/lucid.hpp"
 #include "lucid/rt/detail/task_stats.hpp"
@@ -52,8 +54,13 @@ int main(int argc, char** argv) {
   const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
   const int max_secs = argc > 3 ? std::atoi(argv[3]) : 60;
   const char* stats_env = std::getenv("LUCID_BENCH_TASK_STATS");
-  const bool task_stats = stats_env != nullptr && std::atoi(stats_env) != 0;
-  lucid::detail::set_task_stats_enabled(task_stats);
+  const int stats_mode = stats_env != nullptr ? std::atoi(stats_env) : 0;
+  const bool task_stats = stats_mode != 0;
+  if (stats_mode == 2) {
+    lucid::console::enable_aggregation(true);
+  } else {
+    lucid::detail::set_task_stats_enabled(task_stats);
+  }
 
   // Signals are taken by one thread with sigwait; block them everywhere else
   // (the runtime's workers inherit this mask).

@@ -7,7 +7,9 @@
 // Sizes: SPAWN_N CHAIN_N YIELD_TASKS YIELD_ITERS PINGPONG_MSGS MUTEX_TASKS
 //        MUTEX_ITERS TIMER_TASKS TIMER_SPARSE_TASKS TIMER_MIN_US TIMER_MAX_US
 // LUCID_BENCH_TASK_STATS=1 turns per-task stats on (lucid/rt/detail/task_stats.hpp),
-// to measure what the console's metrics cost.
+// to measure what the console's metrics cost; =2 turns on the console's whole
+// aggregation instead (lucid::console::enable_aggregation: the stats plus the
+// resource tracker, an observer), as a connected console client does.
 // Every workload's root is itself a spawned task (so spawning happens on a
 // worker), timed on the main thread around block_on.
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lucid/console/console.hpp"
 #include "lucid/lucid.hpp"
 #include "lucid/rt/detail/task_stats.hpp"
 #include "lucid/sync/mpsc.hpp"
@@ -225,8 +228,13 @@ int main(int argc, char** argv) {
   const std::uint64_t tmin = env_size("TIMER_MIN_US", 1'000);
   const std::uint64_t tmax = env_size("TIMER_MAX_US", 10'000);
 
-  const bool task_stats = env_size("LUCID_BENCH_TASK_STATS", 0) != 0;
-  lucid::detail::set_task_stats_enabled(task_stats);
+  const std::size_t stats_mode = env_size("LUCID_BENCH_TASK_STATS", 0);
+  const bool task_stats = stats_mode != 0;
+  if (stats_mode == 2) {
+    lucid::console::enable_aggregation(true);
+  } else {
+    lucid::detail::set_task_stats_enabled(task_stats);
+  }
   std::printf("# peer=lucid-%s rt=%s pid=%d%s\n", "0.1",
               flavor == "mt2" ? "multi_thread(workers=2)" : "current_thread", getpid(),
               task_stats ? " task_stats=on" : "");

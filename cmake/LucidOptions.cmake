@@ -1,19 +1,26 @@
 # Warning, sanitizer and helper settings shared by every lucid target.
 
+# Installed with lucid as lucid::options: what a program using lucid must
+# share with it (C++20, sanitizer flags, the LUCID_CHECK_THREADS setting,
+# which is part of the ABI) travels to it; lucid's own warning flags stay in
+# lucid's build ($<BUILD_INTERFACE:...>).
 add_library(lucid_options INTERFACE)
-target_compile_options(lucid_options INTERFACE -Wall -Wextra -Wno-missing-field-initializers)
+set_target_properties(lucid_options PROPERTIES EXPORT_NAME options)
+target_compile_features(lucid_options INTERFACE cxx_std_20)
+target_compile_options(lucid_options INTERFACE
+  $<BUILD_INTERFACE:-Wall -Wextra -Wno-missing-field-initializers>)
 if(LUCID_WERROR)
-  target_compile_options(lucid_options INTERFACE -Werror)
+  target_compile_options(lucid_options INTERFACE $<BUILD_INTERFACE:-Werror>)
 endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # Keep throw paths in place: GCC's .cold split gives them wrong line
   # numbers, and panic reports name the line an exception was thrown at.
-  target_compile_options(lucid_options INTERFACE -fno-reorder-blocks-and-partition)
+  target_compile_options(lucid_options INTERFACE $<BUILD_INTERFACE:-fno-reorder-blocks-and-partition>)
 endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   # Clang 14 warns on GCC-only attributes we do not use; keep it quiet on
   # unknown warning options so the same flags work for both compilers.
-  target_compile_options(lucid_options INTERFACE -Wno-unknown-warning-option)
+  target_compile_options(lucid_options INTERFACE $<BUILD_INTERFACE:-Wno-unknown-warning-option>)
 endif()
 
 if(LUCID_SANITIZE STREQUAL "address")
@@ -56,8 +63,11 @@ function(lucid_module name)
   endif()
   add_library(lucid_${name} STATIC ${M_SOURCES})
   add_library(lucid::${name} ALIAS lucid_${name})
+  # Installed as lucid::<name> too (cmake/LucidPackage.cmake).
+  set_target_properties(lucid_${name} PROPERTIES EXPORT_NAME ${name})
   target_include_directories(lucid_${name}
-    PUBLIC ${PROJECT_SOURCE_DIR}/include
+    PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>
     PRIVATE ${_private})
   target_link_libraries(lucid_${name} PUBLIC lucid_options ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+  set_property(GLOBAL APPEND PROPERTY LUCID_MODULES lucid_${name})
 endfunction()

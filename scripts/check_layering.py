@@ -31,7 +31,16 @@ MAY_USE = {
     "http": ["net", "sync", "time"],
     "console": ["rt", "sync", "time", "net", "http", "debug", "trace"],
     "exporters": ["trace_subscriber", "rt", "http"],
-    "tools_console": [],  # the console's wire format only (no lucid module)
+    # lucid-console: the console's wire format (ONLY below: wire.hpp and the
+    # snapshot structs it decodes into, none of the console's machinery), and
+    # a lucid runtime with the HTTP client to fetch the event stream.
+    "tools_console": ["console", "http"],
+}
+
+# Where a module may include only some headers of a module it uses.
+ONLY = {
+    ("tools_console", "console"): {"include/lucid/console/wire.hpp",
+                                   "include/lucid/console/console.hpp"},
 }
 
 # Which files make up each module: path prefixes relative to ROOT. The most
@@ -118,7 +127,13 @@ def check(root):
                         if target is None:
                             continue
                         dep = "lucid.hpp (the umbrella)" if target in UMBRELLA else module_of(target)
-                        if dep in allowed:
+                        only = ONLY.get((mod, dep))
+                        if dep in allowed and (only is None or target in only):
+                            continue
+                        if only is not None:
+                            errors.append(f'{rel}:{lineno}: {mod} -> {dep} ("{m.group(2)}") '
+                                          f"is not allowed: {mod} may include only "
+                                          + ", ".join(sorted(only)) + f" of {dep}")
                             continue
                         uses = ", ".join(MAY_USE[mod]) or "nothing but std"
                         errors.append(f'{rel}:{lineno}: {mod} -> {dep} ("{m.group(2)}") '

@@ -36,6 +36,9 @@ struct tracked {
 
 class tracker final : public observer {
  public:
+  /// Resource events only: polls, wake-ups and spawns do not walk the
+  /// observers for it.
+  std::uint32_t observed_events() const noexcept override { return observer_events::resources; }
   void on_resource_created(resource_id id, const resource_kind& kind,
                            source_site site) noexcept override {
     if (t_untracked) return;

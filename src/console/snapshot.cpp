@@ -174,6 +174,7 @@ void build_resources(snapshot& snap) {
 void build_graph(snapshot& snap) {
   std::unordered_map<task_id, std::vector<task_id>> next;  // task -> tasks it waits for
   std::set<task_id> wakeable;  // tasks some driver or foreign party may wake
+  std::set<std::pair<resource_id, task_id>> held;
   auto add_strand = [&](task_id t, const strand_view& s) {
     if (!s.waiting) return;
     const wait& w = s.wait;
@@ -186,7 +187,9 @@ void build_graph(snapshot& snap) {
       snap.edges.push_back({graph_edge::type::waits_on, t, w.resource, 0});
       for (const holder& h : w.holders) {
         if (h.task == 0) continue;
-        snap.edges.push_back({graph_edge::type::held_by, h.task, w.resource, 0});
+        // One held_by edge per (resource, holder), however many wait on it.
+        if (held.insert({w.resource, h.task}).second)
+          snap.edges.push_back({graph_edge::type::held_by, h.task, w.resource, 0});
         next[t].push_back(h.task);
       }
     }

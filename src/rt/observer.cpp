@@ -6,7 +6,9 @@
 // (observer_walk) increments `in` of its thread's stripe, loads g_observers,
 // and increments `out` of the same stripe when done. add/remove publish a new
 // set, then for every stripe read `in` and wait until `out` reaches it; then
-// no walk can still hold the old set, which is freed.
+// no walk can still hold the old set, which is freed. `g_observed_events`
+// (the union of the installed observers' observed_events, a hint for the
+// callback sites) is also written only under `g_mu`, by publish().
 //
 // Why that suffices (all four operations are seq_cst, so they have one total
 // order): a walk whose `in` increment precedes the remover's read of `in` is
@@ -26,6 +28,7 @@ namespace lucid {
 namespace detail {
 
 std::atomic<const observer_set*> g_observers{nullptr};
+std::atomic<std::uint32_t> g_observed_events{0};
 
 namespace {
 
@@ -62,6 +65,13 @@ struct owned_set : observer_set {
 /// Publishes the set holding `items` (null when empty), waits until no walk
 /// can use the previous one, and frees it. g_mu held.
 void publish(std::vector<observer*> items) {
+  std::uint32_t events = 0;
+  for (const observer* o : items)
+    events |= o->observed_events();
+  // The union grows before the set is published and shrinks after the old
+  // set is gone: in between it is a superset, which only costs a walk.
+  // relaxed: a hint (observing(events)); the walk itself is ordered by the stripes.
+  g_observed_events.fetch_or(events, std::memory_order_relaxed);
   const owned_set* next = items.empty() ? nullptr : new owned_set(std::move(items));
   const observer_set* prev = g_observers.exchange(next);
   for (auto& s : g_stripes) {
@@ -70,6 +80,7 @@ void publish(std::vector<observer*> items) {
       std::this_thread::yield();
   }
   delete static_cast<const owned_set*>(prev);  // every published set is an owned_set
+  g_observed_events.store(events, std::memory_order_relaxed);
 }
 
 std::vector<observer*> current_items() {

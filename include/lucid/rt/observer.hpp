@@ -5,7 +5,10 @@
 // Contract: any number of observers may be installed at once, and added or
 // removed while runtimes run (add_observer, remove_observer, or
 // scoped_observer). With none installed, each event costs one load and one
-// predictable branch. Callbacks run on the thread where the event happens (a
+// predictable branch; the same holds for an event no installed observer
+// asked for (observer::observed_events: the console's resource tracker, for
+// one, takes only resource events, so polls and wake-ups do not walk the
+// observers for it). Callbacks run on the thread where the event happens (a
 // worker, a blocking-pool thread, or a foreign thread waking a task),
 // possibly concurrently: implementations must be thread-safe, must not block,
 // and must not call back into the runtime or add or remove observers. When
@@ -65,10 +68,39 @@ struct resource_kind {
 std::string_view to_string(wake_origin o) noexcept;
 std::string_view to_string(task_outcome o) noexcept;
 
+/// The events an observer asks for (observer::observed_events): one bit per
+/// callback, named after it.
+struct observer_events {
+  static constexpr std::uint32_t on_spawn = 1u << 0;
+  static constexpr std::uint32_t on_poll_begin = 1u << 1;
+  static constexpr std::uint32_t on_poll_end = 1u << 2;
+  static constexpr std::uint32_t on_wake = 1u << 3;
+  static constexpr std::uint32_t on_waker_registered = 1u << 4;
+  static constexpr std::uint32_t on_waker_released = 1u << 5;
+  static constexpr std::uint32_t on_complete = 1u << 6;
+  static constexpr std::uint32_t on_resource_created = 1u << 7;
+  static constexpr std::uint32_t on_resource_dropped = 1u << 8;
+  static constexpr std::uint32_t on_wait_begin = 1u << 9;
+  static constexpr std::uint32_t on_wait_end = 1u << 10;
+  static constexpr std::uint32_t on_acquire = 1u << 11;
+  static constexpr std::uint32_t on_release = 1u << 12;
+  /// Spawns, polls, wake-ups, wakers, completions.
+  static constexpr std::uint32_t tasks = (1u << 7) - 1;
+  /// Resources: created, dropped, waits, acquire and release.
+  static constexpr std::uint32_t resources = ((1u << 13) - 1) & ~tasks;
+  static constexpr std::uint32_t all = ~0u;
+};
+
 /// Receives the runtime's events. Every method has an empty default.
 class observer {
  public:
   virtual ~observer() = default;
+
+  /// The events this observer wants (observer_events bits), read once by
+  /// add_observer. Callbacks for others may still come (another observer
+  /// asked for them) and hit the empty defaults; asking for fewer only
+  /// spares the runtime the walk when no one wants an event.
+  virtual std::uint32_t observed_events() const noexcept { return observer_events::all; }
 
   virtual void on_spawn(const spawn_info&) noexcept {}
   virtual void on_poll_begin(task_id) noexcept {}
@@ -126,11 +158,19 @@ struct observer_set {
 };
 
 extern std::atomic<const observer_set*> g_observers;
+/// The union of the installed observers' observed_events (a superset while
+/// an add or remove is under way).
+extern std::atomic<std::uint32_t> g_observed_events;
 
 /// Whether any observer is installed: one load.
 inline bool observing() noexcept {
   // relaxed: only a hint for the branch; the walk re-reads under its guard.
   return g_observers.load(std::memory_order_relaxed) != nullptr;
+}
+/// Whether an installed observer asked for one of `events`: one load.
+inline bool observing(std::uint32_t events) noexcept {
+  // relaxed: a hint, as observing().
+  return (g_observed_events.load(std::memory_order_relaxed) & events) != 0;
 }
 
 /// Counts one walk of the observer array in and out (see the top of the
@@ -153,20 +193,21 @@ std::uint64_t next_resource_id() noexcept;
 }  // namespace lucid
 
 /// Reports an event to every installed observer: LUCID_OBSERVE(on_spawn, info).
-/// The arguments are evaluated only when an observer is installed. The walk
+/// The arguments are evaluated only when an installed observer asked for the
+/// event (observer::observed_events). The walk
 /// is a cold, out-of-line lambda, so the code around a disabled event keeps
 /// only the load and the branch.
-#define LUCID_OBSERVE(event, ...)                                 \
-  do {                                                            \
-    if (__builtin_expect(::lucid::detail::observing(), 0)) {      \
-      [&]() __attribute__((noinline, cold)) {                     \
-        ::lucid::detail::observer_walk lucid_walk_;               \
-        if (lucid_walk_.set != nullptr) {                         \
-          for (::lucid::observer * lucid_o_ : *lucid_walk_.set) { \
-            lucid_o_->event(__VA_ARGS__);                         \
-          }                                                       \
-        }                                                         \
-      }                                                           \
-      ();                                                         \
-    }                                                             \
+#define LUCID_OBSERVE(event, ...)                                                           \
+  do {                                                                                      \
+    if (__builtin_expect(::lucid::detail::observing(::lucid::observer_events::event), 0)) { \
+      [&]() __attribute__((noinline, cold)) {                                               \
+        ::lucid::detail::observer_walk lucid_walk_;                                         \
+        if (lucid_walk_.set != nullptr) {                                                   \
+          for (::lucid::observer * lucid_o_ : *lucid_walk_.set) {                           \
+            lucid_o_->event(__VA_ARGS__);                                                   \
+          }                                                                                 \
+        }                                                                                   \
+      }                                                                                     \
+      ();                                                                                   \
+    }                                                                                       \
   } while (0)

@@ -39,6 +39,7 @@
 #include <string>
 #include <thread>
 
+#include "assets.hpp"
 #include "console_internal.hpp"
 #include "lucid/console/wire.hpp"
 #include "lucid/http/server.hpp"
@@ -343,6 +344,8 @@ task<http::response> handle(feed& f, http::request& req) {
   if (req.method != http::method::get && req.method != http::method::head) {
     co_return error_response(405, "only GET and HEAD are served").with_header("allow", "GET, HEAD");
   }
+  // The web page and its assets need no token: the page asks for it.
+  if (auto page = web_response(req.path)) co_return std::move(*page);
   if (!token_ok(req, f.config().token)) {
     co_return error_response(401, "a valid 'Authorization: Bearer <token>' header is required")
         .with_header("www-authenticate", "Bearer");
@@ -385,12 +388,6 @@ task<http::response> handle(feed& f, http::request& req) {
       }
     }
     co_return error_response(404, fmt::format("no live or retained task with id {}", id));
-  }
-  if (path == "/") {
-    co_return http::response::text(
-        200,
-        "lucid console server, protocol v1 (docs/console-protocol.md):\n"
-        "  /api/v1/snapshot  /api/v1/tasks/{id}  /api/v1/graph  /api/v1/dump  /api/v1/events\n");
   }
   co_return error_response(404, fmt::format("no endpoint {} (see docs/console-protocol.md)", path));
 }

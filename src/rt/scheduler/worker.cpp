@@ -36,6 +36,7 @@ void scheduler::run_loop(worker* w, task_cell* stop_when_complete) {
     if (shutdown_.load(std::memory_order_acquire)) return;
     task_cell* c = next_task(w);
     if (c == nullptr) {
+      w->stats_clock_ns = 0;  // timers, stealing or parking come before the next poll
       if (driver_.fire_timers()) continue;
       c = steal(w);
     }
@@ -49,7 +50,7 @@ void scheduler::run_loop(worker* w, task_cell* stop_when_complete) {
 }
 
 void scheduler::run_task(worker* w, task_cell* c) noexcept {
-  switch (poll_task(c)) {
+  switch (poll_task(c, w->stats_clock_ns)) {
     case poll_result::notified:
       reschedule(w, c);
       break;
@@ -83,6 +84,7 @@ void scheduler::flush_deferred(worker* w) noexcept {
 
 task_cell* scheduler::take_inject(worker* w) noexcept {
   if (inject_.len() == 0) return nullptr;
+  w->stats_clock_ns = 0;  // the lock may wait: the next poll reads the clock
   std::lock_guard l(mu_);
   // Take a batch (the first to run now, the rest into the local queue),
   // leaving some for other workers.
@@ -99,6 +101,7 @@ task_cell* scheduler::take_inject(worker* w) noexcept {
 }
 
 __attribute__((noinline)) task_cell* scheduler::maintenance(worker* w) noexcept {
+  w->stats_clock_ns = 0;  // timers and I/O may run before the next poll
   if (w->pinned_burst != 0) {
     // Running local tasks back to back: stepping `tick` back brings the
     // next poll here again, so the hot path in next_task has no extra test.
@@ -126,6 +129,7 @@ __attribute__((noinline)) task_cell* scheduler::run_deferred(worker* w) noexcept
   // Only tasks that yielded are left: let due timers and ready I/O wake
   // their tasks first, so a yielding task never starves them (tokio's
   // "defer" does the same), then run the yielders again.
+  w->stats_clock_ns = 0;
   driver_.fire_timers();
   driver_.poll_io();
   flush_deferred(w);

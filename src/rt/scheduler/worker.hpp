@@ -10,6 +10,11 @@
 //                       written under the lock, read without it as a hint
 //   pinned_burst        owner only (maintenance: local tasks run in a row)
 //   tick, rng           owner only
+//   stats_clock_ns      owner only: the stats clock at the end of its last
+//                       poll while the next poll may start at that instant
+//                       (task_stats.hpp), else 0; cleared by every path that
+//                       does more between two polls than take the next task
+//                       from the lifo slot, the local queue or the pinned list
 //   batching, notify_pending   owner only
 //   park                park() by the owner; unpark() by anyone
 //   searching, sleeping changed under scheduler::mu_ (see idle.hpp)
@@ -49,6 +54,7 @@ struct worker {
   std::vector<task_cell*> deferred;
   std::vector<task_cell*> deferred_local;  ///< the local ones (flushed to `pinned`)
   std::uint32_t tick = 0;
+  std::int64_t stats_clock_ns = 0;
   /// Runnable local tasks (spawn_local): this worker alone polls them, so
   /// they never enter `queue` (others steal from it) or the injection queue.
   /// A list through task_cell::next_, FIFO.

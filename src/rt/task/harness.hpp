@@ -43,10 +43,16 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns = 0) noexcept
 [[gnu::cold, gnu::noinline]] void wait_inspection(task_cell* c) noexcept;
 
 /// Polls c once (see above). Inline: it is the worker loop's hot path.
-[[gnu::always_inline]] inline poll_result poll_task(task_cell* c) noexcept {
+/// `stats_clock`: the worker's (worker::stats_clock_ns): on entry, the stats
+/// clock's time if this poll may start at that instant (the previous poll
+/// on this thread ended then and nothing but picking c happened since), or
+/// 0; on return, the end of this poll if the next may start then, or 0.
+[[gnu::always_inline]] inline poll_result poll_task(task_cell* c,
+                                                    std::int64_t& stats_clock) noexcept {
   std::uint32_t s = c->state_.load(std::memory_order_relaxed);
   for (;;) {
     if (__builtin_expect((s & st_inspected) != 0, 0)) {  // an inspector reads the frames: wait
+      stats_clock = 0;
       wait_inspection(c);
       s = c->state_.load(std::memory_order_relaxed);
       continue;
@@ -63,12 +69,13 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns = 0) noexcept
   poll_on_worker(c);  // migration record and check (thread_check.hpp); not in release
 #endif
   if (s & st_cancelled) {
+    stats_clock = 0;
     cancel_task(c);
     set_current_cell(nullptr);
     return poll_result::finished;
   }
   task_stats* stats = nullptr;  // stats: see lucid/rt/detail/task_stats.hpp
-  if (__builtin_expect(task_stats_enabled(), 0)) stats = stats_poll_begin(c);
+  if (__builtin_expect(task_stats_enabled(), 0)) stats = stats_poll_begin(c, stats_clock);
   LUCID_OBSERVE(on_poll_begin, c->id_);
   trace::detail::span_stack* prev_ctx = enter_trace_context(c);
   c->root_.run();
@@ -77,6 +84,7 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns = 0) noexcept
   if (stats != nullptr) end_ns = stats_poll_end(c, stats);  // before the task can be queued again
   LUCID_OBSERVE(on_poll_end, c->id_);
   if (c->root_.complete) {
+    stats_clock = 0;  // finishing (the frame's destructors) takes time of its own
     finish_task(c, c->root_.leaf->exception_ ? task_outcome::exception : task_outcome::value,
                 end_ns);
     set_current_cell(nullptr);
@@ -85,6 +93,7 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns = 0) noexcept
   s = c->state_.load(std::memory_order_relaxed);
   for (;;) {
     if (s & st_cancelled) {
+      stats_clock = 0;
       cancel_task(c);
       set_current_cell(nullptr);
       return poll_result::finished;
@@ -96,6 +105,7 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns = 0) noexcept
     }
   }
   set_current_cell(nullptr);
+  stats_clock = end_ns;  // 0 without stats
   // Woken while running (yield_now, or a wake during the poll): queue it again.
   if (!(s & st_notified)) return poll_result::idle;
   if (!(s & st_yielded))

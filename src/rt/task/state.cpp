@@ -30,7 +30,8 @@ namespace {
 
 void task_cell::wake() noexcept {
   task_stats* stats = nullptr;
-  if (__builtin_expect(observing() | task_stats_enabled(), 0)) stats = instrument_wake(this);
+  if (__builtin_expect(observing(observer_events::on_wake) | task_stats_enabled(), 0))
+    stats = instrument_wake(this);
   std::uint32_t s = state_.load(std::memory_order_relaxed);
   for (;;) {
     if (s & (st_complete | st_notified)) return;

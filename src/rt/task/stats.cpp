@@ -215,10 +215,10 @@ void stats_on_spawn(task_cell* c) {
   c->rare().stats = std::move(st);
 }
 
-task_stats* stats_poll_begin(task_cell* c) noexcept {
+task_stats* stats_poll_begin(task_cell* c, std::int64_t now) noexcept {
   task_stats* st = stats_ptr(c);
   if (st == nullptr) return nullptr;
-  std::int64_t now = stats_now_ns();
+  if (now == 0) now = stats_now_ns();
   if (st->first_poll_ns.load(std::memory_order_relaxed) == 0)
     st->first_poll_ns.store(now, std::memory_order_relaxed);
   std::int64_t q = st->queued_ns.load(std::memory_order_relaxed);

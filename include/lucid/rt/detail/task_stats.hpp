@@ -34,6 +34,15 @@
 // before that calibration, steady_clock itself. The two agree to within the
 // calibration's error (a few ppm, plus any later NTP slew of steady_clock). Idle time is what is
 // left of the task's lifetime: idle = (completed or now) - created - busy - scheduled (idle_ns()).
+//
+// One clock read per poll boundary: a worker that takes its next task
+// straight from its lifo slot, local queue or pinned list after a poll that
+// left its task idle or queued (no timers, I/O, injection queue, stealing,
+// parking, inspection or task completion between) starts that poll at the
+// previous poll's end time instead of reading the clock again
+// (worker::stats_clock_ns). The next poll's busy time then includes the
+// scheduler's pick of it (tens of ns) and its scheduled latency excludes it;
+// busy + scheduled + idle still add up to the lifetime.
 #pragma once
 
 #include <array>
@@ -255,8 +264,10 @@ runtime_stats runtime_stats_snapshot(const scheduler* s = nullptr);
 // a block (src/rt/task/stats.cpp).
 
 /// At the start of a poll of c: its block (then records scheduled latency,
-/// first poll, poll start), or null.
-task_stats* stats_poll_begin(task_cell* c) noexcept;
+/// first poll, poll start), or null. `now_ns`: the stats clock's time if the
+/// caller has it (the end of the previous poll on this worker, when nothing
+/// else ran since: see the top of the file), or 0 (then it is read).
+task_stats* stats_poll_begin(task_cell* c, std::int64_t now_ns = 0) noexcept;
 /// At the end of that poll (before the task can be queued or polled again):
 /// busy time, the poll histograms; the task counts as queued from now.
 /// Returns that time (stats clock ns).

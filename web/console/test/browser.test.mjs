@@ -1,0 +1,222 @@
+// The web console in a real browser (headless Chromium through
+// puppeteer-core) against running programs: examples/console_demo and
+// tests/integration/programs/hang_program abba (a two-mutex deadlock).
+// Screenshots go to $LUCID_WEB_ARTIFACTS. Exits 77 (ctest: skipped) only
+// when no browser is installed. Run by ctest (web_console_browser).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { artifactsDir, findBrowser, required, startProgram } from './lib.mjs';
+
+const browserPath = findBrowser();
+if (!browserPath) {
+  console.log('SKIPPED: no browser to drive: install Debian\'s chromium (scripts/setup.sh does) or set LUCID_BROWSER');
+  process.exit(77);
+}
+const { default: puppeteer } = await import('puppeteer-core');
+
+const demo = required('LUCID_CONSOLE_DEMO');
+const hang = required('LUCID_HANG_PROGRAM');
+const sourceDir = required('LUCID_SOURCE_DIR');
+const shots = artifactsDir();
+const DEMO_NAMES = ['pool-worker', 'ingest', 'slow-consumer', 'order-client', 'reporter'];
+
+let browser;
+
+/** A page at 1280x800 that records console errors, page errors and requests. */
+async function openPage(url) {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  const log = { errors: [], requests: [] };
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warn') log.errors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    // A stream cut when the page closes or resynchronises is not an error.
+    if (!/events$/.test(r.url())) log.errors.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.on('request', (r) => log.requests.push(r.url()));
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  return { page, log };
+}
+
+async function rowNames(page) {
+  return page.$$eval('#task-rows tr td.name', (tds) => tds.map((td) => td.textContent));
+}
+
+before(async () => {
+  browser = await puppeteer.launch({
+    executablePath: browserPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--window-size=1280,800'],
+  });
+});
+after(async () => {
+  await browser?.close();
+});
+
+describe('console_demo', () => {
+  let prog;
+  let page;
+  let log;
+  before(async () => {
+    prog = await startProgram(demo, ['60']);
+    ({ page, log } = await openPage(`${prog.url}/#/tasks`));
+  });
+  after(async () => {
+    await page?.close();
+    prog?.stop();
+  });
+
+  test('the table lists the example\'s tasks', async () => {
+    await page.waitForFunction(
+      (names) => {
+        const got = [...document.querySelectorAll('#task-rows td.name')].map((td) => td.textContent);
+        return names.every((n) => got.includes(n));
+      },
+      { timeout: 15000 },
+      DEMO_NAMES,
+    );
+    const names = await rowNames(page);
+    assert.equal(names.filter((n) => n === 'pool-worker').length, 4, names.join(','));
+    assert.equal(names.filter((n) => n === 'order-client').length, 3, names.join(','));
+    await page.screenshot({ path: join(shots, 'tasks.png') });
+    // The README's picture (docs/images/ holds a copy): the table, cropped.
+    await page.screenshot({ path: join(shots, 'web-console-tasks.png'), clip: { x: 0, y: 0, width: 1280, height: 530 } });
+  });
+
+  test('sorting by a column orders the rows', async () => {
+    await page.click('th[data-key="name"]');
+    const asc = await rowNames(page);
+    assert.deepEqual(asc, [...asc].sort((a, b) => a.localeCompare(b)));
+    await page.click('th[data-key="name"]');
+    const desc = await rowNames(page);
+    assert.deepEqual(desc, [...desc].sort((a, b) => b.localeCompare(a)));
+    await page.click('th[data-key="id"]');
+  });
+
+  test('typing in the filter narrows the table', async () => {
+    const before = (await rowNames(page)).length;
+    await page.type('#task-filter', 'order');
+    await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 3);
+    assert.deepEqual(await rowNames(page), ['order-client', 'order-client', 'order-client']);
+    // A field filter: name:slow.
+    await page.click('#task-filter', { clickCount: 3 });
+    await page.type('#task-filter', 'name:slow');
+    await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1);
+    assert.deepEqual(await rowNames(page), ['slow-consumer']);
+    assert.ok(before > 3);
+  });
+
+  test('clicking a task shows its await line', async () => {
+    const src = readFileSync(join(sourceDir, 'examples/console_demo.cpp'), 'utf8').split('\n');
+    const lines = src
+      .map((l, i) => [l, i + 1])
+      .filter(([l]) => /co_await in\.recv\(\)|sleep\(200ms\)/.test(l))
+      .map(([, n]) => `examples/console_demo.cpp:${n}`);
+    assert.equal(lines.length, 2);
+    await page.click('#task-rows tr td.name a');
+    await page.waitForSelector('#task-detail .chain');
+    await page.waitForFunction(
+      (want) => want.some((w) => document.querySelector('#task-detail .chain')?.textContent.includes(w)),
+      { timeout: 5000 },
+      lines,
+    );
+    const text = await page.$eval('#task-detail', (el) => el.textContent);
+    assert.match(text, /slow-consumer/);
+    assert.ok(await page.$('#poll-histogram'), 'the poll-time histogram is drawn');
+    assert.ok(await page.$('#scheduled-histogram'), 'the scheduled-time histogram is drawn');
+    await page.screenshot({ path: join(shots, 'task-detail.png') });
+  });
+
+  test('the timeline shows the reporter\'s stall', async () => {
+    await page.goto(`${prog.url}/#/timeline`);
+    await page.waitForSelector('#timeline-svg .lane[data-name="reporter"] .stall', { timeout: 15000 });
+    await page.screenshot({ path: join(shots, 'timeline.png') });
+  });
+
+  test('the other views render', async () => {
+    for (const [view, sel] of [
+      ['tree', '#task-tree li.tree-node'],
+      ['resources', '#resource-rows tr'],
+      ['graph', '#graph-svg .gnode'],
+      ['warnings', '#warning-rows tr.warning'],
+    ]) {
+      await page.goto(`${prog.url}/#/${view}`);
+      await page.waitForSelector(sel, { timeout: 10000 });
+      await page.screenshot({ path: join(shots, `${view}.png`) });
+    }
+    // The tree collapses.
+    await page.goto(`${prog.url}/#/tree`);
+    await page.waitForSelector('#task-tree button.toggle');
+    const before = await page.$$eval('#task-tree li.tree-node', (l) => l.length);
+    await page.click('#task-tree button.toggle');
+    const afterCollapse = await page.$$eval('#task-tree li.tree-node', (l) => l.length);
+    assert.ok(afterCollapse < before, `${afterCollapse} < ${before}`);
+  });
+
+  test('no console errors; no request leaves the console server', async () => {
+    assert.deepEqual(log.errors, []);
+    for (const u of log.requests) assert.ok(u.startsWith(`${prog.url}/`), u);
+  });
+});
+
+describe('hang_program abba (a deadlock)', () => {
+  let prog;
+  test('the graph marks the cycle in red', async () => {
+    prog = await startProgram(hang, ['abba'], { LUCID_DEADLOCK_MS: '300' });
+    const { page, log } = await openPage(`${prog.url}/#/graph`);
+    try {
+      await page.waitForFunction(() => document.querySelectorAll('#graph-svg .gedge.in-cycle').length === 4, { timeout: 15000 });
+      const nodes = await page.$$eval('#graph-svg .gnode.in-cycle', (ns) => ns.map((n) => n.dataset.id).sort());
+      assert.equal(nodes.length, 4, nodes.join(','));
+      assert.equal(nodes.filter((n) => n.startsWith('task:')).length, 2);
+      assert.equal(nodes.filter((n) => n.startsWith('resource:')).length, 2);
+      const stroke = await page.$eval('#graph-svg .gedge.in-cycle path', (p) => getComputedStyle(p).stroke);
+      assert.equal(stroke, 'rgb(214, 47, 47)');
+      assert.match(await page.$eval('#graph-cycles', (e) => e.textContent), /Deadlock: .*transfer_/);
+      // Once the tasks are in the header too (the first update can predate them).
+      await page.waitForFunction(() => /· [1-9]\d* tasks/.test(document.getElementById('program').textContent), { timeout: 5000 });
+      await page.screenshot({ path: join(shots, 'graph-deadlock.png') });
+      await page.screenshot({ path: join(shots, 'web-console-graph.png'), clip: { x: 0, y: 0, width: 1280, height: 330 } });
+      // A node links to its task's detail.
+      await page.click('#graph-svg .gnode.task.in-cycle');
+      await page.waitForSelector('#task-detail .chain');
+      assert.match(await page.$eval('#task-detail h2', (e) => e.textContent), /transfer_[ab]/);
+      // The deadlock warning links to a task.
+      await page.goto(`${prog.url}/#/warnings`);
+      await page.waitForSelector('#warning-rows tr.kind-deadlock a.task-link', { timeout: 10000 });
+      assert.deepEqual(log.errors, []);
+    } finally {
+      await page.close();
+      prog.stop();
+    }
+  });
+});
+
+describe('console_demo with LUCID_CONSOLE_TOKEN', () => {
+  test('the page asks for the token once and keeps it for the tab', async () => {
+    const prog = await startProgram(demo, ['60'], { LUCID_CONSOLE_TOKEN: 'web-s3cret' });
+    const { page, log } = await openPage(`${prog.url}/#/tasks`);
+    try {
+      await page.waitForSelector('#token-dialog:not([hidden])', { timeout: 10000 });
+      await page.screenshot({ path: join(shots, 'token.png') });
+      await page.type('#token-input', 'web-s3cret');
+      await page.click('#token-form button[type="submit"]');
+      await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length > 5, { timeout: 10000 });
+      assert.equal(await page.$eval('#token-dialog', (d) => d.hidden), true);
+      // A reload in the same tab does not ask again.
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length > 5, { timeout: 10000 });
+      assert.equal(await page.$eval('#token-dialog', (d) => d.hidden), true);
+      // The only errors: the browser's own report of the first, tokenless 401.
+      const others = log.errors.filter((e) => !/status of 401/.test(e));
+      assert.deepEqual(others, []);
+    } finally {
+      await page.close();
+      prog.stop();
+    }
+  });
+});
