@@ -339,27 +339,34 @@ class timeline final : public observer {
     std::unique_lock<std::mutex> fl(file_mu_, std::defer_lock);
     if (!lock_bounded(fl, bounded)) return;
     if (fd_ < 0) return;
-    std::string chunk;
-    {
+    if (bounded) {
+      // Crash or exit: write from the buffer in place and keep its memory
+      // (no allocation or free inside a signal handler).
       std::unique_lock<std::mutex> bl(buf_mu_, std::defer_lock);
       if (!lock_bounded(bl, bounded)) return;
+      if (!buf_.empty()) write_chunk(buf_);
+      buf_.clear();
+      return;
+    }
+    std::string chunk;
+    {
+      std::lock_guard bl(buf_mu_);
       chunk.swap(buf_);
     }
-    if (chunk.empty()) return;
-    write_chunk(chunk);
+    if (!chunk.empty()) write_chunk(chunk);
   }
 
   /// Stops recording with a note (limit reached) or without (stop, exit).
   void stop(std::string_view reason) noexcept {
     bool was = recording_.exchange(false, std::memory_order_acq_rel);
-    if (!was) return;
     {
       std::lock_guard g(wake_mu_);
       quit_ = true;
     }
     wake_cv_.notify_all();
+    // Joined also when the writer stopped itself at a limit (it has returned).
     if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
-    finish(reason);
+    if (was) finish(reason);
     if (installed_) {
       remove_observer(this);
       installed_ = false;
@@ -457,21 +464,23 @@ class timeline final : public observer {
     }
   }
 
+  /// Writes s then the closing "]}" at off, without allocating (the crash
+  /// path runs in a signal handler).
   bool write_at(std::uint64_t off, std::string_view s) noexcept {
-    std::string all(s);
-    all.append(kClosing);
-    const char* p = all.data();
-    std::size_t left = all.size();
     auto at = static_cast<off_t>(off);
-    while (left > 0) {
-      ssize_t n = ::pwrite(fd_, p, left, at);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return false;
+    for (std::string_view part : {s, kClosing}) {
+      const char* p = part.data();
+      std::size_t left = part.size();
+      while (left > 0) {
+        ssize_t n = ::pwrite(fd_, p, left, at);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          return false;
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+        at += n;
       }
-      p += n;
-      left -= static_cast<std::size_t>(n);
-      at += n;
     }
     return true;
   }
