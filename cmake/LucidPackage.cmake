@@ -34,3 +34,7 @@ elseif(LUCID_CHECK_THREADS STREQUAL "OFF")
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/lucid.pc.in ${PROJECT_BINARY_DIR}/lucid.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/lucid.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The gdb extension, for `source` (lucid programs also carry it embedded, in
+# a .debug_gdb_scripts section of lucid_rt; docs/debugging.md, "gdb").
+install(FILES ${PROJECT_SOURCE_DIR}/tools/gdb/lucid_gdb.py DESTINATION ${CMAKE_INSTALL_DATADIR}/lucid/gdb)

@@ -77,10 +77,15 @@ snapshot snap(const parse_result& r, const lucid::http::request_parser& p, std::
     const lucid::http::request& q = p.get();
     FUZZ_CHECK(inside(q.method_name, buf) && inside(q.target, buf));
     FUZZ_CHECK(!q.path.empty());
+    // The decoded path is never longer than the path as sent, which is in the
+    // buffer (or "/" for an absolute-form target without a path).
+    FUZZ_CHECK((inside(q.raw_path, buf) || q.raw_path == "/") &&
+               q.path.size() <= q.raw_path.size());
     FUZZ_CHECK(q.version_minor <= 1);
     add(s.fields, q.method_name);
     add(s.fields, q.target);
     add(s.fields, q.path);
+    add(s.fields, q.raw_path);
     add(s.fields, q.query);
     for (const auto& h : q.headers) {
       FUZZ_CHECK(inside(h.name, buf) && inside(h.value, buf));

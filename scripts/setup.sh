@@ -8,7 +8,7 @@ PKGS=(cmake make g++ clang-14 lld-14 clang-format ninja-build pkg-config
       libfmt-dev libdw-dev libunwind8 libgtest-dev libgmock-dev
       libclang-rt-14-dev curl ccache python3
       nlohmann-json3-dev libncurses-dev tmux
-      chromium fonts-dejavu-core)
+      chromium fonts-dejavu-core gdb)
 # The web console (web/console) is built with node and npm; a machine that
 # has them from elsewhere (NodeSource) keeps its own.
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)

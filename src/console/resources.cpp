@@ -1,7 +1,8 @@
 // The console's resource tracker: an observer (lucid/rt/observer.hpp),
 // installed while aggregation is on, that keeps every live resource with its
-// kind, creation site, holders and waiters, so resources nobody waits on
-// show too (a wait record only shows the resources tasks wait on).
+// kind, creation site and holders, so resources nobody waits on show too (a
+// wait record only shows the resources tasks wait on). Waiters are not
+// tracked here: the snapshot reads them from the tasks' wait records.
 //
 // Threads: callbacks run on any thread, concurrently; the table is split in
 // 16 shards by resource id, each under its own spin lock, held for a map
@@ -31,14 +32,19 @@ struct tracked {
   const resource_kind* kind = nullptr;
   source_site site{};
   std::map<task_id, std::int64_t> holders;  ///< task -> since (ns)
-  std::map<task_id, std::int64_t> waiters;
 };
 
 class tracker final : public observer {
  public:
   /// Resource events only: polls, wake-ups and spawns do not walk the
   /// observers for it.
-  std::uint32_t observed_events() const noexcept override { return observer_events::resources; }
+  // Not waits: who waits on what, and since when, the snapshot reads from
+  // the tasks' wait records (build_resources); tracking every wait here
+  // would cost a map edit per socket read.
+  std::uint32_t observed_events() const noexcept override {
+    return observer_events::on_resource_created | observer_events::on_resource_dropped |
+           observer_events::on_acquire | observer_events::on_release;
+  }
   void on_resource_created(resource_id id, const resource_kind& kind,
                            source_site site) noexcept override {
     if (t_untracked) return;
@@ -53,17 +59,11 @@ class tracker final : public observer {
     std::lock_guard g(s.lock);
     s.items.erase(id);
   }
-  void on_wait_begin(task_id t, resource_id id) noexcept override {
-    if (!t_untracked) edit(id, t, true, true);
-  }
-  void on_wait_end(task_id t, resource_id id) noexcept override {
-    if (!t_untracked) edit(id, t, true, false);
-  }
   void on_acquire(task_id t, resource_id id) noexcept override {
-    if (!t_untracked) edit(id, t, false, true);
+    if (!t_untracked) edit(id, t, true);
   }
   void on_release(task_id t, resource_id id) noexcept override {
-    if (!t_untracked) edit(id, t, false, false);
+    if (!t_untracked) edit(id, t, false);
   }
 
   std::vector<resource_view> copy() {
@@ -83,8 +83,6 @@ class tracker final : public observer {
         }
         for (const auto& [task, since] : t.holders)
           v.holders.push_back(holder{task, {}, static_cast<double>(now - since) / 1e9});
-        for (const auto& [task, since] : t.waiters)
-          v.waiters.push_back({task, static_cast<double>(now - since) / 1e9, {}});
         out.push_back(std::move(v));
       }
     }
@@ -98,12 +96,12 @@ class tracker final : public observer {
   };
   table& shard(resource_id id) noexcept { return shards_[id % shards_.size()]; }
 
-  void edit(resource_id id, task_id t, bool wait, bool add) noexcept {
+  void edit(resource_id id, task_id t, bool add) noexcept {
     auto& s = shard(id);
     std::lock_guard g(s.lock);
     auto it = s.items.find(id);
     if (it == s.items.end()) return;  // created before tracking began
-    auto& m = wait ? it->second.waiters : it->second.holders;
+    auto& m = it->second.holders;
     if (add) {
       m.emplace(t, lucid::detail::coarse_now_ns());
     } else {

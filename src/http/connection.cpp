@@ -76,6 +76,17 @@ trace::span request_span(const request& req) {
       ("parent_span_id", remote ? trace::value::of_str(rp.parent_id_hex()) : trace::value{}));
 }
 
+/// What a handler or a body producer threw, for the log.
+std::string exception_message(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
 bool has_token(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     std::size_t c = list.find(',');
@@ -352,12 +363,9 @@ task<bool> connection::handle(request& req) {
       } else {
         resp = co_await (*h)(req);
       }
-    } catch (const std::exception& e) {
-      threw = true;
-      message = e.what();
     } catch (...) {
       threw = true;
-      message = "an exception not derived from std::exception";
+      message = exception_message(std::current_exception());
     }
     if (threw) {
       auto g = span.enter();
@@ -451,12 +459,9 @@ task<bool> connection::send_stream(const body_producer& producer, const trace::s
     } else {
       co_await producer(w);
     }
-  } catch (const std::exception& e) {
-    threw = true;
-    message = e.what();
   } catch (...) {
     threw = true;
-    message = "an exception not derived from std::exception";
+    message = exception_message(std::current_exception());
   }
   if (threw) {
     auto g = span.enter();

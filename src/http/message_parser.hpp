@@ -153,6 +153,7 @@ class message_parser {
   bool conn_keep_alive_ = false;
   bool expect_continue_ = false;
   int host_count_ = 0;
+  bool host_invalid_ = false;  ///< a Host value that is not uri-host [":" port]
 
   std::vector<header_offsets> offsets_;
   std::vector<header_view> headers_;

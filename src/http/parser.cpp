@@ -108,11 +108,79 @@ void message_parser::reset() noexcept {
   te_last_chunked_ = false;
   conn_close_ = conn_keep_alive_ = expect_continue_ = false;
   host_count_ = 0;
+  host_invalid_ = false;
   offsets_.clear();
   headers_.clear();
 }
 
 namespace {
+
+bool is_hex(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+int hex_value(char c) noexcept {
+  return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/// RFC 3986's unreserved and sub-delims: what a reg-name may hold besides
+/// pct-encoded octets.
+bool host_char(char c) noexcept {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '-':
+    case '.':
+    case '_':
+    case '~':  // unreserved
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':  // sub-delims
+    case '*':
+    case '+':
+    case ',':
+    case ';':
+    case '=':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// A Host field value per RFC 9112 3.2 / RFC 3986: uri-host [":" port], where
+/// uri-host is an IP-literal ("[...]"), an IPv4 address or a reg-name; empty
+/// is allowed (a target without authority).
+bool valid_host(std::string_view v) noexcept {
+  std::size_t i = 0;
+  if (!v.empty() && v[0] == '[') {
+    const std::size_t close = v.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (std::size_t k = 1; k < close; ++k) {
+      // IPv6, IPvFuture and an RFC 6874 zone ("%25eth0").
+      if (!is_hex(v[k]) && v[k] != ':' && v[k] != '.' && v[k] != '%' && !host_char(v[k]))
+        return false;
+    }
+    i = close + 1;
+  } else {
+    while (i < v.size() && v[i] != ':') {
+      if (v[i] == '%') {
+        if (i + 2 >= v.size() || !is_hex(v[i + 1]) || !is_hex(v[i + 2])) return false;
+        i += 3;
+        continue;
+      }
+      if (!host_char(v[i])) return false;
+      ++i;
+    }
+  }
+  if (i == v.size()) return true;
+  if (v[i] != ':') return false;
+  for (++i; i < v.size(); ++i) {
+    if (v[i] < '0' || v[i] > '9') return false;
+  }
+  return true;
+}
+
 /// The result that rejects a message: the status to answer and why.
 parse_result error_result(int status, const char* reason) noexcept {
   return parse_result{parse_status::error, 0, status, reason};
@@ -459,7 +527,10 @@ bool message_parser::parse_fields(std::string_view data, std::size_t pos) {
         if (iequals(name, "expect") && iequals(value, "100-continue")) expect_continue_ = true;
         break;
       case 4:
-        if (iequals(name, "host")) ++host_count_;
+        if (iequals(name, "host")) {
+          ++host_count_;
+          if (!valid_host(value)) host_invalid_ = true;
+        }
         break;
       default:
         break;
@@ -491,6 +562,8 @@ class request_parser_impl final : public message_parser {
   void fill(std::string_view data);
   off_len method_, target_;
   std::uint8_t minor_ = 1;
+  bool has_escape_ = false;   ///< the target's path has a '%'
+  std::string decoded_path_;  ///< req_.path when it has (capacity kept across requests)
 };
 
 void request_parser_impl::reset() noexcept {
@@ -498,6 +571,7 @@ void request_parser_impl::reset() noexcept {
   req_ = request{};
   method_ = target_ = {};
   minor_ = 1;
+  has_escape_ = false;
 }
 
 parse_result request_parser_impl::parse(std::string_view data) {
@@ -541,6 +615,17 @@ bool request_parser_impl::parse_head(std::string_view data) {
   if (host_count_ > 1 || (minor_ == 1 && host_count_ == 0)) {
     return fail(400, "missing or repeated Host");
   }
+  if (host_invalid_) return fail(400, "invalid Host");
+  // The path's escapes: each '%' starts two hex digits, and none encodes NUL.
+  for (std::size_t k = 0; k < tg.size() && tg[k] != '?'; ++k) {
+    if (tg[k] != '%') continue;
+    if (k + 2 >= tg.size() || !is_hex(tg[k + 1]) || !is_hex(tg[k + 2])) {
+      return fail(400, "malformed percent-encoding in the path");
+    }
+    if (tg[k + 1] == '0' && tg[k + 2] == '0') return fail(400, "an encoded NUL in the path");
+    has_escape_ = true;
+    k += 2;
+  }
   if (seen_transfer_encoding_) {
     if (minor_ == 0) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
     if (seen_content_length_) return fail(400, "Content-Length with Transfer-Encoding");
@@ -571,8 +656,24 @@ void request_parser_impl::fill(std::string_view data) {
     rest = a == std::string_view::npos ? std::string_view() : rest.substr(a);
   }
   const std::size_t q = rest.find('?');
-  req_.path = rest.substr(0, q);
-  if (req_.path.empty()) req_.path = "/";
+  req_.raw_path = rest.substr(0, q);
+  if (req_.raw_path.empty()) req_.raw_path = "/";
+  req_.path = req_.raw_path;
+  if (has_escape_) {
+    // Checked in parse_head: every '%' has two hex digits.
+    decoded_path_.clear();
+    const std::string_view raw = req_.raw_path;
+    for (std::size_t k = 0; k < raw.size(); ++k) {
+      if (raw[k] == '%' && k + 2 < raw.size()) {
+        decoded_path_.push_back(
+            static_cast<char>(hex_value(raw[k + 1]) * 16 + hex_value(raw[k + 2])));
+        k += 2;
+      } else {
+        decoded_path_.push_back(raw[k]);
+      }
+    }
+    req_.path = decoded_path_;
+  }
   req_.query = q == std::string_view::npos ? std::string_view() : rest.substr(q + 1);
   req_.headers = headers_;
   req_.body = body_.body(data);

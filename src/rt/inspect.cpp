@@ -9,6 +9,10 @@
 // nor COMPLETE (see src/rt/task/cell.hpp); end_inspect() clears it. A wake
 // during the claim queues the task as usual; the worker that pops it waits
 // in wait_inspection() until the claim is gone.
+//
+// gdb: this object also carries the gdb extension (tools/gdb/lucid_gdb.py,
+// embedded at build time; see src/rt/CMakeLists.txt), which reads the same
+// registry, tasks and wait records from memory.
 #include <sys/types.h>
 
 #include <algorithm>
@@ -26,6 +30,10 @@
 #include "scheduler/worker.hpp"
 #include "task/cell.hpp"
 #include "task/harness.hpp"
+
+#if LUCID_GDB_SCRIPT
+#include "lucid_gdb_script.inc"
+#endif
 
 namespace lucid::detail {
 

@@ -269,6 +269,42 @@ TEST(RequestParser, HostIsRequiredOnceInHttp11) {
   EXPECT_EQ(parse_both("GET / HTTP/1.0\r\n\r\n").status, parse_status::complete);
 }
 
+TEST(RequestParser, AnInvalidHostValueIs400) {
+  // RFC 9112 3.2: a Host whose value is not uri-host [":" port] is a 400.
+  for (const char* bad : {"bad host/<x>@y", "a b", "a/b", "x@y", "h:8o", "[::1", "[]", "h:1:2",
+                          "h%zz", "h%4", "<script>"}) {
+    EXPECT_EQ(error_of(std::string("GET / HTTP/1.1\r\nHost: ") + bad + "\r\n\r\n"), 400) << bad;
+  }
+  for (const char* good :
+       {"example.com", "example.com:8080", "127.0.0.1:80", "[::1]:6669", "[fe80::1%25eth0]",
+        "h:", "a-b_c~d.e", "xn--bcher-kva.example", "h%41", "sub!$&'()*+,;=x"}) {
+    EXPECT_EQ(parse_both(std::string("GET / HTTP/1.1\r\nHost: ") + good + "\r\n\r\n").status,
+              parse_status::complete)
+        << good;
+  }
+  // Empty is allowed (a target without an authority).
+  EXPECT_EQ(parse_both("GET / HTTP/1.1\r\nHost:\r\n\r\n").status, parse_status::complete);
+}
+
+TEST(RequestParser, ThePathIsPercentDecodedAndTheRawTargetKept) {
+  request_parser p;
+  ASSERT_EQ(p.parse("GET /caf%C3%A9/a%20b%2Fc?q=%20 HTTP/1.1\r\nHost: h\r\n\r\n").status,
+            parse_status::complete);
+  EXPECT_EQ(p.get().path, "/caf\xC3\xA9/a b/c");
+  EXPECT_EQ(p.get().raw_path, "/caf%C3%A9/a%20b%2Fc");
+  EXPECT_EQ(p.get().target, "/caf%C3%A9/a%20b%2Fc?q=%20");
+  EXPECT_EQ(p.get().query, "q=%20");  // the query is left as sent
+  p.reset();
+  ASSERT_EQ(p.parse("GET /plain HTTP/1.1\r\nHost: h\r\n\r\n").status, parse_status::complete);
+  EXPECT_EQ(p.get().path, "/plain");
+  EXPECT_EQ(p.get().raw_path, "/plain");
+  for (const char* bad : {"/%zz", "/a%4", "/a%", "/%g0", "/a%00b"}) {
+    EXPECT_EQ(error_of(std::string("GET ") + bad + " HTTP/1.1\r\nHost: h\r\n\r\n"), 400) << bad;
+  }
+  // An escape in the query is not the path's business.
+  EXPECT_EQ(parse_both("GET /a?x=%zz HTTP/1.1\r\nHost: h\r\n\r\n").status, parse_status::complete);
+}
+
 TEST(RequestParser, ContentLengthErrors) {
   EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n"
                      "abc"),

@@ -209,6 +209,21 @@ TEST(HttpServer, FallbackHandler) {
   EXPECT_EQ(r->body, "fallback /any/thing");
 }
 
+TEST(HttpServer, HandlersSeeTheDecodedPathAndRoutesMatchIt) {
+  test_server ts([](lucid::http::server& s) {
+    s.get("/a b", [](request& r) -> task<response> {
+      co_return response(
+          200, std::string(r.path) + "|" + std::string(r.raw_path) + "|" + std::string(r.target));
+    });
+  });
+  raw_conn c(ts.addr());
+  ASSERT_TRUE(c.send(get_request("/a%20b?x=%20")));
+  auto r = c.next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "/a b|/a%20b|/a%20b?x=%20");
+}
+
 TEST(HttpServer, HandlerExceptionIs500AndTheConnectionGoesOn) {
   test_server ts(basic_routes);
   raw_conn c(ts.addr());
@@ -418,8 +433,10 @@ TEST(HttpServer, MalformedRequestsAre400WhileOthersKeepWorking) {
           "fffffffffffffffffffff\r\n",  // overflow
       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab",
       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n",
-      "GET / HTTP/1.1\r\nHost : t\r\n\r\n",  // space before colon
-      "GET / HTTP/1.1\r\n\r\n",              // no Host
+      "GET / HTTP/1.1\r\nHost : t\r\n\r\n",              // space before colon
+      "GET / HTTP/1.1\r\n\r\n",                          // no Host
+      "GET / HTTP/1.1\r\nHost: bad host/<x>@y\r\n\r\n",  // not a valid Host (RFC 9112 3.2)
+      "GET /%zz HTTP/1.1\r\nHost: t\r\n\r\n",            // a malformed escape in the path
   };
   for (const std::string& b : bad) {
     expect_rejected(ts, b, 400);

@@ -26,11 +26,17 @@ case "$mode" in
     g++ -O1 "$src/tests/package/consumer/main.cpp" -o "$work/consumer_pc" \
       $(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs lucid)
     check "$work/consumer_pc"
+    # The gdb extension: installed for `source`, and embedded (lucid_rt's
+    # .debug_gdb_scripts) in a program built against the installed libraries.
+    test -f "$work/prefix/share/lucid/gdb/lucid_gdb.py"
+    if command -v readelf >/dev/null; then
+      readelf -SW "$work/build/consumer" | grep -q '\.debug_gdb_scripts'
+    fi
     ;;
   subdir)
     # The same compiler flags as the release preset, so ccache serves what
     # the main build compiled (CCACHE_NOHASHDIR: the build folder differs).
-    export CCACHE_NOHASHDIR=1 CCACHE_BASEDIR="$src"
+    export CCACHE_NOHASHDIR=1
     cmake -S "$src/tests/package/subdir" -B "$work/build" -G Ninja -DLUCID_SOURCE_DIR="$src" \
       -DCMAKE_CXX_COMPILER=g++ -DLUCID_WERROR=ON \
       -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -g -DNDEBUG" >/dev/null

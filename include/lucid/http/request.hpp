@@ -1,10 +1,11 @@
 // lucid::http::request: a parsed HTTP/1.1 request, as a set of views into the
 // connection's receive buffer; lucid::http::method and header lookup.
 //
-// Contract: a request borrows everything it shows. method_name, target, path,
-// query, the header names and values, and (for Content-Length bodies) body
-// point into the buffer the request was parsed from; a chunked body points
-// into the parser's own storage. They stay valid while the server runs the
+// Contract: a request borrows everything it shows. method_name, target,
+// raw_path, query, the header names and values, and (for Content-Length
+// bodies) body point into the buffer the request was parsed from; a chunked
+// body, and a path that had escapes to decode, point into the parser's own
+// storage. They stay valid while the server runs the
 // handler for this request (until the handler's task completes), and not
 // after: copy what you keep. Header names are compared ASCII
 // case-insensitively and looked up without allocating.
@@ -57,9 +58,13 @@ struct header_view {
 ///   }
 struct request {
   http::method method = http::method::get;
-  std::string_view method_name;    ///< the method as sent ("GET", "PURGE", ...)
-  std::string_view target;         ///< the request-target as sent ("/a/b?x=1")
-  std::string_view path;           ///< the target's path ("/a/b"; "*" for OPTIONS *)
+  std::string_view method_name;  ///< the method as sent ("GET", "PURGE", ...)
+  std::string_view target;       ///< the request-target as sent ("/a/b?x=1")
+  /// The target's path, percent-decoded ("/a b" for "/a%20b"; "*" for
+  /// OPTIONS *). Routes match it. A malformed escape ("%zz", "%4") or an
+  /// encoded NUL answers 400 before any handler runs.
+  std::string_view path;
+  std::string_view raw_path;       ///< the path as sent, not decoded ("/a%20b")
   std::string_view query;          ///< after '?', without it ("x=1"); empty if none
   std::uint8_t version_minor = 1;  ///< HTTP/1.<version_minor>: 0 or 1
   std::span<const header_view> headers;

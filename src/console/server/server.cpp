@@ -211,12 +211,16 @@ class feed {
     const bool keyframe = first || now - last_keyframe_ >= k_keyframe_s;
     if (keyframe) last_keyframe_ = now;
     log(first ? "snapshot" : "delta", std::move(ev), keyframe);
+    after_update_ = log_end();
   }
 
   const std::string& snapshot_event() const { return enc_.snapshot_event(); }
   std::uint64_t seq() const { return enc_.seq(); }
   std::uint64_t log_begin() const { return log_base_; }
   std::uint64_t log_end() const { return log_base_ + log_.size(); }
+  /// The log position right after the latest update: a client that starts
+  /// from snapshot_event() continues here (with the warnings seen since).
+  std::uint64_t after_update() const { return std::max(after_update_, log_base_); }
   const log_entry& at(std::uint64_t i) const { return log_[i - log_base_]; }
   const server_config& config() const { return cfg_; }
 
@@ -257,6 +261,7 @@ class feed {
   std::uint64_t warnings_seen_ = 0;
   std::deque<log_entry> log_;
   std::uint64_t log_base_ = 0;
+  std::uint64_t after_update_ = 0;
   std::unique_ptr<recorder> rec_;
   double last_keyframe_ = 0;
 };
@@ -306,13 +311,13 @@ task<void> stream_events(feed& f, http::body_writer& w) {
     if (g_stop.load(std::memory_order_relaxed) || w.stopping()) co_return;
     co_await lucid::sleep(k_tick);
   }
-  std::uint64_t cursor = f.log_end();
+  std::uint64_t cursor = f.after_update();
   if (!co_await w.write(sse("snapshot", f.seq(), f.snapshot_event()))) co_return;
   while (!g_stop.load(std::memory_order_relaxed) && !w.stopping()) {
     co_await lucid::sleep(k_tick);
     if (cursor < f.log_begin()) {
       // Fell behind the log: start again from the latest snapshot.
-      cursor = f.log_end();
+      cursor = f.after_update();
       if (!co_await w.write(sse("snapshot", f.seq(), f.snapshot_event()))) co_return;
       continue;
     }

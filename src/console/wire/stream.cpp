@@ -214,6 +214,15 @@ result<void> replica::apply(std::string_view event_json, std::string* why) {
   json e = json::parse(event_json, nullptr, /*allow_exceptions=*/false);
   if (e.is_discarded() || !e.is_object()) return fail(errc::invalid_input, "not a JSON object");
   impl& st = *p_;
+  // What a snapshot and a delta both carry whole, and the update's number and time.
+  auto take_whole_parts = [&](std::uint64_t seq, double t) {
+    st.runtime = std::move(e["runtime"]);
+    st.edges = std::move(e["edges"]);
+    st.cycles = std::move(e["cycles"]);
+    st.histograms = std::move(e["histograms"]);
+    st.seq = seq;
+    st.t = t;
+  };
   try {
     const std::string type = e.at("type").get<std::string>();
     if (type == "header") {
@@ -256,12 +265,7 @@ result<void> replica::apply(std::string_view event_json, std::string* why) {
           st.c[k].objects.emplace(id, std::move(o));
         }
       }
-      st.runtime = std::move(e["runtime"]);
-      st.edges = std::move(e["edges"]);
-      st.cycles = std::move(e["cycles"]);
-      st.histograms = std::move(e["histograms"]);
-      st.seq = seq;
-      st.t = t;
+      take_whole_parts(seq, t);
       st.ready = true;
       return {};
     }
@@ -289,12 +293,7 @@ result<void> replica::apply(std::string_view event_json, std::string* why) {
         st.c[k].objects[id] = std::move(o);
       }
     }
-    st.runtime = std::move(e["runtime"]);
-    st.edges = std::move(e["edges"]);
-    st.cycles = std::move(e["cycles"]);
-    st.histograms = std::move(e["histograms"]);
-    st.seq = seq;
-    st.t = t;
+    take_whole_parts(seq, t);
     return {};
   } catch (const json::exception& x) {
     return fail(errc::invalid_input, std::string("malformed event: ") + x.what());

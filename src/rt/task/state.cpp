@@ -30,7 +30,10 @@ namespace {
 
 void task_cell::wake() noexcept {
   task_stats* stats = nullptr;
-  if (__builtin_expect(observing(observer_events::on_wake) | task_stats_enabled(), 0))
+  // One branch for both (bitwise on purpose: two loads, no second branch).
+  if (__builtin_expect(static_cast<int>(observing(observer_events::on_wake)) |
+                           static_cast<int>(task_stats_enabled()),
+                       0))
     stats = instrument_wake(this);
   std::uint32_t s = state_.load(std::memory_order_relaxed);
   for (;;) {

@@ -1,0 +1,122 @@
+// The program the gdb extension's tests (tests/gdb/gdb_test.sh) read: a
+// runtime with a task waiting on a oneshot nobody sends on, a mutex held by
+// one task and awaited by another, and a sleeping task. Lines marked
+// "expect NAME:" are printed so the test can check the await sites gdb names.
+//
+//   gdb_target abort   sets everything up, then abort()s from a task (a core file)
+//   gdb_target ready   sets everything up, prints "ready" and sleeps (gdb attaches)
+//   gdb_target stop    as ready, then a thread raises SIGINT (run under gdb: it stops there)
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+#include <thread>
+
+#include "lucid/lucid.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+void expect(const char* what, int line) {
+  std::printf("expect %s: %s:%d\n", what, __FILE__, line);
+  std::fflush(stdout);
+}
+
+lucid::task<> wait_order(lucid::oneshot::receiver<int> rx) {
+  expect("order_waiter", __LINE__ + 1);
+  (void)co_await std::move(rx);
+}
+
+// One level deeper than the spawned frame, so `lucid bt` has a chain to print.
+lucid::task<> hold(std::shared_ptr<lucid::mutex> m) {
+  expect("lock_holder_locks", __LINE__ + 1);
+  auto g = co_await m->lock();
+  expect("lock_holder", __LINE__ + 1);
+  co_await lucid::sleep(1h);
+}
+
+lucid::task<> lock_holder(std::shared_ptr<lucid::mutex> m) {
+  expect("lock_holder_outer", __LINE__ + 1);
+  co_await hold(std::move(m));
+}
+
+lucid::task<> lock_waiter(std::shared_ptr<lucid::mutex> m) {
+  co_await lucid::sleep(50ms);  // the holder locks first
+  expect("lock_waiter", __LINE__ + 1);
+  auto g = co_await m->lock();
+}
+
+// A second waiter on the mutex, inside a timeout: a combinator branch.
+lucid::task<> deadline_waiter(std::shared_ptr<lucid::mutex> m) {
+  co_await lucid::sleep(100ms);
+  expect("deadline_waiter", __LINE__ + 1);
+  auto g = co_await lucid::timeout(1h, m->lock());
+}
+
+// A sender parked on a full bounded channel, and a task waiting for a permit.
+lucid::task<> producer(lucid::mpsc::sender<int> tx) {
+  co_await tx.send(1);  // fills the channel (capacity 1)
+  expect("producer", __LINE__ + 1);
+  co_await tx.send(2);
+}
+
+lucid::task<> permit_waiter(std::shared_ptr<lucid::semaphore> s) {
+  expect("permit_waiter", __LINE__ + 1);
+  auto p = co_await s->acquire();
+}
+
+lucid::task<> sleeper() {
+  expect("sleeper", __LINE__ + 1);
+  co_await lucid::sleep(1h);
+}
+
+lucid::task<int> root(std::string_view mode) {
+  auto [tx, rx] = lucid::oneshot::channel<int>();
+  // Not make_shared: the mutex records its creation site from its constructor's
+  // default argument, which would then be inside the standard library.
+  expect("mutex", __LINE__ + 1);
+  auto m = std::shared_ptr<lucid::mutex>(new lucid::mutex());
+  auto a = lucid::spawn("order_waiter", wait_order(std::move(rx)));
+  auto b = lucid::spawn("lock_holder", lock_holder(m));
+  auto c = lucid::spawn("lock_waiter", lock_waiter(m));
+  auto d = lucid::spawn("sleeper", sleeper());
+  auto f = lucid::spawn("deadline_waiter", deadline_waiter(m));
+  auto [qtx, qrx] = lucid::mpsc::bounded<int>(1);
+  auto g = lucid::spawn("producer", producer(std::move(qtx)));
+  auto sem = std::shared_ptr<lucid::semaphore>(new lucid::semaphore(0));
+  auto h = lucid::spawn("permit_waiter", permit_waiter(sem));
+  co_await lucid::sleep(500ms);  // everyone is parked by now (the last after 100 ms)
+  if (mode == "abort") {
+    auto e = lucid::spawn("crasher", []() -> lucid::task<> {
+      std::abort();
+      co_return;
+    }());
+    co_await e;
+  }
+  std::printf("ready\n");
+  std::fflush(stdout);
+  if (mode == "stop") {
+    std::thread([] {
+      std::this_thread::sleep_for(100ms);  // the root task is asleep by then
+      std::raise(SIGINT);
+    }).detach();
+  }
+  expect("root", __LINE__ + 1);
+  co_await lucid::sleep(1h);
+  (void)tx.send(1);
+  co_return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string_view mode = argc > 1 ? argv[1] : "";
+  if (mode != "abort" && mode != "ready" && mode != "stop") {
+    std::fprintf(stderr, "usage: gdb_target abort|ready|stop\n");
+    return 2;
+  }
+  return lucid::run(root(mode), lucid::runtime_options::multi_thread(2));
+}

@@ -1,0 +1,819 @@
+# lucid's gdb extension: the runtime's tasks, await chains and resources, read
+# from memory only (no function of the inferior is called), so it works on a
+# live process stopped under gdb and on a core file.
+#
+#   lucid tasks            every live task: id, state, name, what it waits on,
+#                          the innermost await site
+#   lucid bt ID            one task's await chain (innermost first), its wait,
+#                          spawn site and parent
+#   lucid resources        the mutexes, rw_locks, semaphores, channels and
+#                          notifies tasks wait on, with holders and waiters
+#
+# Loading: lucid's rt library embeds this file in a .debug_gdb_scripts section
+# (src/rt/CMakeLists.txt generates it), so gdb loads it for any program linked
+# with lucid once the program's path is auto-load safe (docs/debugging.md);
+# or `source <prefix>/share/lucid/gdb/lucid_gdb.py`.
+#
+# What it reads mirrors the console's own reader (src/rt/inspect.cpp,
+# src/console/snapshot.cpp): the registry of runtimes (reg() in inspect.cpp),
+# each scheduler's live-task shards (src/rt/scheduler/live_tasks.hpp), each
+# task_cell (src/rt/task/cell.hpp), its root strand's leaf promise and parents
+# (include/lucid/rt/detail/strand.hpp) and the strand's wait record
+# (include/lucid/rt/detail/wait_record.hpp). Unlike the console it cannot
+# claim a task (INSPECTED): the process is stopped, so nothing moves, but a
+# task that was RUNNING when it stopped may have a chain in the middle of a
+# change; it is shown with a note.
+#
+# Everything is best effort: a field that cannot be read prints a note, never
+# a Python traceback. One file, no imports beyond gdb and the standard library
+# (it is also embedded as inline script text).
+import gdb
+
+_ST_RUNNING = 1 << 0
+_ST_NOTIFIED = 1 << 1
+_ST_COMPLETE = 1 << 2
+_ST_CANCELLED = 1 << 3
+_ST_DETACHED = 1 << 4
+_ST_INSPECTED = 1 << 6
+_ST_LOCAL = 1 << 7
+
+_MAX_TASKS = 1000000
+_MAX_FRAMES = 4096
+
+_REGISTRY_SYMBOL = "lucid::detail::(anonymous namespace)::reg()::r"
+
+
+class LucidError(Exception):
+    """A reason to stop a command, printed as one line."""
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _type(name):
+    try:
+        return gdb.lookup_type(name)
+    except gdb.error:
+        raise LucidError(
+            "type %s not found: is lucid built with debug info (-g)?" % name)
+
+
+def _atomic(v):
+    """The value inside a std::atomic<T> (read as a T at the same address)."""
+    t = v.type.strip_typedefs()
+    inner = None
+    try:
+        inner = t.template_argument(0)
+    except (gdb.error, RuntimeError, TypeError):
+        inner = None
+    if inner is not None:
+        return v.address.reinterpret_cast(inner.pointer()).dereference()
+    for path in (("_M_i",), ("_M_b", "_M_p"), ("_M_base", "_M_i")):
+        try:
+            x = v
+            for f in path:
+                x = x[f]
+            return x
+        except gdb.error:
+            continue
+    raise LucidError("cannot read a std::atomic of type %s" % t)
+
+
+def _cstr(p, limit=4096):
+    """A NUL-terminated const char* as a Python string (at most `limit` bytes:
+    a stale pointer in a running task's frame must not read megabytes);
+    None for null."""
+    try:
+        addr = int(p)
+    except gdb.error:
+        return "<unreadable>"
+    if addr == 0:
+        return None
+    inf = gdb.selected_inferior()
+    data = b""
+    try:
+        while len(data) < limit:
+            # 64-byte reads that stay inside a page, so one past the end of a
+            # mapping is never touched before the NUL is found.
+            n = min(64, 4096 - ((addr + len(data)) % 4096))
+            chunk = bytes(inf.read_memory(addr + len(data), n))
+            i = chunk.find(b"\0")
+            if i >= 0:
+                data += chunk[:i]
+                break
+            data += chunk
+    except gdb.MemoryError:
+        if not data:
+            return "<unreadable 0x%x>" % addr
+    return data.decode("utf-8", "replace")
+
+
+def _std_string(s):
+    try:
+        n = int(s["_M_string_length"])
+        if n == 0:
+            return ""
+        return s["_M_dataplus"]["_M_p"].string("utf-8", "replace", min(n, 4096))
+    except (gdb.error, gdb.MemoryError):
+        return "<unreadable>"
+
+
+def _string_view(s):
+    try:
+        n = int(s["_M_len"])
+        if n == 0:
+            return ""
+        return s["_M_str"].string("utf-8", "replace", min(n, 4096))
+    except (gdb.error, gdb.MemoryError):
+        return "<unreadable>"
+
+
+def _vector(v):
+    """The elements of a std::vector (libstdc++ layout)."""
+    impl = v["_M_impl"]
+    start = impl["_M_start"]
+    finish = impl["_M_finish"]
+    n = int(finish - start)
+    if n < 0 or n > _MAX_TASKS:
+        raise LucidError("a std::vector with %d elements: memory looks corrupt" % n)
+    return [(start + i).dereference() for i in range(n)]
+
+
+_root_cache = []
+
+
+def _source_root():
+    """lucid's source root, as reports strip it (src/base/source_path.cpp)."""
+    if _root_cache:
+        return _root_cache[0]
+    root = None
+    try:
+        sym = gdb.lookup_global_symbol("lucid::source_root")
+        if sym is None:
+            sym = gdb.lookup_symbol("lucid::source_root")[0]
+        if sym is not None and sym.symtab is not None:
+            f = sym.symtab.fullname()
+            suffix = "/src/base/source_path.cpp"
+            if f.endswith(suffix):
+                root = f[: -len(suffix)]
+    except (gdb.error, RuntimeError):
+        root = None
+    _root_cache.append(root)
+    return root
+
+
+def _startup_dir():
+    """The start-up directory source_path.cpp recorded (its first member, a char array)."""
+    try:
+        a = gdb.parse_and_eval("&'lucid::(anonymous namespace)::g_startup_dir'")
+        d = a.reinterpret_cast(_type("char").pointer()).string("utf-8", "replace")
+        return d or None
+    except (gdb.error, gdb.MemoryError, LucidError):
+        return None
+
+
+def _short_path(f):
+    if not f:
+        return f
+    for d in (_source_root(), _startup_dir()):
+        if d and f.startswith(d.rstrip("/") + "/"):
+            return f[len(d.rstrip("/")) + 1:]
+    return f
+
+
+def _site(file_v, function_v, line_v):
+    """file:line (function), as the console prints a location; '?' when unknown."""
+    f = _cstr(file_v)
+    if f is None:
+        return None
+    fn = _cstr(function_v)
+    s = "%s:%d" % (_short_path(f), int(line_v))
+    if fn:
+        s += " (%s)" % fn
+    return s
+
+
+def _source_site(v):
+    return _site(v["file"], v["function"], v["line"])
+
+
+# ------------------------------------------------------------------ model
+
+
+class Wait(object):
+    def __init__(self):
+        self.kind = "?"
+        self.resource = None  # resource_header* value (or None)
+        self.resource_id = 0
+        self.joined = 0
+        self.what = None
+        self.source = None
+        self.deadline_ns = 0
+
+    def describe(self):
+        s = self.kind
+        if self.resource_id:
+            s += " #%d" % self.resource_id
+        if self.joined:
+            s += " (task %d)" % self.joined
+        if self.what:
+            s += " [%s]" % self.what
+        return s
+
+
+class Task(object):
+    def __init__(self):
+        self.addr = 0
+        self.id = 0
+        self.parent = 0
+        self.name = ""
+        self.state = "?"
+        self.flags = []
+        self.spawned_at = None
+        self.runtime = 0
+        self.root = Strand()
+        self.chain_note = None
+        self.worker = None  # the worker polling it (index), and its kernel thread id
+        self.tid = 0
+
+    @property
+    def chain(self):
+        return self.root.chain
+
+    @property
+    def wait(self):
+        return self.root.wait
+
+    @property
+    def combinator(self):
+        return self.root.combinator
+
+    def label(self):
+        return "task %d%s" % (self.id, ' "%s"' % self.name if self.name else "")
+
+
+_WAKE_SOURCES = {0: "task", 1: "driver", 2: "foreign"}
+
+
+def _read_wait(rec_ptr):
+    w = Wait()
+    r = rec_ptr.dereference()
+    try:
+        k = r["kind"]
+        if int(k) != 0:
+            w.kind = _string_view(k.dereference()["name"])
+    except (gdb.error, gdb.MemoryError):
+        w.kind = "<unreadable kind>"
+    try:
+        w.joined = int(r["joined"])
+    except (gdb.error, gdb.MemoryError):
+        pass
+    try:
+        w.what = _cstr(r["what"])
+    except (gdb.error, gdb.MemoryError):
+        pass
+    try:
+        w.source = _WAKE_SOURCES.get(int(r["source"].cast(_type("int"))), "?")
+    except (gdb.error, gdb.MemoryError, LucidError):
+        pass
+    try:
+        w.deadline_ns = int(r["deadline_ns"])
+    except (gdb.error, gdb.MemoryError):
+        pass
+    try:
+        h = r["resource"]
+        if int(h) != 0:
+            w.resource = h
+            w.resource_id = int(h.dereference()["id"])
+    except (gdb.error, gdb.MemoryError):
+        w.resource = None
+    return w
+
+
+class Strand(object):
+    """A chain of frames: the task's root strand or a combinator branch."""
+
+    def __init__(self):
+        self.chain = []  # sites, innermost first; None for a frame with no await site
+        self.note = None
+        self.wait = None
+        self.combinator = None  # the dynamic type of what the leaf awaits (select, timeout...)
+        self.branches = []  # the combinator's running branches (Strand)
+
+    def walk(self, outer_at=None):
+        """(strand, where it waits) for this strand and its branches, nested.
+        A branch whose frames are all lucid's own (the adapter a timeout or
+        select wraps an awaitable in) waits where its combinator is awaited."""
+        at = self.chain[0] if self.chain else None
+        user = [x for x in self.chain if x and "/include/lucid/" not in "/" + x]
+        if outer_at is not None and not user:
+            at = outer_at
+        yield self, at
+        for b in self.branches:
+            for x in b.walk(at):
+                yield x
+
+
+_MAX_DEPTH = 16
+
+
+def _find_branches(v, out, depth=0):
+    """The running branch<T> sub-objects of a combinator (select_awaiter,
+    timeout_awaiter, when_all...), found by walking its members: what its
+    branches() override collects (branch.hpp's collect_branch)."""
+    if depth > _MAX_DEPTH or len(out) > 256:
+        return
+    t = v.type.strip_typedefs()
+    if t.code != gdb.TYPE_CODE_STRUCT:
+        return
+    name = t.name or t.tag or ""
+    if name.startswith("lucid::detail::branch<"):
+        try:
+            if bool(v["started"]) and not bool(v["s"]["complete"]):
+                out.append(v["s"])
+        except (gdb.error, gdb.MemoryError):
+            pass
+        return
+    if name.startswith("std::vector<lucid::detail::branch<"):
+        try:
+            for e in _vector(v):
+                _find_branches(e, out, depth + 1)
+        except (gdb.error, gdb.MemoryError, LucidError):
+            pass
+        return
+    for f in t.fields():
+        if f.is_base_class or f.name is not None:
+            try:
+                sub = v.cast(f.type) if f.is_base_class else v[f]
+            except (gdb.error, gdb.MemoryError, TypeError):
+                continue
+            _find_branches(sub, out, depth + 1)
+
+
+def _read_strand(strand, depth=0):
+    """The chain of a strand from its leaf outwards, its wait and its branches."""
+    st = Strand()
+    p = strand["leaf"]
+    seen = set()
+    while int(p) != 0 and len(st.chain) < _MAX_FRAMES:
+        a = int(p)
+        if a in seen:
+            st.note = "the frame chain loops: memory looks corrupt"
+            break
+        seen.add(a)
+        try:
+            f = p.dereference()
+            st.chain.append(_site(f["site_file_"], f["site_function_"], f["site_line_"]))
+            p = f["parent_"]
+        except gdb.MemoryError:
+            st.note = "frame at 0x%x is unreadable" % a
+            break
+    try:
+        rec = strand["wait"]
+        if int(rec) != 0:
+            st.wait = _read_wait(rec)
+    except gdb.MemoryError:
+        st.note = "its wait record is unreadable"
+    try:
+        pending = strand["pending"]
+        if int(pending) != 0:
+            obj = pending.dereference()
+            try:
+                obj = obj.cast(obj.dynamic_type)
+                st.combinator = str(obj.type.strip_typedefs())
+                for kw in ("class ", "struct "):
+                    if st.combinator.startswith(kw):
+                        st.combinator = st.combinator[len(kw):]
+            except gdb.error:
+                st.combinator = "a combinator (its type is unknown)"
+            if depth < _MAX_DEPTH:
+                found = []
+                _find_branches(obj, found)
+                for b in found:
+                    st.branches.append(_read_strand(b, depth + 1))
+    except (gdb.error, gdb.MemoryError):
+        pass
+    return st
+
+
+def _short_combinator(name):
+    """lucid::detail::timeout_awaiter<int> -> timeout."""
+    base = name.split("<")[0].split("::")[-1]
+    if base.endswith("_awaiter"):
+        base = base[: -len("_awaiter")]
+    return base.replace("_vec", "")
+
+
+def _read_task(cell_ptr, runtime_serial):
+    t = Task()
+    t.addr = int(cell_ptr)
+    t.runtime = runtime_serial
+    c = cell_ptr.dereference()
+    t.id = int(c["id_"])
+    t.parent = int(c["parent_id_"])
+    try:
+        rare = _atomic(c["rare_"])
+        if int(rare) != 0:
+            t.name = _std_string(rare.dereference()["name"])
+    except (gdb.error, gdb.MemoryError):
+        t.name = "<unreadable>"
+    try:
+        t.spawned_at = _source_site(c["spawn_site_"])
+    except (gdb.error, gdb.MemoryError):
+        t.spawned_at = None
+    s = int(_atomic(c["state_"]))
+    # As inspect.cpp's try_inspect names them (without taking a claim).
+    if s & _ST_COMPLETE:
+        t.state = "finished"
+    elif s & _ST_RUNNING:
+        t.state = "running"
+    elif s & _ST_NOTIFIED:
+        t.state = "scheduled"
+    else:
+        t.state = "idle"
+    if s & _ST_CANCELLED:
+        t.flags.append("cancel requested")
+    if s & _ST_INSPECTED:
+        t.flags.append("an inspector was reading it")
+    if s & _ST_LOCAL:
+        t.flags.append("local")
+    try:
+        live = bool(c["frame_live_"])
+    except gdb.error:
+        live = True
+    if not live:
+        t.chain_note = "no frame (finished or cancelled)"
+        return t
+    t.root = _read_strand(c["root_"])
+    if t.state == "running":
+        t.chain_note = ("running on a worker when the process stopped: the chain is "
+                        "where it last awaited and may be mid-change")
+    return t
+
+
+def _registry():
+    """The runtime registry's list of schedulers, or raise LucidError.
+
+    reg()'s static pointer (inspect.cpp) is found by its linkage name: where
+    reg() is inlined (release builds) the variable has no debug info of its
+    own, so its address is cast to the registry type."""
+    try:
+        addr = gdb.parse_and_eval("&'%s'" % _REGISTRY_SYMBOL)
+    except gdb.error:
+        raise LucidError("no lucid runtime in this process (no lucid runtime registry "
+                         "symbol: not a lucid program, or its symbols were stripped)")
+    reg_t = _type("lucid::detail::(anonymous namespace)::registry")
+    try:
+        reg = addr.reinterpret_cast(reg_t.pointer().pointer()).dereference()
+        if int(reg) == 0:
+            raise LucidError("no lucid runtime in this process (no runtime was ever started)")
+        return _vector(reg.dereference()["runtimes"])
+    except gdb.MemoryError:
+        raise LucidError("the lucid runtime registry at 0x%x is unreadable" % int(addr))
+
+
+def _runtimes():
+    rts = _registry()
+    if not rts:
+        raise LucidError("no lucid runtime in this process (none is running)")
+    return rts
+
+
+_CELL_MASK = (1 << 48) - 1  # context.cpp: the cell's address in the poll word's low 48 bits
+
+
+def _polling(sched):
+    """cell address -> (worker index, kernel tid) for the tasks workers were polling."""
+    out = {}
+    worker_pp = _type("lucid::detail::worker").pointer().pointer()
+    for up in _vector(sched["workers_"]):
+        try:
+            # A unique_ptr<worker> with the default deleter is one pointer.
+            w = up.address.reinterpret_cast(worker_pp).dereference()
+            if int(w) == 0:
+                continue
+            w = w.dereference()
+            word_p = _atomic(w["poll_word"])
+            if int(word_p) == 0:
+                continue
+            cell = int(_atomic(word_p.dereference())) & _CELL_MASK
+            if cell:
+                out[cell] = (int(w["index"]), int(_atomic(w["tid"])))
+        except (gdb.error, gdb.MemoryError, LucidError):
+            continue
+    return out
+
+
+def _gdb_thread(tid):
+    """gdb's thread number for a kernel thread id, or None."""
+    try:
+        for th in gdb.selected_inferior().threads():
+            if th.ptid[1] == tid:
+                return th.num
+    except (gdb.error, RuntimeError):
+        pass
+    return None
+
+
+def _tasks():
+    runtimes = _runtimes()  # first: "no lucid runtime" before any type lookup
+    cell_ptr_t = _type("lucid::detail::task_cell").pointer()
+    tasks = []
+    problems = []
+    for s in runtimes:
+        try:
+            sched = s.dereference()
+            serial = int(sched["serial_"])
+            shards = _vector(sched["live_"]["shards_"])
+            try:
+                polling = _polling(sched)
+            except (gdb.error, gdb.MemoryError, LucidError):
+                polling = {}
+        except (gdb.error, gdb.MemoryError) as e:
+            problems.append("scheduler at 0x%x unreadable: %s" % (int(s), e))
+            continue
+        for sh in shards:
+            head = sh["list"]["head_"]
+            head_addr = int(head.address)
+            node = head["next"]
+            n = 0
+            while int(node) != head_addr and int(node) != 0:
+                n += 1
+                if n > _MAX_TASKS:
+                    problems.append("a live-task list does not end: memory looks corrupt")
+                    break
+                cell = node.reinterpret_cast(cell_ptr_t)
+                try:
+                    t = _read_task(cell, serial)
+                    if int(cell) in polling:
+                        t.worker, t.tid = polling[int(cell)]
+                    tasks.append(t)
+                except (gdb.error, gdb.MemoryError) as e:
+                    problems.append("task cell at 0x%x unreadable: %s" % (int(cell), e))
+                try:
+                    node = node.dereference()["next"]
+                except gdb.MemoryError:
+                    problems.append("list node at 0x%x unreadable" % int(node))
+                    break
+    tasks.sort(key=lambda t: t.id)
+    return tasks, problems
+
+
+# ------------------------------------------------------------------ resources
+
+
+_LOCK_KINDS = ("mutex", "rw_lock", "semaphore")
+
+
+class Resource(object):
+    def __init__(self, rid, kind):
+        self.id = rid
+        self.kind = kind
+        self.created_at = None
+        self.holders = []  # (task id, site)
+        self.holder_label = "held by"
+        self.state = []
+        self.waiters = []  # (task, site)
+
+
+def _concrete_type_of(ops_ptr):
+    """The channel type whose static `ops` this is (oneshot_state<T>, mpsc_chan<T>)."""
+    try:
+        out = gdb.execute("info symbol 0x%x" % int(ops_ptr), to_string=True)
+    except gdb.error:
+        return None
+    name = out.split(" in section")[0].strip()
+    if not name.endswith("::ops"):
+        return None
+    try:
+        return gdb.lookup_type(name[: -len("::ops")])
+    except gdb.error:
+        return None
+
+
+def _fill_resource(r, hdr):
+    h = hdr.dereference()
+    try:
+        r.created_at = _source_site(h["site"])
+    except (gdb.error, gdb.MemoryError):
+        pass
+    if r.kind in _LOCK_KINDS:
+        lock = hdr.reinterpret_cast(_type("lucid::detail::lock_header").pointer()).dereference()
+        slot = lock["holder"]
+        tid = int(_atomic(slot["task"]))
+        count = int(_atomic(lock["count"]))
+        exclusive = bool(lock["exclusive"])
+        if r.kind == "semaphore":
+            r.holder_label = "last acquired by"
+            r.state.append("%d permits available" % count)
+        if r.kind == "rw_lock":
+            r.holder_label = "written by"
+            r.state.append("%d readers" % count)
+        if tid != 0:
+            r.holders.append((tid, _site(_atomic(slot["file"]), _atomic(slot["function"]),
+                                         _atomic(slot["line"]))))
+        elif r.kind == "mutex" or (r.kind == "rw_lock" and exclusive):
+            r.state.append("no holder recorded (free, or held outside a task)")
+        return
+    if r.kind in ("oneshot", "mpsc"):
+        t = _concrete_type_of(h["ops"])
+        if t is None:
+            r.state.append("channel state unknown (its type is not in the debug info)")
+            return
+        ch = hdr.reinterpret_cast(t.pointer()).dereference()
+        if r.kind == "oneshot":
+            r.state.append("sender %s" % ("alive" if bool(ch["tx_alive"]) else "dropped"))
+            r.state.append("value %s" % ("sent" if bool(ch["sent"]) else "not sent"))
+            if bool(ch["rx_closed"]):
+                r.state.append("receiver closed")
+        else:
+            cap = int(ch["capacity"])
+            r.state.append("capacity %s" % (cap if cap else "unbounded"))
+            r.state.append("%d queued" % int(ch["queue"]["size_"]))
+            n = int(ch["senders"])
+            r.state.append("%d sender%s" % (n, "" if n == 1 else "s"))
+            if bool(ch["rx_closed"]):
+                r.state.append("closed")
+
+
+def _resources(tasks):
+    byid = {}
+    order = []
+    for t, st, at in ((t, st, at) for t in tasks for st, at in t.root.walk()):
+        w = st.wait
+        if w is None or w.resource is None:
+            continue
+        r = byid.get(w.resource_id)
+        if r is None:
+            r = Resource(w.resource_id, w.kind)
+            byid[w.resource_id] = r
+            order.append(r)
+            try:
+                _fill_resource(r, w.resource)
+            except (gdb.error, gdb.MemoryError, LucidError) as e:
+                r.state.append("unreadable: %s" % e)
+        r.waiters.append((t, at))
+    order.sort(key=lambda r: r.id)
+    return order
+
+
+# ------------------------------------------------------------------ printing
+
+
+def _where(t):
+    if t.chain and t.chain[0]:
+        return t.chain[0]
+    if t.chain:
+        return "(not at an await)"
+    return "-"
+
+
+def _print_problems(problems):
+    for p in problems:
+        gdb.write("note: %s\n" % p)
+
+
+def _strand_wait(st):
+    """What a strand waits on, in a few words: `mutex #2`, `timeout(mutex #2)`."""
+    if st.combinator:
+        inner = ", ".join(_strand_wait(b) for b in st.branches)
+        return "%s(%s)" % (_short_combinator(st.combinator), inner)
+    return st.wait.describe() if st.wait else "-"
+
+
+def _print_strand(st, indent):
+    pad = " " * indent
+    if st.wait and not st.combinator:
+        gdb.write("%swaiting on %s" % (pad, st.wait.describe()))
+        if st.wait.source:
+            gdb.write(", woken by a %s" % st.wait.source)
+        gdb.write("\n")
+    if st.combinator:
+        gdb.write("%sawaiting %s (%s), %d running branch%s\n" %
+                  (pad, _short_combinator(st.combinator), st.combinator, len(st.branches),
+                   "" if len(st.branches) == 1 else "es"))
+    for i, site in enumerate(st.chain):
+        gdb.write("%s#%d %s\n" % (pad, i, site or "(not suspended at an await)"))
+    if st.note:
+        gdb.write("%snote: %s\n" % (pad, st.note))
+    for i, b in enumerate(st.branches):
+        gdb.write("%sbranch %d:\n" % (pad, i + 1))
+        _print_strand(b, indent + 2)
+
+
+def cmd_tasks(arg):
+    tasks, problems = _tasks()
+    gdb.write("%d live task%s\n" % (len(tasks), "" if len(tasks) == 1 else "s"))
+    gdb.write("%6s  %-9s  %-16s  %-22s  %s\n" % ("id", "state", "name", "waiting on",
+                                                 "suspended at"))
+    for t in tasks:
+        if t.worker is not None:
+            wait = "(on worker %d)" % t.worker
+        else:
+            wait = _strand_wait(t.root)
+        gdb.write("%6d  %-9s  %-16s  %-22s  %s\n" % (t.id, t.state, t.name or "-", wait,
+                                                     _where(t)))
+    _print_problems(problems)
+
+
+def cmd_bt(arg):
+    argv = gdb.string_to_argv(arg)
+    if len(argv) != 1:
+        raise LucidError("usage: lucid bt TASK-ID (or a task name)")
+    tasks, problems = _tasks()
+    byid = dict((t.id, t) for t in tasks)
+    try:
+        t = byid.get(int(argv[0], 0))
+    except ValueError:
+        named = [x for x in tasks if x.name == argv[0]]
+        if len(named) > 1:
+            raise LucidError("%d tasks are named %s: give an id (%s)" %
+                             (len(named), argv[0], ", ".join(str(x.id) for x in named)))
+        t = named[0] if named else None
+    if t is None:
+        _print_problems(problems)
+        raise LucidError("no live task %s (`lucid tasks` lists them)" % argv[0])
+    flags = (", " + ", ".join(t.flags)) if t.flags else ""
+    gdb.write("%s (%s%s, runtime %d, cell 0x%x)\n" % (t.label(), t.state, flags, t.runtime,
+                                                        t.addr))
+    if t.worker is not None:
+        num = _gdb_thread(t.tid)
+        gdb.write("  polled by worker %d (LWP %d%s): its native stack is `thread %s` then `bt`\n"
+                  % (t.worker, t.tid, ", gdb thread %d" % num if num else "",
+                     num if num else "N"))
+    _print_strand(t.root, 2)
+    if t.chain_note:
+        gdb.write("  note: %s\n" % t.chain_note)
+    gdb.write("  spawned at %s\n" % (t.spawned_at or "?"))
+    if t.parent:
+        p = byid.get(t.parent)
+        gdb.write("  parent %s\n" % (p.label() if p else "task %d (finished)" % t.parent))
+    else:
+        gdb.write("  parent: none (a root task)\n")
+    _print_problems(problems)
+
+
+def cmd_resources(arg):
+    tasks, problems = _tasks()
+    byid = dict((t.id, t) for t in tasks)
+    res = _resources(tasks)
+    gdb.write("%d resource%s with waiting tasks\n" % (len(res), "" if len(res) == 1 else "s"))
+    for r in res:
+        gdb.write("%s #%d, created at %s\n" % (r.kind, r.id, r.created_at or "?"))
+        for s in r.state:
+            gdb.write("  %s\n" % s)
+        for tid, site in r.holders:
+            h = byid.get(tid)
+            gdb.write("  %s %s, acquired at %s\n" % (r.holder_label,
+                                                    h.label() if h else "task %d" % tid,
+                                                    site or "?"))
+        for t, site in r.waiters:
+            gdb.write("  waiter %s at %s\n" % (t.label(), site or "?"))
+    _print_problems(problems)
+
+
+# ------------------------------------------------------------------ commands
+
+
+class _LucidPrefix(gdb.Command):
+    """lucid's async runtime: tasks, await chains, resources (memory reads only).
+
+lucid tasks          every live task: id, state, name, wait, innermost await site
+lucid bt TASK-ID     one task's await chain, innermost first, with its spawn site
+lucid resources      mutexes, semaphores, channels tasks wait on: holders and waiters"""
+
+    def __init__(self):
+        super(_LucidPrefix, self).__init__("lucid", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
+
+
+class _LucidSub(gdb.Command):
+    def __init__(self, name, fn, doc):
+        self.__doc__ = doc
+        super(_LucidSub, self).__init__("lucid " + name, gdb.COMMAND_DATA)
+        self._fn = fn
+
+    def invoke(self, arg, from_tty):
+        try:
+            self._fn(arg)
+        except LucidError as e:
+            gdb.write("lucid: %s\n" % e)
+        except gdb.MemoryError as e:
+            gdb.write("lucid: memory unreadable (%s); a core file without the heap, or a "
+                      "process that is not stopped?\n" % e)
+        except gdb.error as e:
+            gdb.write("lucid: cannot read the runtime (%s); values optimized out or debug "
+                      "info missing?\n" % e)
+        except Exception as e:  # never a traceback in the user's session
+            gdb.write("lucid: internal error (%s: %s); please report it\n" %
+                      (type(e).__name__, e))
+
+
+_LucidPrefix()
+_LucidSub("tasks", cmd_tasks,
+          "List every live lucid task: id, state, name, wait, innermost await site.")
+_LucidSub("bt", cmd_bt,
+          "Print one lucid task's await chain (innermost first), its wait, spawn site and "
+          "parent.\nUsage: lucid bt TASK-ID, or lucid bt NAME for the one task of that name")
+_LucidSub("resources", cmd_resources,
+          "List the lucid mutexes, rw_locks, semaphores, channels and notifies that tasks "
+          "wait on, with holders and waiters.")
