@@ -3,6 +3,9 @@
 
 #include <utility>
 
+#include "lucid/trace/remote_parent.hpp"
+#include "lucid/trace/span.hpp"
+
 namespace lucid::http {
 
 namespace {
@@ -21,6 +24,33 @@ response to_response(const response_view& v) {
 
 lucid::error parse_error(const parse_result& pr) {
   return (pr.error_status == 413 || pr.error_status == 431) ? errc::too_large : errc::invalid_input;
+}
+
+/// The client span of one request: http.client{method, target, host, status|error}.
+trace::span client_span(std::string_view method_name, std::string_view target,
+                        std::string_view host) {
+  return LUCID_INFO_SPAN("http.client", ("method", method_name), ("target", target), ("host", host),
+                         ("status", trace::empty), ("error", trace::empty));
+}
+
+/// Adds traceparent/tracestate of the current span (W3C Trace Context) unless
+/// the caller set them.
+void inject_trace_context(std::vector<header>& headers) {
+  for (const header& h : headers)
+    if (iequals(h.name, "traceparent")) return;
+  std::string tp, ts;
+  if (!trace::inject_current(tp, ts)) return;
+  headers.push_back({"traceparent", std::move(tp)});
+  if (!ts.empty()) headers.push_back({"tracestate", std::move(ts)});
+}
+
+void record_outcome(const trace::span& span, const result<response>& r) {
+  if (!span) return;
+  if (r) {
+    span.record("status", r->status);
+  } else {
+    span.record("error", r.error().describe());
+  }
 }
 
 }  // namespace
@@ -48,14 +78,24 @@ task<result<response>> client::post(std::string target, std::string body, std::s
 
 task<result<response>> client::get_stream(std::string target, body_sink on_data,
                                           std::vector<header> headers) {
+  trace::span span = client_span("GET", target, host_);
+  auto entered = span.enter();
+  inject_trace_context(headers);
   std::string wire = request_wire("GET", target, {}, headers);
-  co_return co_await exchange(std::move(wire), false, &on_data);
+  auto r = co_await exchange(std::move(wire), false, &on_data);
+  record_outcome(span, r);
+  co_return r;
 }
 
 task<result<response>> client::send(std::string method_name, std::string target, std::string body,
                                     std::vector<header> headers) {
+  trace::span span = client_span(method_name, target, host_);
+  auto entered = span.enter();
+  inject_trace_context(headers);
   std::string wire = request_wire(method_name, target, body, headers);
-  co_return co_await exchange(std::move(wire), method_name == "HEAD", nullptr);
+  auto r = co_await exchange(std::move(wire), method_name == "HEAD", nullptr);
+  record_outcome(span, r);
+  co_return r;
 }
 
 std::string client::request_wire(std::string_view method_name, std::string_view target,

@@ -2,6 +2,9 @@
 #include "lucid/trace/remote_parent.hpp"
 
 #include <algorithm>
+#include <atomic>
+
+#include "lucid/trace/context.hpp"
 
 namespace lucid::trace {
 
@@ -38,6 +41,23 @@ std::optional<remote_parent> remote_parent::from_traceparent(std::string_view v)
   std::copy(pid.begin(), pid.end(), rp.parent_id.begin());
   rp.flags = static_cast<std::uint8_t>(hex_lower(flags[0]) * 16 + hex_lower(flags[1]));
   return rp;
+}
+
+namespace {
+constinit std::atomic<propagator_fn> g_propagator{nullptr};
+}  // namespace
+
+void set_propagator(propagator_fn p) noexcept {
+  // release/acquire: whatever the propagator reads was set up before it was published.
+  g_propagator.store(p, std::memory_order_release);
+}
+
+bool inject_current(std::string& traceparent, std::string& tracestate) noexcept {
+  propagator_fn p = g_propagator.load(std::memory_order_acquire);
+  if (p == nullptr) return false;
+  const span_id cur = detail::current_span_id();
+  if (cur == 0) return false;
+  return p(cur, traceparent, tracestate);
 }
 
 }  // namespace lucid::trace

@@ -38,4 +38,10 @@ struct init_options {
 ///   }
 std::shared_ptr<registry> init(init_options opts = {});
 
+/// Adds l, beside the fmt layer, to every registry init() builds from now on
+/// (it sees what the LUCID_LOG filter enables). The exporters register their
+/// layers here when they start, so `LUCID_TRACE_FILE` and `OTEL_*` work in a
+/// program that calls init(). Thread safety: any thread.
+void add_init_layer(std::shared_ptr<layer> l);
+
 }  // namespace lucid::trace

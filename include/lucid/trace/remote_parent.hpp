@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace lucid::trace {
@@ -43,5 +44,21 @@ struct remote_parent {
   std::string_view parent_id_hex() const noexcept { return {parent_id.data(), parent_id.size()}; }
   bool sampled() const noexcept { return (flags & 1) != 0; }
 };
+
+/// Writes the W3C Trace Context headers of span `current` for an outgoing
+/// request: `traceparent` (required) and `tracestate` (left empty if none).
+/// Answers false when it knows no trace for that span. Must not block.
+using propagator_fn = bool (*)(std::uint64_t current, std::string& traceparent,
+                               std::string& tracestate) noexcept;
+
+/// Installs the propagator (null removes it): the module that assigns trace
+/// and span ids (lucid::exporters' OTLP exporter) installs one, and
+/// lucid::http::client asks it for every request. Thread safety: any thread.
+void set_propagator(propagator_fn p) noexcept;
+
+/// The headers for an outgoing request made inside the current span (see
+/// propagator_fn); false when no propagator is installed, no span is current,
+/// or the propagator knows no trace for it. Thread safety: any thread.
+bool inject_current(std::string& traceparent, std::string& tracestate) noexcept;
 
 }  // namespace lucid::trace
