@@ -175,3 +175,15 @@ TEST(Wire, TheGraphMarksACycle) {
             std::string::npos)
       << g;
 }
+
+TEST(Wire, ARecordingHeaderNamesTheProgramForTheReplica) {
+  const std::string h = wire::encode_recording_header({4321, "shop \"v2\"\n", 500}, 1764662400000);
+  EXPECT_NE(h.find("\"type\":\"header\""), std::string::npos) << h;
+  EXPECT_NE(h.find("\"format\":\"lucid-console-recording\""), std::string::npos) << h;
+  wire::replica r;
+  ASSERT_TRUE(r.apply(h));
+  EXPECT_FALSE(r.ready());  // a header is not a state
+  EXPECT_EQ(r.process().pid, 4321);
+  EXPECT_EQ(r.process().program, "shop \"v2\"\n");  // escaped on the way, whole on arrival
+  EXPECT_EQ(r.process().interval_ms, 500u);
+}

@@ -52,6 +52,8 @@ std::string encode_graph(const snapshot& s, double t);
 std::string encode_error(int status, std::string_view message);
 /// A warning event.
 std::string encode_warning(const timed_warning& w, std::uint64_t seq);
+/// A recording's first line (docs/console-protocol.md, "Recordings").
+std::string encode_recording_header(const process_info& p, std::int64_t started_unix_ms);
 
 /// The server's side: numbers the updates and remembers the last one, so
 /// that each update can be sent whole (snapshot()) or as the changes since

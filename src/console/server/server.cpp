@@ -179,10 +179,8 @@ class feed {
       const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-      const std::string header = fmt::format(
-          R"({{"format":"lucid-console-recording","interval_ms":{},"pid":{},"program":{},"started_unix_ms":{},"type":"header","version":{}}})",
-          info_.interval_ms, info_.pid, quote(info_.program), unix_ms, wire::k_version);
-      rec_ = std::make_unique<recorder>(c.record, header, c.record_max);
+      rec_ = std::make_unique<recorder>(c.record, wire::encode_recording_header(info_, unix_ms),
+                                        c.record_max);
     }
   }
 
@@ -225,16 +223,6 @@ class feed {
   const server_config& config() const { return cfg_; }
 
  private:
-  static std::string quote(const std::string& s) {
-    std::string out = "\"";
-    for (char ch : s) {
-      if (ch == '"' || ch == '\\') out.push_back('\\');
-      if (static_cast<unsigned char>(ch) < 0x20) continue;
-      out.push_back(ch);
-    }
-    return out + "\"";
-  }
-
   void log(const char* type, std::string ev, bool keyframe) {
     if (rec_ && rec_->ok()) {
       const bool snapshot_type = std::strcmp(type, "snapshot") == 0;
@@ -324,8 +312,7 @@ task<void> stream_events(feed& f, http::body_writer& w) {
     std::string batch;
     while (cursor < f.log_end()) {
       const log_entry& e = f.at(cursor++);
-      const char* type = std::strcmp(e.type, "snapshot") == 0 ? "snapshot" : e.type;
-      batch += sse(type, e.seq, *e.data);
+      batch += sse(e.type, e.seq, *e.data);
     }
     if (!batch.empty() && !co_await w.write(batch)) co_return;
   }

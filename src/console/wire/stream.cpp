@@ -96,6 +96,15 @@ std::string encode_warning(const timed_warning& w, std::uint64_t seq) {
   return json{{"type", "warning"}, {"seq", seq}, {"t", w.t}, {"warning", detail::encode(w)}}.dump();
 }
 
+std::string encode_recording_header(const process_info& p, std::int64_t started_unix_ms) {
+  json j = detail::encode(p);
+  j["type"] = "header";
+  j["format"] = "lucid-console-recording";
+  j["version"] = k_version;
+  j["started_unix_ms"] = started_unix_ms;
+  return j.dump();
+}
+
 struct delta_encoder::impl {
   process_info process;
   std::uint64_t seq = 0;
