@@ -12,10 +12,11 @@ using namespace std::chrono_literals;
 
 lucid::task<int> sum(int n) {
   auto [tx, rx] = lucid::mpsc::bounded<int>(4);
-  auto producer = lucid::spawn("producer", [](lucid::mpsc::sender<int> out, int k) -> lucid::task<> {
-    for (int i = 1; i <= k; ++i)
-      co_await out.send(i);
-  }(std::move(tx), n));
+  auto producer =
+      lucid::spawn("producer", [](lucid::mpsc::sender<int> out, int k) -> lucid::task<> {
+        for (int i = 1; i <= k; ++i)
+          co_await out.send(i);
+      }(std::move(tx), n));
   int total = 0;
   while (auto v = co_await lucid::timeout(1s, rx.recv())) {
     if (!*v) break;  // closed: the producer is done
@@ -24,7 +25,8 @@ lucid::task<int> sum(int n) {
   co_await producer;
   std::ostringstream dump;
   lucid::console::dump(dump);
-  std::printf("%s", dump.str().find("lucid task dump") != std::string::npos ? "dump ok\n" : "no dump\n");
+  std::printf("%s",
+              dump.str().find("lucid task dump") != std::string::npos ? "dump ok\n" : "no dump\n");
   co_return total;
 }
 
