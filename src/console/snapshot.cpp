@@ -266,12 +266,6 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
   snap.aggregation = aggregation_enabled();
   const bool filtered = min_wait_s >= 0;
   const std::int64_t min_wait_ns = static_cast<std::int64_t>(min_wait_s * 1e9);
-  struct running_task {
-    std::size_t index;
-    std::uint64_t serial;
-    std::uintptr_t word;
-  };
-  std::vector<running_task> running;  // how long they ran is asked after the walk
   // Wait and hold times are coarse-clock stamps (wait_record.hpp): compare
   // with the same steady clock, read once.
   const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -335,10 +329,6 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
         },
         filtered);
   });
-  for (const running_task& r : running) {
-    task_view& v = snap.tasks[r.index];
-    v.running_s = detail::running_for(r.serial, static_cast<unsigned>(v.worker), r.word);
-  }
   std::sort(snap.tasks.begin(), snap.tasks.end(),
             [](const task_view& a, const task_view& b) { return a.id < b.id; });
   build_graph(snap);
