@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.hpp"
 #include "lucid/console/wire.hpp"
 
 namespace lucid::console::wire::detail {
@@ -42,6 +43,19 @@ timed_warning decode_warning(const json& j);
 
 json encode(const process_info& p);
 process_info decode_process(const json& j);
+
+/// The same objects written as text: byte for byte encode(x).dump() (see
+/// json_text.hpp), without building the tree. For the objects a server
+/// writes every update, hundreds at a time.
+void write(json_text& w, const location& l);
+void write(json_text& w, const histogram_snapshot& h);
+void write(json_text& w, const holder& h);
+void write(json_text& w, const wait& x);
+void write(json_text& w, const task_view& t);
+void write(json_text& w, const resource_view& r);
+/// encode(x).dump() for the tree-built objects, with bytes that are not
+/// valid UTF-8 replaced (as json_text does) instead of thrown on.
+std::string dump(const json& j);
 
 /// The "runtime" object: runtimes, live, idle, scheduled, running, aggregation.
 json encode_runtime(const snapshot& s);

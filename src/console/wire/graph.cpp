@@ -174,9 +174,8 @@ std::string encode_graph(const snapshot& s, double t) {
       }
     }
   }
-  return json{
-      {"t", t}, {"nodes", std::move(nodes)}, {"edges", std::move(edges)}, {"cycles", cycles}}
-      .dump();
+  return detail::dump(
+      json{{"t", t}, {"nodes", std::move(nodes)}, {"edges", std::move(edges)}, {"cycles", cycles}});
 }
 
 }  // namespace lucid::console::wire
