@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lucid/console/console.hpp"
+#include "lucid/rt/detail/wait_record.hpp"
 #include "wire/format.hpp"
 
 namespace lucid::console::detail {
@@ -26,6 +27,11 @@ snapshot take_snapshot_filtered(double min_wait_s, std::size_t* others);
 /// The calling thread's resources and waits are not tracked from now on
 /// (the console server's thread: its own sockets are not the program's).
 void untrack_this_thread() noexcept;
+
+/// Reads the holders (with their acquire sites) and the fill of the resource
+/// behind `h` through its ops into `out`; `now`: steady clock ns (holder
+/// times are coarse-clock stamps). The resource must be alive.
+void read_resource(const lucid::detail::resource_header& h, std::int64_t now, resource_view& out);
 
 /// Every resource the tracker knows (empty unless aggregation is on).
 std::vector<resource_view> tracked_resources();

@@ -1,12 +1,21 @@
 // The console's resource tracker: an observer (lucid/rt/observer.hpp),
 // installed while aggregation is on, that keeps every live resource with its
-// kind, creation site and holders, so resources nobody waits on show too (a
-// wait record only shows the resources tasks wait on). Waiters are not
-// tracked here: the snapshot reads them from the tasks' wait records.
+// kind, creation site and header, so resources nobody waits on show too (a
+// wait record only shows the resources tasks wait on). Holders and fill are
+// read through the header's ops when a snapshot is taken, as for the
+// resources tasks wait on: the tracker takes no acquire or release events
+// (each was an observer walk and a map edit under a lock, per lock taken:
+// lock-heavy programs ran 3-4x slower with a console). Waiters are not
+// tracked either: the snapshot reads them from the tasks' wait records.
 //
 // Threads: callbacks run on any thread, concurrently; the table is split in
 // 16 shards by resource id, each under its own spin lock, held for a map
-// operation only. snapshot readers copy a shard at a time.
+// operation, or by copy() while it reads a shard's resources. A resource
+// stays alive while it is in the table: it calls on_resource_dropped (which
+// takes the shard's lock) before it is destroyed, so a header is read only
+// under the lock of a shard that still holds it. When aggregation is turned
+// off the tracker is removed (no more callbacks) and emptied, since drops
+// that follow no longer reach it.
 #include <array>
 #include <chrono>
 #include <map>
@@ -31,39 +40,38 @@ thread_local bool t_untracked = false;
 struct tracked {
   const resource_kind* kind = nullptr;
   source_site site{};
-  std::map<task_id, std::int64_t> holders;  ///< task -> since (ns)
+  const lucid::detail::resource_header* header = nullptr;  ///< null: no holders or fill to read
 };
 
 class tracker final : public observer {
  public:
-  /// Resource events only: polls, wake-ups and spawns do not walk the
-  /// observers for it.
-  // Not waits: who waits on what, and since when, the snapshot reads from
-  // the tasks' wait records (build_resources); tracking every wait here
-  // would cost a map edit per socket read.
+  /// Creation and drop only: polls, wake-ups, spawns, waits and lock
+  /// acquisitions do not walk the observers for it.
   std::uint32_t observed_events() const noexcept override {
-    return observer_events::on_resource_created | observer_events::on_resource_dropped |
-           observer_events::on_acquire | observer_events::on_release;
+    return observer_events::on_resource_created | observer_events::on_resource_dropped;
   }
-  void on_resource_created(resource_id id, const resource_kind& kind,
-                           source_site site) noexcept override {
+  void on_resource_created(resource_id id, const resource_kind& kind, source_site site,
+                           const lucid::detail::resource_header* header) noexcept override {
     if (t_untracked) return;
     auto& s = shard(id);
     std::lock_guard g(s.lock);
     tracked& t = s.items[id];
     t.kind = &kind;
     t.site = site;
+    t.header = header;
   }
   void on_resource_dropped(resource_id id) noexcept override {
     auto& s = shard(id);
     std::lock_guard g(s.lock);
     s.items.erase(id);
   }
-  void on_acquire(task_id t, resource_id id) noexcept override {
-    if (!t_untracked) edit(id, t, true);
-  }
-  void on_release(task_id t, resource_id id) noexcept override {
-    if (!t_untracked) edit(id, t, false);
+
+  /// Forgets every resource (after the tracker was removed).
+  void clear() noexcept {
+    for (auto& s : shards_) {
+      std::lock_guard g(s.lock);
+      s.items.clear();
+    }
   }
 
   std::vector<resource_view> copy() {
@@ -81,8 +89,7 @@ class tracker final : public observer {
           v.created_at = location{source_path(t.site.file), t.site.function ? t.site.function : "",
                                   t.site.line};
         }
-        for (const auto& [task, since] : t.holders)
-          v.holders.push_back(holder{task, {}, static_cast<double>(now - since) / 1e9});
+        if (t.header != nullptr) read_resource(*t.header, now, v);
         out.push_back(std::move(v));
       }
     }
@@ -95,19 +102,6 @@ class tracker final : public observer {
     std::map<resource_id, tracked> items;
   };
   table& shard(resource_id id) noexcept { return shards_[id % shards_.size()]; }
-
-  void edit(resource_id id, task_id t, bool add) noexcept {
-    auto& s = shard(id);
-    std::lock_guard g(s.lock);
-    auto it = s.items.find(id);
-    if (it == s.items.end()) return;  // created before tracking began
-    auto& m = it->second.holders;
-    if (add) {
-      m.emplace(t, lucid::detail::coarse_now_ns());
-    } else {
-      m.erase(t);
-    }
-  }
 
   std::array<table, 16> shards_;
 };
@@ -142,6 +136,7 @@ void enable_aggregation(bool on) {
     add_observer(detail::g_tracker);
   } else {
     remove_observer(detail::g_tracker);
+    detail::g_tracker->clear();  // drops no longer reach it: its headers may dangle
   }
 }
 

@@ -61,6 +61,27 @@ void copy_fill(const From& f, To& t) {
   t.closed = f.closed;
 }
 
+/// The holders and fill of the resource behind h, into a wait or a resource_view.
+template <class To>
+void copy_resource(const lucid::detail::resource_header& h, std::int64_t now, To& out) {
+  if (h.ops != nullptr && h.ops->holders != nullptr) {
+    lucid::detail::holder_info hs[8];
+    std::size_t n = h.ops->holders(&h, hs, 8);
+    for (std::size_t i = 0; i < n; ++i) {
+      holder ho;
+      ho.task = hs[i].task;
+      ho.acquired_at = make_location(hs[i].site.file, hs[i].site.function, hs[i].site.line);
+      ho.held_s = seconds_since(hs[i].since_ns, now);
+      out.holders.push_back(std::move(ho));
+    }
+  }
+  if (h.ops != nullptr && h.ops->state != nullptr) {
+    lucid::detail::resource_state st;
+    h.ops->state(&h, st);
+    copy_fill(st, out);
+  }
+}
+
 void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out) {
   out.kind = r.kind != nullptr ? std::string(r.kind->name) : std::string("?");
   out.joined = r.joined;
@@ -72,22 +93,7 @@ void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out)
   if (const lucid::detail::resource_header* h = r.resource) {
     out.resource = h->id;
     out.created_at = make_location(h->site.file, h->site.function, h->site.line);
-    if (h->ops != nullptr && h->ops->holders != nullptr) {
-      lucid::detail::holder_info hs[8];
-      std::size_t n = h->ops->holders(h, hs, 8);
-      for (std::size_t i = 0; i < n; ++i) {
-        holder ho;
-        ho.task = hs[i].task;
-        ho.acquired_at = make_location(hs[i].site.file, hs[i].site.function, hs[i].site.line);
-        ho.held_s = seconds_since(hs[i].since_ns, now);
-        out.holders.push_back(std::move(ho));
-      }
-    }
-    if (h->ops != nullptr && h->ops->state != nullptr) {
-      lucid::detail::resource_state st;
-      h->ops->state(h, st);
-      copy_fill(st, out);
-    }
+    copy_resource(*h, now, out);
   }
 }
 
@@ -230,6 +236,11 @@ void build_graph(snapshot& snap) {
 }
 
 }  // namespace
+
+void detail::read_resource(const lucid::detail::resource_header& h, std::int64_t now,
+                           resource_view& out) {
+  copy_resource(h, now, out);
+}
 
 namespace {
 

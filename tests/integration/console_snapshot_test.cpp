@@ -103,25 +103,78 @@ TEST(ConsoleSnapshot, AggregationMeasuresTasksAndKeepsFinishedOnes) {
   lucid::console::enable_aggregation(false);
 }
 
+const lucid::console::resource_view* find_resource(const lucid::console::snapshot& s,
+                                                   lucid::resource_id id) {
+  for (const auto& r : s.resources) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
+
 TEST(ConsoleSnapshot, AggregationListsResourcesWithTheirHolder) {
+  // Resources nobody waits on: the holder (who, and the co_await that took
+  // it) and a channel's fill are read from the resources themselves.
   lucid::console::enable_aggregation(true);
   lucid::runtime rt = lucid::runtime::multi_thread(2);
   rt.block_on([]() -> lucid::task<> {
     lucid::mutex m;
+    auto [tx, rx] = lucid::mpsc::bounded<int>(4);
+    co_await tx.send(1);
+    co_await tx.send(2);
+    const lucid::task_id me = lucid::current_task()->id;
     auto g = co_await m.lock();
+    const unsigned lock_line = __LINE__ - 1;
     lucid::console::snapshot s = lucid::console::take_snapshot();
-    bool found = false;
-    for (const auto& r : s.resources) {
-      if (r.id != m.id()) continue;
-      found = true;
-      EXPECT_EQ(r.kind, "mutex");
-      EXPECT_TRUE(has(r.created_at.file, "console_snapshot_test.cpp"));
-      EXPECT_EQ(r.holders.size(), 1u);
-      EXPECT_TRUE(r.waiters.empty());
+    const lucid::console::resource_view* r = find_resource(s, m.id());
+    EXPECT_NE(r, nullptr);
+    if (r != nullptr) {
+      EXPECT_EQ(r->kind, "mutex");
+      EXPECT_TRUE(has(r->created_at.file, "console_snapshot_test.cpp"));
+      EXPECT_EQ(r->holders.size(), 1u);
+      if (!r->holders.empty()) {
+        EXPECT_EQ(r->holders[0].task, me);
+        EXPECT_EQ(r->holders[0].acquired_at.line, lock_line);
+      }
+      EXPECT_TRUE(r->waiters.empty());
     }
-    EXPECT_TRUE(found);
+    bool channel = false;
+    for (const auto& c : s.resources) {
+      if (c.kind != "mpsc") continue;
+      channel = true;
+      EXPECT_EQ(c.capacity, 4);
+      EXPECT_EQ(c.length, 2);
+      EXPECT_EQ(c.senders, 1);
+    }
+    EXPECT_TRUE(channel);
+    g.unlock();
+    s = lucid::console::take_snapshot();
+    r = find_resource(s, m.id());
+    EXPECT_NE(r, nullptr);
+    if (r != nullptr) {
+      EXPECT_TRUE(r->holders.empty());
+    }
   }());
   lucid::console::enable_aggregation(false);
+}
+
+TEST(ConsoleSnapshot, AResourceDroppedWhileAggregationWasOffIsForgotten) {
+  // The tracker keeps resources' headers; one destroyed while the tracker
+  // was removed must not be read when aggregation comes back (ASan: no
+  // use after free).
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    lucid::console::enable_aggregation(true);
+    auto m = std::make_unique<lucid::mutex>();
+    const lucid::resource_id id = m->id();
+    auto g = co_await m->lock();
+    EXPECT_NE(find_resource(lucid::console::take_snapshot(), id), nullptr);
+    lucid::console::enable_aggregation(false);
+    g.unlock();
+    m.reset();
+    lucid::console::enable_aggregation(true);
+    EXPECT_EQ(find_resource(lucid::console::take_snapshot(), id), nullptr);
+    lucid::console::enable_aggregation(false);
+  }());
 }
 
 TEST(ConsoleSnapshot, TheDumpGroupsIdenticalTasks) {

@@ -52,8 +52,8 @@ class recorder : public lucid::observer {
   void on_complete(lucid::task_id t, lucid::task_outcome o) noexcept override {
     add("complete #" + std::to_string(t) + " " + std::string(lucid::to_string(o)));
   }
-  void on_resource_created(lucid::resource_id, const lucid::resource_kind& k,
-                           lucid::source_site) noexcept override {
+  void on_resource_created(lucid::resource_id, const lucid::resource_kind& k, lucid::source_site,
+                           const lucid::detail::resource_header*) noexcept override {
     add("resource_created " + std::string(k.name));
   }
   void on_wait_begin(lucid::task_id t, lucid::resource_id) noexcept override {

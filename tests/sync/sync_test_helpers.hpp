@@ -33,7 +33,8 @@ inline std::ostream& operator<<(std::ostream& os, const event& e) {
 class recorder final : public lucid::observer {
  public:
   void on_resource_created(lucid::resource_id r, const lucid::resource_kind& k,
-                           lucid::source_site s) noexcept override {
+                           lucid::source_site s,
+                           const lucid::detail::resource_header*) noexcept override {
     std::lock_guard g(mu_);
     events_.push_back({"created", 0, r});
     kinds_.push_back(k);

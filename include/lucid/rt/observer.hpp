@@ -31,6 +31,10 @@
 
 namespace lucid {
 
+namespace detail {
+struct resource_header;  // lucid/rt/detail/wait_record.hpp
+}  // namespace detail
+
 using task_id = std::uint64_t;      ///< unique for the life of the process; 0 = none
 using resource_id = std::uint64_t;  ///< unique for the life of the process; 0 = none
 
@@ -114,8 +118,14 @@ class observer {
   virtual void on_complete(task_id, task_outcome) noexcept {}
 
   /// `kind` lives as long as the program (it is a constant of its module).
-  virtual void on_resource_created(resource_id, const resource_kind& /*kind*/,
-                                   source_site) noexcept {}
+  /// `header` is lucid's own view of the resource (null for one that has
+  /// none): through its ops the console reads the resource's holders and
+  /// state (channel fill, permits) at any time until on_resource_dropped
+  /// for this id returns, which the resource calls before it is destroyed.
+  /// An observer that keeps it must stop reading it once it is removed
+  /// (no on_resource_dropped reaches a removed observer).
+  virtual void on_resource_created(resource_id, const resource_kind& /*kind*/, source_site,
+                                   const detail::resource_header* /*header*/) noexcept {}
   virtual void on_resource_dropped(resource_id) noexcept {}
   virtual void on_wait_begin(task_id, resource_id) noexcept {}
   virtual void on_wait_end(task_id, resource_id) noexcept {}

@@ -70,7 +70,7 @@ struct mpsc_chan : resource_header {
 
   mpsc_chan(std::size_t cap, source_site site)
       : resource_header(mpsc_resource, site, &ops), queue(cap), capacity(cap) {
-    LUCID_OBSERVE(on_resource_created, id, detail::mpsc_resource, site);
+    LUCID_OBSERVE(on_resource_created, id, detail::mpsc_resource, site, this);
   }
   void release() noexcept {
     // acq_rel: the last owner sees every other owner's writes before freeing.

@@ -75,7 +75,7 @@ class mutex {
  public:
   explicit mutex(source_site site = source_site::current()) noexcept
       : hdr_(detail::mutex_resource, site, true) {
-    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::mutex_resource, site);
+    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::mutex_resource, site, &hdr_);
   }
   mutex(const mutex&) = delete;
   mutex& operator=(const mutex&) = delete;

@@ -63,7 +63,7 @@ class notify {
  public:
   explicit notify(source_site site = source_site::current()) noexcept
       : hdr_(detail::notify_resource, site) {
-    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::notify_resource, site);
+    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::notify_resource, site, &hdr_);
   }
   notify(const notify&) = delete;
   notify& operator=(const notify&) = delete;

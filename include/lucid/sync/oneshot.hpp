@@ -49,7 +49,7 @@ struct oneshot_state : resource_header {
 
   explicit oneshot_state(source_site site) noexcept
       : resource_header(oneshot_resource, site, &ops) {
-    LUCID_OBSERVE(on_resource_created, id, detail::oneshot_resource, site);
+    LUCID_OBSERVE(on_resource_created, id, detail::oneshot_resource, site, this);
   }
   void release() noexcept {
     // acq_rel: the last owner sees every write of the other side before freeing.

@@ -75,7 +75,7 @@ class rw_lock {
  public:
   explicit rw_lock(source_site site = source_site::current()) noexcept
       : hdr_(detail::rw_lock_resource, site, true) {
-    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::rw_lock_resource, site);
+    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::rw_lock_resource, site, &hdr_);
   }
   rw_lock(const rw_lock&) = delete;
   rw_lock& operator=(const rw_lock&) = delete;

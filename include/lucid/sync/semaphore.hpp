@@ -79,7 +79,7 @@ class semaphore {
   explicit semaphore(std::size_t permits, source_site site = source_site::current()) noexcept
       : permits_(permits), hdr_(detail::semaphore_resource, site, false) {
     publish_permits();
-    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::semaphore_resource, site);
+    LUCID_OBSERVE(on_resource_created, hdr_.id, detail::semaphore_resource, site, &hdr_);
   }
   semaphore(const semaphore&) = delete;
   semaphore& operator=(const semaphore&) = delete;
