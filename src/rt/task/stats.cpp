@@ -276,8 +276,9 @@ task_stats* stats_of_strand(const strand* s) noexcept {
 }  // namespace
 
 void stats_waker_registered(const strand* s) noexcept {
-  if (task_stats* st = stats_of_strand(s))
-    st->wakers_registered.fetch_add(1, std::memory_order_relaxed);
+  // A task registers its wakers in its own poll (an awaitable's
+  // await_suspend): one writer, as for polls.
+  if (task_stats* st = stats_of_strand(s)) add(st->wakers_registered, 1);
 }
 
 void stats_waker_released(const strand* s) noexcept {

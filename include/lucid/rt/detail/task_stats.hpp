@@ -18,10 +18,10 @@
 //     ordered by the task's state word), relaxed load + store
 //   queued_ns: the thread that queues the task (the spawner, a waker, or the
 //     worker whose poll ended with a wake pending), before it is queued
-//   wakes[self]: the polling worker (a self-wake happens in the task's own
-//     poll), relaxed load + store
-//   wakes[other origins], wakers_registered, wakers_released: any thread,
-//     relaxed fetch_add
+//   wakes[self], wakers_registered: the polling worker (a self-wake happens,
+//     and a waker is registered, in the task's own poll: an awaitable's
+//     await_suspend), relaxed load + store
+//   wakes[other origins], wakers_released: any thread, relaxed fetch_add
 //   created_ns: the spawner; completed_ns: the finishing thread
 // Readers (the console's thread) read any field at any time with relaxed
 // loads: each value is whole, the set is not one consistent instant.
