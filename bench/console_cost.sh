@@ -16,8 +16,10 @@
 #             "a connected client" against http-det
 # Usage: bench/console_cost.sh [build dir, default build/release]
 #   BEFORE=/path/to/bench/dir adds the same programs built from an earlier commit.
-#   BEFORE_AGG=1 (with BEFORE) also runs those with full aggregation (*-before-agg),
-#     to compare what aggregation costs before and after a change in one run.
+#   BEFORE_AGG=1 (with BEFORE) also runs those with full aggregation (*-before-agg)
+#     and, for HTTP, with the console and a client (lucid-http-before-console),
+#     to compare what aggregation and the console cost before and after a
+#     change in one run.
 #   RUNS=5 bench/console_cost.sh    (any run-all.sh knob passes through)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,6 +42,8 @@ http=""
 [[ -n "$BEFORE" ]] && http+="lucid-http-before|$BEFORE/lucid_http_hello {port} 2 {maxsecs};"
 [[ -n "$BEFORE" && "$BEFORE_AGG" == 1 ]] &&
   http+="lucid-http-before-agg|$AGG $BEFORE/lucid_http_hello {port} 2 {maxsecs};"
+[[ -n "$BEFORE" && "$BEFORE_AGG" == 1 ]] &&
+  http+="lucid-http-before-console|$DET $ROOT/bench/with_console_client.sh $BEFORE/lucid_http_hello {port} 2 {maxsecs};"
 http+="lucid-http-off|$OFF $B/lucid_http_hello {port} 2 {maxsecs};"
 http+="lucid-http-det|$DET $B/lucid_http_hello {port} 2 {maxsecs};"
 http+="lucid-http-agg|$AGG $B/lucid_http_hello {port} 2 {maxsecs};"

@@ -98,19 +98,24 @@ json_text& json_text::value(std::string_view s) {
   return *this;
 }
 
-json_text& json_text::value(std::uint64_t v) {
-  comma();
+namespace {
+template <class Int>
+void append_integer(std::string& out, Int v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
+  out.append(buf, r.ptr);
+}
+}  // namespace
+
+json_text& json_text::value(std::uint64_t v) {
+  comma();
+  append_integer(out_, v);
   return *this;
 }
 
 json_text& json_text::value(std::int64_t v) {
   comma();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, r.ptr);
+  append_integer(out_, v);
   return *this;
 }
 
