@@ -9,10 +9,13 @@
 // responses; a larger body is not copied: it is moved (or, for a piece of a
 // streamed body, borrowed) into `segs_`, each at its position in `out_`, and
 // the batch leaves in one sendmsg (a writev with MSG_NOSIGNAL) over those
-// pieces, repeated only if the socket takes less. Both buffers keep their
-// capacity across requests: a keep-alive connection allocates nothing per
-// request once warm (a large request or response may grow them; `in_`
-// shrinks back when it empties).
+// pieces, repeated only if the socket takes less. `out_` keeps its capacity
+// across requests (it shrinks back past 64 KiB). `in_` is handed back to a
+// small per-thread cache of read buffers whenever the connection waits for
+// a request with nothing buffered, so an idle keep-alive connection holds no
+// read buffer, and a busy one takes a warm buffer back from the cache: no
+// allocation per request once warm (a large request may grow `in_`; a grown
+// one is freed when it empties).
 //
 // I/O. Reads and writes run the readiness loop of rt/detail/io.hpp inline:
 // the syscall is made here and only the readiness wait is awaited (an
@@ -74,6 +77,23 @@ constexpr int k_max_iov = 2 * static_cast<int>(k_max_segs) + 1;
 constexpr std::size_t k_linger_bytes =
     std::size_t{256} * 1024;  // what a lingering close reads at most
 constexpr std::string_view k_last_chunk = "0\r\n\r\n";
+
+/// Read buffers of k_initial_in bytes that idle connections gave back, per
+/// thread (a few; the rest are freed). A keep-alive connection waiting for
+/// its next request holds no read buffer.
+constexpr std::size_t k_cached_in_buffers = 32;
+thread_local std::vector<std::unique_ptr<char[]>> t_in_buffers;
+
+std::unique_ptr<char[]> take_in_buffer() {
+  if (t_in_buffers.empty()) return std::make_unique_for_overwrite<char[]>(k_initial_in);
+  std::unique_ptr<char[]> b = std::move(t_in_buffers.back());
+  t_in_buffers.pop_back();
+  return b;
+}
+
+void give_in_buffer(std::unique_ptr<char[]> b) {
+  if (t_in_buffers.size() < k_cached_in_buffers) t_in_buffers.push_back(std::move(b));
+}
 
 /// The request span: http.request{method, path, status, [trace_id, parent_span_id]}.
 trace::span request_span(const request& req) {
@@ -226,7 +246,10 @@ class connection {
   }
   std::uint32_t killed_kind() const noexcept { return killed_ & k_kind_mask; }
 
+  /// Makes room for a read in in_ (allocating, compacting or growing it).
   void ensure_space();
+  /// Hands the (empty) read buffer back while the connection waits idle.
+  void release_in() noexcept;
   bool has_pending() const noexcept { return !out_.empty() || !segs_.empty(); }
   std::size_t pending_bytes() const noexcept { return out_.size() + seg_bytes_; }
   /// Writes what is pending without waiting: done (all of it left), blocked
@@ -276,7 +299,7 @@ void connection::ensure_space() {
   }
   if (cap_ == 0) {
     cap_ = k_initial_in;
-    in_ = std::make_unique_for_overwrite<char[]>(cap_);
+    in_ = take_in_buffer();
   } else if (len_ == cap_) {
     // The parser answers 431/413 before a request outgrows its limits, so
     // this stays below max head + max body + one read.
@@ -286,6 +309,15 @@ void connection::ensure_space() {
     in_ = std::move(bigger);
     cap_ = ncap;
   }
+}
+
+void connection::release_in() noexcept {
+  if (cap_ == k_initial_in) {
+    give_in_buffer(std::move(in_));
+  } else {
+    in_.reset();
+  }
+  cap_ = start_ = len_ = 0;
 }
 
 void connection::clear_pending() noexcept {
@@ -641,14 +673,13 @@ task<void> connection::run() {
       }
       co_return;
     }
-    ensure_space();
+    if (start_ == len_) start_ = len_ = 0;  // nothing buffered: between requests
     std::uint32_t kind = k_idle;
     if (len_ > 0) {
       kind = parser_.head_complete() ? k_body : k_head;
     } else if (first_) {
       kind = k_first;
     }
-    const std::size_t room = cap_ - len_;
     bool waiting = false;  // the slot word says `kind`
     ssize_t got = 0;
     int err = 0;
@@ -662,9 +693,13 @@ task<void> connection::run() {
           }
           waiting = true;
         }
+        // Waiting between requests: no read buffer is held.
+        if (len_ == 0 && cap_ != 0) release_in();
         co_await io.ready(lucid::detail::io_interest::read);
         may_read_ = true;
       }
+      ensure_space();
+      const std::size_t room = cap_ - len_;
       const std::uint32_t snap = io.readiness();
       got = ::recv(stream_.native_handle(), in_.get() + len_, room, 0);
       if (got > 0) {

@@ -482,6 +482,24 @@ TEST(HttpServer, IdleKeepAliveConnectionsAreClosedSilently) {
   ASSERT_TRUE(fresh.next());
 }
 
+TEST(HttpServer, BetweenRequestsTheIdleTimeoutAppliesNotTheHeaderTimeout) {
+  // After a response, a keep-alive connection with nothing buffered waits
+  // for a new request (idle_timeout), not for the rest of a head
+  // (header_read_timeout, far longer than raw_conn's 60 s receive timeout
+  // here, so a wrong kind fails the test instead of passing late).
+  lucid::http::server_options o;
+  o.idle_timeout = 1s;
+  o.header_read_timeout = 600s;
+  test_server ts(basic_routes, o);
+  raw_conn c(ts.addr());
+  for (int i = 0; i < 3; ++i) {  // a few, so that the read buffer has been recycled
+    ASSERT_TRUE(c.send(get_request("/")));
+    ASSERT_TRUE(c.next());
+  }
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_TRUE(c.pending().empty());
+}
+
 TEST(HttpServer, UnsupportedVersionIs505) {
   test_server ts(basic_routes);
   expect_rejected(ts, "GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505);
