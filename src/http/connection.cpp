@@ -29,15 +29,18 @@
 //
 // Streamed responses (response::stream). The head goes into `out_` and the
 // batch is flushed before the producer runs; then each body_writer::write()
-// is one write of its own (a chunk framed in `out_`, or the raw bytes for
-// HTTP/1.0), under the slot kind `write` (a new generation per piece, so
-// write_timeout bounds one piece), and the slot is back to `busy` between
-// writes, so a producer that sleeps is never timed out. A write fails with
-// errc::cancelled once `stopping` is set (checked before each write). When
-// the producer returns, the final chunk is flushed at once; after a failed
-// or cancelled write, a producer that threw, or an HTTP/1.0 stream, the
-// connection closes (a thrown producer leaves the chunked body unterminated,
-// so the client sees it cut short).
+// is one write of its own (the chunk's size line and CRLF in `out_` around
+// the piece, which is borrowed, not copied; or the raw bytes for HTTP/1.0),
+// under the slot kind `write` (a new generation per piece, so write_timeout
+// bounds one piece), and the slot is back to `busy` between writes, so a
+// producer that sleeps is never timed out. A write fails with
+// errc::cancelled once `stopping` is set (checked before each write). A
+// write that is itself cancelled while the socket is full drops the
+// borrowed piece from what is pending and cuts the body (later writes fail
+// with errc::cancelled). When the producer returns, the final chunk is
+// flushed at once; after a failed or cancelled write, a producer that threw,
+// or an HTTP/1.0 stream, the connection closes (a thrown producer or a cut
+// body leaves the chunked body unterminated, so the client sees it cut short).
 //
 // Thread safety: a connection is one task; only its slot word is shared
 // (with the sweeper). Cancellation: destroying the task unregisters the
@@ -280,7 +283,8 @@ class connection {
   std::size_t seg_bytes_ = 0;  // the bytes in segs_
   std::size_t sent_ = 0;       // the bytes of out_ + segs_ already written
   int write_errno_ = 0;
-  bool may_read_ = true;  // false: the last read drained the socket (wait before recv)
+  bool piece_cut_ = false;  // a streamed piece's write was cancelled part way
+  bool may_read_ = true;    // false: the last read drained the socket (wait before recv)
   bool first_ = true;
   bool continue_sent_ = false;
 };
@@ -530,7 +534,18 @@ class stream_writer final : public body_writer {
 };
 
 task<result<void>> connection::send_piece(std::string_view piece, bool chunked) {
+  if (piece_cut_) co_return lucid::error{errc::cancelled};
   if (!set_wait(k_write, true)) co_return lucid::error{errc::timed_out};
+  // Cancelled while the socket was full: the piece (borrowed) is dropped
+  // from what is pending and the body is cut, so the connection closes.
+  struct cut_guard {
+    connection* c;
+    ~cut_guard() {
+      if (c == nullptr) return;
+      c->clear_pending();
+      c->piece_cut_ = true;
+    }
+  } guard{this};
   // Nothing is pending: the head was flushed before the producer ran. The
   // piece itself is not copied (it lives until this write ends).
   if (chunked) {
@@ -545,6 +560,7 @@ task<result<void>> connection::send_piece(std::string_view piece, bool chunked) 
     co_await stream_.io_source().ready(lucid::detail::io_interest::write);
     s = write_now();
   }
+  guard.c = nullptr;
   const int err = write_errno_;
   // Back to busy: the producer's time between writes is not timed.
   if (!set_wait(k_busy, false) || check_killed()) co_return lucid::error{errc::timed_out};
@@ -583,6 +599,7 @@ task<bool> connection::send_stream(const body_producer& producer, const trace::s
     co_return false;  // the chunked body stays unterminated: the client sees it cut short
   }
   const errc failed = w.failed().code;
+  if (piece_cut_) co_return false;  // a write was cancelled part way: the body is cut
   if (failed != errc::ok && failed != errc::cancelled)
     co_return false;              // the peer or the write failed
   if (!chunked) co_return false;  // the body ends with the connection
