@@ -5,28 +5,51 @@
 // Buffers. `in_` holds received bytes; [start_, len_) is not yet consumed,
 // and a partially received request always starts at start_ (the parser's
 // offsets are relative to it), so compaction moves it to the front only
-// between reads. `out_` collects the responses of one batch (one write).
-// Both keep their capacity across requests: a keep-alive connection
-// allocates nothing per request once warm (a large request or response may
-// grow them; `in_` shrinks back when it empties).
+// between reads. `out_` collects the heads (and small bodies) of one batch of
+// responses; a larger body is not copied: it is moved (or, for a piece of a
+// streamed body, borrowed) into `segs_`, each at its position in `out_`, and
+// the batch leaves in one sendmsg (a writev with MSG_NOSIGNAL) over those
+// pieces, repeated only if the socket takes less. `out_` keeps its capacity
+// across requests (it shrinks back past 64 KiB). `in_` is handed back to a
+// small per-thread cache of read buffers whenever the connection waits for
+// a request with nothing buffered, so an idle keep-alive connection holds no
+// read buffer, and a busy one takes a warm buffer back from the cache: no
+// allocation per request once warm (a large request may grow `in_`; a grown
+// one is freed when it empties).
+//
+// I/O. Reads and writes run the readiness loop of rt/detail/io.hpp inline:
+// the syscall is made here and only the readiness wait is awaited (an
+// awaiter in this coroutine's frame), so a request that needs no wait costs
+// no coroutine frame for its I/O. A read that fills less than the room it
+// was given drained the socket, so the readable bit is cleared then (only if
+// no event arrived since the snapshot taken before the recv) and the next
+// read waits for an edge instead of making a recv that would answer EAGAIN.
+// A write waits only if the socket would block; the slot word moves to
+// `write` then, not before.
 //
 // Streamed responses (response::stream). The head goes into `out_` and the
 // batch is flushed before the producer runs; then each body_writer::write()
-// is one write of its own (a chunk framed in `out_`, or the raw bytes for
-// HTTP/1.0), under the slot kind `write` (a new generation per piece, so
-// write_timeout bounds one piece), and the slot is back to `busy` between
-// writes, so a producer that sleeps is never timed out. A write fails with
-// errc::cancelled once `stopping` is set (checked before each write). When
-// the producer returns, the final chunk is flushed at once; after a failed
-// or cancelled write, a producer that threw, or an HTTP/1.0 stream, the
-// connection closes (a thrown producer leaves the chunked body unterminated,
-// so the client sees it cut short).
+// is one write of its own (the chunk's size line and CRLF in `out_` around
+// the piece, which is borrowed, not copied; or the raw bytes for HTTP/1.0),
+// under the slot kind `write` (a new generation per piece, so write_timeout
+// bounds one piece), and the slot is back to `busy` between writes, so a
+// producer that sleeps is never timed out. A write fails with
+// errc::cancelled once `stopping` is set (checked before each write). A
+// write that is itself cancelled while the socket is full drops the
+// borrowed piece from what is pending and cuts the body (later writes fail
+// with errc::cancelled). When the producer returns, the final chunk is
+// flushed at once; after a failed or cancelled write, a producer that threw,
+// or an HTTP/1.0 stream, the connection closes (a thrown producer or a cut
+// body leaves the chunked body unterminated, so the client sees it cut short).
 //
 // Thread safety: a connection is one task; only its slot word is shared
 // (with the sweeper). Cancellation: destroying the task unregisters the
 // slot, then closes the socket (the stream is a parameter of the coroutine,
 // destroyed after its locals).
 #include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <charconv>
@@ -34,6 +57,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "date.hpp"
 #include "lucid/http/parser.hpp"
@@ -50,11 +74,29 @@ namespace {
 constexpr std::size_t k_initial_in = std::size_t{8} * 1024;
 constexpr std::size_t k_shrink_above = std::size_t{64} * 1024;
 constexpr std::size_t k_flush_at = std::size_t{64} * 1024;  // flush a pipelined batch past this
-constexpr std::size_t k_direct_body =
-    std::size_t{16} * 1024;  // bodies above this are written directly
+constexpr std::size_t k_copy_body = 1024;  // larger bodies are sent from the response's string
+constexpr std::size_t k_max_segs = 16;     // bodies not copied, per write
+constexpr int k_max_iov = 2 * static_cast<int>(k_max_segs) + 1;
 constexpr std::size_t k_linger_bytes =
     std::size_t{256} * 1024;  // what a lingering close reads at most
 constexpr std::string_view k_last_chunk = "0\r\n\r\n";
+
+/// Read buffers of k_initial_in bytes that idle connections gave back, per
+/// thread (a few; the rest are freed). A keep-alive connection waiting for
+/// its next request holds no read buffer.
+constexpr std::size_t k_cached_in_buffers = 32;
+thread_local std::vector<std::unique_ptr<char[]>> t_in_buffers;
+
+std::unique_ptr<char[]> take_in_buffer() {
+  if (t_in_buffers.empty()) return std::make_unique_for_overwrite<char[]>(k_initial_in);
+  std::unique_ptr<char[]> b = std::move(t_in_buffers.back());
+  t_in_buffers.pop_back();
+  return b;
+}
+
+void give_in_buffer(std::unique_ptr<char[]> b) {
+  if (t_in_buffers.size() < k_cached_in_buffers) t_in_buffers.push_back(std::move(b));
+}
 
 /// The request span: http.request{method, path, status, [trace_id, parent_span_id]}.
 trace::span request_span(const request& req) {
@@ -138,6 +180,13 @@ void append_status_line(std::string& out, int status) {
   out.append("\r\n");
 }
 
+bool would_block(int e) noexcept {
+  return e == EAGAIN || e == EWOULDBLOCK;
+}
+
+/// What a write attempt that does not wait answers.
+enum class io_step : std::uint8_t { done, blocked, failed };
+
 class connection {
  public:
   connection(std::shared_ptr<server_state> st, net::tcp_stream& stream)
@@ -163,6 +212,16 @@ class connection {
   }
 
  private:
+  /// A body sent after out_[0, at) without being copied into out_.
+  struct body_seg {
+    std::size_t at = 0;
+    std::string owned;          ///< a response's body, moved in
+    std::string_view borrowed;  ///< a streamed piece (alive until its write ends)
+    std::string_view data() const noexcept {
+      return owned.empty() ? borrowed : std::string_view(owned);
+    }
+  };
+
   /// Moves the slot word to `kind` (a new generation when `restart` or the
   /// kind changes). False if the sweeper killed the connection meanwhile;
   /// then killed_ holds the kind it was killed in.
@@ -190,12 +249,24 @@ class connection {
   }
   std::uint32_t killed_kind() const noexcept { return killed_ & k_kind_mask; }
 
+  /// Makes room for a read in in_ (allocating, compacting or growing it).
   void ensure_space();
+  /// Hands the (empty) read buffer back while the connection waits idle.
+  void release_in() noexcept;
+  bool has_pending() const noexcept { return !out_.empty() || !segs_.empty(); }
+  std::size_t pending_bytes() const noexcept { return out_.size() + seg_bytes_; }
+  /// Writes what is pending without waiting: done (all of it left), blocked
+  /// (the socket is full; the rest is kept), failed (write_errno_ says why;
+  /// the rest is dropped).
+  io_step write_now() noexcept;
+  void clear_pending() noexcept;
+  /// Writes what is pending, waiting as needed; false if the write failed.
   task<bool> flush();
   task<void> close_after_response();
   void append_error(int status);
-  task<bool> handle(request& req);
-  bool append_response(const request& req, const response& resp, bool keep);
+  /// The handler for `req`, or nullptr with `resp` set to the 404/405 answer.
+  const handler* route(const request& req, response& resp) const;
+  bool append_response(const request& req, response& resp, bool keep);
   task<bool> send_stream(const body_producer& producer, const trace::span& span, bool chunked,
                          bool keep);
 
@@ -208,6 +279,12 @@ class connection {
   std::unique_ptr<char[]> in_;
   std::size_t cap_ = 0, start_ = 0, len_ = 0;
   std::string out_;
+  std::vector<body_seg> segs_;
+  std::size_t seg_bytes_ = 0;  // the bytes in segs_
+  std::size_t sent_ = 0;       // the bytes of out_ + segs_ already written
+  int write_errno_ = 0;
+  bool piece_cut_ = false;  // a streamed piece's write was cancelled part way
+  bool may_read_ = true;    // false: the last read drained the socket (wait before recv)
   bool first_ = true;
   bool continue_sent_ = false;
 };
@@ -226,7 +303,7 @@ void connection::ensure_space() {
   }
   if (cap_ == 0) {
     cap_ = k_initial_in;
-    in_ = std::make_unique_for_overwrite<char[]>(cap_);
+    in_ = take_in_buffer();
   } else if (len_ == cap_) {
     // The parser answers 431/413 before a request outgrows its limits, so
     // this stays below max head + max body + one read.
@@ -238,13 +315,87 @@ void connection::ensure_space() {
   }
 }
 
-task<bool> connection::flush() {
-  if (out_.empty()) co_return true;
-  (void)set_wait(k_write, true);  // a kill can only come from this very wait
-  auto w = co_await stream_.write_all(std::string_view(out_));
+void connection::release_in() noexcept {
+  if (cap_ == k_initial_in) {
+    give_in_buffer(std::move(in_));
+  } else {
+    in_.reset();
+  }
+  cap_ = start_ = len_ = 0;
+}
+
+void connection::clear_pending() noexcept {
   out_.clear();
   if (out_.capacity() > k_shrink_above) out_.shrink_to_fit();
-  co_return w.has_value();
+  segs_.clear();
+  seg_bytes_ = 0;
+  sent_ = 0;
+}
+
+io_step connection::write_now() noexcept {
+  lucid::detail::io_source& io = stream_.io_source();
+  const std::size_t total = pending_bytes();
+  while (sent_ < total) {
+    // The pieces in order: out_ up to the first body, that body, out_ up to
+    // the next, ..., the rest of out_; minus the sent_ bytes already gone.
+    iovec iov[k_max_iov];
+    int n = 0;
+    std::size_t skip = sent_;
+    auto add = [&](const char* p, std::size_t len) {
+      if (skip >= len) {
+        skip -= len;
+        return;
+      }
+      p += skip;
+      len -= skip;
+      skip = 0;
+      if (n < k_max_iov) iov[n++] = iovec{const_cast<char*>(p), len};
+    };
+    std::size_t from = 0;
+    for (const body_seg& b : segs_) {
+      add(out_.data() + from, b.at - from);
+      const std::string_view d = b.data();
+      add(d.data(), d.size());
+      from = b.at;
+    }
+    add(out_.data() + from, out_.size() - from);
+    msghdr m{};
+    m.msg_iov = iov;
+    m.msg_iovlen = static_cast<std::size_t>(n);
+    const std::uint32_t snap = io.readiness();
+    const ssize_t w = ::sendmsg(stream_.native_handle(), &m, MSG_NOSIGNAL);
+    if (w >= 0) {
+      sent_ += static_cast<std::size_t>(w);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (would_block(errno)) {
+      io.clear_readiness(lucid::detail::io_interest::write, snap);
+      return io_step::blocked;
+    }
+    write_errno_ = errno;
+    clear_pending();
+    return io_step::failed;
+  }
+  clear_pending();
+  return io_step::done;
+}
+
+task<bool> connection::flush() {
+  bool waited = false;
+  for (;;) {
+    const io_step s = write_now();
+    if (s != io_step::blocked) {
+      // Back to busy: what follows (a read that need not wait, a handler) is not timed.
+      if (waited && s == io_step::done) (void)set_wait(k_busy, false);
+      co_return s == io_step::done;
+    }
+    if (!waited) {
+      (void)set_wait(k_write, true);  // a kill can only come from this very wait
+      waited = true;
+    }
+    co_await stream_.io_source().ready(lucid::detail::io_interest::write);
+  }
 }
 
 /// Sends what is pending, then closes politely: our side first, then read
@@ -276,7 +427,7 @@ void connection::append_error(int status) {
   out_.push_back('\n');
 }
 
-bool connection::append_response(const request& req, const response& resp, bool keep) {
+bool connection::append_response(const request& req, response& resp, bool keep) {
   int status = resp.status;
   if (status < 100 || status > 999) status = 500;
   append_status_line(out_, status);
@@ -320,76 +471,38 @@ bool connection::append_response(const request& req, const response& resp, bool 
     out_.append("connection: keep-alive\r\n");
   }
   out_.append("\r\n");
-  if (!no_body && req.method != method::head && !resp.stream && resp.body.size() <= k_direct_body) {
-    out_.append(resp.body);
+  if (!no_body && req.method != method::head && !resp.stream && !resp.body.empty()) {
+    if (resp.body.size() <= k_copy_body) {
+      out_.append(resp.body);
+    } else {
+      seg_bytes_ += resp.body.size();
+      segs_.push_back(body_seg{out_.size(), std::move(resp.body), {}});
+    }
   }
   return keep;
 }
 
-task<bool> connection::handle(request& req) {
-  const handler* h = nullptr;
-  response resp;
-  auto it = st_->routes.find(req.path);
-  if (it != st_->routes.end()) {
-    const method m = req.method;
-    for (const auto& e : it->second.by_method) {
-      if (e.first == m) {
-        h = &e.second;
-        break;
-      }
-    }
-    if (h == nullptr && m == method::head) {
+const handler* connection::route(const request& req, response& resp) const {
+  if (!st_->routes.empty()) {
+    auto it = st_->routes.find(req.path);
+    if (it != st_->routes.end()) {
+      const method m = req.method;
       for (const auto& e : it->second.by_method) {
-        if (e.first == method::get) h = &e.second;
+        if (e.first == m) return &e.second;
       }
-    }
-    if (h == nullptr) {
+      if (m == method::head) {
+        for (const auto& e : it->second.by_method) {
+          if (e.first == method::get) return &e.second;
+        }
+      }
       resp = response::text(405, "Method Not Allowed\n");
       resp.headers.push_back({"allow", it->second.allow});
-    }
-  } else if (st_->fallback) {
-    h = &st_->fallback;
-  } else {
-    resp = response::text(404, "Not Found\n");
-  }
-
-  trace::span span = request_span(req);
-  if (h != nullptr) {
-    bool threw = false;
-    std::string message;
-    try {
-      if (span) {
-        resp = co_await trace::instrument((*h)(req), span);
-      } else {
-        resp = co_await (*h)(req);
-      }
-    } catch (...) {
-      threw = true;
-      message = exception_message(std::current_exception());
-    }
-    if (threw) {
-      auto g = span.enter();
-      LUCID_ERROR_F(("exception", message))("handler threw; answering 500");
-      resp = response::text(500, "Internal Server Error\n");
+      return nullptr;
     }
   }
-  if (span) span.record("status", resp.status);
-
-  // After the handler: a shutdown that began while it ran closes the connection.
-  bool keep = req.keep_alive && killed_ == 0 && !st_->stopping.load(std::memory_order_relaxed);
-  keep = append_response(req, resp, keep);
-  if (resp.stream) {
-    if (req.method == method::head || bodyless_status(resp.status)) co_return keep;
-    co_return co_await send_stream(resp.stream, span, req.version_minor == 1, keep);
-  }
-  if (resp.body.size() > k_direct_body && req.method != method::head && resp.status >= 200 &&
-      resp.status != 204 && resp.status != 304) {
-    if (!co_await flush()) co_return false;
-    (void)set_wait(k_write, true);
-    auto w = co_await stream_.write_all(std::string_view(resp.body));
-    if (!w) co_return false;
-  }
-  co_return keep;
+  if (st_->fallback) return &st_->fallback;
+  resp = response::text(404, "Not Found\n");
+  return nullptr;
 }
 
 /// The body_writer a producer gets: forwards to its connection, and makes a
@@ -421,24 +534,41 @@ class stream_writer final : public body_writer {
 };
 
 task<result<void>> connection::send_piece(std::string_view piece, bool chunked) {
+  if (piece_cut_) co_return lucid::error{errc::cancelled};
   if (!set_wait(k_write, true)) co_return lucid::error{errc::timed_out};
+  // Cancelled while the socket was full: the piece (borrowed) is dropped
+  // from what is pending and the body is cut, so the connection closes.
+  struct cut_guard {
+    connection* c;
+    ~cut_guard() {
+      if (c == nullptr) return;
+      c->clear_pending();
+      c->piece_cut_ = true;
+    }
+  } guard{this};
+  // Nothing is pending: the head was flushed before the producer ran. The
+  // piece itself is not copied (it lives until this write ends).
   if (chunked) {
-    out_.clear();  // empty: flushed before the producer ran
     append_hex(out_, piece.size());
     out_.append("\r\n");
-    out_.append(piece);
-    out_.append("\r\n");
-    piece = out_;
   }
-  auto w = co_await stream_.write_all(piece);
-  out_.clear();
-  if (out_.capacity() > k_shrink_above) out_.shrink_to_fit();
+  seg_bytes_ += piece.size();
+  segs_.push_back(body_seg{out_.size(), {}, piece});
+  if (chunked) out_.append("\r\n");
+  io_step s = write_now();
+  while (s == io_step::blocked) {
+    co_await stream_.io_source().ready(lucid::detail::io_interest::write);
+    s = write_now();
+  }
+  guard.c = nullptr;
+  const int err = write_errno_;
   // Back to busy: the producer's time between writes is not timed.
   if (!set_wait(k_busy, false) || check_killed()) co_return lucid::error{errc::timed_out};
-  co_return w;
+  if (s == io_step::failed) co_return lucid::error{errc::system, err};
+  co_return result<void>{};
 }
 
-/// Runs a streamed response's producer once its head is in out_; answers
+/// Runs a streamed response's producer once its head is pending; answers
 /// whether the connection stays open.
 task<bool> connection::send_stream(const body_producer& producer, const trace::span& span,
                                    bool chunked, bool keep) {
@@ -469,6 +599,7 @@ task<bool> connection::send_stream(const body_producer& producer, const trace::s
     co_return false;  // the chunked body stays unterminated: the client sees it cut short
   }
   const errc failed = w.failed().code;
+  if (piece_cut_) co_return false;  // a write was cancelled part way: the body is cut
   if (failed != errc::ok && failed != errc::cancelled)
     co_return false;              // the peer or the write failed
   if (!chunked) co_return false;  // the body ends with the connection
@@ -479,6 +610,7 @@ task<bool> connection::send_stream(const body_producer& producer, const trace::s
 }
 
 task<void> connection::run() {
+  lucid::detail::io_source& io = stream_.io_source();
   for (;;) {
     // Handle every complete request already buffered (a pipelined burst).
     while (start_ < len_) {
@@ -498,7 +630,39 @@ task<void> connection::run() {
         co_return;
       }
       (void)set_wait(k_busy, false);  // a kill now still lets us answer, then close
-      const bool keep = co_await handle(parser_.get());
+
+      // The request, handled here rather than in a child coroutine.
+      request& req = parser_.get();
+      response resp;
+      const handler* h = route(req, resp);
+      trace::span span = request_span(req);
+      if (h != nullptr) {
+        bool threw = false;
+        std::string message;
+        try {
+          if (span) {
+            resp = co_await trace::instrument((*h)(req), span);
+          } else {
+            resp = co_await (*h)(req);
+          }
+        } catch (...) {
+          threw = true;
+          message = exception_message(std::current_exception());
+        }
+        if (threw) {
+          auto g = span.enter();
+          LUCID_ERROR_F(("exception", message))("handler threw; answering 500");
+          resp = response::text(500, "Internal Server Error\n");
+        }
+      }
+      if (span) span.record("status", resp.status);
+      // After the handler: a shutdown that began while it ran closes the connection.
+      bool keep = req.keep_alive && killed_ == 0 && !st_->stopping.load(std::memory_order_relaxed);
+      keep = append_response(req, resp, keep);
+      if (resp.stream && req.method != method::head && !bodyless_status(resp.status)) {
+        keep = co_await send_stream(resp.stream, span, req.version_minor == 1, keep);
+      }
+
       start_ += pr.consumed;
       parser_.reset();
       continue_sent_ = false;
@@ -506,11 +670,18 @@ task<void> connection::run() {
         co_await close_after_response();
         co_return;
       }
-      if (out_.size() >= k_flush_at && !co_await flush()) co_return;
+      if (pending_bytes() >= k_flush_at || segs_.size() >= k_max_segs) {
+        const io_step s = write_now();
+        if (s == io_step::failed || (s == io_step::blocked && !co_await flush())) co_return;
+      }
     }
-    if (!co_await flush()) co_return;
+    if (has_pending()) {
+      const io_step s = write_now();
+      if (s == io_step::failed || (s == io_step::blocked && !co_await flush())) co_return;
+    }
 
-    // Wait for more bytes, under the timeout that fits.
+    // Read more bytes, waiting (under the timeout that fits) only if the
+    // socket has none.
     if (killed_ != 0) {
       const std::uint32_t k = killed_kind();
       if ((k == k_head || k == k_body) && start_ < len_) {
@@ -519,20 +690,53 @@ task<void> connection::run() {
       }
       co_return;
     }
-    ensure_space();
+    if (start_ == len_) start_ = len_ = 0;  // nothing buffered: between requests
     std::uint32_t kind = k_idle;
     if (len_ > 0) {
       kind = parser_.head_complete() ? k_body : k_head;
     } else if (first_) {
       kind = k_first;
     }
-    if (!set_wait(kind, kind != k_head)) continue;  // killed: handled above
-    if ((kind == k_idle || kind == k_first) && st_->stopping.load(std::memory_order_seq_cst)) {
-      co_return;  // shutting down: an idle connection just closes
+    bool waiting = false;  // the slot word says `kind`
+    ssize_t got = 0;
+    int err = 0;
+    for (;;) {
+      if (!may_read_) {
+        if (!waiting) {
+          if (!set_wait(kind, kind != k_head)) break;  // killed: handled above
+          if ((kind == k_idle || kind == k_first) &&
+              st_->stopping.load(std::memory_order_seq_cst)) {
+            co_return;  // shutting down: an idle connection just closes
+          }
+          waiting = true;
+        }
+        // Waiting between requests: no read buffer is held.
+        if (len_ == 0 && cap_ != 0) release_in();
+        co_await io.ready(lucid::detail::io_interest::read);
+        may_read_ = true;
+      }
+      ensure_space();
+      const std::size_t room = cap_ - len_;
+      const std::uint32_t snap = io.readiness();
+      got = ::recv(stream_.native_handle(), in_.get() + len_, room, 0);
+      if (got > 0) {
+        if (static_cast<std::size_t>(got) < room) {
+          // Drained: the next read waits for an edge (see the file comment).
+          io.clear_readiness(lucid::detail::io_interest::read, snap);
+          may_read_ = false;
+        }
+        break;
+      }
+      if (got == 0) break;
+      err = errno;
+      if (err == EINTR) continue;
+      if (!would_block(err)) break;
+      io.clear_readiness(lucid::detail::io_interest::read, snap);
+      may_read_ = false;
     }
-    auto r = co_await stream_.read_some(in_.get() + len_, cap_ - len_);
-    if (r && *r > 0) {
-      len_ += *r;
+    if (killed_ != 0 && !waiting) continue;  // killed before the wait: handled above
+    if (got > 0) {
+      len_ += static_cast<std::size_t>(got);
       first_ = false;
       (void)check_killed();  // serve what arrived, then close
       continue;

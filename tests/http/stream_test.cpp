@@ -404,3 +404,56 @@ TEST(HttpStream, ClientStreamsAContentLengthBody) {
 }
 
 }  // namespace
+
+TEST(HttpStream, AWriteCancelledWhileTheSocketIsFullCutsTheBodyAndCloses) {
+  // A producer that gives up on a write that waits for a full socket (a
+  // select with a sleep): the piece it had lent is no longer sent from,
+  // later writes fail with cancelled, and the connection closes with the
+  // chunked body unterminated.
+  auto outcome = std::make_shared<std::promise<lucid::error>>();
+  lucid::http::server_options o;
+  o.send_buffer = 4096;
+  test_server ts(
+      [&](lucid::http::server& s) {
+        s.get("/flood", [outcome](request&) -> task<response> {
+          co_return response::streamed(200, [outcome](body_writer& w) -> task<void> {
+            for (int i = 0; i < 100000; ++i) {
+              auto piece =
+                  std::make_unique<std::string>(64 * 1024, static_cast<char>('a' + i % 26));
+              auto r = co_await lucid::select(w.write(*piece), lucid::sleep(50ms));
+              piece.reset();              // the lent piece is gone once the write is
+              if (r.index() == 1) break;  // cancelled while the socket was full
+            }
+            auto after = co_await w.write("more");
+            outcome->set_value(after ? lucid::error{} : after.error());
+          });
+        });
+      },
+      o);
+  // A client with a small receive buffer that reads only at the end.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  timeval tv{60, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ASSERT_EQ(::connect(fd, ts.addr().data(), ts.addr().size()), 0);
+  const std::string req = get_request("/flood");
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  auto f = outcome->get_future();
+  ASSERT_EQ(f.wait_for(60s), std::future_status::ready);
+  EXPECT_EQ(f.get().code, lucid::errc::cancelled);
+  std::string got;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      EXPECT_EQ(n, 0) << "expected the server to close, errno " << errno;
+      break;
+    }
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+  EXPECT_NE(got.substr(got.size() - 5), "0\r\n\r\n");  // never terminated
+  ::close(fd);
+}

@@ -74,6 +74,11 @@ class tcp_stream {
   void close() noexcept { io_.close(); }
   bool is_open() const noexcept { return io_.fd() >= 0; }
   int native_handle() const noexcept { return io_.fd(); }
+  /// lucid-internal, not a user API: the socket's reactor registration, for
+  /// protocol code (lucid::http) that runs the readiness loop of
+  /// detail/io.hpp inline in its own frame instead of awaiting read_some /
+  /// write_all (a child coroutine per call).
+  lucid::detail::io_source& io_source() noexcept { return io_; }
 
  private:
   friend class tcp_listener;
