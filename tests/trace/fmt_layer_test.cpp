@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <iterator>
 #include <string>
 
 #include "lucid/trace/context.hpp"
@@ -241,6 +242,36 @@ TEST_F(FmtLayer, TimestampsAcrossSeconds) {
             "2000-02-28T23:59:59.000000Z  INFO tests.fmt: a\n"
             "2000-02-29T23:59:59.000000Z  INFO tests.fmt: b\n"
             "2000-03-01T23:59:59.000000Z  INFO tests.fmt: c\n");
+}
+
+TEST_F(FmtLayer, MicrosecondsAndTheSecondBoundary) {
+  // The cached per-second prefix must follow the clock across a second (and a
+  // minute) boundary on one thread, and the microseconds keep their zeros.
+  static constexpr std::int64_t k_times[] = {
+      std::int64_t{1767323045} * 1000000000 + 5999,       // 03:04:05.000005
+      std::int64_t{1767323045} * 1000000000 + 999999999,  // 03:04:05.999999
+      std::int64_t{1767323046} * 1000000000,              // 03:04:06.000000
+      std::int64_t{1767323099} * 1000000000 + 999999000,  // 03:04:59.999999
+      std::int64_t{1767323100} * 1000000000 + 10000,      // 03:05:00.000010
+      std::int64_t{-1},                                   // 1969-12-31T23:59:59.999999
+  };
+  static std::size_t next = 0;
+  next = 0;
+  fmt_options o;
+  o.clock = []() noexcept -> std::int64_t { return k_times[next++ % std::size(k_times)]; };
+  o.ansi = ansi_mode::never;
+  reg = std::make_shared<registry>();
+  reg->with(std::make_shared<fmt_layer>(out, o));
+  guard = std::make_unique<scoped_default>(reg);
+  for (int i = 0; i < 6; ++i)
+    LUCID_INFO_F(("i", i))("t");
+  EXPECT_EQ(out->take(),
+            "2026-01-02T03:04:05.000005Z  INFO tests.fmt: t i=0\n"
+            "2026-01-02T03:04:05.999999Z  INFO tests.fmt: t i=1\n"
+            "2026-01-02T03:04:06.000000Z  INFO tests.fmt: t i=2\n"
+            "2026-01-02T03:04:59.999999Z  INFO tests.fmt: t i=3\n"
+            "2026-01-02T03:05:00.000010Z  INFO tests.fmt: t i=4\n"
+            "1969-12-31T23:59:59.999999Z  INFO tests.fmt: t i=5\n");
 }
 
 }  // namespace

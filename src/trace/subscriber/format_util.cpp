@@ -125,6 +125,12 @@ void build_fields(const span_record& rec, field_style style, std::string& out) {
 
 }  // namespace
 
+// ---- appending --------------------------------------------------------------
+
+void grow(buffer& b, std::size_t n) {
+  b.reserve(n + n / 2);
+}
+
 // ---- escaping and values ----------------------------------------------------
 
 void put_escaped(buffer& b, std::string_view s, bool quoted) {
@@ -241,14 +247,18 @@ void put_timestamp(buffer& b, std::int64_t ns) {
     c.len = static_cast<std::size_t>(p + 15 - c.prefix);
     c.sec = sec;
   }
-  char tail[8];
-  for (int i = 5; i >= 0; --i) {
-    tail[i] = static_cast<char>('0' + us % 10);
-    us /= 10;
-  }
-  tail[6] = 'Z';
-  b.append(c.prefix, c.prefix + c.len);
-  b.append(tail, tail + 7);
+  // The cached prefix and `uuuuuuZ`, written in place.
+  std::size_t size = b.size();
+  std::size_t n = c.len + 7;
+  reserve_more(b, size, n);
+  b.resize(size + n);
+  char* out = b.data() + size;
+  std::memcpy(out, c.prefix, c.len);
+  out += c.len;
+  two(out, us / 10000);
+  two(out + 2, us / 100 % 100);
+  two(out + 4, us % 100);
+  out[6] = 'Z';
 }
 
 void put_duration(buffer& b, std::uint64_t ns) {

@@ -25,25 +25,37 @@ namespace lucid::trace::fmt_detail {
 
 // ---- appending --------------------------------------------------------------
 
+/// Makes room for at least n bytes (with slack); out of line: rarely taken.
+[[gnu::noinline, gnu::cold]] void grow(buffer& b, std::size_t n);
+
+/// Makes room for n more bytes after size (b.size()). Afterwards the compiler
+/// knows they fit, so a following b.resize(size + n) compiles to a store
+/// instead of carrying fmt's inlined grow path (and its register spills).
+[[gnu::always_inline]] inline void reserve_more(buffer& b, std::size_t size, std::size_t n) {
+  if (size + n > b.capacity()) [[unlikely]]
+    grow(b, size + n);  // grows or throws
+  if (size + n > b.capacity()) __builtin_unreachable();
+}
+
 // Appends without going through fmt's generic (out-of-line) copy loop: one
 // capacity check, then memcpy (inlined for literals, whose size is constant).
 [[gnu::always_inline]] inline void put_raw(buffer& b, const char* p, std::size_t n) {
   std::size_t size = b.size();
-  if (size + n > b.capacity()) b.reserve(size + n + size / 2);
+  reserve_more(b, size, n);
+  b.resize(size + n);  // only stores the size (see reserve_more)
   std::memcpy(b.data() + size, p, n);
-  b.resize(size + n);  // within capacity: just sets the size
 }
-inline void put(buffer& b, std::string_view s) {
+[[gnu::always_inline]] inline void put(buffer& b, std::string_view s) {
   put_raw(b, s.data(), s.size());
 }
 template <std::size_t N>
-inline void put(buffer& b, const char (&lit)[N]) {
+[[gnu::always_inline]] inline void put(buffer& b, const char (&lit)[N]) {
   put_raw(b, lit, N - 1);
 }
-inline void put(buffer& b, const char* s) {
+[[gnu::always_inline]] inline void put(buffer& b, const char* s) {
   put_raw(b, s, std::strlen(s));
 }
-inline void put(buffer& b, char c) {
+[[gnu::always_inline]] inline void put(buffer& b, char c) {
   put_raw(b, &c, 1);
 }
 template <class Int>
