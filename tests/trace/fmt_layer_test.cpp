@@ -274,5 +274,63 @@ TEST_F(FmtLayer, MicrosecondsAndTheSecondBoundary) {
             "1969-12-31T23:59:59.999999Z  INFO tests.fmt: t i=5\n");
 }
 
+TEST_F(FmtLayer, ControlCharactersAreFoundAtEveryPositionAndLength) {
+  // The message is checked for characters to escape 16 (or 8, 4) bytes at a
+  // time: a control character must be found wherever it is, in messages with
+  // and without arguments, in text and JSON.
+  install(log_format::full);
+  for (std::size_t len = 1; len <= 40; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      std::string msg(len, 'a');
+      msg[pos] = '\x01';
+      std::string want = std::string(pos, 'a') + "\\u{1}" + std::string(len - pos - 1, 'a');
+      LUCID_INFO(fmt::runtime(msg));
+      EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: " + want + "\n")
+          << "no arguments, length " << len << ", position " << pos;
+      LUCID_INFO("{}", msg);
+      EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: " + want + "\n")
+          << "with an argument, length " << len << ", position " << pos;
+      msg[pos] = '{';
+      std::string braces = msg;
+      braces.insert(pos, "{");  // "{{" prints one brace
+      LUCID_INFO(fmt::runtime(braces));
+      EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: " + msg + "\n")
+          << "brace, length " << len << ", position " << pos;
+    }
+  }
+}
+
+TEST_F(FmtLayer, JsonQuotesAreFoundAtEveryPositionAndLength) {
+  install(log_format::json);
+  for (std::size_t len = 1; len <= 40; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      std::string msg(len, 'a');
+      msg[pos] = '"';
+      std::string want = std::string(pos, 'a') + "\\\"" + std::string(len - pos - 1, 'a');
+      LUCID_INFO("{}", msg);
+      EXPECT_EQ(
+          out->take(),
+          R"({"timestamp":"2026-01-02T03:04:05.123456Z","level":"INFO","fields":{"message":")" +
+              want + R"("},"target":"tests.fmt"})" + "\n")
+          << "length " << len << ", position " << pos;
+    }
+  }
+}
+
+TEST_F(FmtLayer, LinesLongerThanTheInlineBuffer) {
+  // The line buffer keeps 500 bytes inline and grows when a line is longer,
+  // both while fmt formats the message and while fields are appended.
+  install(log_format::full);
+  std::string text;
+  for (int i = 0; i < 300; ++i)
+    text += fmt::format("{:x}", i % 16);
+  std::string value(3000, 'v');
+  LUCID_INFO_F(("long", value), ("after", 1))("{} and {}", text, text);
+  EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: " + text + " and " + text +
+                             " long=\"" + value + "\" after=1\n");
+  LUCID_INFO("short");  // the grown buffer is reused from the start
+  EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: short\n");
+}
+
 }  // namespace
 }  // namespace lucid::trace
