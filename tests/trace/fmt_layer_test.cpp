@@ -7,7 +7,9 @@
 
 #include <cstdlib>
 #include <iterator>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "lucid/trace/context.hpp"
 #include "lucid/trace/subscriber/registry.hpp"
@@ -330,6 +332,28 @@ TEST_F(FmtLayer, LinesLongerThanTheInlineBuffer) {
                              " long=\"" + value + "\" after=1\n");
   LUCID_INFO("short");  // the grown buffer is reused from the start
   EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: short\n");
+}
+
+TEST_F(FmtLayer, IntegersOfEveryNumberOfDigits) {
+  install(log_format::full);
+  std::vector<std::uint64_t> unsigned_values = {0, std::numeric_limits<std::uint64_t>::max()};
+  for (std::uint64_t p = 1; p <= 1000000000000000000u; p *= 10) {
+    unsigned_values.push_back(p - 1);
+    unsigned_values.push_back(p);
+    unsigned_values.push_back(p * 10 - 1);
+  }
+  for (std::uint64_t u : unsigned_values) {
+    LUCID_INFO_F(("u", u))("n");
+    EXPECT_EQ(out->take(),
+              "2026-01-02T03:04:05.123456Z  INFO tests.fmt: n u=" + std::to_string(u) + "\n");
+  }
+  for (std::int64_t i : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{-10}, std::int64_t{-99},
+                         std::int64_t{-1000000007}, std::numeric_limits<std::int64_t>::min(),
+                         std::numeric_limits<std::int64_t>::max()}) {
+    LUCID_INFO_F(("i", i))("n");
+    EXPECT_EQ(out->take(),
+              "2026-01-02T03:04:05.123456Z  INFO tests.fmt: n i=" + std::to_string(i) + "\n");
+  }
 }
 
 }  // namespace

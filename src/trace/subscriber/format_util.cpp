@@ -159,6 +159,53 @@ void fmt_sink::grow(std::size_t n) {
   set(line_.data_ + start, line_.cap_ - start);
 }
 
+void put_uint(buffer& b, std::uint64_t v) {
+  static constexpr char k_pairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  static constexpr std::uint64_t k_pow10[] = {1,
+                                              10,
+                                              100,
+                                              1000,
+                                              10000,
+                                              100000,
+                                              1000000,
+                                              10000000,
+                                              100000000,
+                                              1000000000,
+                                              10000000000,
+                                              100000000000,
+                                              1000000000000,
+                                              10000000000000,
+                                              100000000000000,
+                                              1000000000000000,
+                                              10000000000000000,
+                                              100000000000000000,
+                                              1000000000000000000,
+                                              10000000000000000000u};
+  // Digits: floor(log10(v)) + 1, from the bit length (1233/4096 ~ log10(2)).
+  unsigned t = static_cast<unsigned>(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+  std::size_t n = t + (v >= k_pow10[t] ? 1 : 0);
+  if (n == 0) n = 1;  // v == 0
+  std::size_t size = b.size();
+  reserve_more(b, size, n);
+  set_size(b, size + n);
+  char* p = b.data() + size + n;
+  while (v >= 100) {
+    const char* d = k_pairs + (v % 100) * 2;
+    v /= 100;
+    *--p = d[1];
+    *--p = d[0];
+  }
+  if (v >= 10) {
+    *--p = k_pairs[v * 2 + 1];
+    *--p = k_pairs[v * 2];
+  } else {
+    *--p = static_cast<char>('0' + v);
+  }
+}
+
 // ---- escaping and values ----------------------------------------------------
 
 void put_escaped(buffer& b, std::string_view s, bool quoted) {

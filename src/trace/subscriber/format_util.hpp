@@ -13,6 +13,7 @@
 #include <cstring>
 #include <mutex>
 #include <string_view>
+#include <type_traits>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -89,10 +90,20 @@ template <std::size_t N>
 [[gnu::always_inline]] inline void put(buffer& b, char c) {
   put_raw(b, &c, 1);
 }
+/// Appends the decimal digits of v, written in place (formatting into a
+/// separate array and copying reloaded its 2-byte stores with wider loads, a
+/// store-forwarding stall per number).
+void put_uint(buffer& b, std::uint64_t v);
 template <class Int>
 inline void put_int(buffer& b, Int v) {
-  fmt::format_int f(v);
-  put_raw(b, f.data(), f.size());
+  if constexpr (std::is_signed_v<Int>) {
+    if (v < 0) {
+      put(b, '-');
+      put_uint(b, 0 - static_cast<std::uint64_t>(v));
+      return;
+    }
+  }
+  put_uint(b, static_cast<std::uint64_t>(v));
 }
 
 // ---- escaping and values ----------------------------------------------------
