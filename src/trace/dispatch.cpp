@@ -126,18 +126,17 @@ void rebuild_all_interest() noexcept {
   rebuild_locked();
 }
 
-void dispatch_event(callsite& cs, std::span<const field_ref> fields, fmt::string_view format,
-                    fmt::format_args args) noexcept {
+void dispatch_event(callsite& cs, event& e) noexcept {
   thread_state& ts = tls();
   if (ts.in_subscriber) return;
   subscriber* sub = current_dispatch(ts);
   if (sub == nullptr) return;
-  span_ref parent = contextual_parent(ts, sub);
+  e.parent = contextual_parent(ts, sub);
   interest in = cs.get_interest();
   in_subscriber_guard guard(ts);
   try {
-    if (in == interest::sometimes && !sub->enabled(cs.meta(), parent)) return;
-    event e{&cs.meta(), fields, format, args, parent, current_task_id()};
+    if (in == interest::sometimes && !sub->enabled(cs.meta(), e.parent)) return;
+    e.task_id = current_task_id();
     sub->on_event(e);
   } catch (...) {
     // A subscriber failing (out of memory, bad format argument) loses this event only.

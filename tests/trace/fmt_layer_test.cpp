@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <iterator>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "lucid/trace/context.hpp"
 #include "lucid/trace/subscriber/registry.hpp"
@@ -241,6 +244,116 @@ TEST_F(FmtLayer, TimestampsAcrossSeconds) {
             "2000-02-28T23:59:59.000000Z  INFO tests.fmt: a\n"
             "2000-02-29T23:59:59.000000Z  INFO tests.fmt: b\n"
             "2000-03-01T23:59:59.000000Z  INFO tests.fmt: c\n");
+}
+
+TEST_F(FmtLayer, MicrosecondsAndTheSecondBoundary) {
+  // The cached per-second prefix must follow the clock across a second (and a
+  // minute) boundary on one thread, and the microseconds keep their zeros.
+  static constexpr std::int64_t k_times[] = {
+      std::int64_t{1767323045} * 1000000000 + 5999,       // 03:04:05.000005
+      std::int64_t{1767323045} * 1000000000 + 999999999,  // 03:04:05.999999
+      std::int64_t{1767323046} * 1000000000,              // 03:04:06.000000
+      std::int64_t{1767323099} * 1000000000 + 999999000,  // 03:04:59.999999
+      std::int64_t{1767323100} * 1000000000 + 10000,      // 03:05:00.000010
+      std::int64_t{-1},                                   // 1969-12-31T23:59:59.999999
+  };
+  static std::size_t next = 0;
+  next = 0;
+  fmt_options o;
+  o.clock = []() noexcept -> std::int64_t { return k_times[next++ % std::size(k_times)]; };
+  o.ansi = ansi_mode::never;
+  reg = std::make_shared<registry>();
+  reg->with(std::make_shared<fmt_layer>(out, o));
+  guard = std::make_unique<scoped_default>(reg);
+  for (int i = 0; i < 6; ++i)
+    LUCID_INFO_F(("i", i))("t");
+  EXPECT_EQ(out->take(),
+            "2026-01-02T03:04:05.000005Z  INFO tests.fmt: t i=0\n"
+            "2026-01-02T03:04:05.999999Z  INFO tests.fmt: t i=1\n"
+            "2026-01-02T03:04:06.000000Z  INFO tests.fmt: t i=2\n"
+            "2026-01-02T03:04:59.999999Z  INFO tests.fmt: t i=3\n"
+            "2026-01-02T03:05:00.000010Z  INFO tests.fmt: t i=4\n"
+            "1969-12-31T23:59:59.999999Z  INFO tests.fmt: t i=5\n");
+}
+
+TEST_F(FmtLayer, ControlCharactersAreFoundAtEveryPositionAndLength) {
+  // The message is checked for characters to escape 16 (or 8, 4) bytes at a
+  // time: a control character must be found wherever it is, in messages with
+  // and without arguments, in text and JSON.
+  install(log_format::full);
+  for (std::size_t len = 1; len <= 40; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      std::string msg(len, 'a');
+      msg[pos] = '\x01';
+      std::string want = std::string(pos, 'a') + "\\u{1}" + std::string(len - pos - 1, 'a');
+      LUCID_INFO(fmt::runtime(msg));
+      EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: " + want + "\n")
+          << "no arguments, length " << len << ", position " << pos;
+      LUCID_INFO("{}", msg);
+      EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: " + want + "\n")
+          << "with an argument, length " << len << ", position " << pos;
+      msg[pos] = '{';
+      std::string braces = msg;
+      braces.insert(pos, "{");  // "{{" prints one brace
+      LUCID_INFO(fmt::runtime(braces));
+      EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: " + msg + "\n")
+          << "brace, length " << len << ", position " << pos;
+    }
+  }
+}
+
+TEST_F(FmtLayer, JsonQuotesAreFoundAtEveryPositionAndLength) {
+  install(log_format::json);
+  for (std::size_t len = 1; len <= 40; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      std::string msg(len, 'a');
+      msg[pos] = '"';
+      std::string want = std::string(pos, 'a') + "\\\"" + std::string(len - pos - 1, 'a');
+      LUCID_INFO("{}", msg);
+      EXPECT_EQ(
+          out->take(),
+          R"({"timestamp":"2026-01-02T03:04:05.123456Z","level":"INFO","fields":{"message":")" +
+              want + R"("},"target":"tests.fmt"})" + "\n")
+          << "length " << len << ", position " << pos;
+    }
+  }
+}
+
+TEST_F(FmtLayer, LinesLongerThanTheInlineBuffer) {
+  // The line buffer keeps 500 bytes inline and grows when a line is longer,
+  // both while fmt formats the message and while fields are appended.
+  install(log_format::full);
+  std::string text;
+  for (int i = 0; i < 300; ++i)
+    text += fmt::format("{:x}", i % 16);
+  std::string value(3000, 'v');
+  LUCID_INFO_F(("long", value), ("after", 1))("{} and {}", text, text);
+  EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: " + text + " and " + text +
+                             " long=\"" + value + "\" after=1\n");
+  LUCID_INFO("short");  // the grown buffer is reused from the start
+  EXPECT_EQ(out->take(), "2026-01-02T03:04:05.123456Z  INFO tests.fmt: short\n");
+}
+
+TEST_F(FmtLayer, IntegersOfEveryNumberOfDigits) {
+  install(log_format::full);
+  std::vector<std::uint64_t> unsigned_values = {0, std::numeric_limits<std::uint64_t>::max()};
+  for (std::uint64_t p = 1; p <= 1000000000000000000u; p *= 10) {
+    unsigned_values.push_back(p - 1);
+    unsigned_values.push_back(p);
+    unsigned_values.push_back(p * 10 - 1);
+  }
+  for (std::uint64_t u : unsigned_values) {
+    LUCID_INFO_F(("u", u))("n");
+    EXPECT_EQ(out->take(),
+              "2026-01-02T03:04:05.123456Z  INFO tests.fmt: n u=" + std::to_string(u) + "\n");
+  }
+  for (std::int64_t i : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{-10}, std::int64_t{-99},
+                         std::int64_t{-1000000007}, std::numeric_limits<std::int64_t>::min(),
+                         std::numeric_limits<std::int64_t>::max()}) {
+    LUCID_INFO_F(("i", i))("n");
+    EXPECT_EQ(out->take(),
+              "2026-01-02T03:04:05.123456Z  INFO tests.fmt: n i=" + std::to_string(i) + "\n");
+  }
 }
 
 }  // namespace

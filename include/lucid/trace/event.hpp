@@ -24,6 +24,7 @@
 #include "lucid/trace/callsite.hpp"
 #include "lucid/trace/detail/macros.hpp"
 #include "lucid/trace/field.hpp"
+#include "lucid/trace/subscriber.hpp"
 
 #ifndef LUCID_TRACE_TARGET
 /// The target of events and spans in this translation unit.
@@ -44,9 +45,9 @@
 
 namespace lucid::trace::detail {
 
-/// Hands one event to the current subscriber (cold, not inlined).
-void dispatch_event(callsite& cs, std::span<const field_ref> fields, fmt::string_view format,
-                    fmt::format_args args) noexcept;
+/// Hands one event to the current subscriber (cold, not inlined); fills in
+/// e.parent and e.task_id.
+void dispatch_event(callsite& cs, event& e) noexcept;
 
 /// The callable an enabled event macro expands to; called with the message.
 template <std::size_t N>
@@ -56,8 +57,12 @@ struct event_builder {
 
   template <class... Args>
   void operator()(fmt::format_string<Args...> format, Args&&... args) const {
-    dispatch_event(cs, std::span<const field_ref>(fields.data(), N), format,
-                   fmt::make_format_args(args...));
+    // The event is built here and passed by reference: passed by value, the
+    // 16-byte format_args went through two pushes that the callee reloaded
+    // as one 16-byte load (a store-forwarding stall on every event).
+    auto store = fmt::make_format_args(args...);
+    event e{&cs.meta(), std::span<const field_ref>(fields.data(), N), format, store, {}, 0};
+    dispatch_event(cs, e);
   }
 };
 

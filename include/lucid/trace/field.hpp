@@ -58,46 +58,32 @@ struct value {
   };
 
   constexpr value() noexcept : i(0) {}
-  static constexpr value of_i64(std::int64_t v) noexcept {
-    value r;
-    r.kind = value_kind::i64;
-    r.i = v;
-    return r;
-  }
-  static constexpr value of_u64(std::uint64_t v) noexcept {
-    value r;
-    r.kind = value_kind::u64;
-    r.u = v;
-    return r;
-  }
-  static constexpr value of_f64(double v) noexcept {
-    value r;
-    r.kind = value_kind::f64;
-    r.f = v;
-    return r;
-  }
-  static constexpr value of_bool(bool v) noexcept {
-    value r;
-    r.kind = value_kind::boolean;
-    r.b = v;
-    return r;
-  }
+  // Each factory initialises the kind and one union member directly: building
+  // a default value and assigning to it made GCC zero the whole object with
+  // `rep stos` and then stall reloading it (store forwarding) on every event.
+  static constexpr value of_i64(std::int64_t v) noexcept { return value(value_kind::i64, v); }
+  static constexpr value of_u64(std::uint64_t v) noexcept { return value(value_kind::u64, v); }
+  static constexpr value of_f64(double v) noexcept { return value(v); }
+  static constexpr value of_bool(bool v) noexcept { return value(value_kind::boolean, v); }
   static constexpr value of_str(std::string_view v, value_kind k = value_kind::str) noexcept {
-    value r;
-    r.kind = k;
-    r.s = {v.data(), v.size()};
-    return r;
+    return value(k, v.data(), v.size());
   }
   static constexpr value of_erased(const void* obj, format_fn fn) noexcept {
-    value r;
-    r.kind = value_kind::erased;
-    r.e = {obj, fn};
-    return r;
+    return value(obj, fn);
   }
   /// The string of a str or display value.
   constexpr std::string_view str() const noexcept { return {s.data, s.size}; }
   /// Appends the value as plain text (strings unquoted, no escaping).
   void format_to(fmt::appender out) const;
+
+ private:
+  constexpr value(value_kind k, std::int64_t v) noexcept : kind(k), i(v) {}
+  constexpr value(value_kind k, std::uint64_t v) noexcept : kind(k), u(v) {}
+  constexpr explicit value(double v) noexcept : kind(value_kind::f64), f(v) {}
+  constexpr value(value_kind k, bool v) noexcept : kind(k), b(v) {}
+  constexpr value(value_kind k, const char* data, std::size_t size) noexcept
+      : kind(k), s{data, size} {}
+  constexpr value(const void* obj, format_fn fn) noexcept : kind(value_kind::erased), e{obj, fn} {}
 };
 
 /// A named field: a name (a string literal) and a borrowed value.

@@ -27,7 +27,7 @@ std::unique_ptr<line_formatter> make_line_formatter(const fmt_options& opts, boo
 
 namespace {
 
-thread_local buffer t_scratch;  // formatting erased values, re-escaping messages
+thread_local fmt::memory_buffer t_scratch;  // formatting erased values, re-escaping messages
 
 // Escapes s: control characters become \n, \r, \t or a hex escape
 // (`json` ? \u00XX : \u{XX}); quote and backslash too when `quoted`.
@@ -57,9 +57,11 @@ void put_escaped_as(buffer& b, std::string_view s, bool quoted, bool json) {
         break;
       default:
         if (json) {
-          fmt::format_to(fmt::appender(b), "\\u{:04x}", c);
+          fmt_sink out(b);
+          fmt::format_to(out.it(), "\\u{:04x}", c);
         } else {
-          fmt::format_to(fmt::appender(b), "\\u{{{:x}}}", c);
+          fmt_sink out(b);
+          fmt::format_to(out.it(), "\\u{{{:x}}}", c);
         }
         break;
     }
@@ -71,7 +73,10 @@ void put_float(buffer& b, double f) {
   if (std::isnan(f)) return put(b, "NaN");
   if (std::isinf(f)) return put(b, f > 0 ? "inf" : "-inf");
   std::size_t start = b.size();
-  fmt::format_to(fmt::appender(b), "{}", f);
+  {
+    fmt_sink out(b);
+    fmt::format_to(out.it(), "{}", f);
+  }
   std::string_view s(b.data() + start, b.size() - start);
   if (s.find_first_of(".e") == std::string_view::npos) put(b, ".0");
 }
@@ -91,9 +96,9 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
 }
 
 struct ts_cache {
-  std::int64_t sec = INT64_MIN;
-  char prefix[32];  // "YYYY-MM-DDTHH:MM:SS."
-  std::size_t len = 0;
+  std::int64_t base_ns = 0;  // the start of the cached second, in ns
+  char prefix[32];           // "YYYY-MM-DDTHH:MM:SS."
+  std::size_t len = 0;       // 0: nothing cached yet
 };
 thread_local ts_cache t_ts;
 
@@ -124,6 +129,82 @@ void build_fields(const span_record& rec, field_style style, std::string& out) {
 }
 
 }  // namespace
+
+// ---- appending --------------------------------------------------------------
+
+void grow(buffer& b, std::size_t n) {
+  b.reserve(n + n / 2);
+}
+
+line_buffer::~line_buffer() {
+  if (data_ != inline_) delete[] data_;
+}
+
+void line_buffer::grow(std::size_t n) {
+  std::size_t cap = cap_ + cap_ / 2;
+  if (cap < n) cap = n;
+  char* fresh = new char[cap];
+  std::memcpy(fresh, data_, size_);
+  if (data_ != inline_) delete[] data_;
+  data_ = fresh;
+  cap_ = cap;
+}
+
+void fmt_sink::grow(std::size_t n) {
+  // Keep what the sink wrote: count it in the line while the line grows.
+  std::size_t start = line_.size_;
+  line_.size_ = start + size();
+  line_.reserve(start + n);
+  line_.size_ = start;
+  set(line_.data_ + start, line_.cap_ - start);
+}
+
+void put_uint(buffer& b, std::uint64_t v) {
+  static constexpr char k_pairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  static constexpr std::uint64_t k_pow10[] = {1,
+                                              10,
+                                              100,
+                                              1000,
+                                              10000,
+                                              100000,
+                                              1000000,
+                                              10000000,
+                                              100000000,
+                                              1000000000,
+                                              10000000000,
+                                              100000000000,
+                                              1000000000000,
+                                              10000000000000,
+                                              100000000000000,
+                                              1000000000000000,
+                                              10000000000000000,
+                                              100000000000000000,
+                                              1000000000000000000,
+                                              10000000000000000000u};
+  // Digits: floor(log10(v)) + 1, from the bit length (1233/4096 ~ log10(2)).
+  unsigned t = static_cast<unsigned>(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+  std::size_t n = t + (v >= k_pow10[t] ? 1 : 0);
+  if (n == 0) n = 1;  // v == 0
+  std::size_t size = b.size();
+  reserve_more(b, size, n);
+  set_size(b, size + n);
+  char* p = b.data() + size + n;
+  while (v >= 100) {
+    const char* d = k_pairs + (v % 100) * 2;
+    v /= 100;
+    *--p = d[1];
+    *--p = d[0];
+  }
+  if (v >= 10) {
+    *--p = k_pairs[v * 2 + 1];
+    *--p = k_pairs[v * 2];
+  } else {
+    *--p = static_cast<char>('0' + v);
+  }
+}
 
 // ---- escaping and values ----------------------------------------------------
 
@@ -160,7 +241,7 @@ void put_text_value(buffer& b, const value& v) {
       put_escaped(b, v.str(), false);
       break;
     case value_kind::erased: {
-      buffer& s = t_scratch;
+      fmt::memory_buffer& s = t_scratch;
       s.clear();
       v.e.fn(fmt::appender(s), v.e.obj);
       put_escaped(b, std::string_view(s.data(), s.size()), false);
@@ -197,7 +278,7 @@ void put_json_value(buffer& b, const value& v) {
       put(b, '"');
       break;
     case value_kind::erased: {
-      buffer& s = t_scratch;
+      fmt::memory_buffer& s = t_scratch;
       s.clear();
       v.e.fn(fmt::appender(s), v.e.obj);
       put(b, '"');
@@ -216,59 +297,80 @@ std::int64_t system_realtime_ns() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-void put_timestamp(buffer& b, std::int64_t ns) {
+namespace {
+
+// Fills c with the second that holds ns.
+[[gnu::noinline]] void refresh_timestamp(ts_cache& c, std::int64_t ns) {
   std::int64_t sec = ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000;
-  auto us = static_cast<unsigned>((ns - sec * 1000000000) / 1000);
+  std::int64_t days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400;
+  auto rem = static_cast<unsigned>(sec - days * 86400);
+  std::int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  auto r = fmt::format_to_n(c.prefix, sizeof c.prefix, "{:04}-", y);
+  char* p = r.out;
+  two(p, m);
+  p[2] = '-';
+  two(p + 3, d);
+  p[5] = 'T';
+  two(p + 6, rem / 3600);
+  p[8] = ':';
+  two(p + 9, rem / 60 % 60);
+  p[11] = ':';
+  two(p + 12, rem % 60);
+  p[14] = '.';
+  c.len = static_cast<std::size_t>(p + 15 - c.prefix);
+  c.base_ns = sec * 1000000000;
+}
+
+}  // namespace
+
+void put_timestamp(buffer& b, std::int64_t ns) {
   ts_cache& c = t_ts;
-  if (c.sec != sec) {
-    std::int64_t days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400;
-    auto rem = static_cast<unsigned>(sec - days * 86400);
-    std::int64_t y;
-    unsigned m, d;
-    civil_from_days(days, y, m, d);
-    auto r = fmt::format_to_n(c.prefix, sizeof c.prefix, "{:04}-", y);
-    char* p = r.out;
-    two(p, m);
-    p[2] = '-';
-    two(p + 3, d);
-    p[5] = 'T';
-    two(p + 6, rem / 3600);
-    p[8] = ':';
-    two(p + 9, rem / 60 % 60);
-    p[11] = ':';
-    two(p + 12, rem % 60);
-    p[14] = '.';
-    c.len = static_cast<std::size_t>(p + 15 - c.prefix);
-    c.sec = sec;
+  // Within the cached second: one unsigned compare (wraps for earlier times).
+  std::uint64_t in_sec = static_cast<std::uint64_t>(ns) - static_cast<std::uint64_t>(c.base_ns);
+  if (in_sec >= 1000000000 || c.len == 0) [[unlikely]] {
+    refresh_timestamp(c, ns);
+    in_sec = static_cast<std::uint64_t>(ns) - static_cast<std::uint64_t>(c.base_ns);
   }
-  char tail[8];
-  for (int i = 5; i >= 0; --i) {
-    tail[i] = static_cast<char>('0' + us % 10);
-    us /= 10;
+  auto us = static_cast<unsigned>(in_sec / 1000);
+  // The cached prefix and `uuuuuuZ`, written in place.
+  std::size_t size = b.size();
+  std::size_t n = c.len + 7;
+  reserve_more(b, size, n);
+  set_size(b, size + n);
+  char* out = b.data() + size;
+  if (c.len == 20) {  // years 1000-9999: a copy of constant size, inlined
+    std::memcpy(out, c.prefix, 20);
+  } else {
+    std::memcpy(out, c.prefix, c.len);
   }
-  tail[6] = 'Z';
-  b.append(c.prefix, c.prefix + c.len);
-  b.append(tail, tail + 7);
+  out += c.len;
+  two(out, us / 10000);
+  two(out + 2, us / 100 % 100);
+  two(out + 4, us % 100);
+  out[6] = 'Z';
 }
 
 void put_duration(buffer& b, std::uint64_t ns) {
+  fmt_sink out(b);
   double t = static_cast<double>(ns);
   for (const char* unit : {"ns", "µs", "ms"}) {
     if (t < 10.0) {
-      fmt::format_to(fmt::appender(b), "{:.2f}{}", t, unit);
+      fmt::format_to(out.it(), "{:.2f}{}", t, unit);
       return;
     }
     if (t < 100.0) {
-      fmt::format_to(fmt::appender(b), "{:.1f}{}", t, unit);
+      fmt::format_to(out.it(), "{:.1f}{}", t, unit);
       return;
     }
     if (t < 1000.0) {
-      fmt::format_to(fmt::appender(b), "{:.0f}{}", t, unit);
+      fmt::format_to(out.it(), "{:.0f}{}", t, unit);
       return;
     }
     t /= 1000.0;
   }
-  fmt::format_to(fmt::appender(b), "{:.2f}s", t);
+  fmt::format_to(out.it(), "{:.2f}s", t);
 }
 
 // ---- ANSI -------------------------------------------------------------------
@@ -319,7 +421,7 @@ bool put_span_fields(buffer& b, span_record& rec, field_style style) {
 }
 
 void escape_tail(buffer& b, std::size_t start, bool json) {
-  buffer& s = t_scratch;
+  fmt::memory_buffer& s = t_scratch;
   s.clear();
   s.append(b.data() + start, b.data() + b.size());
   b.resize(start);

@@ -18,7 +18,71 @@
 
 namespace lucid::trace::fmt_detail {
 
-using buffer = fmt::memory_buffer;
+/// The line buffer: 500 bytes inline, growth out of line, and a size the
+/// appends set with one store. (fmt::memory_buffer inlines its grow into every
+/// resize, which made each append too big to inline.) fmt writes into it
+/// through fmt_sink.
+class line_buffer {
+ public:
+  line_buffer() noexcept = default;
+  ~line_buffer();
+  line_buffer(const line_buffer&) = delete;
+  line_buffer& operator=(const line_buffer&) = delete;
+
+  char* data() noexcept { return data_; }
+  const char* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return cap_; }
+  void clear() noexcept { size_ = 0; }
+  /// Capacity for at least n bytes (keeps the first size() bytes).
+  void reserve(std::size_t n) {
+    if (n > cap_) [[unlikely]]
+      grow(n);
+  }
+  /// Sets the size, growing when n exceeds the capacity.
+  void resize(std::size_t n) {
+    reserve(n);
+    size_ = n;
+  }
+
+ private:
+  friend class fmt_sink;
+  [[gnu::noinline]] void grow(std::size_t n);
+
+  char* data_ = inline_;
+  std::size_t size_ = 0;
+  std::size_t cap_ = sizeof inline_;
+  char inline_[500];
+};
+using buffer = line_buffer;
+
+static_assert(FMT_VERSION < 100000,
+              "fmt_sink derives from fmt 9's buffer<char> (virtual grow); "
+              "fmt 10 replaced it with a grow function pointer");
+
+/// fmt output appended to a line buffer: an fmt buffer over its spare
+/// capacity, added to its size when the sink is destroyed. Nothing else may
+/// append to the line buffer while the sink lives.
+///
+///   { fmt_sink out(b); fmt::format_to(out.it(), "{}", x); }
+class fmt_sink final : public fmt::appender::container_type {
+  using base = fmt::appender::container_type;
+
+ public:
+  explicit fmt_sink(line_buffer& b) noexcept
+      : base(b.data_ + b.size_, 0, b.cap_ - b.size_), line_(b) {}
+  ~fmt_sink() { line_.size_ += size(); }
+  fmt_sink(const fmt_sink&) = delete;
+  fmt_sink& operator=(const fmt_sink&) = delete;
+
+  fmt::appender it() noexcept { return fmt::appender(*this); }
+
+ protected:
+  void grow(std::size_t n) override;
+
+ private:
+  line_buffer& line_;
+};
 
 /// What one output line is about.
 struct line {

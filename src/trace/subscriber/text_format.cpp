@@ -36,7 +36,7 @@ class text_formatter final : public line_formatter {
         if (put_span_fields(b, *l.chain[i], field_style::text)) {
           put(b, '}');
         } else {
-          b.resize(mark);
+          set_size(b, mark);
         }
         style(k_bold);
       }
@@ -77,7 +77,7 @@ class text_formatter final : public line_formatter {
       for (std::size_t i = l.n; i-- > 0;) {
         std::size_t mark = b.size();
         put(b, ' ');
-        if (!put_span_fields(b, *l.chain[i], field_style::text)) b.resize(mark);
+        if (!put_span_fields(b, *l.chain[i], field_style::text)) set_size(b, mark);
       }
     }
     put(b, '\n');
