@@ -59,7 +59,9 @@
 // one of frame_alloc's 16-byte classes exactly; the small fields sit in the
 // tail padding of the [[no_unique_address]] root strand and spawn site, so
 // nothing may assign those two as whole objects through a pointer or
-// reference to strand / source_site (that would overwrite the neighbours).
+// reference to strand / source_site (that would overwrite the neighbours),
+// and the spawn site's neighbour is immutable (copying spawn_site_ may read
+// its tail bytes).
 //
 // Field ownership: `root_`, the frame and the trace context belong to the
 // polling worker (RUNNING); `joiner_` is guarded by `join_lock_`; the
@@ -136,11 +138,10 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   task_id id_ = 0;
   task_id parent_id_ = 0;
   [[no_unique_address]] source_site spawn_site_{};
-  // In spawn_site_'s tail padding:
+  // In spawn_site_'s tail padding: only fields that never change once the
+  // task is published, since an inspector's copy of spawn_site_ may read
+  // those bytes too.
   std::uint16_t home_ = 0;  ///< spawn_local: home worker index + 1; 0: any worker
-#if LUCID_CHECK_THREADS
-  std::uint16_t last_worker_ = 0;  ///< index + 1 of the worker that polled it last
-#endif
 
   /// How to take the value out of the root frame (see raw_task.hpp); null
   /// for a task<void>.
@@ -167,6 +168,11 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   /// handle, or (low bit set) the parker of a thread in block_on.
   std::uintptr_t joiner_ = 0;
   void* trace_context_ = nullptr;  ///< the task's entered-span stack (lucid::trace)
+#if LUCID_CHECK_THREADS
+  /// Index + 1 of the worker that polled it last. Written at every poll, so
+  /// not beside spawn_site_ (see above): 8 bytes more in these builds.
+  std::uint16_t last_worker_ = 0;
+#endif
 
   /// The rare fields, created on first use. Only the task's current owner
   /// (the spawner before it is queued, then the polling worker) may call it.
@@ -209,8 +215,9 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
 };
 
 /// The size of a task cell: a million idle tasks is a workload, so it must not
-/// grow unnoticed. It is a multiple of 16, so it fills its frame_alloc class.
-inline constexpr std::size_t kTaskCellBytes = 160;
+/// grow unnoticed. 160 is a multiple of 16, so it fills its frame_alloc class
+/// (LUCID_CHECK_THREADS builds add last_worker_: 168, in a 176 class).
+inline constexpr std::size_t kTaskCellBytes = LUCID_CHECK_THREADS ? 168 : 160;
 static_assert(sizeof(task_cell) == kTaskCellBytes,
               "task_cell changed size: keep it within its 16-byte class, and update kTaskCellBytes "
               "and bench/RESULTS.md (Runtime: memory per task)");
