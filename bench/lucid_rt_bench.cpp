@@ -5,7 +5,7 @@
 // usage: lucid_rt_bench mt2|st [workload ...]
 //   mt2 = multi_thread runtime with 2 workers, st = current_thread runtime.
 // Sizes: SPAWN_N CHAIN_N YIELD_TASKS YIELD_ITERS PINGPONG_MSGS MUTEX_TASKS
-//        MUTEX_ITERS TIMER_TASKS TIMER_SPARSE_TASKS TIMER_MIN_US TIMER_MAX_US
+//        MUTEX_ITERS TIMER_TASKS TIMER_SPARSE_TASKS TIMER_MIN_US TIMER_MAX_US IDLE_N
 // LUCID_BENCH_TASK_STATS=1 turns per-task stats on (lucid/rt/detail/task_stats.hpp),
 // to measure what the console's metrics cost; =2 turns on the console's whole
 // aggregation instead (lucid::console::enable_aggregation: the stats plus the
@@ -13,6 +13,8 @@
 // Every workload's root is itself a spawned task (so spawning happens on a
 // worker), timed on the main thread around block_on.
 #include <unistd.h>
+
+#include <fstream>
 
 #include <atomic>
 #include <chrono>
@@ -181,6 +183,39 @@ lucid::task<> timers(std::size_t n, std::uint64_t min_us, std::uint64_t max_us,
   co_await l->wait();
 }
 
+// 7. IDLE_N tasks each suspended on one shared gate (a lucid::notify held
+//    through a shared_ptr clone, like the tokio peer's Arc<Notify>); reports
+//    the resident memory they add, per task, read from /proc/self/statm
+//    before spawning and once all are suspended; then the gate opens
+//    (notify_waiters) and all finish. ns/op is the spawn-to-all-finished time.
+std::uint64_t rss_bytes() {
+  std::ifstream f("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  f >> size >> resident;
+  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+lucid::task<> idle_task(std::shared_ptr<lucid::notify> gate, std::shared_ptr<latch> started,
+                        std::shared_ptr<latch> done) {
+  auto wait = gate->notified();  // from here on, notify_waiters() is seen
+  started->count_down();
+  co_await wait;
+  done->count_down();
+}
+lucid::task<> idle_tasks(std::size_t n, std::shared_ptr<std::uint64_t> bytes_per_task) {
+  auto gate = std::make_shared<lucid::notify>();
+  auto started = std::make_shared<latch>(n);
+  auto done = std::make_shared<latch>(n);
+  std::uint64_t before = rss_bytes();
+  for (std::size_t i = 0; i < n; ++i)
+    lucid::spawn(idle_task(gate, started, done)).detach();
+  co_await started->wait();
+  co_await lucid::sleep(milliseconds(20));  // let the last ones suspend
+  std::uint64_t after = rss_bytes();
+  *bytes_per_task = after > before ? (after - before) / n : 0;
+  gate->notify_waiters();
+  co_await done->wait();
+}
+
 lucid::task<> spawned_root(lucid::task<> t) {
   co_await lucid::spawn(std::move(t));
 }
@@ -213,8 +248,8 @@ int main(int argc, char** argv) {
   for (int i = 2; i < argc; ++i)
     selected.emplace_back(argv[i]);
   if (selected.empty()) {
-    selected = {"spawn_many",      "chained_spawn", "yield_many",   "ping_pong",
-                "mutex_contended", "timers",        "timers_sparse"};
+    selected = {"spawn_many",      "chained_spawn", "yield_many",    "ping_pong",
+                "mutex_contended", "timers",        "timers_sparse", "idle_tasks"};
   }
   const std::size_t spawn_n = env_size("SPAWN_N", 1'000'000);
   const std::size_t chain_n = env_size("CHAIN_N", 2'000'000);
@@ -227,6 +262,7 @@ int main(int argc, char** argv) {
   const std::size_t timer_sparse = env_size("TIMER_SPARSE_TASKS", 1'000);
   const std::uint64_t tmin = env_size("TIMER_MIN_US", 1'000);
   const std::uint64_t tmax = env_size("TIMER_MAX_US", 10'000);
+  const std::size_t idle_n = env_size("IDLE_N", 1'000'000);
 
   const std::size_t stats_mode = env_size("LUCID_BENCH_TASK_STATS", 0);
   const bool task_stats = stats_mode != 0;
@@ -261,6 +297,10 @@ int main(int argc, char** argv) {
                     static_cast<double>(s->sum_ns.load()) / static_cast<double>(n) / 1e3,
                     static_cast<double>(s->max_ns.load()) / 1e3);
       report(w, n, d, extra);
+    } else if (w == "idle_tasks") {
+      auto bpt = std::make_shared<std::uint64_t>(0);
+      auto d = run_on(rt, idle_tasks(idle_n, bpt));
+      report(w, idle_n, d, "bytes_per_task=" + std::to_string(*bpt));
     } else {
       std::fprintf(stderr, "unknown workload '%.*s'\n", static_cast<int>(w.size()), w.data());
       return 2;

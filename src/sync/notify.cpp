@@ -5,10 +5,10 @@
 
 namespace lucid {
 
-bool notify::take_or_park(node* n, std::uint64_t gen, detail::waker w) noexcept {
+bool notify::take_or_park(node* n, std::uint32_t gen, detail::waker w) noexcept {
   std::lock_guard g(lock_);
-  // relaxed: written only under lock_, which we hold.
-  if (waiters_gen_.load(std::memory_order_relaxed) != gen)
+  // relaxed: written only under lock_, which we hold. The low 32 bits (see notify.hpp).
+  if (static_cast<std::uint32_t>(waiters_gen_.load(std::memory_order_relaxed)) != gen)
     return true;  // notify_waiters() since notified()
   if (permit_) {
     permit_ = false;

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <coroutine>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -119,43 +120,48 @@ concept abandonable_awaiter = requires(A& a) {
 /// may outlive the frame (a select or timeout branch awaiting it by reference).
 template <class A>
 class lvalue_awaiter {
+  static_assert(alignof(A) >= 2, "the suspended flag is the pointer's low bit");
+
  public:
-  explicit lvalue_awaiter(A& a) noexcept : a_(&a) {}
-  lvalue_awaiter(lvalue_awaiter&& o) noexcept
-      : a_(o.a_), suspended_(std::exchange(o.suspended_, false)) {}
+  explicit lvalue_awaiter(A& a) noexcept : a_(reinterpret_cast<std::uintptr_t>(&a)) {}
+  lvalue_awaiter(lvalue_awaiter&& o) noexcept : a_(std::exchange(o.a_, o.a_ & ~kSuspended)) {}
   lvalue_awaiter& operator=(lvalue_awaiter&&) = delete;
   ~lvalue_awaiter() {
-    if (suspended_) a_->lucid_abandon();
+    if (a_ & kSuspended) awaiter()->lucid_abandon();
   }
 
-  bool await_ready() { return a_->await_ready(); }
+  bool await_ready() { return awaiter()->await_ready(); }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    using R = decltype(a_->await_suspend(h));
+    using R = decltype(awaiter()->await_suspend(h));
     static_assert(std::is_same_v<R, bool> || std::is_void_v<R>,
                   "a named lucid awaiter's await_suspend returns bool or void");
+    A* a = awaiter();
     // Set before the awaiter parks: once it has parked, a wake-up may resume
     // this frame, so `this` is touched afterwards only if it did not suspend.
-    suspended_ = true;
+    a_ |= kSuspended;
     if constexpr (std::is_void_v<R>) {
-      a_->await_suspend(h);
+      a->await_suspend(h);
       return true;
     } else {
-      if (!a_->await_suspend(h)) {
-        suspended_ = false;
+      if (!a->await_suspend(h)) {
+        a_ &= ~kSuspended;
         return false;
       }
       return true;
     }
   }
   decltype(auto) await_resume() {
-    suspended_ = false;
-    return a_->await_resume();
+    a_ &= ~kSuspended;
+    return awaiter()->await_resume();
   }
 
  private:
-  A* a_;
-  bool suspended_ = false;
+  // One word (it is in the frame of every co_await on a named awaiter): the
+  // awaiter's address, with the low bit set while it is suspended on it.
+  static constexpr std::uintptr_t kSuspended = 1;
+  A* awaiter() const noexcept { return reinterpret_cast<A*>(a_ & ~kSuspended); }
+  std::uintptr_t a_;
 };
 
 /// Records, once per escaping exception, the task's await chain at the frame

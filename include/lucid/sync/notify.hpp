@@ -11,12 +11,21 @@
 // at the time of the call, and every notified() awaiter created before the
 // call and awaited after it; it stores no permit.
 //
+// A notified() awaiter lives in every frame that waits on a notify (a
+// million idle tasks is a workload), so it is 80 bytes: its wait node (80,
+// the flags in its tail padding) plus a 32-bit snapshot of the count; the
+// notify is found from the node's wait record (`rec.resource` points at the
+// notify's header, its first member, from the awaiter's creation on). A
+// 32-bit snapshot misreads only if exactly a multiple of 2^32
+// notify_waiters() calls fall between notified() and the await.
+//
 // Thread safety: all members may be used from any thread.
 #pragma once
 
 #include <atomic>
 #include <coroutine>
 #include <cstdint>
+#include <type_traits>
 
 #include "lucid/base/assert.hpp"
 #include "lucid/base/intrusive_list.hpp"
@@ -84,46 +93,56 @@ class notify {
 
  private:
   struct node : detail::waiter {
-    bool by_one = false;  ///< woken by notify_one (must be passed on if unused)
+    // In the waiter's tail padding (see the layout note at the top).
+    bool by_one : 1 = false;   ///< woken by notify_one (must be passed on if unused)
+    bool resumed : 1 = false;  ///< the awaiter completed (awaiting it again is an error)
   };
   // true = notified now (a notify_waiters() since `gen`, or the permit)
-  bool take_or_park(node* n, std::uint64_t gen, detail::waker w) noexcept;
+  bool take_or_park(node* n, std::uint32_t gen, detail::waker w) noexcept;
   void cancel(node* n) noexcept;
   void notify_one_locked() noexcept;
+  /// The notify whose header `h` is (the first member, so a cast finds it).
+  static notify* of(const detail::resource_header* h) noexcept {
+    return reinterpret_cast<notify*>(const_cast<detail::resource_header*>(h));
+  }
 
+  detail::resource_header hdr_;  ///< identity (and holder), for the task dump; first member
   detail::spin_lock lock_;
   bool permit_ = false;                   ///< guarded by lock_
   detail::intrusive_list<node> waiters_;  ///< guarded by lock_
   /// notify_waiters() calls so far: written under lock_, read by notified().
   std::atomic<std::uint64_t> waiters_gen_{0};
-  detail::resource_header hdr_;  ///< identity (and holder), for the task dump
 };
 
 /// The awaiter of notify::notified(): awaited as a temporary, or named and
 /// awaited later (see notify).
 class [[nodiscard]] notify::notified_awaiter {
  public:
-  notified_awaiter(notify* n, std::uint64_t gen) noexcept : n_(n), gen_(gen) {}
+  notified_awaiter(notify* n, std::uint64_t gen) noexcept : gen_(static_cast<std::uint32_t>(gen)) {
+    node_.rec.resource = &n->hdr_;
+  }
   /// Only before it is awaited.
-  notified_awaiter(notified_awaiter&& o) noexcept : n_(o.n_), gen_(o.gen_) {}
+  notified_awaiter(notified_awaiter&& o) noexcept : gen_(o.gen_) {
+    node_.rec.resource = o.node_.rec.resource;
+  }
   notified_awaiter& operator=(notified_awaiter&&) = delete;
   ~notified_awaiter() {
-    if (node_.maybe_pending()) n_->cancel(&node_);
-    if (node_.granted && !resumed_ && node_.by_one) n_->notify_one();  // pass it on
+    if (node_.maybe_pending()) n()->cancel(&node_);
+    if (node_.granted && !node_.resumed && node_.by_one) n()->notify_one();  // pass it on
   }
 
   bool await_ready() const noexcept { return false; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) noexcept {
-    LUCID_ASSERT(!resumed_,
+    LUCID_ASSERT(!node_.resumed,
                  "a notified() awaiter was awaited again after it completed: call notified() "
                  "for the next notification");
     if (node_.granted) return false;  // granted while an abandoned await waited (see lucid_abandon)
-    return !n_->take_or_park(&node_, gen_, detail::waker::of(h));
+    return !n()->take_or_park(&node_, gen_, detail::waker::of(h));
   }
   void await_resume() noexcept {
-    resumed_ = true;
-    if (node_.granted) LUCID_OBSERVE(on_wait_end, node_.w.task(), n_->hdr_.id);
+    node_.resumed = true;
+    if (node_.granted) LUCID_OBSERVE(on_wait_end, node_.w.task(), n()->hdr_.id);
   }
 
   /// The frame awaiting this named awaiter was destroyed while it waited (a
@@ -131,15 +150,20 @@ class [[nodiscard]] notify::notified_awaiter {
   /// notification already granted for the next await (or pass it on when
   /// this awaiter is destroyed unawaited). See task.hpp, lvalue_awaiter.
   void lucid_abandon() noexcept {
-    if (node_.maybe_pending()) n_->cancel(&node_);
+    if (node_.maybe_pending()) n()->cancel(&node_);
   }
 
  private:
-  notify* n_;
-  notify::node node_;
-  std::uint64_t gen_;  ///< waiters_gen_ when notified() was called
-  bool resumed_ = false;
+  notify* n() const noexcept { return notify::of(node_.rec.resource); }
+
+  /// rec.resource is the notify's header throughout (park() rewrites the same value).
+  [[no_unique_address]] notify::node node_;
+  std::uint32_t gen_;  ///< waiters_gen_ (low 32 bits) when notified() was called
 };
+
+static_assert(std::is_standard_layout_v<notify>, "notify::of casts from its first member");
+static_assert(sizeof(notify::notified_awaiter) == 80,
+              "a notified() awaiter lives in every waiting frame: keep it small");
 
 inline notify::notified_awaiter notify::notified() noexcept {
   // acquire: pairs with notify_waiters()' release increment. If this load sees

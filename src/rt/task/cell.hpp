@@ -55,6 +55,14 @@
 // `rare_->moved` (the await site where the task was suspended when a poll
 // started on another worker) belong to the polling worker, like the frame.
 //
+// Layout: the cell is 160 bytes (kTaskCellBytes, checked below), which is
+// one of frame_alloc's 16-byte classes exactly; the small fields sit in the
+// tail padding of the [[no_unique_address]] root strand and spawn site, so
+// nothing may assign those two as whole objects through a pointer or
+// reference to strand / source_site (that would overwrite the neighbours),
+// and the spawn site's neighbour is immutable (copying spawn_site_ may read
+// its tail bytes).
+//
 // Field ownership: `root_`, the frame and the trace context belong to the
 // polling worker (RUNNING); `joiner_` is guarded by `join_lock_`; the
 // identity fields are written before the task is first queued and read-only
@@ -110,6 +118,8 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   static void* operator new(std::size_t n);
   static void operator delete(void* p, std::size_t n) noexcept;
 
+  // Layout (see kTaskCellBytes below): 8-byte fields, with the small ones in
+  // the tail padding of the [[no_unique_address]] strand and spawn site.
   std::atomic<std::uint32_t> state_{0};
   std::atomic<std::uint32_t> refs_{1};
   union {
@@ -117,20 +127,21 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
     void* result_;  ///< the boxed value of a finished non-void task (a queued task never is)
   };
   scheduler* sched_ = nullptr;
-  strand root_;
+  [[no_unique_address]] strand root_;
+  // In root_'s tail padding:
   task_outcome outcome_ = task_outcome::value;
   bool panic_reported_ = false;  ///< the outcome was reported or observed by a joiner
-  std::uint8_t shard_ = 0;       ///< which live-task shard holds this cell
-  std::uint16_t home_ = 0;       ///< spawn_local: home worker index + 1; 0: any worker
-#if LUCID_CHECK_THREADS
-  std::uint16_t last_worker_ = 0;  ///< index + 1 of the worker that polled it last
-#endif
   spin_lock join_lock_;
   bool frame_live_ = false;  ///< the root frame exists (until completion or cancellation)
+  std::uint8_t shard_ = 0;   ///< which live-task shard holds this cell
 
   task_id id_ = 0;
   task_id parent_id_ = 0;
-  source_site spawn_site_{};
+  [[no_unique_address]] source_site spawn_site_{};
+  // In spawn_site_'s tail padding: only fields that never change once the
+  // task is published, since an inspector's copy of spawn_site_ may read
+  // those bytes too.
+  std::uint16_t home_ = 0;  ///< spawn_local: home worker index + 1; 0: any worker
 
   /// How to take the value out of the root frame (see raw_task.hpp); null
   /// for a task<void>.
@@ -157,6 +168,11 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   /// handle, or (low bit set) the parker of a thread in block_on.
   std::uintptr_t joiner_ = 0;
   void* trace_context_ = nullptr;  ///< the task's entered-span stack (lucid::trace)
+#if LUCID_CHECK_THREADS
+  /// Index + 1 of the worker that polled it last. Written at every poll, so
+  /// not beside spawn_site_ (see above): 8 bytes more in these builds.
+  std::uint16_t last_worker_ = 0;
+#endif
 
   /// The rare fields, created on first use. Only the task's current owner
   /// (the spawner before it is queued, then the polling worker) may call it.
@@ -197,6 +213,14 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
     return (state_.load(std::memory_order_acquire) & st_complete) != 0;
   }
 };
+
+/// The size of a task cell: a million idle tasks is a workload, so it must not
+/// grow unnoticed. 160 is a multiple of 16, so it fills its frame_alloc class
+/// (LUCID_CHECK_THREADS builds add last_worker_: 168, in a 176 class).
+inline constexpr std::size_t kTaskCellBytes = LUCID_CHECK_THREADS ? 168 : 160;
+static_assert(sizeof(task_cell) == kTaskCellBytes,
+              "task_cell changed size: keep it within its 16-byte class, and update kTaskCellBytes "
+              "and bench/RESULTS.md (Runtime: memory per task)");
 
 /// Releases the root frame and frees the cell (refs reached zero).
 void destroy_cell(task_cell* c) noexcept;

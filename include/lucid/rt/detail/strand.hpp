@@ -87,12 +87,14 @@ struct strand {
   task_cell* cell = nullptr;           ///< the task this strand belongs to
   strand* parent = nullptr;            ///< non-null for a combinator branch
   combinator_base* pending = nullptr;  ///< when set, run() polls it instead of resuming leaf
-  bool resume_again = false;           ///< trampoline: leaf changed to a frame that must run
-  bool complete = false;               ///< the root frame of this strand finished
-  std::atomic<bool> ready{false};      ///< branch strands: woken since the last poll
   /// What the leaf is suspended on (see wait_record.hpp); set by the leaf
   /// awaitable in await_suspend, cleared by run() before each resumption.
   const wait_record* wait = nullptr;
+  // The flags last: a task cell holds its root strand [[no_unique_address]]
+  // and puts its own small fields in the tail padding.
+  bool resume_again = false;       ///< trampoline: leaf changed to a frame that must run
+  bool complete = false;           ///< the root frame of this strand finished
+  std::atomic<bool> ready{false};  ///< branch strands: woken since the last poll
 
   /// Wakes the strand: a root strand schedules its task; a branch marks itself
   /// ready and wakes its parent. Callable from any thread, under the lock of

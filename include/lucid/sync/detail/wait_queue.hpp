@@ -16,6 +16,9 @@
 //            unlinks a still-queued node or waits until the grant (and its
 //            wake()) is over. A node seen with `pending` clear needs no lock.
 //
+// Layout: `rec` comes before the flags, which live in its tail padding (the
+// node is in every waiting frame; see the size check below).
+//
 // Fields: `w`, `granted` and the resource's outcome fields are written under
 // the resource lock; the waiting task reads them after its wake (the wake
 // orders them) or under the lock. `pending` is the only field read without
@@ -34,9 +37,12 @@ namespace lucid::detail {
 
 struct waiter : list_node {
   waker w;
+  /// What the waiting task waits on, for the task dump. no_unique_address:
+  /// the flags below (and a primitive's own small fields) go into its tail
+  /// padding, so a waiter is 80 bytes, not 88 (it lives in every waiting frame).
+  [[no_unique_address]] wait_record rec;
   std::atomic<bool> pending{false};
   bool granted = false;  ///< set by grant(): the waiter got what it waited for (or a final error)
-  wait_record rec;       ///< what the waiting task waits on, for the task dump
 
   waiter() noexcept = default;
   /// Awaiters are moved only before they are awaited (select/timeout take them by value).
@@ -79,5 +85,7 @@ struct waiter : list_node {
     pending.store(false, std::memory_order_relaxed);
   }
 };
+
+static_assert(sizeof(waiter) == 80, "a waiter lives in every waiting frame: keep it small");
 
 }  // namespace lucid::detail
