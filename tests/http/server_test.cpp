@@ -336,18 +336,9 @@ void sized_routes(lucid::http::server& s) {
   });
 }
 
-TEST(HttpServer, PipelinedSmallAndLargeBodiesKeepTheirOrderAndBytes) {
-  // One burst of requests whose responses mix bodies copied into the head
-  // buffer (small) with bodies sent from the response itself (large), more
-  // of those than one write takes, so that the batch leaves in several writes.
-  test_server ts(sized_routes);
-  raw_conn c(ts.addr());
-  std::vector<std::size_t> sizes;
-  for (std::size_t i = 0; i < 60; ++i)
-    sizes.push_back(i % 3 == 0 ? 12 + i : i % 3 == 1 ? 1024 + i : 40'000 + 1000 * i);
-  sizes.push_back(0);
-  sizes.push_back(1024);
-  sizes.push_back(1025);
+/// Sends one GET /size?N per size in one write, then reads the responses in
+/// order: each must be 200 with exactly N bytes of patterned_body(N).
+void expect_sized_burst(raw_conn& c, const std::vector<std::size_t>& sizes) {
   std::string burst;
   for (std::size_t n : sizes)
     burst += get_request("/size?" + std::to_string(n));
@@ -360,6 +351,21 @@ TEST(HttpServer, PipelinedSmallAndLargeBodiesKeepTheirOrderAndBytes) {
     EXPECT_TRUE(r->body == patterned_body(sizes[i]))
         << "response " << i << " (" << sizes[i] << " bytes) differs";
   }
+}
+
+TEST(HttpServer, PipelinedSmallAndLargeBodiesKeepTheirOrderAndBytes) {
+  // One burst of requests whose responses mix bodies copied into the head
+  // buffer (small) with bodies sent from the response itself (large), more
+  // of those than one write takes, so that the batch leaves in several writes.
+  test_server ts(sized_routes);
+  raw_conn c(ts.addr());
+  std::vector<std::size_t> sizes;
+  for (std::size_t i = 0; i < 60; ++i)
+    sizes.push_back(i % 3 == 0 ? 12 + i : i % 3 == 1 ? 1024 + i : 40'000 + 1000 * i);
+  sizes.push_back(0);
+  sizes.push_back(1024);
+  sizes.push_back(1025);
+  expect_sized_burst(c, sizes);
   // The connection is still good after the batch.
   ASSERT_TRUE(c.send(get_request("/size?5")));
   auto last = c.next();
@@ -377,16 +383,7 @@ TEST(HttpServer, PartialWritesUnderASmallSendBufferLoseNothing) {
   test_server ts(sized_routes, opts);
   raw_conn c(ts.addr());
   const std::vector<std::size_t> sizes = {3 * 1024 * 1024, 17, 200'001, 1500, 1024 * 1024 + 3};
-  std::string burst;
-  for (std::size_t n : sizes)
-    burst += get_request("/size?" + std::to_string(n));
-  ASSERT_TRUE(c.send(burst));
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    auto r = c.next();
-    ASSERT_TRUE(r) << i;
-    EXPECT_EQ(r->body.size(), sizes[i]) << i;
-    EXPECT_TRUE(r->body == patterned_body(sizes[i])) << "response " << i << " differs";
-  }
+  expect_sized_burst(c, sizes);
 }
 
 // ---- limits ----
