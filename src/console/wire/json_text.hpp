@@ -68,8 +68,6 @@ class json_text {
   json_text& value(std::int64_t v);
   json_text& value(unsigned v) { return value(std::uint64_t{v}); }
   json_text& value(int v) { return value(std::int64_t{v}); }
-  json_text& value(unsigned long long v) { return value(static_cast<std::uint64_t>(v)); }
-  json_text& value(long long v) { return value(static_cast<std::int64_t>(v)); }
   json_text& value(double v);
   json_text& value(bool v) {
     comma();
@@ -90,15 +88,15 @@ class json_text {
     first_ = false;
     return *this;
   }
-  /// Separates array elements written with raw text of their own.
+
+ private:
+  /// The comma before a value or key, unless it is the first in its
+  /// object or array (or the value right after a key).
   void comma() {
     if (!first_) out_ += ',';
     first_ = false;
   }
 
-  std::string& out() noexcept { return out_; }
-
- private:
   std::string& out_;
   bool first_ = true;
 };

@@ -102,7 +102,6 @@ std::string encode_recording_header(const process_info& p, std::int64_t started_
 }
 
 struct delta_encoder::impl {
-  process_info process;
   std::string process_json;
   std::uint64_t seq = 0;
   /// Per collection: each object's text as last sent, by id.
@@ -112,7 +111,6 @@ struct delta_encoder::impl {
 
 delta_encoder::delta_encoder(process_info p) : p_(std::make_unique<impl>()) {
   p_->process_json = detail::dump(detail::encode(p));
-  p_->process = std::move(p);
 }
 delta_encoder::~delta_encoder() = default;
 delta_encoder::delta_encoder(delta_encoder&&) noexcept = default;
