@@ -49,6 +49,8 @@ constinit std::atomic<bool> g_color{false};
 std::terminate_handler g_previous_terminate = nullptr;
 
 constexpr int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+// The report runs on it, symbolization (libdw) included: that needs far more
+// than SIGSTKSZ. Mapped lazily, so the pages a thread never touches cost none.
 constexpr std::size_t alt_stack_size = 256 * 1024;
 constexpr std::size_t max_native_frames = 128;
 
@@ -444,9 +446,13 @@ bool ensure_alt_stack() noexcept {
   if (t_alt_owner.mapping != nullptr) return true;
   stack_t current{};
   if (::sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE) == 0 &&
-      current.ss_sp != nullptr) {
-    return true;  // the thread already has one (e.g. a sanitizer's): keep it
+      current.ss_sp != nullptr && current.ss_size >= alt_stack_size) {
+    return true;  // the thread already has one large enough: keep it
   }
+  // None, or one too small for the report's symbolization (ASan gives each
+  // thread 4 * SIGSTKSZ, which libdw overruns): replace it. The old one is
+  // left mapped, as its owner may still unmap it at thread exit (ASan does;
+  // after our destructor has disabled ours, it finds none and unmaps none).
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   const std::size_t total = alt_stack_size + page;
   void* mem = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "helper_runner.hpp"
 
@@ -39,6 +40,41 @@ TEST(AltStack, EachThreadGetsItsOwn) {
   t.join();
   EXPECT_NE(theirs, nullptr);
   EXPECT_NE(theirs, mine.ss_sp);
+}
+
+// A thread that already has an alternate stack (ASan gives every thread one
+// of 4 * SIGSTKSZ) gets lucid's when that one is too small for the report:
+// libdw's symbolization overran ASan's, and the report died with SIGSEGV.
+std::size_t alt_stack_after_ensure(std::size_t existing) {
+  std::vector<char> small(existing);
+  std::size_t size = 0;
+  void* sp = nullptr;
+  std::thread t([&] {
+    stack_t s{};
+    s.ss_sp = small.data();
+    s.ss_size = small.size();
+    ASSERT_EQ(::sigaltstack(&s, nullptr), 0);
+    EXPECT_TRUE(lucid::debug::ensure_alt_stack());
+    stack_t now{};
+    ::sigaltstack(nullptr, &now);
+    size = now.ss_size;
+    sp = now.ss_sp;
+    if (sp == small.data()) {  // kept: take it off before `small` goes away
+      stack_t off{};
+      off.ss_flags = SS_DISABLE;
+      ::sigaltstack(&off, nullptr);
+    }
+  });
+  t.join();
+  return sp == small.data() ? 0 : size;
+}
+
+TEST(AltStack, ReplacesOneTooSmallForTheReport) {
+  EXPECT_GE(alt_stack_after_ensure(32 * 1024), 256u * 1024);
+}
+
+TEST(AltStack, KeepsOneLargeEnough) {
+  EXPECT_EQ(alt_stack_after_ensure(512 * 1024), 0u);  // 0: the thread's own was kept
 }
 
 int g_hook_calls = 0;
