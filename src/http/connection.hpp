@@ -2,7 +2,13 @@
 // every buffered request, runs handlers in order, writes the batch of
 // responses, repeat (see server.hpp for the behaviour and server_state.hpp
 // for the slot protocol with the sweeper). The class is declared here; its
-// members are defined in connection.cpp.
+// members are defined in two files:
+//   connection.cpp        the run loop (read, parse, route, handle), the
+//                         read buffer and its per-thread cache, the polite
+//                         close, and serve_connection, the task's entry;
+//   connection_write.cpp  the responses: their serialisation into out_ and
+//                         segs_, the batched sendmsg, flush, and streamed
+//                         bodies (body_writer).
 //
 // Buffers. `in_` holds received bytes; [start_, len_) is not yet consumed,
 // and a partially received request always starts at start_ (the parser's
@@ -93,10 +99,10 @@ class connection {
   connection& operator=(const connection&) = delete;
   ~connection() { st_->unregister_slot(&slot_); }
 
-  task<void> run();
+  task<void> run();  // connection.cpp
   /// One piece of a streamed body (see body_writer): a chunk when `chunked`,
   /// else the raw bytes. Fails with errc::timed_out when the sweeper killed
-  /// the write.
+  /// the write. (connection_write.cpp)
   task<result<void>> send_piece(std::string_view piece, bool chunked);
   bool stopping() const noexcept {
     // acquire: pairs with shutdown()'s store; nothing else is published.
@@ -154,7 +160,7 @@ class connection {
   [[gnu::always_inline]] inline const handler* route(const request& req, response& resp) const;
   task<void> close_after_response();
 
-  // Responses into out_ and segs_, and their writes.
+  // connection_write.cpp: responses into out_ and segs_, and their writes.
 
   bool has_pending() const noexcept { return !out_.empty() || !segs_.empty(); }
   std::size_t pending_bytes() const noexcept { return out_.size() + seg_bytes_; }
