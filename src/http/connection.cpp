@@ -1,65 +1,23 @@
-// One server connection: read, parse every buffered request, run handlers in
-// order, write the batch of responses, repeat (see server.hpp for the
-// behaviour and server_state.hpp for the slot protocol with the sweeper).
-//
-// Buffers. `in_` holds received bytes; [start_, len_) is not yet consumed,
-// and a partially received request always starts at start_ (the parser's
-// offsets are relative to it), so compaction moves it to the front only
-// between reads. `out_` collects the heads (and small bodies) of one batch of
-// responses; a larger body is not copied: it is moved (or, for a piece of a
-// streamed body, borrowed) into `segs_`, each at its position in `out_`, and
-// the batch leaves in one sendmsg (a writev with MSG_NOSIGNAL) over those
-// pieces, repeated only if the socket takes less. `out_` keeps its capacity
-// across requests (it shrinks back past 64 KiB). `in_` is handed back to a
-// small per-thread cache of read buffers whenever the connection waits for
-// a request with nothing buffered, so an idle keep-alive connection holds no
-// read buffer, and a busy one takes a warm buffer back from the cache: no
-// allocation per request once warm (a large request may grow `in_`; a grown
-// one is freed when it empties).
-//
-// I/O. Reads and writes run the readiness loop of rt/detail/io.hpp inline:
-// the syscall is made here and only the readiness wait is awaited (an
-// awaiter in this coroutine's frame), so a request that needs no wait costs
-// no coroutine frame for its I/O. A read that fills less than the room it
-// was given drained the socket, so the readable bit is cleared then (only if
-// no event arrived since the snapshot taken before the recv) and the next
-// read waits for an edge instead of making a recv that would answer EAGAIN.
-// A write waits only if the socket would block; the slot word moves to
-// `write` then, not before.
-//
-// Streamed responses (response::stream). The head goes into `out_` and the
-// batch is flushed before the producer runs; then each body_writer::write()
-// is one write of its own (the chunk's size line and CRLF in `out_` around
-// the piece, which is borrowed, not copied; or the raw bytes for HTTP/1.0),
-// under the slot kind `write` (a new generation per piece, so write_timeout
-// bounds one piece), and the slot is back to `busy` between writes, so a
-// producer that sleeps is never timed out. A write fails with
-// errc::cancelled once `stopping` is set (checked before each write). A
-// write that is itself cancelled while the socket is full drops the
-// borrowed piece from what is pending and cuts the body (later writes fail
-// with errc::cancelled). When the producer returns, the final chunk is
-// flushed at once; after a failed or cancelled write, a producer that threw,
-// or an HTTP/1.0 stream, the connection closes (a thrown producer or a cut
-// body leaves the chunked body unterminated, so the client sees it cut short).
-//
-// Thread safety: a connection is one task; only its slot word is shared
-// (with the sweeper). Cancellation: destroying the task unregisters the
-// slot, then closes the socket (the stream is a parameter of the coroutine,
-// destroyed after its locals).
+// The run loop of a server connection (see connection.hpp for the class,
+// its buffers and its I/O): read, parse every buffered request, route it,
+// run its handler, hand the response to the write side
+// (connection_write.cpp), repeat; with the read buffer and its per-thread
+// cache, the polite close, and serve_connection, the task's entry.
+// It touches the read state (in_, cap_, start_, len_, may_read_, first_),
+// the parser, and the slot word (set_wait, check_killed); the write state
+// only through the write side's members, except the interim
+// "100 Continue" that run() appends to out_.
 #include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <cerrno>
 
-#include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "date.hpp"
+#include "connection.hpp"
 #include "lucid/http/parser.hpp"
 #include "lucid/http/server.hpp"
 #include "lucid/rt/instrumented_task.hpp"
@@ -70,16 +28,6 @@
 namespace lucid::http::detail {
 
 namespace {
-
-constexpr std::size_t k_initial_in = std::size_t{8} * 1024;
-constexpr std::size_t k_shrink_above = std::size_t{64} * 1024;
-constexpr std::size_t k_flush_at = std::size_t{64} * 1024;  // flush a pipelined batch past this
-constexpr std::size_t k_copy_body = 1024;  // larger bodies are sent from the response's string
-constexpr std::size_t k_max_segs = 16;     // bodies not copied, per write
-constexpr int k_max_iov = 2 * static_cast<int>(k_max_segs) + 1;
-constexpr std::size_t k_linger_bytes =
-    std::size_t{256} * 1024;  // what a lingering close reads at most
-constexpr std::string_view k_last_chunk = "0\r\n\r\n";
 
 /// Read buffers of k_initial_in bytes that idle connections gave back, per
 /// thread (a few; the rest are freed). A keep-alive connection waiting for
@@ -118,6 +66,8 @@ trace::span request_span(const request& req) {
       ("parent_span_id", remote ? trace::value::of_str(rp.parent_id_hex()) : trace::value{}));
 }
 
+}  // namespace
+
 /// What a handler or a body producer threw, for the log.
 std::string exception_message(std::exception_ptr e) {
   try {
@@ -128,166 +78,6 @@ std::string exception_message(std::exception_ptr e) {
     return "an exception not derived from std::exception";
   }
 }
-
-bool has_token(std::string_view list, std::string_view token) {
-  while (!list.empty()) {
-    std::size_t c = list.find(',');
-    std::string_view e = list.substr(0, c);
-    while (!e.empty() && (e.front() == ' ' || e.front() == '\t'))
-      e.remove_prefix(1);
-    while (!e.empty() && (e.back() == ' ' || e.back() == '\t'))
-      e.remove_suffix(1);
-    if (iequals(e, token)) return true;
-    if (c == std::string_view::npos) break;
-    list.remove_prefix(c + 1);
-  }
-  return false;
-}
-
-/// A header a handler may not send as is: CR, LF or NUL (response splitting).
-bool unsafe_header(const header& h) {
-  constexpr std::string_view bad("\r\n\0", 3);
-  return h.name.empty() || h.name.find_first_of(bad) != std::string::npos ||
-         h.value.find_first_of(bad) != std::string::npos;
-}
-
-void append_uint(std::string& out, std::size_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
-}
-
-void append_hex(std::string& out, std::size_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
-  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
-}
-
-/// Responses that never carry a body.
-bool bodyless_status(int status) noexcept {
-  return status < 200 || status == 204 || status == 304;
-}
-
-void append_status_line(std::string& out, int status) {
-  if (status == 200) {
-    out.append("HTTP/1.1 200 OK\r\n");
-    return;
-  }
-  out.append("HTTP/1.1 ");
-  append_uint(out, static_cast<std::size_t>(status));
-  out.push_back(' ');
-  out.append(reason_phrase(status));
-  out.append("\r\n");
-}
-
-bool would_block(int e) noexcept {
-  return e == EAGAIN || e == EWOULDBLOCK;
-}
-
-/// What a write attempt that does not wait answers.
-enum class io_step : std::uint8_t { done, blocked, failed };
-
-class connection {
- public:
-  connection(std::shared_ptr<server_state> st, net::tcp_stream& stream)
-      : st_(std::move(st)),
-        stream_(stream),
-        parser_(parser_limits{st_->opts.max_header_bytes, st_->opts.max_body_bytes,
-                              st_->opts.max_headers}) {
-    slot_.fd = stream_.native_handle();
-    st_->register_slot(&slot_);
-  }
-  connection(const connection&) = delete;
-  connection& operator=(const connection&) = delete;
-  ~connection() { st_->unregister_slot(&slot_); }
-
-  task<void> run();
-  /// One piece of a streamed body (see body_writer): a chunk when `chunked`,
-  /// else the raw bytes. Fails with errc::timed_out when the sweeper killed
-  /// the write.
-  task<result<void>> send_piece(std::string_view piece, bool chunked);
-  bool stopping() const noexcept {
-    // acquire: pairs with shutdown()'s store; nothing else is published.
-    return st_->stopping.load(std::memory_order_acquire);
-  }
-
- private:
-  /// A body sent after out_[0, at) without being copied into out_.
-  struct body_seg {
-    std::size_t at = 0;
-    std::string owned;          ///< a response's body, moved in
-    std::string_view borrowed;  ///< a streamed piece (alive until its write ends)
-    std::string_view data() const noexcept {
-      return owned.empty() ? borrowed : std::string_view(owned);
-    }
-  };
-
-  /// Moves the slot word to `kind` (a new generation when `restart` or the
-  /// kind changes). False if the sweeper killed the connection meanwhile;
-  /// then killed_ holds the kind it was killed in.
-  bool set_wait(std::uint32_t kind, bool restart) noexcept {
-    if (killed_ != 0) return false;
-    if ((word_ & k_kind_mask) == kind && !restart) return true;
-    const std::uint32_t next = ((word_ >> 8) + 1) << 8 | kind;
-    std::uint32_t expect = word_;
-    // seq_cst: see server_state::sweep (the idle word vs the stopping flag).
-    if (!slot_.word.compare_exchange_strong(expect, next, std::memory_order_seq_cst)) {
-      killed_ = (expect & k_kind_mask) | k_killed;
-      return false;
-    }
-    word_ = next;
-    return true;
-  }
-  /// After a read: did the sweeper kill us while we waited?
-  bool check_killed() noexcept {
-    if (killed_ != 0) return true;
-    // acquire: pairs with the sweeper's CAS.
-    const std::uint32_t w = slot_.word.load(std::memory_order_acquire);
-    if ((w & k_killed) == 0) return false;
-    killed_ = w;
-    return true;
-  }
-  std::uint32_t killed_kind() const noexcept { return killed_ & k_kind_mask; }
-
-  /// Makes room for a read in in_ (allocating, compacting or growing it).
-  void ensure_space();
-  /// Hands the (empty) read buffer back while the connection waits idle.
-  void release_in() noexcept;
-  bool has_pending() const noexcept { return !out_.empty() || !segs_.empty(); }
-  std::size_t pending_bytes() const noexcept { return out_.size() + seg_bytes_; }
-  /// Writes what is pending without waiting: done (all of it left), blocked
-  /// (the socket is full; the rest is kept), failed (write_errno_ says why;
-  /// the rest is dropped).
-  io_step write_now() noexcept;
-  void clear_pending() noexcept;
-  /// Writes what is pending, waiting as needed; false if the write failed.
-  task<bool> flush();
-  task<void> close_after_response();
-  void append_error(int status);
-  /// The handler for `req`, or nullptr with `resp` set to the 404/405 answer.
-  const handler* route(const request& req, response& resp) const;
-  bool append_response(const request& req, response& resp, bool keep);
-  task<bool> send_stream(const body_producer& producer, const trace::span& span, bool chunked,
-                         bool keep);
-
-  std::shared_ptr<server_state> st_;
-  net::tcp_stream& stream_;
-  conn_slot slot_;
-  std::uint32_t word_ = k_busy;  // what we last wrote to slot_.word
-  std::uint32_t killed_ = 0;     // the killed word once known
-  request_parser parser_;
-  std::unique_ptr<char[]> in_;
-  std::size_t cap_ = 0, start_ = 0, len_ = 0;
-  std::string out_;
-  std::vector<body_seg> segs_;
-  std::size_t seg_bytes_ = 0;  // the bytes in segs_
-  std::size_t sent_ = 0;       // the bytes of out_ + segs_ already written
-  int write_errno_ = 0;
-  bool piece_cut_ = false;  // a streamed piece's write was cancelled part way
-  bool may_read_ = true;    // false: the last read drained the socket (wait before recv)
-  bool first_ = true;
-  bool continue_sent_ = false;
-};
 
 void connection::ensure_space() {
   if (start_ == len_) {
@@ -315,87 +105,13 @@ void connection::ensure_space() {
   }
 }
 
-void connection::release_in() noexcept {
+inline void connection::release_in() noexcept {
   if (cap_ == k_initial_in) {
     give_in_buffer(std::move(in_));
   } else {
     in_.reset();
   }
   cap_ = start_ = len_ = 0;
-}
-
-void connection::clear_pending() noexcept {
-  out_.clear();
-  if (out_.capacity() > k_shrink_above) out_.shrink_to_fit();
-  segs_.clear();
-  seg_bytes_ = 0;
-  sent_ = 0;
-}
-
-io_step connection::write_now() noexcept {
-  lucid::detail::io_source& io = stream_.io_source();
-  const std::size_t total = pending_bytes();
-  while (sent_ < total) {
-    // The pieces in order: out_ up to the first body, that body, out_ up to
-    // the next, ..., the rest of out_; minus the sent_ bytes already gone.
-    iovec iov[k_max_iov];
-    int n = 0;
-    std::size_t skip = sent_;
-    auto add = [&](const char* p, std::size_t len) {
-      if (skip >= len) {
-        skip -= len;
-        return;
-      }
-      p += skip;
-      len -= skip;
-      skip = 0;
-      if (n < k_max_iov) iov[n++] = iovec{const_cast<char*>(p), len};
-    };
-    std::size_t from = 0;
-    for (const body_seg& b : segs_) {
-      add(out_.data() + from, b.at - from);
-      const std::string_view d = b.data();
-      add(d.data(), d.size());
-      from = b.at;
-    }
-    add(out_.data() + from, out_.size() - from);
-    msghdr m{};
-    m.msg_iov = iov;
-    m.msg_iovlen = static_cast<std::size_t>(n);
-    const std::uint32_t snap = io.readiness();
-    const ssize_t w = ::sendmsg(stream_.native_handle(), &m, MSG_NOSIGNAL);
-    if (w >= 0) {
-      sent_ += static_cast<std::size_t>(w);
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (would_block(errno)) {
-      io.clear_readiness(lucid::detail::io_interest::write, snap);
-      return io_step::blocked;
-    }
-    write_errno_ = errno;
-    clear_pending();
-    return io_step::failed;
-  }
-  clear_pending();
-  return io_step::done;
-}
-
-task<bool> connection::flush() {
-  bool waited = false;
-  for (;;) {
-    const io_step s = write_now();
-    if (s != io_step::blocked) {
-      // Back to busy: what follows (a read that need not wait, a handler) is not timed.
-      if (waited && s == io_step::done) (void)set_wait(k_busy, false);
-      co_return s == io_step::done;
-    }
-    if (!waited) {
-      (void)set_wait(k_write, true);  // a kill can only come from this very wait
-      waited = true;
-    }
-    co_await stream_.io_source().ready(lucid::detail::io_interest::write);
-  }
 }
 
 /// Sends what is pending, then closes politely: our side first, then read
@@ -415,74 +131,7 @@ task<void> connection::close_after_response() {
   }
 }
 
-void connection::append_error(int status) {
-  const std::string_view reason = reason_phrase(status);
-  append_status_line(out_, status);
-  out_.append("content-type: text/plain; charset=utf-8\r\ncontent-length: ");
-  append_uint(out_, reason.size() + 1);
-  out_.append("\r\ndate: ");
-  out_.append(http_date());
-  out_.append("\r\nconnection: close\r\n\r\n");
-  out_.append(reason);
-  out_.push_back('\n');
-}
-
-bool connection::append_response(const request& req, response& resp, bool keep) {
-  int status = resp.status;
-  if (status < 100 || status > 999) status = 500;
-  append_status_line(out_, status);
-  bool own_date = false;
-  for (const header& h : resp.headers) {
-    if (unsafe_header(h)) {
-      LUCID_WARN_F(("header", h.name))("dropping a response header with CR, LF or NUL");
-      continue;
-    }
-    if (iequals(h.name, "content-length") || iequals(h.name, "transfer-encoding")) continue;
-    if (iequals(h.name, "connection")) {
-      if (has_token(h.value, "close")) keep = false;
-      continue;
-    }
-    if (iequals(h.name, "date")) own_date = true;
-    out_.append(h.name);
-    out_.append(": ");
-    out_.append(h.value);
-    out_.append("\r\n");
-  }
-  const bool no_body = bodyless_status(status);
-  if (!no_body) {
-    if (!resp.stream) {
-      out_.append("content-length: ");
-      append_uint(out_, resp.body.size());
-      out_.append("\r\n");
-    } else if (req.version_minor == 1) {
-      out_.append("transfer-encoding: chunked\r\n");
-    } else if (req.method != method::head) {
-      keep = false;  // HTTP/1.0: the body ends with the connection
-    }
-  }
-  if (!own_date) {
-    out_.append("date: ");
-    out_.append(http_date());
-    out_.append("\r\n");
-  }
-  if (!keep) {
-    out_.append("connection: close\r\n");
-  } else if (req.version_minor == 0) {
-    out_.append("connection: keep-alive\r\n");
-  }
-  out_.append("\r\n");
-  if (!no_body && req.method != method::head && !resp.stream && !resp.body.empty()) {
-    if (resp.body.size() <= k_copy_body) {
-      out_.append(resp.body);
-    } else {
-      seg_bytes_ += resp.body.size();
-      segs_.push_back(body_seg{out_.size(), std::move(resp.body), {}});
-    }
-  }
-  return keep;
-}
-
-const handler* connection::route(const request& req, response& resp) const {
+inline const handler* connection::route(const request& req, response& resp) const {
   if (!st_->routes.empty()) {
     auto it = st_->routes.find(req.path);
     if (it != st_->routes.end()) {
@@ -503,110 +152,6 @@ const handler* connection::route(const request& req, response& resp) const {
   if (st_->fallback) return &st_->fallback;
   resp = response::text(404, "Not Found\n");
   return nullptr;
-}
-
-/// The body_writer a producer gets: forwards to its connection, and makes a
-/// failure sticky.
-class stream_writer final : public body_writer {
- public:
-  stream_writer(connection& c, bool chunked) noexcept : c_(c), chunked_(chunked) {}
-
-  task<result<void>> write(std::string_view piece) override {
-    if (failed_.code != errc::ok) co_return failed_;
-    if (c_.stopping()) {
-      failed_ = errc::cancelled;
-      co_return failed_;
-    }
-    if (piece.empty()) co_return result<void>{};
-    auto r = co_await c_.send_piece(piece, chunked_);
-    if (!r) failed_ = r.error();
-    co_return r;
-  }
-  bool stopping() const noexcept override { return c_.stopping(); }
-
-  /// The first error a write answered (errc::ok if none).
-  lucid::error failed() const noexcept { return failed_; }
-
- private:
-  connection& c_;
-  bool chunked_;
-  lucid::error failed_;
-};
-
-task<result<void>> connection::send_piece(std::string_view piece, bool chunked) {
-  if (piece_cut_) co_return lucid::error{errc::cancelled};
-  if (!set_wait(k_write, true)) co_return lucid::error{errc::timed_out};
-  // Cancelled while the socket was full: the piece (borrowed) is dropped
-  // from what is pending and the body is cut, so the connection closes.
-  struct cut_guard {
-    connection* c;
-    ~cut_guard() {
-      if (c == nullptr) return;
-      c->clear_pending();
-      c->piece_cut_ = true;
-    }
-  } guard{this};
-  // Nothing is pending: the head was flushed before the producer ran. The
-  // piece itself is not copied (it lives until this write ends).
-  if (chunked) {
-    append_hex(out_, piece.size());
-    out_.append("\r\n");
-  }
-  seg_bytes_ += piece.size();
-  segs_.push_back(body_seg{out_.size(), {}, piece});
-  if (chunked) out_.append("\r\n");
-  io_step s = write_now();
-  while (s == io_step::blocked) {
-    co_await stream_.io_source().ready(lucid::detail::io_interest::write);
-    s = write_now();
-  }
-  guard.c = nullptr;
-  const int err = write_errno_;
-  // Back to busy: the producer's time between writes is not timed.
-  if (!set_wait(k_busy, false) || check_killed()) co_return lucid::error{errc::timed_out};
-  if (s == io_step::failed) co_return lucid::error{errc::system, err};
-  co_return result<void>{};
-}
-
-/// Runs a streamed response's producer once its head is pending; answers
-/// whether the connection stays open.
-task<bool> connection::send_stream(const body_producer& producer, const trace::span& span,
-                                   bool chunked, bool keep) {
-  // The head leaves now, so that the client sees it before the first piece.
-  if (!co_await flush()) co_return false;
-  if (!set_wait(k_busy, false)) {
-    // Killed meanwhile (the write timed out, or the read side ended just as
-    // this request arrived): the body ends empty and the connection closes.
-    if (chunked) out_.append(k_last_chunk);
-    co_return false;
-  }
-  stream_writer w(*this, chunked);
-  bool threw = false;
-  std::string message;
-  try {
-    if (span) {
-      co_await trace::instrument(producer(w), span);
-    } else {
-      co_await producer(w);
-    }
-  } catch (...) {
-    threw = true;
-    message = exception_message(std::current_exception());
-  }
-  if (threw) {
-    auto g = span.enter();
-    LUCID_ERROR_F(("exception", message))("body producer threw; closing the connection");
-    co_return false;  // the chunked body stays unterminated: the client sees it cut short
-  }
-  const errc failed = w.failed().code;
-  if (piece_cut_) co_return false;  // a write was cancelled part way: the body is cut
-  if (failed != errc::ok && failed != errc::cancelled)
-    co_return false;              // the peer or the write failed
-  if (!chunked) co_return false;  // the body ends with the connection
-  out_.append(k_last_chunk);
-  if (failed == errc::cancelled || stopping()) co_return false;  // close_after_response flushes
-  if (!co_await flush()) co_return false;
-  co_return keep;
 }
 
 task<void> connection::run() {
@@ -721,7 +266,7 @@ task<void> connection::run() {
       got = ::recv(stream_.native_handle(), in_.get() + len_, room, 0);
       if (got > 0) {
         if (static_cast<std::size_t>(got) < room) {
-          // Drained: the next read waits for an edge (see the file comment).
+          // Drained: the next read waits for an edge (see connection.hpp).
           io.clear_readiness(lucid::detail::io_interest::read, snap);
           may_read_ = false;
         }
@@ -745,8 +290,6 @@ task<void> connection::run() {
     co_return;                     // end of stream or a socket error: the peer is gone
   }
 }
-
-}  // namespace
 
 namespace {
 

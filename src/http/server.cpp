@@ -1,6 +1,7 @@
 // lucid::http::server: configuration, the accept loop, the timeout sweeper
 // and graceful shutdown (see include/lucid/http/server.hpp and
-// server_state.hpp). Connections live in connection.cpp.
+// server_state.hpp). Connections live in connection.hpp, connection.cpp and
+// connection_write.cpp.
 #include "lucid/http/server.hpp"
 
 #include <sys/socket.h>
