@@ -135,6 +135,7 @@ sem_t g_capture_done;
 std::atomic<int> g_capture_tid{0};
 std::uintptr_t g_capture_pcs[debug::captured_trace::max_frames];
 std::atomic<std::size_t> g_capture_n{0};
+lucid::detail::polled_task g_capture_task;
 
 void on_sigquit(int) {
   g_dump_requested.store(1, std::memory_order_relaxed);
@@ -147,6 +148,8 @@ void on_stall_signal(int, siginfo_t*, void* uc) {
   if (g_capture_tid.load(std::memory_order_acquire) == me) {
     std::size_t n =
         debug::capture_from_signal(uc, g_capture_pcs, debug::captured_trace::max_frames);
+    g_capture_task = lucid::detail::polled_task{};
+    lucid::detail::current_polled_task(g_capture_task);
     g_capture_n.store(n, std::memory_order_release);
     g_capture_tid.store(0, std::memory_order_release);
     sem_post(&g_capture_done);

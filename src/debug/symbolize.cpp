@@ -63,6 +63,22 @@ std::string_view basename_of(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
+/// The C library, the loader, the unwinders, the sanitizer runtimes: frames
+/// in them are `system` frames, named from the ELF symbol table only. Their
+/// DWARF, when a debug package provides it (libc6-dbg), is compressed:
+/// loading it for one libc frame cost ~45 ms and several MB of memory per
+/// process (a stall report's first symbolization), for frames that the brief
+/// report hides.
+bool system_module(std::string_view module) noexcept {
+  const std::string_view base = basename_of(module);
+  for (std::string_view p :
+       {"libc.so", "libc-", "ld-linux", "libgcc_s", "libunwind", "libasan", "libubsan", "libtsan",
+        "liblsan", "libdw", "libelf", "libm.so", "libpthread", "linux-vdso"}) {
+    if (base.substr(0, p.size()) == p) return true;
+  }
+  return false;
+}
+
 const char* attr_string(Dwarf_Die* die, unsigned name) {
   Dwarf_Attribute attr;
   if (dwarf_attr_integrate(die, name, &attr) == nullptr) return nullptr;
@@ -207,7 +223,7 @@ void symbolize_one(Dwfl* dwfl, std::uintptr_t pc, std::vector<symbolized_frame>&
 
   Dwarf_Addr bias = 0;
   Dwarf_Die cu_storage;
-  Dwarf_Die* cu = find_cu(mod, pc, bias, cu_storage);
+  Dwarf_Die* cu = system_module(module) ? nullptr : find_cu(mod, pc, bias, cu_storage);
   location loc;
   // Without a CU covering pc (e.g. _start) any line found would be a neighbour's.
   if (Dwarf_Line* line = cu != nullptr ? dwarf_getsrc_die(cu, pc - bias) : nullptr;
@@ -421,11 +437,7 @@ frame_kind classify(std::string_view function, std::string_view file,
         "__sanitizer", "__tsan", "__lsan", "_dl_", "start_thread", "clone"}) {
     if (starts_with(head, p)) return frame_kind::system;
   }
-  for (std::string_view p :
-       {"libc.so", "libc-", "ld-linux", "libgcc_s", "libunwind", "libasan", "libubsan", "libtsan",
-        "liblsan", "libdw", "libelf", "libm.so", "libpthread", "linux-vdso"}) {
-    if (starts_with(base, p)) return frame_kind::system;
-  }
+  if (system_module(module)) return frame_kind::system;
   if (function.empty() && file.empty()) {
     // Unknown code: user code only if it lies in the main program.
     static char exe[4096];

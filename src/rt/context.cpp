@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 
@@ -58,6 +59,21 @@ const void* worker_probe::polling() const noexcept {
 
 bool worker_probe::exempt() const noexcept {
   return (poll_word & kExemptBit) != 0;
+}
+
+bool current_polled_task(polled_task& out) noexcept {
+  const task_cell* c = current_cell();
+  if (c == nullptr) return false;
+  out.cell = c;
+  out.id = c->id_;
+  out.spawn_site = c->spawn_site_;
+  const std::string_view name = c->name();
+  const std::size_t n = std::min(name.size(), sizeof out.name - 1);
+  for (std::size_t i = 0; i < n; ++i)  // not memcpy: the handler's stack is all it touches
+    out.name[i] = name[i];
+  out.name[n] = '\0';
+  out.name_cut = n < name.size();
+  return true;
 }
 
 stall_exempt_scope::stall_exempt_scope() noexcept {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "lucid/rt/detail/inspect.hpp"
 #include "lucid/rt/runtime.hpp"
 
 namespace {
@@ -230,6 +231,46 @@ TEST(SpawnDeathTest, SpawnOutsideARuntime) {
 
 TEST(SpawnDeathTest, SpawnBlockingOutsideARuntime) {
   EXPECT_DEATH((void)lucid::spawn_blocking([] { return 1; }), "outside a lucid runtime");
+}
+
+}  // namespace
+
+namespace {
+
+// What the stall detector's signal handler reads on a stalled worker
+// (lucid/rt/detail/inspect.hpp): the polled task's identity, its name cut to
+// what the fixed buffer holds, and nothing outside a poll.
+lucid::detail::polled_task polled_now() {
+  lucid::detail::polled_task t;
+  EXPECT_TRUE(lucid::detail::current_polled_task(t));
+  return t;
+}
+lucid::task<lucid::detail::polled_task> report_polled() {
+  co_return polled_now();
+}
+lucid::task<lucid::detail::polled_task> spawn_polled(std::string name) {
+  co_return co_await lucid::spawn(name, report_polled());
+}
+
+TEST(PolledTask, NamesTheTaskTheThreadPolls) {
+  lucid::runtime rt = lucid::runtime::current_thread();
+  const lucid::detail::polled_task t = rt.block_on(spawn_polled("stall-me"));
+  EXPECT_NE(t.cell, nullptr);
+  EXPECT_NE(t.id, 0u);
+  EXPECT_STREQ(t.name, "stall-me");
+  EXPECT_FALSE(t.name_cut);
+  ASSERT_NE(t.spawn_site.file, nullptr);
+  EXPECT_NE(std::string(t.spawn_site.file).find("spawn_test.cpp"), std::string::npos);
+
+  const std::string long_name(100, 'n');
+  const lucid::detail::polled_task cut = rt.block_on(spawn_polled(long_name));
+  EXPECT_EQ(std::string(cut.name), std::string(63, 'n'));
+  EXPECT_TRUE(cut.name_cut);
+}
+
+TEST(PolledTask, NoneOutsideAPoll) {
+  lucid::detail::polled_task t;
+  EXPECT_FALSE(lucid::detail::current_polled_task(t));
 }
 
 }  // namespace

@@ -90,22 +90,31 @@ void watchdog::report_stall(std::uint64_t serial, unsigned worker, int tid, cons
     }
     g_capture_tid.store(0, std::memory_order_release);
   }
-  // Name the task: find the cell among the live tasks (still polled, so alive).
+  // Name the task: the handler read it on the worker, inside the poll. Only
+  // if it could not (no capture), walk the live tasks for the cell: a walk
+  // of a million tasks costs more than the rest of the report.
   std::string label = "a task";
   location spawned;
   task_id id = 0;
-  lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
-    if (rt.serial() != serial) return;
-    rt.for_each_task([&](const lucid::detail::task_probe& t) {
-      if (t.cell() != cell) return;
-      id = t.id();
-      label =
-          t.name().empty() ? fmt::format("task {}", id) : fmt::format("task {} '{}'", id, t.name());
-      source_site s = t.spawn_site();
-      if (s.file != nullptr)
-        spawned = location{detail::source_path(s.file), s.function ? s.function : "", s.line};
+  const auto name = [&](task_id task, std::string_view task_name, const source_site& s) {
+    id = task;
+    label =
+        task_name.empty() ? fmt::format("task {}", id) : fmt::format("task {} '{}'", id, task_name);
+    if (s.file != nullptr)
+      spawned = location{detail::source_path(s.file), s.function ? s.function : "", s.line};
+  };
+  if (n != 0 && g_capture_task.cell == cell) {
+    name(g_capture_task.id,
+         std::string(g_capture_task.name) + (g_capture_task.name_cut ? "..." : ""),
+         g_capture_task.spawn_site);
+  } else {
+    lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
+      if (rt.serial() != serial) return;
+      rt.for_each_task([&](const lucid::detail::task_probe& t) {
+        if (t.cell() == cell) name(t.id(), t.name(), t.spawn_site());
+      });
     });
-  });
+  }
   std::vector<debug::symbolized_frame> frames;
   if (n != 0) frames = debug::symbolize(std::span<const std::uintptr_t>(g_capture_pcs, n));
   const debug::symbolized_frame* top = frames.empty() ? nullptr : debug::first_user_frame(frames);

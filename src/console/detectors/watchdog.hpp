@@ -26,6 +26,7 @@
 
 #include "console_internal.hpp"
 #include "lucid/debug/captured_trace.hpp"
+#include "lucid/rt/detail/inspect.hpp"
 
 namespace lucid::console::detectors {
 
@@ -67,6 +68,8 @@ extern sem_t g_capture_done;
 extern std::atomic<int> g_capture_tid;
 extern std::uintptr_t g_capture_pcs[debug::captured_trace::max_frames];
 extern std::atomic<std::size_t> g_capture_n;
+/// The task the worker was polling when the handler ran (valid with g_capture_n).
+extern lucid::detail::polled_task g_capture_task;
 
 // ThreadSanitizer's runtime runs one background thread of its own; it never
 // wakes a task, so the "all asleep" detector does not count it.

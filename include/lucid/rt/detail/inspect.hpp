@@ -104,6 +104,21 @@ struct worker_probe {
   bool exempt() const noexcept;
 };
 
+/// Who the calling thread is polling: for a signal handler that interrupts
+/// a worker (the stall detector's capture), which names the stalled task
+/// without walking every live task. The task cannot finish while its own
+/// worker is in the handler, so its fields are read in place.
+struct polled_task {
+  const void* cell = nullptr;  ///< matches worker_probe::polling()
+  task_id id = 0;
+  source_site spawn_site{};
+  char name[64] = {};     ///< the name's first bytes (at most 63), NUL-terminated
+  bool name_cut = false;  ///< the name is longer than `name` holds
+};
+/// Fills `out` with the task the calling thread polls now; false if none.
+/// Async-signal-safe: no locks, no allocation.
+bool current_polled_task(polled_task& out) noexcept;
+
 /// One runtime during for_each_runtime().
 class runtime_probe {
  public:
