@@ -7,8 +7,11 @@
 #   det      the detectors armed (the default), LUCID_STALL_MS=5000 as in console_cost.sh
 #   con      aggregation on, as a console turns it on (LUCID_BENCH_TASK_STATS=2)
 #   console  LUCID_CONSOLE on and one client reading /api/v1/events
+#   before   as det, the lucid_http_hello in $BEFORE (another build's bench dir)
+#   hyper    the peer: $HYPER (default ../shared/peers/tokio/target/release/hyper_hello)
 # Usage: bench/cpu_per_request.sh [bench dir, default build/release/bench] [configs, default "det console"]
 #   ROUNDS=6 D=5 bench/cpu_per_request.sh
+#   BEFORE=/path/to/old/build/release/bench bench/cpu_per_request.sh build/release/bench det before hyper
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 B="${1:-$ROOT/build/release/bench}"
@@ -26,9 +29,14 @@ for _ in $(seq "$ROUNDS"); do
       det) ;;
       con) extra=(LUCID_BENCH_TASK_STATS=2) ;;
       console) extra=(LUCID_CONSOLE="127.0.0.1:$((port + 1000))") ;;
+      before) ;;
+      hyper) ;;
       *) echo "unknown configuration $c" >&2; exit 2 ;;
     esac
-    env LUCID_STALL_MS=5000 "${extra[@]}" "$B/lucid_http_hello" "$port" 2 120 >/dev/null 2>&1 &
+    server="$B/lucid_http_hello"
+    [[ "$c" == before ]] && server="${BEFORE:?set BEFORE to the bench dir of the other build}/lucid_http_hello"
+    [[ "$c" == hyper ]] && server="${HYPER:-$ROOT/../shared/peers/tokio/target/release/hyper_hello}"
+    env LUCID_STALL_MS=5000 "${extra[@]}" "$server" "$port" 2 120 >/dev/null 2>&1 &
     pid=$!
     client=""
     for _ in $(seq 100); do
