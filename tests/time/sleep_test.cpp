@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <vector>
 
 #include "lucid/rt/runtime.hpp"
@@ -83,6 +85,36 @@ TEST(Sleep, RealClockMultiThread) {
     co_return std::chrono::steady_clock::now() - t0 >= std::chrono::microseconds(1090);
   }());
   EXPECT_TRUE(ok);
+}
+
+// Two timers that fire in one batch: the worker that fires them runs one and
+// wakes the sleeping worker for the other (a sleeper is woken when a batch
+// queues more than the one task the waking worker runs next). Each task then
+// holds its worker, on purpose, until the other has started: had the second
+// been left in the first worker's queue with the other worker asleep,
+// neither would finish.
+lucid::task<bool> meet_after(std::shared_ptr<std::atomic<int>> started, lucid::time_point at) {
+  co_await lucid::sleep_until(at);
+  started->fetch_add(1);
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (started->load() < 2) {
+    if (std::chrono::steady_clock::now() > give_up) co_return false;
+  }
+  co_return true;
+}
+
+TEST(Sleep, TwoTimersFiringTogetherRunOnBothWorkers) {
+  auto rt = lucid::runtime::multi_thread(2);
+  const bool met = rt.block_on([]() -> lucid::task<bool> {
+    auto started = std::make_shared<std::atomic<int>>(0);
+    const lucid::time_point at = lucid::time::now() + 20ms;
+    auto a = lucid::spawn(meet_after(started, at));
+    auto b = lucid::spawn(meet_after(started, at));
+    const bool first = co_await a;
+    const bool second = co_await b;
+    co_return first&& second;
+  }());
+  EXPECT_TRUE(met);
 }
 
 TEST(Sleep, AbortingASleepingTaskDisarmsItsTimer) {
