@@ -69,8 +69,7 @@ bool current_polled_task(polled_task& out) noexcept {
   out.spawn_site = c->spawn_site_;
   const std::string_view name = c->name();
   const std::size_t n = std::min(name.size(), sizeof out.name - 1);
-  for (std::size_t i = 0; i < n; ++i)  // not memcpy: the handler's stack is all it touches
-    out.name[i] = name[i];
+  std::copy_n(name.data(), n, out.name);
   out.name[n] = '\0';
   out.name_cut = n < name.size();
   return true;

@@ -159,9 +159,9 @@ auto scheduler::batch_wakes(F&& f) noexcept {
   w->batching = true;
   auto r = f();
   w->batching = false;
-  // This worker runs the first of what the batch queued as soon as it
-  // returns: a sleeper is woken only for a second (tokio does the same). A
-  // lone wake-up does not cost a futex wake and, later, a futex wait.
+  // This worker runs what its queue holds next: a sleeper is woken only when
+  // the queue holds more than one task (tokio's rule), so a lone wake-up
+  // costs no futex wake and, later, no futex wait.
   if (std::exchange(w->notify_pending, false) && w->queue.size() > 1) notify_parked();
   return r;
 }
