@@ -1,4 +1,5 @@
 // The OTLP/HTTP exporter (lucid/exporters/otlp.hpp).
+// The span it keeps and its encoding: otlp_internal.hpp, otlp_encode.cpp.
 //
 // State and who touches it:
 //  - shards_ (one mutex each): the live spans this layer knows, by lucid
@@ -38,6 +39,7 @@
 #include "lucid/time/timeout.hpp"
 #include "lucid/trace/init.hpp"
 #include "lucid/trace/remote_parent.hpp"
+#include "otlp_internal.hpp"
 #include "protobuf.hpp"
 
 namespace lucid::exporters {
@@ -45,6 +47,16 @@ namespace lucid::exporters {
 namespace {
 
 using namespace std::chrono_literals;
+
+using detail::attribute;
+using detail::encode_span;
+using detail::key_value;
+using detail::kKindClient;
+using detail::kKindInternal;
+using detail::kKindServer;
+using detail::span_data;
+using detail::span_event;
+using detail::to_attribute;
 
 std::uint64_t wall_ns() noexcept {
   timespec ts{};
@@ -99,140 +111,7 @@ void put64(std::uint8_t* p, std::uint64_t v) noexcept {
     p[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
 }
 
-// OTLP enums (trace.proto).
-constexpr int kKindInternal = 1, kKindServer = 2, kKindClient = 3;
-constexpr int kStatusError = 2;
-
-struct attribute {
-  std::string key;
-  enum kind_t : std::uint8_t { str, i64, f64, boolean } kind = str;
-  std::string s;
-  std::int64_t i = 0;
-  double d = 0;
-  bool b = false;
-};
-
-attribute to_attribute(const char* name, const trace::value& v) {
-  attribute a;
-  a.key = name;
-  switch (v.kind) {
-    case trace::value_kind::i64:
-      a.kind = attribute::i64;
-      a.i = v.i;
-      break;
-    case trace::value_kind::u64:
-      if (v.u <= static_cast<std::uint64_t>(INT64_MAX)) {
-        a.kind = attribute::i64;
-        a.i = static_cast<std::int64_t>(v.u);
-      } else {
-        a.s = std::to_string(v.u);
-      }
-      break;
-    case trace::value_kind::f64:
-      a.kind = attribute::f64;
-      a.d = v.f;
-      break;
-    case trace::value_kind::boolean:
-      a.kind = attribute::boolean;
-      a.b = v.b;
-      break;
-    case trace::value_kind::str:
-    case trace::value_kind::display:
-      a.s.assign(v.str());
-      break;
-    case trace::value_kind::erased: {
-      fmt::memory_buffer m;
-      v.format_to(fmt::appender(m));
-      a.s.assign(m.data(), m.size());
-      break;
-    }
-    case trace::value_kind::none:
-      break;
-  }
-  return a;
-}
-
-struct span_event {
-  std::uint64_t time = 0;
-  std::string name;
-  std::vector<attribute> attrs;
-};
-
-struct span_data {
-  std::array<std::uint8_t, 16> trace_id{};
-  std::array<std::uint8_t, 8> span_id{};
-  std::array<std::uint8_t, 8> parent_id{};
-  bool has_parent = false;
-  bool remote_parent = false;
-  bool sampled = true;
-  int kind = kKindInternal;
-  std::string name;
-  std::uint64_t start = 0, end = 0;
-  std::vector<attribute> attrs;
-  std::vector<span_event> events;
-  std::uint32_t dropped_events = 0;
-  bool error = false;
-  std::string status_message;
-};
-
 constexpr std::size_t kMaxEvents = 128;
-
-// ------------------------------------------------------------ encoding
-
-std::string key_value(const attribute& a) {
-  detail::pb_writer v;  // AnyValue
-  switch (a.kind) {
-    case attribute::str:
-      v.bytes_field(1, a.s);
-      break;
-    case attribute::boolean:
-      v.bool_field(2, a.b);
-      break;
-    case attribute::i64:
-      v.int64_field(3, a.i);
-      break;
-    case attribute::f64:
-      v.double_field(4, a.d);
-      break;
-  }
-  detail::pb_writer kv;  // KeyValue
-  kv.bytes_field(1, a.key);
-  kv.bytes_field(2, v.bytes());
-  return std::move(kv.bytes());
-}
-
-std::string encode_span(const span_data& s) {
-  detail::pb_writer w;  // Span
-  w.bytes_field(1, std::string_view(reinterpret_cast<const char*>(s.trace_id.data()), 16));
-  w.bytes_field(2, std::string_view(reinterpret_cast<const char*>(s.span_id.data()), 8));
-  if (s.has_parent)
-    w.bytes_field(4, std::string_view(reinterpret_cast<const char*>(s.parent_id.data()), 8));
-  w.bytes_field(5, s.name);
-  w.varint_field(6, static_cast<std::uint64_t>(s.kind));
-  w.fixed64_field(7, s.start);
-  w.fixed64_field(8, s.end);
-  for (const attribute& a : s.attrs)
-    w.bytes_field(9, key_value(a));
-  for (const span_event& e : s.events) {
-    detail::pb_writer ev;  // Span.Event
-    ev.fixed64_field(1, e.time);
-    ev.bytes_field(2, e.name);
-    for (const attribute& a : e.attrs)
-      ev.bytes_field(3, key_value(a));
-    w.bytes_field(11, ev.bytes());
-  }
-  if (s.dropped_events != 0) w.varint_field(12, s.dropped_events);
-  if (s.error) {
-    detail::pb_writer st;  // Status
-    if (!s.status_message.empty()) st.bytes_field(2, s.status_message);
-    st.varint_field(3, kStatusError);
-    w.bytes_field(15, st.bytes());
-  }
-  // flags (fixed32, field 16): bit 8 "has remote parent info", bit 9 "is remote".
-  std::uint32_t flags = 0x100 | (s.remote_parent ? 0x200u : 0u);
-  w.fixed32_field(16, flags);
-  return std::move(w.bytes());
-}
 
 // ------------------------------------------------------------ the exporter
 
