@@ -1,6 +1,7 @@
 // Private to the OTLP exporter: the span as the exporter keeps it (its
-// OpenTelemetry ids, times, attributes, events and status) and its OTLP
-// protobuf encoding (otlp_encode.cpp).
+// OpenTelemetry ids, times, attributes, events and status), its OTLP protobuf
+// encoding (otlp_encode.cpp), and the helpers that the exporter (otlp.cpp)
+// and the options read from the environment (otlp_options.cpp) share.
 // No state: plain values and functions of their arguments. Thread safety: a
 // plain value.
 #pragma once
@@ -58,5 +59,16 @@ struct span_data {
 std::string key_value(const attribute& a);
 /// One Span message (trace.proto).
 std::string encode_span(const span_data& s);
+
+/// The value of one hex digit, or -1.
+inline int hexval(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// The name of this program's executable (for "unknown_service:NAME").
+std::string program_name();
 
 }  // namespace lucid::exporters::detail
