@@ -1,4 +1,6 @@
 // The OTLP/HTTP exporter (lucid/exporters/otlp.hpp).
+// The span it keeps and its encoding: otlp_internal.hpp, otlp_encode.cpp;
+// the options read from the environment: otlp_options.cpp.
 //
 // State and who touches it:
 //  - shards_ (one mutex each): the live spans this layer knows, by lucid
@@ -38,6 +40,7 @@
 #include "lucid/time/timeout.hpp"
 #include "lucid/trace/init.hpp"
 #include "lucid/trace/remote_parent.hpp"
+#include "otlp_internal.hpp"
 #include "protobuf.hpp"
 
 namespace lucid::exporters {
@@ -45,6 +48,18 @@ namespace lucid::exporters {
 namespace {
 
 using namespace std::chrono_literals;
+
+using detail::attribute;
+using detail::encode_span;
+using detail::hexval;
+using detail::key_value;
+using detail::kKindClient;
+using detail::kKindInternal;
+using detail::kKindServer;
+using detail::program_name;
+using detail::span_data;
+using detail::span_event;
+using detail::to_attribute;
 
 std::uint64_t wall_ns() noexcept {
   timespec ts{};
@@ -63,13 +78,6 @@ std::uint64_t wall_ns() noexcept {
     v = rng();
   } while (v == 0);
   return v;
-}
-
-int hexval(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 template <std::size_t N>
@@ -99,140 +107,7 @@ void put64(std::uint8_t* p, std::uint64_t v) noexcept {
     p[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
 }
 
-// OTLP enums (trace.proto).
-constexpr int kKindInternal = 1, kKindServer = 2, kKindClient = 3;
-constexpr int kStatusError = 2;
-
-struct attribute {
-  std::string key;
-  enum kind_t : std::uint8_t { str, i64, f64, boolean } kind = str;
-  std::string s;
-  std::int64_t i = 0;
-  double d = 0;
-  bool b = false;
-};
-
-attribute to_attribute(const char* name, const trace::value& v) {
-  attribute a;
-  a.key = name;
-  switch (v.kind) {
-    case trace::value_kind::i64:
-      a.kind = attribute::i64;
-      a.i = v.i;
-      break;
-    case trace::value_kind::u64:
-      if (v.u <= static_cast<std::uint64_t>(INT64_MAX)) {
-        a.kind = attribute::i64;
-        a.i = static_cast<std::int64_t>(v.u);
-      } else {
-        a.s = std::to_string(v.u);
-      }
-      break;
-    case trace::value_kind::f64:
-      a.kind = attribute::f64;
-      a.d = v.f;
-      break;
-    case trace::value_kind::boolean:
-      a.kind = attribute::boolean;
-      a.b = v.b;
-      break;
-    case trace::value_kind::str:
-    case trace::value_kind::display:
-      a.s.assign(v.str());
-      break;
-    case trace::value_kind::erased: {
-      fmt::memory_buffer m;
-      v.format_to(fmt::appender(m));
-      a.s.assign(m.data(), m.size());
-      break;
-    }
-    case trace::value_kind::none:
-      break;
-  }
-  return a;
-}
-
-struct span_event {
-  std::uint64_t time = 0;
-  std::string name;
-  std::vector<attribute> attrs;
-};
-
-struct span_data {
-  std::array<std::uint8_t, 16> trace_id{};
-  std::array<std::uint8_t, 8> span_id{};
-  std::array<std::uint8_t, 8> parent_id{};
-  bool has_parent = false;
-  bool remote_parent = false;
-  bool sampled = true;
-  int kind = kKindInternal;
-  std::string name;
-  std::uint64_t start = 0, end = 0;
-  std::vector<attribute> attrs;
-  std::vector<span_event> events;
-  std::uint32_t dropped_events = 0;
-  bool error = false;
-  std::string status_message;
-};
-
 constexpr std::size_t kMaxEvents = 128;
-
-// ------------------------------------------------------------ encoding
-
-std::string key_value(const attribute& a) {
-  detail::pb_writer v;  // AnyValue
-  switch (a.kind) {
-    case attribute::str:
-      v.bytes_field(1, a.s);
-      break;
-    case attribute::boolean:
-      v.bool_field(2, a.b);
-      break;
-    case attribute::i64:
-      v.int64_field(3, a.i);
-      break;
-    case attribute::f64:
-      v.double_field(4, a.d);
-      break;
-  }
-  detail::pb_writer kv;  // KeyValue
-  kv.bytes_field(1, a.key);
-  kv.bytes_field(2, v.bytes());
-  return std::move(kv.bytes());
-}
-
-std::string encode_span(const span_data& s) {
-  detail::pb_writer w;  // Span
-  w.bytes_field(1, std::string_view(reinterpret_cast<const char*>(s.trace_id.data()), 16));
-  w.bytes_field(2, std::string_view(reinterpret_cast<const char*>(s.span_id.data()), 8));
-  if (s.has_parent)
-    w.bytes_field(4, std::string_view(reinterpret_cast<const char*>(s.parent_id.data()), 8));
-  w.bytes_field(5, s.name);
-  w.varint_field(6, static_cast<std::uint64_t>(s.kind));
-  w.fixed64_field(7, s.start);
-  w.fixed64_field(8, s.end);
-  for (const attribute& a : s.attrs)
-    w.bytes_field(9, key_value(a));
-  for (const span_event& e : s.events) {
-    detail::pb_writer ev;  // Span.Event
-    ev.fixed64_field(1, e.time);
-    ev.bytes_field(2, e.name);
-    for (const attribute& a : e.attrs)
-      ev.bytes_field(3, key_value(a));
-    w.bytes_field(11, ev.bytes());
-  }
-  if (s.dropped_events != 0) w.varint_field(12, s.dropped_events);
-  if (s.error) {
-    detail::pb_writer st;  // Status
-    if (!s.status_message.empty()) st.bytes_field(2, s.status_message);
-    st.varint_field(3, kStatusError);
-    w.bytes_field(15, st.bytes());
-  }
-  // flags (fixed32, field 16): bit 8 "has remote parent info", bit 9 "is remote".
-  std::uint32_t flags = 0x100 | (s.remote_parent ? 0x200u : 0u);
-  w.fixed32_field(16, flags);
-  return std::move(w.bytes());
-}
 
 // ------------------------------------------------------------ the exporter
 
@@ -707,147 +582,7 @@ void stop_at_exit() {
   stop_otlp();
 }
 
-// "k=v,k2=v2" with percent-encoded values (the W3C Baggage-like format of
-// OTEL_EXPORTER_OTLP_HEADERS and OTEL_RESOURCE_ATTRIBUTES).
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::pair<std::string, std::string>> parse_pairs(const char* var, std::string_view s) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!s.empty()) {
-    std::size_t comma = s.find(',');
-    std::string_view item = trim(s.substr(0, comma));
-    s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
-    if (item.empty()) continue;
-    std::size_t eq = item.find('=');
-    if (eq == std::string_view::npos || trim(item.substr(0, eq)).empty()) {
-      std::fprintf(stderr, "lucid: %s: ignoring \"%.*s\" (expected key=value)\n", var,
-                   static_cast<int>(item.size()), item.data());
-      continue;
-    }
-    out.emplace_back(std::string(trim(item.substr(0, eq))),
-                     percent_decode(trim(item.substr(eq + 1))));
-  }
-  return out;
-}
-
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : nullptr;
-}
-
-std::string program_name() {
-  char buf[256] = {};
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  std::string_view p(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-  std::size_t slash = p.rfind('/');
-  return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
-}
-
 }  // namespace
-
-otlp_options otlp_options::from_env() {
-  otlp_options o;
-  if (const char* t = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-    o.endpoint = t;
-  } else if (const char* b = env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
-    std::string base = b;
-    while (!base.empty() && base.back() == '/')
-      base.pop_back();
-    o.endpoint = base + "/v1/traces";
-  }
-  if (const char* h = env("OTEL_EXPORTER_OTLP_HEADERS"))
-    o.headers = parse_pairs("OTEL_EXPORTER_OTLP_HEADERS", h);
-  if (const char* h = env("OTEL_EXPORTER_OTLP_TRACES_HEADERS")) {
-    for (auto& kv : parse_pairs("OTEL_EXPORTER_OTLP_TRACES_HEADERS", h))
-      o.headers.push_back(std::move(kv));
-  }
-  if (const char* r = env("OTEL_RESOURCE_ATTRIBUTES"))
-    o.resource_attributes = parse_pairs("OTEL_RESOURCE_ATTRIBUTES", r);
-  if (const char* s = env("OTEL_SERVICE_NAME")) o.service_name = s;
-  if (o.service_name.empty()) {
-    for (auto& [k, v] : o.resource_attributes)
-      if (k == "service.name") o.service_name = v;
-  }
-  if (o.service_name.empty()) o.service_name = "unknown_service:" + program_name();
-  if (const char* s = env("OTEL_TRACES_SAMPLER")) {
-    std::string_view v = s;
-    if (v == "always_on")
-      o.sampler = sampler_kind::always_on;
-    else if (v == "always_off")
-      o.sampler = sampler_kind::always_off;
-    else if (v == "traceidratio")
-      o.sampler = sampler_kind::traceidratio;
-    else if (v == "parentbased_always_on")
-      o.sampler = sampler_kind::parentbased_always_on;
-    else if (v == "parentbased_always_off")
-      o.sampler = sampler_kind::parentbased_always_off;
-    else if (v == "parentbased_traceidratio")
-      o.sampler = sampler_kind::parentbased_traceidratio;
-    else
-      std::fprintf(stderr,
-                   "lucid: OTEL_TRACES_SAMPLER: unknown sampler \"%s\"; using "
-                   "parentbased_always_on\n",
-                   s);
-  }
-  if (const char* a = env("OTEL_TRACES_SAMPLER_ARG")) {
-    char* end = nullptr;
-    double r = std::strtod(a, &end);
-    if (end == a || *end != '\0' || !(r >= 0.0 && r <= 1.0)) {
-      std::fprintf(stderr,
-                   "lucid: OTEL_TRACES_SAMPLER_ARG: \"%s\" is not a ratio in [0, 1]; using 1.0\n",
-                   a);
-    } else {
-      o.ratio = r;
-    }
-  }
-  auto ms = [](const char* var, std::chrono::milliseconds& out) {
-    if (const char* v = env(var)) {
-      char* end = nullptr;
-      long n = std::strtol(v, &end, 10);
-      if (end == v || *end != '\0' || n < 0) {
-        std::fprintf(stderr, "lucid: %s: \"%s\" is not a number of milliseconds\n", var, v);
-      } else {
-        out = std::chrono::milliseconds(n);
-      }
-    }
-  };
-  ms("OTEL_BSP_SCHEDULE_DELAY", o.schedule_delay);
-  ms("OTEL_EXPORTER_OTLP_TIMEOUT", o.request_timeout);
-  ms("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", o.request_timeout);
-  auto count = [](const char* var, std::size_t& out) {
-    if (const char* v = env(var)) {
-      char* end = nullptr;
-      long n = std::strtol(v, &end, 10);
-      if (end == v || *end != '\0' || n <= 0) {
-        std::fprintf(stderr, "lucid: %s: \"%s\" is not a positive number\n", var, v);
-      } else {
-        out = static_cast<std::size_t>(n);
-      }
-    }
-  };
-  count("OTEL_BSP_MAX_QUEUE_SIZE", o.max_queue);
-  count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", o.max_batch);
-  return o;
-}
 
 bool start_otlp(otlp_options opts) {
   std::lock_guard g(g_start_mu);
