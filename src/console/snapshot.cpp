@@ -84,12 +84,12 @@ void copy_resource(const lucid::detail::resource_header& h, std::int64_t now, To
 
 void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out) {
   out.kind = r.kind != nullptr ? std::string(r.kind->name) : std::string("?");
-  out.joined = r.joined;
-  if (r.what != nullptr) {
-    out.what = r.kind == &lucid::detail::foreign_resource ? debug::demangle(r.what) : r.what;
+  out.joined = r.joined();
+  if (const char* what = r.what(); what != nullptr) {
+    out.what = r.kind == &lucid::detail::foreign_resource ? debug::demangle(what) : what;
   }
-  out.waiting_s = seconds_since(r.since_ns, now);
-  out.woken_by = source_name(r.source);
+  out.waiting_s = seconds_since(r.since_ns(), now);
+  out.woken_by = source_name(r.source());
   if (const lucid::detail::resource_header* h = r.resource) {
     out.resource = h->id;
     out.created_at = make_location(h->site.file, h->site.function, h->site.line);
@@ -257,9 +257,9 @@ struct wait_summary {
 void summarize(const lucid::detail::strand& s, wait_summary& w) {
   if (s.wait == nullptr) return;
   w.any = true;
-  if (s.wait->source != lucid::detail::wake_source::task) w.only_tasks = false;
-  if (s.wait->source == lucid::detail::wake_source::foreign) w.foreign = true;
-  w.newest_since = std::max(w.newest_since, s.wait->since_ns);
+  if (s.wait->source() != lucid::detail::wake_source::task) w.only_tasks = false;
+  if (s.wait->source() == lucid::detail::wake_source::foreign) w.foreign = true;
+  w.newest_since = std::max(w.newest_since, s.wait->since_ns());
 }
 
 }  // namespace

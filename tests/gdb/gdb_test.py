@@ -91,6 +91,10 @@ def check_common(out, bt, exp):
             fail("%s is not shown waiting on a %s" % (name, wait), out)
         if " idle " not in r:
             fail("%s is not idle" % name, out)
+        # Nothing read from the wrong member of the wait record's last word
+        # (a timer's deadline taken for a detail string shows "[<unreadable").
+        if "<unreadable" in r:
+            fail("%s's wait is misread" % name, out)
     # A wait inside a combinator: the mutex, under a timeout.
     r = row(out, "deadline_waiter")
     if r is None or "timeout(mutex #" not in r or exp["deadline_waiter"] not in r:

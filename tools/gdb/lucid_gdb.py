@@ -255,9 +255,21 @@ class Task(object):
 _WAKE_SOURCES = {0: "task", 1: "driver", 2: "foreign"}
 
 
+def _kind_is(kind_ptr, name):
+    """True if kind_ptr is the address of lucid::detail::<name> (a resource_kind)."""
+    try:
+        return int(kind_ptr) == int(gdb.parse_and_eval("&'lucid::detail::%s'" % name))
+    except gdb.error:
+        return False
+
+
 def _read_wait(rec_ptr):
+    # lucid::detail::wait_record (include/lucid/rt/detail/wait_record.hpp):
+    # the wake source is in the low 2 bits of since_; the kind says what the
+    # word_ union holds (joined, deadline_ns or what).
     w = Wait()
     r = rec_ptr.dereference()
+    k = None
     try:
         k = r["kind"]
         if int(k) != 0:
@@ -265,19 +277,22 @@ def _read_wait(rec_ptr):
     except (gdb.error, gdb.MemoryError):
         w.kind = "<unreadable kind>"
     try:
-        w.joined = int(r["joined"])
+        w.source = _WAKE_SOURCES.get(int(r["since_"]) & 3, "?")
     except (gdb.error, gdb.MemoryError):
         pass
     try:
-        w.what = _cstr(r["what"])
-    except (gdb.error, gdb.MemoryError):
-        pass
-    try:
-        w.source = _WAKE_SOURCES.get(int(r["source"].cast(_type("int"))), "?")
-    except (gdb.error, gdb.MemoryError, LucidError):
-        pass
-    try:
-        w.deadline_ns = int(r["deadline_ns"])
+        word = r["word_"]
+        # By the kind's name: join_resource is "join handle", timer_resource
+        # and timeout_resource are both "timer" (a timeout's by its address).
+        if k is not None and int(k) != 0:
+            if w.kind == "join handle":
+                w.joined = int(word["joined"])
+            elif w.kind == "timer":
+                w.deadline_ns = int(word["deadline_ns"])
+                if _kind_is(k, "timeout_resource"):
+                    w.what = "timeout"
+            else:
+                w.what = _cstr(word["what"])
     except (gdb.error, gdb.MemoryError):
         pass
     try:

@@ -133,7 +133,7 @@ class [[nodiscard]] join_handle {
         return false;
       }
       rec = detail::wait_record(detail::join_resource, detail::wake_source::task);
-      rec.joined = t.id();
+      rec.set_joined(t.id());
       rec.begin(waiter);
       return true;
     }

@@ -162,7 +162,7 @@ class [[nodiscard]] notify::notified_awaiter {
 };
 
 static_assert(std::is_standard_layout_v<notify>, "notify::of casts from its first member");
-static_assert(sizeof(notify::notified_awaiter) == 80,
+static_assert(sizeof(notify::notified_awaiter) == 64,
               "a notified() awaiter lives in every waiting frame: keep it small");
 
 inline notify::notified_awaiter notify::notified() noexcept {

@@ -46,7 +46,7 @@ class [[nodiscard]] sleep_awaiter {
     if (detail::observing()) observe_wait();
     if (!detail::register_timer(&e_)) return false;
     rec_ = detail::wait_record(detail::timer_resource, detail::wake_source::driver);
-    rec_.deadline_ns = e_.deadline.time_since_epoch().count();
+    rec_.set_deadline_ns(e_.deadline.time_since_epoch().count());
     rec_.begin(h.promise().strand_);
     return true;
   }

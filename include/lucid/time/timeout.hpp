@@ -55,9 +55,8 @@ class timeout_awaiter final : public combinator_base {
       return false;
     }
     parent_->pending = this;
-    rec_ = wait_record(timer_resource, wake_source::driver);
-    rec_.what = "timeout";
-    rec_.deadline_ns = timer_.deadline.time_since_epoch().count();
+    rec_ = wait_record(timeout_resource, wake_source::driver);
+    rec_.set_deadline_ns(timer_.deadline.time_since_epoch().count());
     rec_.begin(parent_);
     return true;
   }

@@ -75,7 +75,7 @@ class foreign_awaiter {
     std::coroutine_handle<> relay = make_relay(st_).h;
     // What the task dump shows while the foreign awaitable holds the relay.
     rec_ = wait_record(foreign_resource, wake_source::foreign);
-    rec_.what = typeid(A).name();
+    rec_.set_what(typeid(A).name());
     rec_.begin(h.promise().strand_);
     using R = decltype(a_.await_suspend(relay));
     if constexpr (std::is_void_v<R>) {

@@ -125,8 +125,8 @@ class io_source {
       if (s_->io_ == nullptr) s_->io_ = io_register(s_->fd_);
       if (!io_arm(s_->io_, &w_)) return false;
       rec_ = wait_record(s_->hdr_);
-      rec_.source = wake_source::driver;
-      rec_.what = (w_.mask & io_bits::readable) ? "read" : "write";
+      rec_.set_source(wake_source::driver);
+      rec_.set_what((w_.mask & io_bits::readable) ? "read" : "write");
       rec_.begin(h.promise().strand_);
       return true;
     }

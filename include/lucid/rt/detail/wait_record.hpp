@@ -93,33 +93,74 @@ enum class wake_source : std::uint8_t {
   foreign,  ///< something outside the runtime may (a foreign awaitable, spawn_blocking)
 };
 
-/// What one suspended frame waits on.
-struct wait_record {
-  const resource_kind* kind = nullptr;
-  const resource_header* resource = nullptr;  ///< the resource, if it has an identity
-  task_id joined = 0;                         ///< a join handle: the task whose end this waits for
-  const char* what = nullptr;                 ///< a detail: "read", "write", an awaitable's type
-  std::int64_t since_ns = 0;                  ///< coarse_now_ns() when the wait began
-  std::int64_t deadline_ns = 0;               ///< timers: the deadline, on the runtime's clock
-  wake_source source = wake_source::task;
-
-  wait_record() noexcept = default;
-  wait_record(const resource_kind& k, wake_source src) noexcept : kind(&k), source(src) {}
-  /// A wait on an identified resource (its kind comes from the header).
-  explicit wait_record(const resource_header& r) noexcept : kind(r.kind), resource(&r) {}
-
-  /// Links this record from `s` (the polling thread, in await_suspend).
-  void begin(strand* s) noexcept {
-    since_ns = coarse_now_ns();
-    s->wait = this;
-  }
-};
-
 /// Resource kinds rt itself owns.
 inline constexpr resource_kind join_resource{"join handle"};
 inline constexpr resource_kind foreign_resource{"foreign awaitable"};
 inline constexpr resource_kind blocking_resource{"spawn_blocking"};
 inline constexpr resource_kind timer_resource{"timer"};
+/// A timeout's timer (lucid::timeout): shown as a timer, with the detail "timeout".
+inline constexpr resource_kind timeout_resource{"timer"};
 inline constexpr resource_kind io_resource{"socket"};
+
+/// What one suspended frame waits on. 32 bytes, since one lives in every
+/// waiting frame (a million idle tasks is a workload): the wake source rides
+/// in the low bits of the coarse start time (10 ms resolution), and the
+/// kind says which of the joined task, the deadline or the detail the last
+/// word holds:
+///   join_resource                 joined()
+///   timer_resource, timeout_resource   deadline_ns() (a timeout's detail is "timeout")
+///   any other kind                what(): "read"/"write" for sockets, the
+///                                 awaitable's type for a foreign one, or null
+struct wait_record {
+  const resource_kind* kind = nullptr;
+  const resource_header* resource = nullptr;  ///< the resource, if it has an identity
+
+  wait_record() noexcept = default;
+  wait_record(const resource_kind& k, wake_source src) noexcept : kind(&k) { set_source(src); }
+  /// A wait on an identified resource (its kind comes from the header).
+  explicit wait_record(const resource_header& r) noexcept : kind(r.kind), resource(&r) {}
+
+  /// Links this record from `s` (the polling thread, in await_suspend).
+  void begin(strand* s) noexcept {
+    since_ = (static_cast<std::uint64_t>(coarse_now_ns()) & ~kSourceMask) | (since_ & kSourceMask);
+    s->wait = this;
+  }
+
+  /// coarse_now_ns() when the wait began (to 4 ns; 0: unknown).
+  std::int64_t since_ns() const noexcept {
+    return static_cast<std::int64_t>(since_ & ~kSourceMask);
+  }
+  /// Who can end the wait.
+  wake_source source() const noexcept { return static_cast<wake_source>(since_ & kSourceMask); }
+  void set_source(wake_source src) noexcept {
+    since_ = (since_ & ~kSourceMask) | static_cast<std::uint64_t>(src);
+  }
+
+  /// A join handle: the task whose end this waits for (0 otherwise).
+  task_id joined() const noexcept { return kind == &join_resource ? word_.joined : 0; }
+  void set_joined(task_id t) noexcept { word_.joined = t; }
+  /// Timers: the deadline on the runtime's clock (0 otherwise).
+  std::int64_t deadline_ns() const noexcept { return timed() ? word_.deadline_ns : 0; }
+  void set_deadline_ns(std::int64_t d) noexcept { word_.deadline_ns = d; }
+  /// A detail: "read", "write", an awaitable's type, "timeout" (null: none).
+  const char* what() const noexcept {
+    if (kind == &timeout_resource) return "timeout";
+    if (kind == &join_resource || timed()) return nullptr;
+    return word_.what;
+  }
+  void set_what(const char* w) noexcept { word_.what = w; }
+
+ private:
+  static constexpr std::uint64_t kSourceMask = 3;
+  bool timed() const noexcept { return kind == &timer_resource || kind == &timeout_resource; }
+
+  std::uint64_t since_ = 0;  ///< the start time, with the wake source in its low 2 bits
+  union word {
+    const char* what = nullptr;
+    task_id joined;
+    std::int64_t deadline_ns;
+  } word_;
+};
+static_assert(sizeof(wait_record) == 32, "a wait record lives in every waiting frame");
 
 }  // namespace lucid::detail

@@ -37,10 +37,10 @@ namespace lucid::detail {
 
 struct waiter : list_node {
   waker w;
-  /// What the waiting task waits on, for the task dump. no_unique_address:
-  /// the flags below (and a primitive's own small fields) go into its tail
-  /// padding, so a waiter is 80 bytes, not 88 (it lives in every waiting frame).
-  [[no_unique_address]] wait_record rec;
+  /// What the waiting task waits on, for the task dump (32 bytes): with the
+  /// flags below, a waiter is 64 bytes, and a primitive's own small fields
+  /// fit in its tail padding (it lives in every waiting frame).
+  wait_record rec;
   std::atomic<bool> pending{false};
   bool granted = false;  ///< set by grant(): the waiter got what it waited for (or a final error)
 
@@ -86,6 +86,6 @@ struct waiter : list_node {
   }
 };
 
-static_assert(sizeof(waiter) == 80, "a waiter lives in every waiting frame: keep it small");
+static_assert(sizeof(waiter) == 64, "a waiter lives in every waiting frame: keep it small");
 
 }  // namespace lucid::detail
