@@ -14,7 +14,9 @@
 //     short, must not block, lock, allocate much, or call into the runtime.
 //   - worker probes are racy snapshots: a worker's poll word is a relaxed load.
 // Thread safety: any thread that is not a worker of an inspected runtime
-// (a worker would wait for itself). Never from a signal handler.
+// (a worker would wait for itself). Never from a signal handler, except
+// current_polled_task(), which is for one (it reads the calling thread's own
+// poll).
 #pragma once
 
 #include <cstdint>
