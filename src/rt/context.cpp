@@ -66,7 +66,7 @@ bool current_polled_task(polled_task& out) noexcept {
   if (c == nullptr) return false;
   out.cell = c;
   out.id = c->id_;
-  out.spawn_site = c->spawn_site_;
+  out.spawn_site = c->spawn_site();
   const std::string_view name = c->name();
   const std::size_t n = std::min(name.size(), sizeof out.name - 1);
   std::copy_n(name.data(), n, out.name);
@@ -90,7 +90,7 @@ __attribute__((noinline)) strand* exchange_running_branch(strand* s) noexcept {
 
 __attribute__((noinline)) const promise_base* running_frame(const task_cell* c) noexcept {
   strand* b = tls_branch;
-  if (b != nullptr && b->cell == c && b->leaf != nullptr) return b->leaf;
+  if (b != nullptr && b->cell() == c && b->leaf != nullptr) return b->leaf;
   return c->root_.leaf;
 }
 

@@ -154,7 +154,7 @@ std::string_view task_probe::name() const noexcept {
   return c_->name();
 }
 source_site task_probe::spawn_site() const noexcept {
-  return c_->spawn_site_;
+  return c_->spawn_site();
 }
 std::shared_ptr<const task_stats> task_probe::stats() const noexcept {
   return task_stats_of(c_);

@@ -113,7 +113,7 @@ std::size_t runtime::live_tasks() const noexcept {
 std::optional<task_info> current_task() noexcept {
   detail::task_cell* c = detail::current_cell();
   if (c == nullptr) return std::nullopt;
-  return task_info{c->id_, c->name(), c->spawn_site_, c->parent_id_};
+  return task_info{c->id_, c->name(), c->spawn_site(), c->parent_id_};
 }
 
 }  // namespace lucid

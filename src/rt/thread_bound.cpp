@@ -122,7 +122,7 @@ std::string task_lines(task_cell* c) {
   if (c == nullptr) return "  task:        none (not inside a lucid task)\n";
   std::string r = "  task:        #" + std::to_string(c->id_);
   if (!c->name().empty()) r += " \"" + std::string(c->name()) + "\"";
-  r += ", spawned at " + site_text(c->spawn_site_);
+  r += ", spawned at " + site_text(c->spawn_site());
   if (c->home_ != 0) r += " (spawn_local)";
   r += "\n";
   const task_cell::rare_fields* rare = c->rare_.load(std::memory_order_acquire);

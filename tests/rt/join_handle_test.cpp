@@ -283,6 +283,38 @@ TEST(JoinHandle, DroppingTheHandleDetaches) {
   EXPECT_TRUE(finished.load());
 }
 
+// A task's value is moved out of its root frame when the frame finishes, and
+// kept for the handle: it must be destroyed exactly once whether the handle
+// takes it, drops it unread, or was gone before the task finished.
+TEST(JoinHandle, TheValueIsDestroyedOnceWhetherTakenLeftOrDetached) {
+  for (auto make : kFlavours) {
+    std::atomic<int> destroyed{0};
+    auto rt = make();
+    rt.block_on([](lucid::runtime* rt, std::atomic<int>* destroyed) -> lucid::task<> {
+      auto value = [](std::atomic<int>* d) -> lucid::task<rt_test::count_on_destroy> {
+        co_await lucid::yield_now{};
+        co_return rt_test::count_on_destroy(d);
+      };
+      {
+        auto v = co_await lucid::spawn(value(destroyed));  // taken
+        EXPECT_EQ(destroyed->load(), 0);
+      }
+      EXPECT_EQ(destroyed->load(), 1);
+      {
+        auto h = lucid::spawn(value(destroyed));  // finished, never read
+        while (!h.is_finished())
+          co_await lucid::yield_now{};
+        EXPECT_EQ(destroyed->load(), 1);  // kept for the handle
+      }
+      EXPECT_EQ(destroyed->load(), 2);
+      lucid::spawn(value(destroyed)).detach();  // no handle when it finishes
+      while (rt->live_tasks() != 1)             // only this one
+        co_await lucid::yield_now{};
+    }(&rt, &destroyed));
+    EXPECT_EQ(destroyed.load(), 3);
+  }
+}
+
 TEST(JoinHandle, MovedFromHandleIsEmptyAndTheTargetJoins) {
   auto rt = make_multi();
   rt.block_on([]() -> lucid::task<> {

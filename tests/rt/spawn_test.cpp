@@ -68,6 +68,36 @@ TEST(Spawn, CurrentTaskKnowsItsNameAndSpawnSite) {
   EXPECT_FALSE(lucid::current_task().has_value());  // not inside a task here
 }
 
+// The cell keeps an interned spawn site: tasks spawned from two sites in
+// turn, from tasks on every worker, each report their own.
+lucid::task<bool> spawn_from_two_sites() {
+  auto a = lucid::spawn(whoami());
+  const unsigned line_a = __LINE__ - 1;
+  auto b = lucid::spawn(whoami());
+  const unsigned line_b = __LINE__ - 1;
+  seen sa = co_await a;
+  seen sb = co_await b;
+  co_return sa.info.spawn_site.line == line_a&& sb.info.spawn_site.line ==
+      line_b&& std::string(sa.info.spawn_site.function) == "spawn_from_two_sites";
+}
+
+TEST(Spawn, TasksFromAlternatingSitesEachKeepTheirOwnSite) {
+  for (auto make : {+[] { return lucid::runtime::current_thread(); },
+                    +[] { return lucid::runtime::multi_thread(2); }}) {
+    auto rt = make();
+    int right = rt.block_on([]() -> lucid::task<int> {
+      std::vector<lucid::join_handle<bool>> hs;
+      for (int i = 0; i < 100; ++i)
+        hs.push_back(lucid::spawn(spawn_from_two_sites()));
+      int n = 0;
+      for (auto& h : hs)
+        n += co_await h ? 1 : 0;
+      co_return n;
+    }());
+    EXPECT_EQ(right, 100);
+  }
+}
+
 TEST(Spawn, UnnamedTaskHasAnEmptyName) {
   auto rt = lucid::runtime::current_thread();
   auto s = rt.block_on([]() -> lucid::task<seen> {

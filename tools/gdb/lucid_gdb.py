@@ -433,7 +433,8 @@ def _read_task(cell_ptr, runtime_serial):
     except (gdb.error, gdb.MemoryError):
         t.name = "<unreadable>"
     try:
-        t.spawned_at = _source_site(c["spawn_site_"])
+        site = c["spawn_site_"]  # interned: a pointer, null when unknown
+        t.spawned_at = _source_site(site.dereference()) if int(site) != 0 else None
     except (gdb.error, gdb.MemoryError):
         t.spawned_at = None
     s = int(_atomic(c["state_"]))

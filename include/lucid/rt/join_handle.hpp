@@ -36,35 +36,16 @@ class task_aborted : public std::runtime_error {
 
 namespace detail {
 
-/// The task_ops of a task<T> (see raw_task.hpp); none for task<void>.
-template <class T>
-struct task_ops_of {
-  static void* extract(void* frame) {
-    auto& p = std::coroutine_handle<task_promise<T>>::from_address(frame).promise();
-    return new (frame_alloc(sizeof(T))) T(std::move(*p.value_));
-  }
-  static void drop(void* box) noexcept {
-    static_cast<T*>(box)->~T();
-    frame_free(box, sizeof(T));
-  }
-  static constexpr task_ops ops{&extract, &drop};
-  static constexpr const task_ops* get() noexcept { return &ops; }
-};
-template <>
-struct task_ops_of<void> {
-  static constexpr const task_ops* get() noexcept { return nullptr; }
-};
-
 /// The outcome of the finished task t: its value, or its exception rethrown,
 /// or task_aborted. Marks the outcome observed (no unobserved-panic report).
 template <class T>
 T take_result(raw_task t) {
   if (std::exception_ptr e = t.take_outcome()) std::rethrow_exception(e);
   if constexpr (!std::is_void_v<T>) {
-    void* box = t.take_box();
+    result_box* box = t.take_box();
     LUCID_ASSERT(box != nullptr, "the result of a task was taken twice");
-    T v = std::move(*static_cast<T*>(box));
-    task_ops_of<T>::drop(box);
+    T v = std::move(static_cast<value_box<T>*>(box)->value);
+    box->drop(box);
     return v;
   }
 }
@@ -89,8 +70,7 @@ template <class T>
 join_handle<T> spawn_task(scheduler* s, task<T> t, std::string_view name, source_site site,
                           bool local = false) {
   auto h = t.release();
-  return join_handle<T>(raw_task::spawn(s, &h.promise(), task_ops_of<T>::get(), name, site,
-                                        /*joinable=*/true, local));
+  return join_handle<T>(raw_task::spawn(s, &h.promise(), name, site, /*joinable=*/true, local));
 }
 }  // namespace detail
 

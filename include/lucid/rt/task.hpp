@@ -55,11 +55,30 @@ template <class P>
 concept lucid_promise = std::is_base_of_v<promise_base, P>;
 
 /// The final awaiter: hands control back to the parent frame (see strand.hpp).
+/// The value of a finished task<T>, moved out of its root frame before the
+/// frame is destroyed (see final_awaiter). `drop` destroys and frees it; the
+/// join handle, which knows T, reads the value.
+struct result_box {
+  void (*drop)(result_box*) noexcept;
+};
+template <class T>
+struct value_box final : result_box {
+  T value;
+  explicit value_box(T&& v) : result_box{&destroy}, value(std::move(v)) {}
+  static void* operator new(std::size_t n) { return frame_alloc(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
+  static void destroy(result_box* b) noexcept { delete static_cast<value_box*>(b); }
+};
+
+/// Hands the boxed value of a task's finished root frame to its task (the
+/// runtime keeps it for the join handle). Out of line: rt's own code.
+void set_task_result(strand* root, result_box* b) noexcept;
+
 struct final_awaiter {
   bool await_ready() const noexcept { return false; }
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) noexcept {
-    promise_base& p = h.promise();
+    P& p = h.promise();
     p.done_ = true;
     strand* s = p.strand_;
     if (p.parent_ != nullptr) {
@@ -67,6 +86,12 @@ struct final_awaiter {
       if (!p.inline_) s->resume_again = true;
     } else {
       s->complete = true;
+      // A task's root frame boxes its own value here, where its type is
+      // known, so the task's header needs no per-type table. (A combinator
+      // branch's root is read by the combinator, which knows the type.)
+      if constexpr (requires { p.box_result(); }) {
+        if (s->is_task_root() && p.exception_ == nullptr) set_task_result(s, p.box_result());
+      }
     }
   }
   void await_resume() const noexcept {}
@@ -237,6 +262,8 @@ struct task_promise final : promise_common<task_promise<T>> {
     if (this->exception_) std::rethrow_exception(this->exception_);
     return std::move(*value_);
   }
+  /// The value, moved into a box (a task's root frame, at final suspend).
+  result_box* box_result() noexcept { return new value_box<T>(std::move(*value_)); }
 };
 
 template <>

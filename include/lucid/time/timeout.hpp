@@ -46,8 +46,7 @@ class timeout_awaiter final : public combinator_base {
   bool await_suspend(std::coroutine_handle<P> h) {
     parent_ = h.promise().strand_;
     if (inner_.start(parent_)) return false;
-    timer_strand_.parent = parent_;
-    timer_strand_.cell = parent_->cell;
+    timer_strand_.set_parent(parent_);
     timer_.w = waker(&timer_strand_);
     if (!register_timer(&timer_)) {  // deadline already passed
       expired_ = true;

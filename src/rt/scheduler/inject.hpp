@@ -39,6 +39,7 @@ class inject_queue {
     task_cell* c = head_;
     if (c == nullptr) return nullptr;
     head_ = c->next_;
+    c->next_ = nullptr;  // the word is the finished task's result_ (see task/cell.hpp)
     if (head_ == nullptr) tail_ = nullptr;
     len_.fetch_sub(1, std::memory_order_relaxed);
     return c;

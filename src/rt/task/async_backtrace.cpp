@@ -36,8 +36,8 @@ void walk_chain(const promise_base* p, std::size_t max, F&& f) noexcept {
     ++n;
     if (p->parent_ != nullptr) {
       p = p->parent_;
-    } else if (p->strand_ != nullptr && p->strand_->parent != nullptr) {
-      p = p->strand_->parent->leaf;
+    } else if (p->strand_ != nullptr && p->strand_->parent() != nullptr) {
+      p = p->strand_->parent()->leaf;
     } else {
       p = nullptr;
     }
@@ -46,7 +46,7 @@ void walk_chain(const promise_base* p, std::size_t max, F&& f) noexcept {
 }  // namespace
 
 void note_unhandled_exception(promise_base* p) noexcept {
-  task_cell* c = p->strand_ != nullptr ? p->strand_->cell : nullptr;
+  task_cell* c = p->strand_ != nullptr ? p->strand_->cell() : nullptr;
   if (c == nullptr) return;
   try {
     task_cell::rare_fields& r = c->rare();
@@ -55,7 +55,7 @@ void note_unhandled_exception(promise_base* p) noexcept {
     r.chain->exception = p->exception_;
     r.chain->origin_id = c->id_;
     r.chain->origin_name.assign(c->name());
-    r.chain->origin_site = c->spawn_site_;
+    r.chain->origin_site = c->spawn_site();
     r.chain->frames.clear();
     walk_chain(p, 256, [&](const debug::await_frame& f) { r.chain->frames.push_back(f); });
   } catch (...) {
@@ -79,7 +79,7 @@ void inherit_panic_origin(const task_cell* from) noexcept {
 
 panic_origin origin_of(const task_cell* c) noexcept {
   if (c->chain() == nullptr || c->chain()->exception != c->exception()) {
-    return panic_origin{debug::task_info{c->id_, c->name(), c->spawn_site_}, {}};
+    return panic_origin{debug::task_info{c->id_, c->name(), c->spawn_site()}, {}};
   }
   const auto& pc = *c->chain();
   return panic_origin{debug::task_info{pc.origin_id, pc.origin_name, pc.origin_site}, pc.frames};
@@ -95,7 +95,7 @@ void crash_context_of_thread(debug::crash_context& out) noexcept {
   out.in_task = true;
   out.task_id = c->id_;
   out.task_name = c->name();
-  out.spawn_site = c->spawn_site_;
+  out.spawn_site = c->spawn_site();
   out.await_count = 0;
   walk_chain(running_frame(c), debug::crash_context::max_awaits + 1,
              [&](const debug::await_frame& f) {

@@ -36,13 +36,16 @@
 // The cell is freed when both are gone.
 //
 // The root frame is destroyed as soon as the task ends (like tokio dropping a
-// finished future): on completion `ops_->extract` moves the value into a box
-// (`result_`) or the exception into `rare_->exception`, then the frame is destroyed, so
+// finished future): the frame's final suspend moves its value into a box
+// (`result_`, see result_box in task.hpp), completion moves an exception into
+// `rare_->exception`, then the frame is destroyed, so
 // everything the coroutine owned (its parameters too: a channel sender, a
 // lock guard) is released before anyone is told the task finished.
 //
 // `next_` and `result_` share a word: a task is queued only before it
-// completes, and finish_task() clears the word before the result goes in.
+// completes. Every pop from a linked queue clears next_, so a running task's
+// word is null until its root frame's final suspend puts the value's box in
+// (set_task_result); cancel_task() clears it for a task cancelled in a queue.
 //
 // Local tasks (spawn_local): LOCAL is set and `home_` is the index + 1 of
 // the worker that spawned the task (0 for an ordinary task); both written
@@ -55,13 +58,13 @@
 // `rare_->moved` (the await site where the task was suspended when a poll
 // started on another worker) belong to the polling worker, like the frame.
 //
-// Layout: the cell is 160 bytes (kTaskCellBytes, checked below), which is
-// one of frame_alloc's 16-byte classes exactly; the small fields sit in the
-// tail padding of the [[no_unique_address]] root strand and spawn site, so
-// nothing may assign those two as whole objects through a pointer or
-// reference to strand / source_site (that would overwrite the neighbours),
-// and the spawn site's neighbour is immutable (copying spawn_site_ may read
-// its tail bytes).
+// Layout: the cell is 128 bytes (kTaskCellBytes, checked below), one of
+// frame_alloc's 16-byte classes exactly. To fit: the small fields sit in the
+// tail padding of the [[no_unique_address]] root strand, so nothing may
+// assign the strand as a whole object through a pointer or reference to
+// strand (that would overwrite them); the spawn site is an interned pointer
+// (task/sites.hpp); the root strand finds the cell through its one `up_`
+// word; and a value's box carries its own drop function (no per-type table).
 //
 // Field ownership: `root_`, the frame and the trace context belong to the
 // polling worker (RUNNING); `joiner_` is guarded by `join_lock_`; the
@@ -119,12 +122,13 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   static void operator delete(void* p, std::size_t n) noexcept;
 
   // Layout (see kTaskCellBytes below): 8-byte fields, with the small ones in
-  // the tail padding of the [[no_unique_address]] strand and spawn site.
+  // the tail padding of the [[no_unique_address]] strand.
   std::atomic<std::uint32_t> state_{0};
-  std::atomic<std::uint32_t> refs_{1};
+  std::atomic<std::uint16_t> refs_{1};
+  std::uint16_t home_ = 0;  ///< spawn_local: home worker index + 1; 0: any worker
   union {
     task_cell* next_ = nullptr;  ///< link in the injection queue (only while queued)
-    void* result_;  ///< the boxed value of a finished non-void task (a queued task never is)
+    result_box* result_;  ///< the boxed value of a finished non-void task (a queued task never is)
   };
   scheduler* sched_ = nullptr;
   [[no_unique_address]] strand root_;
@@ -137,15 +141,7 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
 
   task_id id_ = 0;
   task_id parent_id_ = 0;
-  [[no_unique_address]] source_site spawn_site_{};
-  // In spawn_site_'s tail padding: only fields that never change once the
-  // task is published, since an inspector's copy of spawn_site_ may read
-  // those bytes too.
-  std::uint16_t home_ = 0;  ///< spawn_local: home worker index + 1; 0: any worker
-
-  /// How to take the value out of the root frame (see raw_task.hpp); null
-  /// for a task<void>.
-  const task_ops* ops_ = nullptr;
+  const source_site* spawn_site_ = nullptr;  ///< interned (task/sites.hpp); null: unknown
 
   struct panic_chain;
   struct rare_fields {
@@ -192,6 +188,9 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
       p = p->parent_;
     return p->handle();
   }
+  source_site spawn_site() const noexcept {
+    return spawn_site_ != nullptr ? *spawn_site_ : source_site{};
+  }
   strand* join_waker() const noexcept {
     return (joiner_ & 1) ? nullptr : reinterpret_cast<strand*>(joiner_);
   }
@@ -215,9 +214,9 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
 };
 
 /// The size of a task cell: a million idle tasks is a workload, so it must not
-/// grow unnoticed. 160 is a multiple of 16, so it fills its frame_alloc class
-/// (LUCID_CHECK_THREADS builds add last_worker_: 168, in a 176 class).
-inline constexpr std::size_t kTaskCellBytes = LUCID_CHECK_THREADS ? 168 : 160;
+/// grow unnoticed. 128 is a multiple of 16, so it fills its frame_alloc class
+/// (LUCID_CHECK_THREADS builds add last_worker_: 136, in a 144 class).
+inline constexpr std::size_t kTaskCellBytes = LUCID_CHECK_THREADS ? 136 : 128;
 static_assert(sizeof(task_cell) == kTaskCellBytes,
               "task_cell changed size: keep it within its 16-byte class, and update kTaskCellBytes "
               "and bench/RESULTS.md (Runtime: memory per task)");

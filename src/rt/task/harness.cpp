@@ -16,6 +16,9 @@
 namespace lucid::detail {
 
 void cancel_task(task_cell* c) noexcept {
+  // A task cancelled while queued (shutdown) may hold a queue link in the
+  // word it shares with result_; a cancelled task has no value to keep.
+  c->result_ = nullptr;
   if (c->frame_live_) {
     task_cell* prev = current_cell();
     set_current_cell(c);
@@ -31,7 +34,6 @@ void cancel_task(task_cell* c) noexcept {
 
 void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns) noexcept {
   c->outcome_ = o;
-  c->result_ = nullptr;  // the union's next_ may hold a stale queue link
   if (c->frame_live_) {
     // Move the outcome out and destroy the frame now: what the task owned is
     // released before anyone learns that it finished.
@@ -58,7 +60,7 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns) noexcept {
       reinterpret_cast<parker*>(c->joiner_ & ~std::uintptr_t{1})->unpark();
     } else if (strand* w = c->join_waker()) {
       c->joiner_ = 0;
-      LUCID_OBSERVE(on_waker_released, w->cell ? w->cell->id_ : 0, c);
+      LUCID_OBSERVE(on_waker_released, task_id_of(w), c);
       w->wake();
     }
   }

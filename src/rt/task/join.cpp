@@ -38,7 +38,7 @@ bool raw_task::join_register(strand* waiter) const noexcept {
   std::lock_guard g(c_->join_lock_);
   if (c_->is_complete()) return false;
   c_->joiner_ = reinterpret_cast<std::uintptr_t>(waiter);
-  LUCID_OBSERVE(on_waker_registered, waiter->cell ? waiter->cell->id_ : 0, c_);
+  LUCID_OBSERVE(on_waker_registered, task_id_of(waiter), c_);
   return true;
 }
 
@@ -46,7 +46,7 @@ void raw_task::join_deregister(strand* waiter) const noexcept {
   std::lock_guard g(c_->join_lock_);
   if (c_->joiner_ == reinterpret_cast<std::uintptr_t>(waiter)) {
     c_->joiner_ = 0;
-    LUCID_OBSERVE(on_waker_released, waiter->cell ? waiter->cell->id_ : 0, c_);
+    LUCID_OBSERVE(on_waker_released, task_id_of(waiter), c_);
   }
 }
 
@@ -58,7 +58,7 @@ std::exception_ptr raw_task::take_outcome() const {
   return e;
 }
 
-void* raw_task::take_box() const noexcept {
+result_box* raw_task::take_box() const noexcept {
   return std::exchange(c_->result_, nullptr);
 }
 

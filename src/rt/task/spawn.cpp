@@ -10,6 +10,7 @@
 #include "scheduler/worker.hpp"
 #include "task/cell.hpp"
 #include "task/harness.hpp"
+#include "task/sites.hpp"
 #include "task/stats.hpp"
 
 namespace lucid::detail {
@@ -18,23 +19,22 @@ namespace {
 std::atomic<task_id> g_next_task_id{1};
 }
 
-raw_task raw_task::spawn(scheduler* s, promise_base* root, const task_ops* ops,
-                         std::string_view name, source_site site, bool joinable, bool local) {
+raw_task raw_task::spawn(scheduler* s, promise_base* root, std::string_view name, source_site site,
+                         bool joinable, bool local) {
   auto* c = new task_cell;
   if (local) c->home_ = static_cast<std::uint16_t>(current_worker()->index + 1);
-  c->ops_ = ops;
   c->refs_.store(joinable ? 2 : 1, std::memory_order_relaxed);
   c->state_.store(st_notified | (joinable ? 0u : st_detached) | (local ? st_local : 0u),
                   std::memory_order_relaxed);
   c->sched_ = s;
   c->frame_live_ = true;
   c->root_.leaf = root;
-  c->root_.cell = c;
+  c->root_.set_task(c);
   root->strand_ = &c->root_;
   c->id_ = g_next_task_id.fetch_add(1, std::memory_order_relaxed);
   task_cell* parent = current_cell();
   c->parent_id_ = parent ? parent->id_ : 0;
-  c->spawn_site_ = site;
+  c->spawn_site_ = intern_site(site);
   if (!name.empty()) c->rare().name.assign(name);
   // A tool's own runtime (not inspectable) is not measured either.
   if (__builtin_expect(task_stats_enabled(), 0) && s->options().inspectable) stats_on_spawn(c);

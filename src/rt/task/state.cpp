@@ -99,7 +99,7 @@ task_cell::rare_fields& task_cell::rare() {
 
 void destroy_cell(task_cell* c) noexcept {
   if (c->frame_live_) c->root_frame().destroy();
-  if (c->result_ != nullptr) c->ops_->drop(c->result_);  // only a task<T> has a box
+  if (c->result_ != nullptr) c->result_->drop(c->result_);  // only a task<T> has a box
   if (task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed)) {
     if (r->chain != nullptr) free_panic_chain(r->chain);
     delete r;
@@ -110,37 +110,41 @@ void destroy_cell(task_cell* c) noexcept {
 void extract_outcome(task_cell* c) noexcept {
   promise_base* root = c->root_.leaf;  // the root frame: it has finished
   std::coroutine_handle<> f = root->handle();
-  if (root->exception_) {
-    c->rare().exception = std::move(root->exception_);
-  } else if (c->ops_ != nullptr) {
-    c->result_ = c->ops_->extract(f.address());
-  }
+  // A value was boxed by the frame's final suspend (set_task_result).
+  if (root->exception_) c->rare().exception = std::move(root->exception_);
   c->frame_live_ = false;
   f.destroy();
 }
 
+void set_task_result(strand* root, result_box* b) noexcept {
+  // The task is running (its root frame is at final suspend), so it is in no
+  // queue: the word shared with next_ is free (see cell.hpp).
+  root->cell()->result_ = b;
+}
+
 task_id task_id_of(const strand* s) noexcept {
-  return s != nullptr && s->cell != nullptr ? s->cell->id_ : 0;
+  task_cell* c = s != nullptr ? s->cell() : nullptr;
+  return c != nullptr ? c->id_ : 0;
 }
 
 namespace {
 /// Marks the branch strands from s up ready; returns the task's root strand.
 strand* mark_ready_to_root(strand* s) noexcept {
-  while (s->parent != nullptr) {
+  while (strand* up = s->parent()) {
     // release: the branch's poller (the same task, maybe on another worker) sees the wake.
     s->ready.store(true, std::memory_order_release);
-    s = s->parent;
+    s = up;
   }
   return s;
 }
 }  // namespace
 
 void strand::wake() noexcept {
-  mark_ready_to_root(this)->cell->wake();
+  mark_ready_to_root(this)->cell()->wake();
 }
 
 void strand::yield() noexcept {
-  mark_ready_to_root(this)->cell->wake_yielded();
+  mark_ready_to_root(this)->cell()->wake_yielded();
 }
 
 }  // namespace lucid::detail

@@ -269,9 +269,8 @@ task_stats* stats_count_wake(task_cell* c, wake_origin o) noexcept {
 namespace {
 task_stats* stats_of_strand(const strand* s) noexcept {
   if (s == nullptr) return nullptr;
-  while (s->parent != nullptr)
-    s = s->parent;
-  return s->cell != nullptr ? stats_ptr(s->cell) : nullptr;
+  task_cell* c = s->cell();
+  return c != nullptr ? stats_ptr(c) : nullptr;
 }
 }  // namespace
 
@@ -295,7 +294,7 @@ void stats_on_finish(task_cell* c, task_outcome o, std::int64_t now) noexcept {
   rec.id = c->id_;
   rec.parent = c->parent_id_;
   rec.name = r->name;
-  rec.spawn_site = c->spawn_site_;
+  rec.spawn_site = c->spawn_site();
   rec.outcome = o;
   rec.completed_ns = now;
   rec.stats = r->stats;

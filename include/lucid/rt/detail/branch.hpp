@@ -44,8 +44,7 @@ struct branch {
     p.parent_ = nullptr;
     p.strand_ = &s;
     s.leaf = &p;
-    s.parent = parent;
-    s.cell = parent->cell;
+    s.set_parent(parent);
     started = true;
     running_branch_scope running(&s);
     s.run();

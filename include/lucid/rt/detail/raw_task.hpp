@@ -9,11 +9,10 @@
 // outcome accessors (take_outcome, take_box) are for the one holder of the
 // join reference, after is_complete() returned true.
 //
-// The value of a finished task<T> travels through a `task_ops` table built
-// per T: `extract` moves the value (boxed with frame_alloc) out of the
-// finished root frame, before the runtime destroys the frame; `drop` destroys
-// a box nobody took. The runtime takes an exception itself (it is in every
-// promise), and a task<void> has no table: nothing to box.
+// The value of a finished task<T> is boxed by its root frame at final
+// suspend (detail::result_box, task.hpp), where the type is known; the box
+// carries its own drop function. The runtime takes an exception itself (it
+// is in every promise), and a task<void> has no box.
 #pragma once
 
 #include <coroutine>
@@ -30,13 +29,7 @@ struct strand;
 struct promise_base;
 class scheduler;
 
-/// How the runtime takes a finished task's outcome out of its root frame.
-struct task_ops {
-  /// Moves the value out of the finished frame at `frame`; returns its box.
-  void* (*extract)(void* frame);
-  /// Destroys and frees a box returned by extract.
-  void (*drop)(void* box) noexcept;
-};
+struct result_box;
 
 class raw_task {
  public:
@@ -46,8 +39,8 @@ class raw_task {
   /// Spawns the coroutine whose root promise is `root` on `s`; the returned
   /// task holds a join reference when `joinable`. A `local` task runs only
   /// on the calling worker (spawn_local), which must be one of s's.
-  static raw_task spawn(scheduler* s, promise_base* root, const task_ops* ops,
-                        std::string_view name, source_site site, bool joinable, bool local = false);
+  static raw_task spawn(scheduler* s, promise_base* root, std::string_view name, source_site site,
+                        bool joinable, bool local = false);
 
   explicit operator bool() const noexcept { return c_ != nullptr; }
   task_id id() const noexcept;
@@ -70,7 +63,7 @@ class raw_task {
   std::exception_ptr take_outcome() const;
   /// After take_outcome() returned null: the boxed value (ownership passes
   /// to the caller), or null if it was taken already.
-  void* take_box() const noexcept;
+  result_box* take_box() const noexcept;
 
  private:
   friend struct raw_task_access;  // rt's own code (src/rt/task/cell.hpp)

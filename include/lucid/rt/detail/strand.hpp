@@ -27,6 +27,7 @@
 #include <atomic>
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 
 namespace lucid::detail {
@@ -83,9 +84,11 @@ struct combinator_base {
 
 /// A chain of frames inside one task that is resumed as a unit.
 struct strand {
-  promise_base* leaf = nullptr;        ///< innermost frame, resumed by run()
-  task_cell* cell = nullptr;           ///< the task this strand belongs to
-  strand* parent = nullptr;            ///< non-null for a combinator branch
+  promise_base* leaf = nullptr;  ///< innermost frame, resumed by run()
+  /// Up one level: a task's root strand holds its task_cell; a combinator
+  /// branch holds its parent strand with the low bit set (one word, as a
+  /// task cell holds its root strand inline and a million tasks is a workload).
+  std::uintptr_t up_ = 0;
   combinator_base* pending = nullptr;  ///< when set, run() polls it instead of resuming leaf
   /// What the leaf is suspended on (see wait_record.hpp); set by the leaf
   /// awaitable in await_suspend, cleared by run() before each resumption.
@@ -95,6 +98,25 @@ struct strand {
   bool resume_again = false;       ///< trampoline: leaf changed to a frame that must run
   bool complete = false;           ///< the root frame of this strand finished
   std::atomic<bool> ready{false};  ///< branch strands: woken since the last poll
+
+  /// The strand a combinator branch reports to; null for a task's root strand.
+  strand* parent() const noexcept {
+    return (up_ & 1) != 0 ? reinterpret_cast<strand*>(up_ & ~std::uintptr_t{1}) : nullptr;
+  }
+  /// The task this strand belongs to (a branch: its root strand's), or null
+  /// for a strand no task holds (tests).
+  task_cell* cell() const noexcept {
+    const strand* s = this;
+    while ((s->up_ & 1) != 0)
+      s = reinterpret_cast<const strand*>(s->up_ & ~std::uintptr_t{1});
+    return reinterpret_cast<task_cell*>(s->up_);
+  }
+  /// A task's root strand (the runtime's spawn).
+  void set_task(task_cell* c) noexcept { up_ = reinterpret_cast<std::uintptr_t>(c); }
+  /// A combinator branch under `p`, which belongs to the same task.
+  void set_parent(strand* p) noexcept { up_ = reinterpret_cast<std::uintptr_t>(p) | 1; }
+  /// The root strand of a task (not a branch, not a bare strand).
+  bool is_task_root() const noexcept { return up_ != 0 && (up_ & 1) == 0; }
 
   /// Wakes the strand: a root strand schedules its task; a branch marks itself
   /// ready and wakes its parent. Callable from any thread, under the lock of
