@@ -223,7 +223,7 @@ void note_migration(task_cell* c, std::uint16_t to) noexcept {
   if (from == 0 || from == to) return;
   const promise_base* leaf = c->root_.leaf;
   c->rare().moved =
-      task_migration{from, to, leaf->site_file_, leaf->site_function_, leaf->site_line_};
+      task_migration{from, to, leaf->site_file(), leaf->site_function(), leaf->site_line()};
   if (g_registered.load(std::memory_order_relaxed) == 0) return;
   owned e;
   {

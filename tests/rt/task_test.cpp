@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -22,6 +23,55 @@ lucid::task<long> sum_sync(int n) {
   for (int i = 0; i < n; ++i)
     s += co_await value(1);
   co_return s;
+}
+
+// promise_base packs a frame's bookkeeping into four words (strand.hpp):
+// what a task dump or a backtrace reads back must be what was recorded.
+TEST(PromiseBase, KeepsTheSiteTheStrandAndTheFlagsInFourWords) {
+  static_assert(sizeof(lucid::detail::promise_base) == 32);
+  lucid::detail::promise_base p;
+  lucid::detail::strand s;
+  p.set_strand(&s);
+  p.set_inline(true);
+  p.set_function("serve");
+  p.set_site(__FILE__, 4242);
+  EXPECT_EQ(p.strand(), &s);
+  EXPECT_TRUE(p.is_inline());
+  EXPECT_FALSE(p.done());
+  p.set_done();
+  p.set_inline(false);
+  EXPECT_EQ(p.strand(), &s);  // the flags never leak into the pointer
+  EXPECT_FALSE(p.is_inline());
+  EXPECT_TRUE(p.done());
+  EXPECT_STREQ(p.site_file(), __FILE__);
+  EXPECT_EQ(p.site_line(), 4242u);
+  EXPECT_STREQ(p.site_function(), "serve");
+  p.set_site(__FILE__, 70000);  // past the 16 bits the line has
+  EXPECT_EQ(p.site_line(), 65535u);
+  EXPECT_STREQ(p.site_file(), __FILE__);
+}
+
+TEST(PromiseBase, AnExceptionTakesTheFunctionsWordAndIsReleasedWithTheFrame) {
+  auto e = std::make_exception_ptr(std::runtime_error("boom"));
+  {
+    lucid::detail::promise_base p;
+    p.set_function("serve");
+    p.set_site(__FILE__, 10);
+    EXPECT_FALSE(p.threw());
+    p.set_exception(e);
+    EXPECT_TRUE(p.threw());
+    EXPECT_EQ(p.site_function(), nullptr);  // the word is the exception now
+    EXPECT_STREQ(p.site_file(), __FILE__);
+    EXPECT_THROW(p.rethrow_if_threw(), std::runtime_error);
+    p.set_function("late");  // ignored: it would overwrite the exception
+    EXPECT_EQ(p.exception(), e);
+  }
+  // p's copy is gone with it: e is the only owner left.
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::runtime_error& x) {
+    EXPECT_STREQ(x.what(), "boom");
+  }
 }
 
 TEST(Task, AMillionSynchronousAwaitsDoNotGrowTheStack) {

@@ -197,6 +197,19 @@ def _source_site(v):
     return _site(v["file"], v["function"], v["line"])
 
 
+# promise_base (include/lucid/rt/detail/strand.hpp): site_ holds the file with
+# the line in its top 16 bits; the function word holds the exception once
+# THREW is set in bits_.
+_LINE_SHIFT = 48
+_THREW = 4
+
+
+def _frame_site(f):
+    site = int(f["site_"])
+    fn = 0 if int(f["bits_"]) & _THREW else f["function_"]
+    return _site(site & ((1 << _LINE_SHIFT) - 1), fn, site >> _LINE_SHIFT)
+
+
 # ------------------------------------------------------------------ model
 
 
@@ -378,7 +391,7 @@ def _read_strand(strand, depth=0):
         seen.add(a)
         try:
             f = p.dereference()
-            st.chain.append(_site(f["site_file_"], f["site_function_"], f["site_line_"]))
+            st.chain.append(_frame_site(f))
             p = f["parent_"]
         except gdb.MemoryError:
             st.note = "frame at 0x%x is unreadable" % a

@@ -107,7 +107,7 @@ class [[nodiscard]] join_handle {
     bool await_ready() const noexcept { return t.is_complete(); }
     template <class P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
-      waiter = h.promise().strand_;
+      waiter = h.promise().strand();
       if (!t.join_register(waiter)) {
         waiter = nullptr;
         return false;

@@ -50,7 +50,7 @@ class select_awaiter final : public combinator_base {
   bool await_ready() const noexcept { return false; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    parent_ = h.promise().strand_;
+    parent_ = h.promise().strand();
     start(std::index_sequence_for<T...>{});
     if (winner_ != npos) {
       finish(std::index_sequence_for<T...>{});

@@ -292,7 +292,7 @@ class [[nodiscard]] blocking_handle {
     st_->w = detail::waker::of(h);
     st_->w.registered(st_.get());
     rec_ = detail::wait_record(detail::blocking_resource, detail::wake_source::foreign);
-    rec_.begin(h.promise().strand_);
+    rec_.begin(h.promise().strand());
     return true;
   }
   R await_resume() {

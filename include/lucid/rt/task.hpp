@@ -79,18 +79,18 @@ struct final_awaiter {
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) noexcept {
     P& p = h.promise();
-    p.done_ = true;
-    strand* s = p.strand_;
+    p.set_done();
+    strand* s = p.strand();
     if (p.parent_ != nullptr) {
       s->leaf = p.parent_;
-      if (!p.inline_) s->resume_again = true;
+      if (!p.is_inline()) s->resume_again = true;
     } else {
       s->complete = true;
       // A task's root frame boxes its own value here, where its type is
       // known, so the task's header needs no per-type table. (A combinator
       // branch's root is read by the combinator, which knows the type.)
       if constexpr (requires { p.box_result(); }) {
-        if (s->is_task_root() && p.exception_ == nullptr) set_task_result(s, p.box_result());
+        if (s->is_task_root() && !p.threw()) set_task_result(s, p.box_result());
       }
     }
   }
@@ -107,12 +107,13 @@ struct task_awaiter {
   bool await_suspend(std::coroutine_handle<>) {
     promise_base& c = child.promise();
     c.parent_ = parent;
-    c.strand_ = parent->strand_;
-    c.inline_ = true;
-    c.strand_->leaf = &c;
+    strand* s = parent->strand();
+    c.set_strand(s);
+    c.set_inline(true);
+    s->leaf = &c;
     child.resume();
-    if (c.done_) return false;  // completed without suspending: continue the parent now
-    c.inline_ = false;
+    if (c.done()) return false;  // completed without suspending: continue the parent now
+    c.set_inline(false);
     return true;
   }
   T await_resume() { return child.promise().take_result(); }
@@ -191,7 +192,7 @@ class lvalue_awaiter {
 
 /// Records, once per escaping exception, the task's await chain at the frame
 /// the exception leaves first (for panic reports). Exceptional path only.
-void note_unhandled_exception(promise_base* p) noexcept;
+void note_unhandled_exception(promise_base* p, const std::exception_ptr& e) noexcept;
 
 template <class Derived>
 struct promise_common : promise_base {
@@ -207,18 +208,16 @@ struct promise_common : promise_base {
   std::suspend_always initial_suspend() const noexcept { return {}; }
   final_awaiter final_suspend() const noexcept { return {}; }
   void unhandled_exception() noexcept {
-    exception_ = std::current_exception();
-    note_unhandled_exception(this);
+    std::exception_ptr e = std::current_exception();
+    note_unhandled_exception(this, e);  // first: it reads the frame's name, which e then replaces
+    set_exception(std::move(e));
   }
 
   /// Records the site of every co_await in this coroutine (the async backtrace).
   template <class A>
   decltype(auto) await_transform(A&& a, const char* file = __builtin_FILE(),
-                                 unsigned line = __builtin_LINE(),
-                                 const char* function = __builtin_FUNCTION()) noexcept {
-    this->site_file_ = file;
-    this->site_function_ = function;
-    this->site_line_ = line;
+                                 unsigned line = __builtin_LINE()) noexcept {
+    this->set_site(file, line);  // the coroutine's name was recorded at creation
     using V = std::remove_cvref_t<A>;
     if constexpr (std::is_lvalue_reference_v<A> && is_task_v<V>) {
       static_assert(!is_task_v<V>,
@@ -248,10 +247,8 @@ struct task_promise final : promise_common<task_promise<T>> {
   std::optional<T> value_;
 
   /// `function`: the coroutine's own name (the default argument is evaluated
-  /// in the coroutine's ramp), recorded so the frame is named in an async
-  /// backtrace before its first co_await (await_transform overwrites it with
-  /// the same name and adds the file:line). No extra field: promise_base stays
-  /// 48 bytes.
+  /// in the coroutine's ramp), recorded once, so the frame is named in an
+  /// async backtrace from its creation on (await_transform adds file:line).
   task<T> get_return_object(const char* function = __builtin_FUNCTION()) noexcept;
   template <class U>
   requires std::is_convertible_v<U&&, T>
@@ -259,7 +256,7 @@ struct task_promise final : promise_common<task_promise<T>> {
     value_.emplace(std::forward<U>(v));
   }
   T take_result() {
-    if (this->exception_) std::rethrow_exception(this->exception_);
+    this->rethrow_if_threw();
     return std::move(*value_);
   }
   /// The value, moved into a box (a task's root frame, at final suspend).
@@ -271,9 +268,7 @@ struct task_promise<void> final : promise_common<task_promise<void>> {
   /// See task_promise<T>::get_return_object.
   task<void> get_return_object(const char* function = __builtin_FUNCTION()) noexcept;
   void return_void() noexcept {}
-  void take_result() {
-    if (this->exception_) std::rethrow_exception(this->exception_);
-  }
+  void take_result() { this->rethrow_if_threw(); }
 };
 
 }  // namespace detail
@@ -330,11 +325,11 @@ template <class T>
 task<T> task_promise<T>::get_return_object(const char* function) noexcept {
   static_assert(alignof(task_promise<T>) <= promise_base::kMaxAlign,
                 "lucid::task<T> does not support T aligned beyond 16 bytes: return it boxed");
-  this->site_function_ = function;
+  this->set_function(function);
   return task<T>{std::coroutine_handle<task_promise<T>>::from_promise(*this)};
 }
 inline task<void> task_promise<void>::get_return_object(const char* function) noexcept {
-  this->site_function_ = function;
+  this->set_function(function);
   return task<void>{std::coroutine_handle<task_promise<void>>::from_promise(*this)};
 }
 }  // namespace detail

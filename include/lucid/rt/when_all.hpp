@@ -36,7 +36,7 @@ class when_all_awaiter final : public combinator_base {
   bool await_ready() const noexcept { return sizeof...(T) == 0; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    parent_ = h.promise().strand_;
+    parent_ = h.promise().strand();
     std::apply([&](auto&... b) { (b.start(parent_), ...); }, branches_);
     if (all_done()) return false;
     parent_->pending = this;
@@ -83,7 +83,7 @@ class when_all_vec_awaiter final : public combinator_base {
   bool await_ready() const noexcept { return branches_.empty(); }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    parent_ = h.promise().strand_;
+    parent_ = h.promise().strand();
     for (auto& b : branches_)
       b.start(parent_);
     if (all_done()) return false;

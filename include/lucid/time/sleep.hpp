@@ -47,7 +47,7 @@ class [[nodiscard]] sleep_awaiter {
     if (!detail::register_timer(&e_)) return false;
     rec_ = detail::wait_record(detail::timer_resource, detail::wake_source::driver);
     rec_.set_deadline_ns(e_.deadline.time_since_epoch().count());
-    rec_.begin(h.promise().strand_);
+    rec_.begin(h.promise().strand());
     return true;
   }
   void await_resume() const noexcept {}

@@ -44,7 +44,7 @@ class timeout_awaiter final : public combinator_base {
   bool await_ready() const noexcept { return false; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    parent_ = h.promise().strand_;
+    parent_ = h.promise().strand();
     if (inner_.start(parent_)) return false;
     timer_strand_.set_parent(parent_);
     timer_.w = waker(&timer_strand_);

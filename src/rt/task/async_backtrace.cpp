@@ -32,12 +32,12 @@ template <class F>
 void walk_chain(const promise_base* p, std::size_t max, F&& f) noexcept {
   std::size_t n = 0;
   while (p != nullptr && n < max) {
-    f(debug::await_frame{p->site_function_, p->site_file_, p->site_line_, n == 0});
+    f(debug::await_frame{p->site_function(), p->site_file(), p->site_line(), n == 0});
     ++n;
     if (p->parent_ != nullptr) {
       p = p->parent_;
-    } else if (p->strand_ != nullptr && p->strand_->parent() != nullptr) {
-      p = p->strand_->parent()->leaf;
+    } else if (p->strand() != nullptr && p->strand()->parent() != nullptr) {
+      p = p->strand()->parent()->leaf;
     } else {
       p = nullptr;
     }
@@ -45,14 +45,14 @@ void walk_chain(const promise_base* p, std::size_t max, F&& f) noexcept {
 }
 }  // namespace
 
-void note_unhandled_exception(promise_base* p) noexcept {
-  task_cell* c = p->strand_ != nullptr ? p->strand_->cell() : nullptr;
+void note_unhandled_exception(promise_base* p, const std::exception_ptr& e) noexcept {
+  task_cell* c = p->strand() != nullptr ? p->strand()->cell() : nullptr;
   if (c == nullptr) return;
   try {
     task_cell::rare_fields& r = c->rare();
-    if (r.chain != nullptr && r.chain->exception == p->exception_) return;
+    if (r.chain != nullptr && r.chain->exception == e) return;
     if (r.chain == nullptr) r.chain = new task_cell::panic_chain;
-    r.chain->exception = p->exception_;
+    r.chain->exception = e;
     r.chain->origin_id = c->id_;
     r.chain->origin_name.assign(c->name());
     r.chain->origin_site = c->spawn_site();

@@ -85,8 +85,7 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns = 0) noexcept
   LUCID_OBSERVE(on_poll_end, c->id_);
   if (c->root_.complete) {
     stats_clock = 0;  // finishing (the frame's destructors) takes time of its own
-    finish_task(c, c->root_.leaf->exception_ ? task_outcome::exception : task_outcome::value,
-                end_ns);
+    finish_task(c, c->root_.leaf->threw() ? task_outcome::exception : task_outcome::value, end_ns);
     set_current_cell(nullptr);
     return poll_result::finished;
   }

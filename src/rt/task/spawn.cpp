@@ -30,7 +30,7 @@ raw_task raw_task::spawn(scheduler* s, promise_base* root, std::string_view name
   c->frame_live_ = true;
   c->root_.leaf = root;
   c->root_.set_task(c);
-  root->strand_ = &c->root_;
+  root->set_strand(&c->root_);
   c->id_ = g_next_task_id.fetch_add(1, std::memory_order_relaxed);
   task_cell* parent = current_cell();
   c->parent_id_ = parent ? parent->id_ : 0;

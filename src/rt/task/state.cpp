@@ -111,7 +111,7 @@ void extract_outcome(task_cell* c) noexcept {
   promise_base* root = c->root_.leaf;  // the root frame: it has finished
   std::coroutine_handle<> f = root->handle();
   // A value was boxed by the frame's final suspend (set_task_result).
-  if (root->exception_) c->rare().exception = std::move(root->exception_);
+  if (root->threw()) c->rare().exception = std::move(root->exception());
   c->frame_live_ = false;
   f.destroy();
 }

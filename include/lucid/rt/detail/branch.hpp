@@ -42,7 +42,7 @@ struct branch {
   bool start(strand* parent) {
     auto& p = t.handle().promise();
     p.parent_ = nullptr;
-    p.strand_ = &s;
+    p.set_strand(&s);
     s.leaf = &p;
     s.set_parent(parent);
     started = true;
@@ -61,7 +61,7 @@ struct branch {
     return s.complete;
   }
   bool complete() const noexcept { return s.complete; }
-  bool failed() const noexcept { return s.complete && s.leaf->exception_ != nullptr; }
+  bool failed() const noexcept { return s.complete && s.leaf->threw(); }
   /// Destroys the frame now (a losing branch).
   void cancel() noexcept { t = task<T>(); }
 

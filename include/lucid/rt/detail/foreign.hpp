@@ -71,12 +71,12 @@ class foreign_awaiter {
   template <class P>
   auto await_suspend(std::coroutine_handle<P> h) {
     st_ = std::make_shared<relay_state>();
-    st_->target = h.promise().strand_;
+    st_->target = h.promise().strand();
     std::coroutine_handle<> relay = make_relay(st_).h;
     // What the task dump shows while the foreign awaitable holds the relay.
     rec_ = wait_record(foreign_resource, wake_source::foreign);
     rec_.set_what(typeid(A).name());
-    rec_.begin(h.promise().strand_);
+    rec_.begin(h.promise().strand());
     using R = decltype(a_.await_suspend(relay));
     if constexpr (std::is_void_v<R>) {
       a_.await_suspend(relay);
@@ -85,7 +85,7 @@ class foreign_awaiter {
       if (!a_.await_suspend(relay)) {
         relay.destroy();  // not suspended after all: the relay will never run
         st_.reset();
-        h.promise().strand_->wait = nullptr;
+        h.promise().strand()->wait = nullptr;
         return false;
       }
       return true;

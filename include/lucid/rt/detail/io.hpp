@@ -127,7 +127,7 @@ class io_source {
       rec_ = wait_record(s_->hdr_);
       rec_.set_source(wake_source::driver);
       rec_.set_what((w_.mask & io_bits::readable) ? "read" : "write");
-      rec_.begin(h.promise().strand_);
+      rec_.begin(h.promise().strand());
       return true;
     }
     std::uint32_t await_resume() const noexcept { return io_readiness(s_->io_); }

@@ -29,6 +29,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <new>
+#include <utility>
 
 namespace lucid::detail {
 
@@ -44,30 +46,106 @@ struct await_point {
 };
 
 /// The part of every lucid coroutine promise the runtime needs. It lives in
-/// every frame, so it is kept small (48 bytes): the await site is stored
-/// flat, and the frame's handle is computed from the promise's address.
+/// every frame, so it is 32 bytes, four words:
+///
+///   parent_   the frame awaiting this one; null for a strand's root frame
+///   bits_     the strand this frame runs on, with three flags in its low
+///             bits (a strand is 8-aligned): INLINE (started by the parent's
+///             await_suspend, not yet suspended), DONE (reached final
+///             suspend), THREW (an exception escaped the body)
+///   site_     the file of the co_await this frame is suspended at, with its
+///             line in the top 16 bits (user-space addresses on x86-64 and
+///             AArch64 fit in 48 bits; lines past 65535 read as 65535)
+///   function  the coroutine's name (set when the frame is created), until
+///             an exception escapes the body: from then on the same word
+///             holds the exception (THREW says which). A frame that threw has
+///             finished, so its await site is not read again; site() gives
+///             no function for it.
+///
+/// The frame's handle is computed from the promise's address. All of it
+/// belongs to the thread polling the task (see strand below).
 struct promise_base {
   /// Promise types deriving from promise_base may not be aligned beyond this
   /// (checked in promise_common), so the frame address is promise - 16 (see handle()).
   static constexpr std::size_t kMaxAlign = 16;
 
-  promise_base* parent_ = nullptr;   ///< the frame awaiting this one; null for a strand root
-  strand* strand_ = nullptr;         ///< the strand this frame runs on
-  const char* site_file_ = nullptr;  ///< the co_await this frame is suspended at ...
-  const char* site_function_ = nullptr;
-  std::exception_ptr exception_;
-  unsigned site_line_ = 0;  ///< ... (file, function, line)
-  bool inline_ = false;     ///< started by the parent's await_suspend, not yet suspended
-  bool done_ = false;       ///< reached final_suspend
+  promise_base() noexcept : function_(nullptr) {}
+  promise_base(const promise_base&) = delete;
+  promise_base& operator=(const promise_base&) = delete;
+  ~promise_base() {
+    if (bits_ & kThrew) exception_.~exception_ptr();
+  }
 
-  await_point site() const noexcept { return await_point{site_file_, site_function_, site_line_}; }
+  promise_base* parent_ = nullptr;  ///< the frame awaiting this one; null for a strand root
+
+  detail::strand* strand() const noexcept {
+    return reinterpret_cast<detail::strand*>(bits_ & ~kFlags);
+  }
+  void set_strand(detail::strand* s) noexcept {
+    bits_ = reinterpret_cast<std::uintptr_t>(s) | (bits_ & kFlags);
+  }
+  bool is_inline() const noexcept { return (bits_ & kInline) != 0; }
+  void set_inline(bool on) noexcept { bits_ = on ? (bits_ | kInline) : (bits_ & ~kInline); }
+  bool done() const noexcept { return (bits_ & kDone) != 0; }
+  void set_done() noexcept { bits_ |= kDone; }
+
+  /// An exception escaped the body (set by unhandled_exception).
+  bool threw() const noexcept { return (bits_ & kThrew) != 0; }
+  /// The exception that escaped the body; only when threw().
+  std::exception_ptr& exception() noexcept { return exception_; }
+  /// Keeps the escaping exception (in the function name's word, see above).
+  void set_exception(std::exception_ptr e) noexcept {
+    if (threw()) {
+      exception_ = std::move(e);
+    } else {
+      new (&exception_) std::exception_ptr(std::move(e));
+      bits_ |= kThrew;
+    }
+  }
+  /// Rethrows the escaping exception, if any (a finished frame's outcome).
+  void rethrow_if_threw() const {
+    if (threw()) std::rethrow_exception(exception_);
+  }
+
+  /// Records the co_await this frame is about to suspend at (one store).
+  void set_site(const char* file, unsigned line) noexcept {
+    site_ = reinterpret_cast<std::uintptr_t>(file) |
+            (static_cast<std::uintptr_t>(line < kMaxLine ? line : kMaxLine) << kLineShift);
+  }
+  /// Records the coroutine's name (at creation).
+  void set_function(const char* function) noexcept {
+    if (!threw()) function_ = function;
+  }
+  const char* site_file() const noexcept {
+    return reinterpret_cast<const char*>(site_ & ((std::uintptr_t{1} << kLineShift) - 1));
+  }
+  unsigned site_line() const noexcept { return static_cast<unsigned>(site_ >> kLineShift); }
+  const char* site_function() const noexcept { return threw() ? nullptr : function_; }
+  await_point site() const noexcept {
+    return await_point{site_file(), site_function(), site_line()};
+  }
+
   /// This frame. The promise is the first subobject of the promise type, which
   /// the frame holds at the offset __builtin_coro_promise computes.
   std::coroutine_handle<> handle() noexcept {
     return std::coroutine_handle<>::from_address(
         __builtin_coro_promise(static_cast<void*>(this), kMaxAlign, true));
   }
+
+  // The layout the gdb extension (tools/gdb/lucid_gdb.py) decodes.
+  static constexpr std::uintptr_t kInline = 1, kDone = 2, kThrew = 4, kFlags = 7;
+  static constexpr unsigned kLineShift = 48;
+  static constexpr unsigned kMaxLine = 0xFFFF;
+
+ private:
+  std::uintptr_t bits_ = 0;
+  std::uintptr_t site_ = 0;
+  union {
+    const char* function_;
+    std::exception_ptr exception_;
+  };
 };
+static_assert(sizeof(promise_base) == 32, "promise_base is in every frame: keep it four words");
 
 /// Something that drives several child strands inside one task (select, timeout, when_all).
 struct combinator_base {

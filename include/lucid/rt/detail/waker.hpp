@@ -26,7 +26,7 @@ class waker {
   static waker of(std::coroutine_handle<P> h) noexcept {
     static_assert(std::is_base_of_v<promise_base, P>,
                   "lucid awaitables can only be awaited inside a lucid::task");
-    return waker(h.promise().strand_);
+    return waker(h.promise().strand());
   }
 
   void wake() const noexcept { s_->wake(); }
