@@ -2,7 +2,8 @@
 // awaiting coroutines, printed as a tree like tokio's task dumps.
 //
 // The runtime fills await_frame values from each promise's await site
-// (__builtin_FUNCTION/FILE/LINE at await_transform); debug only formats them,
+// (__builtin_FILE/LINE at await_transform, __builtin_FUNCTION at the frame's
+// creation); debug only formats them,
 // so it does not depend on rt.
 // Thread safety: plain data and pure functions.
 #pragma once
