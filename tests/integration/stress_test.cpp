@@ -602,6 +602,33 @@ lucid::task<long> heartbeat(std::atomic<bool>* stop) {
   co_return beats;
 }
 
+// A handle dropped while its task throws on the other worker: the drop and
+// the completion race for the last reference, and whichever gives it back
+// reports the panic. Every panic is reported exactly once.
+TEST(Stress, HandlesDroppedWhileTheirTasksPanicReportEachOnce) {
+  const long n = 400;
+  auto rt = lucid::runtime::multi_thread(2);
+  ::testing::internal::CaptureStderr();
+  rt.block_on([](lucid::runtime* rt, long n) -> lucid::task<> {
+    std::vector<lucid::join_handle<int>> hs;
+    for (long i = 0; i < n; ++i)
+      hs.push_back(lucid::spawn("dropped-panic", panics(i)));
+    // Drop them at staggered times: some before their task ran, some while
+    // it runs, some after it finished.
+    for (long i = 0; i < n; ++i) {
+      if (i % 5 == 0) co_await lucid::yield_now{};
+      hs[i].detach();
+    }
+    co_await settle(rt);
+  }(&rt, n));
+  std::string err = ::testing::internal::GetCapturedStderr();
+  long reports = 0;
+  for (auto at = err.find("'dropped-panic'"); at != std::string::npos;
+       at = err.find("'dropped-panic'", at + 1))
+    ++reports;
+  EXPECT_EQ(reports, n) << err.substr(0, 2000);
+}
+
 TEST(Stress, TenThousandPanickingTasksAndTheRuntimeServesOn) {
   const long joined = 10'000;
   const long detached = 20;

@@ -10,12 +10,15 @@
 // slots a successful stealer copied were not overwritten.
 //
 // A *growable* queue (the single worker of a current_thread runtime, which
-// nobody steals from) doubles its ring instead of reporting full.
+// nobody steals from) doubles its ring instead of reporting full, and its
+// owner moves head_ with a plain store: it is head_'s only writer.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+
+#include "lucid/base/assert.hpp"
 
 namespace lucid::detail {
 
@@ -55,6 +58,12 @@ class local_queue {
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
       if (h == t) return nullptr;
       task_cell* c = slots_[h & mask_].load(std::memory_order_relaxed);
+      if (growable_) {
+        // Nobody steals from a growable queue: the owner alone moves head_,
+        // so no locked instruction is needed (release: as the CAS below).
+        head_.store(h + 1, std::memory_order_release);
+        return c;
+      }
       if (head_.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
         return c;
@@ -81,6 +90,7 @@ class local_queue {
   /// Another worker: moves half of this queue into `dst` (the caller's own,
   /// empty queue) and returns one of the stolen tasks to run, or nullptr.
   task_cell* steal_into(local_queue& dst) noexcept {
+    LUCID_ASSERT(!growable_, "a growable queue (current_thread) is never stolen from");
     std::uint32_t dt = dst.tail_.load(std::memory_order_relaxed);
     for (int attempt = 0; attempt < 4; ++attempt) {
       std::uint32_t h = head_.load(std::memory_order_acquire);

@@ -30,10 +30,17 @@
 //             frame chain no one changes. Inspectors hold it for
 //             microseconds and never block, allocate or lock while holding it.
 //
-// References (`refs_`): one for the scheduler, held from spawn until the task
-// is COMPLETE and its completion handled; one for the join handle while it
-// exists. A queue entry needs no reference: a queued task is never complete.
-// The cell is freed when both are gone.
+// References (bits 8-15 of the state word, `st_ref_one` each): one for the
+// scheduler, held from spawn until the task is COMPLETE and its completion
+// handled; one for the join handle while it exists. A queue entry needs no
+// reference: a queued task is never complete. In the state word so that the
+// two common ends take one atomic step each: dropping the handle sets
+// DETACHED and gives its reference back together (raw_task::detach), and a
+// detached task's completion sets COMPLETE and gives the scheduler's back
+// together (no join lock: no joiner can exist). The cell is freed when both
+// are gone, by whoever gave the last one back; that owner also reports an
+// exception that nobody observed (destroy_cell): the task is complete and
+// no handle is left to observe it.
 //
 // The root frame is destroyed as soon as the task ends (like tokio dropping a
 // finished future): the frame's final suspend moves its value into a box
@@ -106,6 +113,8 @@ enum task_state : std::uint32_t {
   st_yielded = 1u << 5,
   st_inspected = 1u << 6,
   st_local = 1u << 7,
+  st_ref_one = 1u << 8,  ///< one reference (see "References" above)
+  st_ref_mask = 0xFFu << 8,
 };
 
 /// Where a task was suspended when it next ran on another worker.
@@ -123,9 +132,8 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
 
   // Layout (see kTaskCellBytes below): 8-byte fields, with the small ones in
   // the tail padding of the [[no_unique_address]] strand.
-  std::atomic<std::uint32_t> state_{0};
-  std::atomic<std::uint16_t> refs_{1};
-  std::uint16_t home_ = 0;  ///< spawn_local: home worker index + 1; 0: any worker
+  std::atomic<std::uint32_t> state_{0};  ///< flags and references (see above)
+  std::uint16_t home_ = 0;               ///< spawn_local: home worker index + 1; 0: any worker
   union {
     task_cell* next_ = nullptr;  ///< link in the injection queue (only while queued)
     result_box* result_;  ///< the boxed value of a finished non-void task (a queued task never is)
@@ -221,7 +229,8 @@ static_assert(sizeof(task_cell) == kTaskCellBytes,
               "task_cell changed size: keep it within its 16-byte class, and update kTaskCellBytes "
               "and bench/RESULTS.md (Runtime: memory per task)");
 
-/// Releases the root frame and frees the cell (refs reached zero).
+/// Reports an exception nobody observed, releases the root frame and frees
+/// the cell (its last reference was given back: the caller owns it alone).
 void destroy_cell(task_cell* c) noexcept;
 
 /// The cell behind a raw_task (rt's own code only).

@@ -47,7 +47,19 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns) noexcept {
   }
   if (__builtin_expect(task_stats_enabled(), 0)) stats_on_finish(c, o, now_ns);
   LUCID_OBSERVE(on_complete, c->id_, o);
-  std::uint32_t prev;
+  std::uint32_t prev = c->state_.load(std::memory_order_relaxed);
+  if (prev & st_detached) {
+    // No handle is left, so no joiner: no join lock. COMPLETE and the
+    // scheduler's reference go in one step (release: as below).
+    while (!c->state_.compare_exchange_weak(
+        prev, ((prev & ~(st_running | st_notified)) | st_complete) - st_ref_one,
+        std::memory_order_acq_rel, std::memory_order_relaxed)) {
+    }
+    c->sched_->remove_live(c);
+    // DETACHED means the handle's reference is gone: this was the last one.
+    destroy_cell(c);
+    return;
+  }
   {
     std::lock_guard g(c->join_lock_);
     prev = c->state_.load(std::memory_order_relaxed);
@@ -63,11 +75,6 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns) noexcept {
       LUCID_OBSERVE(on_waker_released, task_id_of(w), c);
       w->wake();
     }
-  }
-  if ((prev & st_detached) && o == task_outcome::exception && !c->panic_reported_) {
-    c->panic_reported_ = true;
-    report_unobserved_panic(c);
-    c->sched_->on_unobserved_panic();
   }
   c->sched_->remove_live(c);
   c->release();

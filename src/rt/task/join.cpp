@@ -24,14 +24,12 @@ void raw_task::abort() const noexcept {
 
 void raw_task::detach() noexcept {
   task_cell* c = std::exchange(c_, nullptr);
-  std::uint32_t prev = c->state_.fetch_or(st_detached, std::memory_order_acq_rel);
-  if ((prev & st_complete) && c->outcome_ == task_outcome::exception && !c->panic_reported_) {
-    // The task ended with an exception that nobody will now observe.
-    c->panic_reported_ = true;
-    report_unobserved_panic(c);
-    c->sched_->on_unobserved_panic();
-  }
-  c->release();
+  // One step: set DETACHED (only the handle sets it, once, so adding the bit
+  // sets it) and give the handle's reference back. acq_rel: as release().
+  std::uint32_t prev = c->state_.fetch_sub(st_ref_one - st_detached, std::memory_order_acq_rel);
+  // The last reference: the task finished; an exception nobody observed is
+  // reported there (destroy_cell).
+  if ((prev & st_ref_mask) == st_ref_one) destroy_cell(c);
 }
 
 bool raw_task::join_register(strand* waiter) const noexcept {

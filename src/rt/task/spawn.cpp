@@ -23,8 +23,8 @@ raw_task raw_task::spawn(scheduler* s, promise_base* root, std::string_view name
                          bool joinable, bool local) {
   auto* c = new task_cell;
   if (local) c->home_ = static_cast<std::uint16_t>(current_worker()->index + 1);
-  c->refs_.store(joinable ? 2 : 1, std::memory_order_relaxed);
-  c->state_.store(st_notified | (joinable ? 0u : st_detached) | (local ? st_local : 0u),
+  c->state_.store(st_notified | (joinable ? 2 * st_ref_one : st_ref_one | st_detached) |
+                      (local ? st_local : 0u),
                   std::memory_order_relaxed);
   c->sched_ = s;
   c->frame_live_ = true;

@@ -77,7 +77,8 @@ void task_cell::abort() noexcept {
 
 void task_cell::release() noexcept {
   // acq_rel: the last owner sees every write of the others before freeing.
-  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy_cell(this);
+  if ((state_.fetch_sub(st_ref_one, std::memory_order_acq_rel) & st_ref_mask) == st_ref_one)
+    destroy_cell(this);
 }
 
 void* task_cell::operator new(std::size_t n) {
@@ -98,6 +99,12 @@ task_cell::rare_fields& task_cell::rare() {
 }
 
 void destroy_cell(task_cell* c) noexcept {
+  if (c->outcome_ == task_outcome::exception && !c->panic_reported_) {
+    // The task ended with an exception and no handle is left to observe it.
+    c->panic_reported_ = true;
+    report_unobserved_panic(c);
+    c->sched_->on_unobserved_panic();
+  }
   if (c->frame_live_) c->root_frame().destroy();
   if (c->result_ != nullptr) c->result_->drop(c->result_);  // only a task<T> has a box
   if (task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed)) {
