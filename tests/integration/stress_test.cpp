@@ -593,6 +593,14 @@ lucid::task<int> panics(long i) {
   throw std::runtime_error("panic " + std::to_string(i));
 }
 
+/// How many times `needle` occurs in `text` (panic reports on stderr).
+long occurrences(const std::string& text, const std::string& needle) {
+  long n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
 lucid::task<long> heartbeat(std::atomic<bool>* stop) {
   long beats = 0;
   while (!stop->load()) {
@@ -622,10 +630,7 @@ TEST(Stress, HandlesDroppedWhileTheirTasksPanicReportEachOnce) {
     co_await settle(rt);
   }(&rt, n));
   std::string err = ::testing::internal::GetCapturedStderr();
-  long reports = 0;
-  for (auto at = err.find("'dropped-panic'"); at != std::string::npos;
-       at = err.find("'dropped-panic'", at + 1))
-    ++reports;
+  long reports = occurrences(err, "'dropped-panic'");
   EXPECT_EQ(reports, n) << err.substr(0, 2000);
 }
 
@@ -660,10 +665,7 @@ TEST(Stress, TenThousandPanickingTasksAndTheRuntimeServesOn) {
     co_await settle(rt, 1);  // the heartbeat stays
   }(&rt, detached));
   std::string err = ::testing::internal::GetCapturedStderr();
-  long reports = 0;
-  for (auto at = err.find("'detached-panic'"); at != std::string::npos;
-       at = err.find("'detached-panic'", at + 1))
-    ++reports;
+  long reports = occurrences(err, "'detached-panic'");
   EXPECT_EQ(reports, detached) << err.substr(0, 2000);
   // Still serving: new work runs, and the heartbeat ran all along.
   EXPECT_EQ(rt.block_on([]() -> lucid::task<int> {
