@@ -100,7 +100,8 @@ void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out)
 /// The chain of a strand from its leaf outwards, and its wait.
 void copy_strand(const lucid::detail::strand& s, std::int64_t now, strand_view& out) {
   for (const lucid::detail::promise_base* p = s.leaf; p != nullptr; p = p->parent_) {
-    out.chain.push_back(make_location(p->site_file(), p->site_function(), p->site_line()));
+    const lucid::detail::await_point a = p->site();
+    out.chain.push_back(make_location(a.file, a.function, a.line));
   }
   if (s.wait != nullptr) {
     out.waiting = true;

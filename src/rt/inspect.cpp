@@ -57,9 +57,10 @@ void holder_slot::take() noexcept {
   task_cell* c = current_cell();
   const promise_base* f = c != nullptr ? running_frame(c) : nullptr;
   // relaxed: racy snapshots for the task dump; the lock itself orders the data.
-  file.store(f ? f->site_file() : nullptr, std::memory_order_relaxed);
-  function.store(f ? f->site_function() : nullptr, std::memory_order_relaxed);
-  line.store(f ? f->site_line() : 0, std::memory_order_relaxed);
+  const await_point a = f ? f->site() : await_point{};
+  file.store(a.file, std::memory_order_relaxed);
+  function.store(a.function, std::memory_order_relaxed);
+  line.store(a.line, std::memory_order_relaxed);
   since_ns.store(coarse_now_ns(), std::memory_order_relaxed);
   task.store(c != nullptr ? c->id_ : 0, std::memory_order_relaxed);
 }

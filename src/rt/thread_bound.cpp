@@ -222,8 +222,8 @@ void note_migration(task_cell* c, std::uint16_t to) noexcept {
   c->last_worker_ = to;
   if (from == 0 || from == to) return;
   const promise_base* leaf = c->root_.leaf;
-  c->rare().moved =
-      task_migration{from, to, leaf->site_file(), leaf->site_function(), leaf->site_line()};
+  const await_point a = leaf->site();
+  c->rare().moved = task_migration{from, to, a.file, a.function, a.line};
   if (g_registered.load(std::memory_order_relaxed) == 0) return;
   owned e;
   {

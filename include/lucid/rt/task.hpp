@@ -54,7 +54,6 @@ struct task_promise;
 template <class P>
 concept lucid_promise = std::is_base_of_v<promise_base, P>;
 
-/// The final awaiter: hands control back to the parent frame (see strand.hpp).
 /// The value of a finished task<T>, moved out of its root frame before the
 /// frame is destroyed (see final_awaiter). `drop` destroys and frees it; the
 /// join handle, which knows T, reads the value.
@@ -74,6 +73,7 @@ struct value_box final : result_box {
 /// runtime keeps it for the join handle). Out of line: rt's own code.
 void set_task_result(strand* root, result_box* b) noexcept;
 
+/// The final awaiter: hands control back to the parent frame (see strand.hpp).
 struct final_awaiter {
   bool await_ready() const noexcept { return false; }
   template <class P>

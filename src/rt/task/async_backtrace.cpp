@@ -32,7 +32,8 @@ template <class F>
 void walk_chain(const promise_base* p, std::size_t max, F&& f) noexcept {
   std::size_t n = 0;
   while (p != nullptr && n < max) {
-    f(debug::await_frame{p->site_function(), p->site_file(), p->site_line(), n == 0});
+    const await_point a = p->site();
+    f(debug::await_frame{a.function, a.file, a.line, n == 0});
     ++n;
     if (p->parent_ != nullptr) {
       p = p->parent_;

@@ -32,6 +32,19 @@ void cancel_task(task_cell* c) noexcept {
   finish_task(c, task_outcome::cancelled);
 }
 
+namespace {
+/// RUNNING|NOTIFIED -> COMPLETE, giving back `refs` references in the same
+/// step. release: the joiner (or the next owner) that sees COMPLETE sees the
+/// result.
+void mark_complete(task_cell* c, std::uint32_t refs) noexcept {
+  std::uint32_t prev = c->state_.load(std::memory_order_relaxed);
+  while (!c->state_.compare_exchange_weak(
+      prev, ((prev & ~(st_running | st_notified)) | st_complete) - refs * st_ref_one,
+      std::memory_order_acq_rel, std::memory_order_relaxed)) {
+  }
+}
+}  // namespace
+
 void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns) noexcept {
   c->outcome_ = o;
   if (c->frame_live_) {
@@ -47,14 +60,10 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns) noexcept {
   }
   if (__builtin_expect(task_stats_enabled(), 0)) stats_on_finish(c, o, now_ns);
   LUCID_OBSERVE(on_complete, c->id_, o);
-  std::uint32_t prev = c->state_.load(std::memory_order_relaxed);
-  if (prev & st_detached) {
+  if (c->state_.load(std::memory_order_relaxed) & st_detached) {
     // No handle is left, so no joiner: no join lock. COMPLETE and the
-    // scheduler's reference go in one step (release: as below).
-    while (!c->state_.compare_exchange_weak(
-        prev, ((prev & ~(st_running | st_notified)) | st_complete) - st_ref_one,
-        std::memory_order_acq_rel, std::memory_order_relaxed)) {
-    }
+    // scheduler's reference go in one step.
+    mark_complete(c, 1);
     c->sched_->remove_live(c);
     // DETACHED means the handle's reference is gone: this was the last one.
     destroy_cell(c);
@@ -62,12 +71,7 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns) noexcept {
   }
   {
     std::lock_guard g(c->join_lock_);
-    prev = c->state_.load(std::memory_order_relaxed);
-    // release: the joiner that sees COMPLETE sees the result.
-    while (!c->state_.compare_exchange_weak(prev,
-                                            (prev & ~(st_running | st_notified)) | st_complete,
-                                            std::memory_order_acq_rel, std::memory_order_relaxed)) {
-    }
+    mark_complete(c, 0);
     if (c->joiner_ & 1) {
       reinterpret_cast<parker*>(c->joiner_ & ~std::uintptr_t{1})->unpark();
     } else if (strand* w = c->join_waker()) {

@@ -19,8 +19,8 @@ std::string describe_task(const task_cell* c) {
   std::string s = "task";
   if (!c->name().empty()) s += fmt::format(" '{}'", c->name());
   s += fmt::format(" (id {}", c->id_);
-  if (const source_site* site = c->spawn_site_)
-    s += fmt::format(", spawned at {}:{}", site->file, site->line);
+  if (source_site site = c->spawn_site(); site.known())
+    s += fmt::format(", spawned at {}:{}", site.file, site.line);
   s += ")";
   return s;
 }

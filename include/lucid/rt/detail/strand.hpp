@@ -94,13 +94,10 @@ struct promise_base {
   /// The exception that escaped the body; only when threw().
   std::exception_ptr& exception() noexcept { return exception_; }
   /// Keeps the escaping exception (in the function name's word, see above).
+  /// Once per frame: unhandled_exception ends the body.
   void set_exception(std::exception_ptr e) noexcept {
-    if (threw()) {
-      exception_ = std::move(e);
-    } else {
-      new (&exception_) std::exception_ptr(std::move(e));
-      bits_ |= kThrew;
-    }
+    new (&exception_) std::exception_ptr(std::move(e));
+    bits_ |= kThrew;
   }
   /// Rethrows the escaping exception, if any (a finished frame's outcome).
   void rethrow_if_threw() const {
