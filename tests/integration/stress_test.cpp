@@ -14,6 +14,9 @@
 // outcome is counted, runtime::live_tasks() returns to the expected value,
 // no permit or value is lost; ASan (detect_leaks) and TSan (halt_on_error)
 // check the rest.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -632,6 +635,72 @@ TEST(Stress, HandlesDroppedWhileTheirTasksPanicReportEachOnce) {
   std::string err = ::testing::internal::GetCapturedStderr();
   long reports = occurrences(err, "'dropped-panic'");
   EXPECT_EQ(reports, n) << err.substr(0, 2000);
+}
+
+/// stderr into a pipe that the test reads while the runtime runs (gtest's
+/// capture can be read only once, at its end).
+class stderr_pipe {
+ public:
+  stderr_pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return;
+    ::fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);  // the reports of one test fit
+    std::fflush(stderr);
+    saved_ = ::dup(2);
+    ::dup2(fds[1], 2);
+    ::close(fds[1]);
+    read_ = fds[0];
+  }
+  ~stderr_pipe() {
+    std::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    ::close(read_);
+  }
+  bool ok() const { return read_ >= 0; }
+  /// Everything written so far.
+  const std::string& text() {
+    char buf[4096];
+    for (ssize_t n; (n = ::read(read_, buf, sizeof buf)) > 0;)
+      text_.append(buf, static_cast<std::size_t>(n));
+    return text_;
+  }
+
+ private:
+  int saved_ = -1;
+  int read_ = -1;
+  std::string text_;
+};
+
+// The report of a panic nobody observed is written before live_tasks() stops
+// counting the task, whichever end comes last: the handle dropped before the
+// task finished (the completion reports), or after (the drop reports), or the
+// two racing on two workers. A program that waits for its tasks to end finds
+// every report on stderr.
+TEST(Stress, AnUnobservedPanicIsReportedBeforeTheTaskStopsCounting) {
+  const long n = 300 / kDivisor;
+  auto rt = lucid::runtime::multi_thread(2);
+  std::string text;
+  long late = 0;
+  {
+    stderr_pipe err;
+    ASSERT_TRUE(err.ok());
+    // This thread is not a worker: it spawns, drops the handle and watches
+    // live_tasks() while a worker runs the task and reports.
+    for (long i = 0; i < n; ++i) {
+      auto h = rt.spawn("counted-panic", panics(i));
+      for (long k = 0; k < (i % 4) * 500; ++k)  // drop before, during or after the end
+        (void)rt.live_tasks();
+      h.detach();
+      while (rt.live_tasks() != 0) {
+        // spin: the moment the count drops is what is checked
+      }
+      late += occurrences(err.text(), "'counted-panic'") != i + 1;
+    }
+    text = err.text();
+  }
+  EXPECT_EQ(late, 0) << "times the task had stopped counting before its report was out";
+  EXPECT_EQ(occurrences(text, "'counted-panic'"), n) << text.substr(0, 2000);
 }
 
 TEST(Stress, TenThousandPanickingTasksAndTheRuntimeServesOn) {

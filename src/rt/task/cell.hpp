@@ -38,9 +38,14 @@
 // DETACHED and gives its reference back together (raw_task::detach), and a
 // detached task's completion sets COMPLETE and gives the scheduler's back
 // together (no join lock: no joiner can exist). The cell is freed when both
-// are gone, by whoever gave the last one back; that owner also reports an
-// exception that nobody observed (destroy_cell): the task is complete and
-// no handle is left to observe it.
+// are gone, by whoever gave the last one back.
+//
+// An exception nobody observed (report_if_unobserved) is reported once, by
+// whichever of the two ends comes second on the state word: a handle dropped
+// after COMPLETE reports in raw_task::detach, before it gives its reference
+// back; a completion that finds DETACHED (set before COMPLETE) reports before
+// it takes the task off the live list. So the report is out before
+// live_tasks() stops counting the task, or before detach() returns.
 //
 // The root frame is destroyed as soon as the task ends (like tokio dropping a
 // finished future): the frame's final suspend moves its value into a box
@@ -229,8 +234,13 @@ static_assert(sizeof(task_cell) == kTaskCellBytes,
               "task_cell changed size: keep it within its 16-byte class, and update kTaskCellBytes "
               "and bench/RESULTS.md (Runtime: memory per task)");
 
-/// Reports an exception nobody observed, releases the root frame and frees
-/// the cell (its last reference was given back: the caller owns it alone).
+/// Reports an exception the task ended with if nothing observed it (a
+/// joiner) and it was not reported yet; once per task. Only the owner of the
+/// cell's last reference may call it: no handle is left to observe it.
+void report_if_unobserved(task_cell* c) noexcept;
+/// Reports an exception nobody observed (report_if_unobserved), releases the
+/// root frame and frees the cell (its last reference was given back: the
+/// caller owns it alone).
 void destroy_cell(task_cell* c) noexcept;
 
 /// The cell behind a raw_task (rt's own code only).

@@ -34,14 +34,25 @@ void cancel_task(task_cell* c) noexcept {
 
 namespace {
 /// RUNNING|NOTIFIED -> COMPLETE, giving back `refs` references in the same
-/// step. release: the joiner (or the next owner) that sees COMPLETE sees the
-/// result.
-void mark_complete(task_cell* c, std::uint32_t refs) noexcept {
+/// step; returns the state before. release: the joiner (or the next owner)
+/// that sees COMPLETE sees the result.
+std::uint32_t mark_complete(task_cell* c, std::uint32_t refs) noexcept {
   std::uint32_t prev = c->state_.load(std::memory_order_relaxed);
   while (!c->state_.compare_exchange_weak(
       prev, ((prev & ~(st_running | st_notified)) | st_complete) - refs * st_ref_one,
       std::memory_order_acq_rel, std::memory_order_relaxed)) {
   }
+  return prev;
+}
+
+/// The task is complete and this thread holds its only reference (the handle
+/// is gone): an exception nobody observed is reported before the task leaves
+/// the live list, so whoever waits for tasks to end (live_tasks(), the
+/// console) finds the report written; then the cell is freed.
+void finish_detached(task_cell* c) noexcept {
+  report_if_unobserved(c);
+  c->sched_->remove_live(c);
+  destroy_cell(c);
 }
 }  // namespace
 
@@ -62,16 +73,16 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns) noexcept {
   LUCID_OBSERVE(on_complete, c->id_, o);
   if (c->state_.load(std::memory_order_relaxed) & st_detached) {
     // No handle is left, so no joiner: no join lock. COMPLETE and the
-    // scheduler's reference go in one step.
+    // scheduler's reference go in one step (DETACHED means the handle's
+    // reference is gone: this was the last one).
     mark_complete(c, 1);
-    c->sched_->remove_live(c);
-    // DETACHED means the handle's reference is gone: this was the last one.
-    destroy_cell(c);
+    finish_detached(c);
     return;
   }
+  std::uint32_t prev;
   {
     std::lock_guard g(c->join_lock_);
-    mark_complete(c, 0);
+    prev = mark_complete(c, 0);
     if (c->joiner_ & 1) {
       reinterpret_cast<parker*>(c->joiner_ & ~std::uintptr_t{1})->unpark();
     } else if (strand* w = c->join_waker()) {
@@ -79,6 +90,12 @@ void finish_task(task_cell* c, task_outcome o, std::int64_t now_ns) noexcept {
       LUCID_OBSERVE(on_waker_released, task_id_of(w), c);
       w->wake();
     }
+  }
+  if (prev & st_detached) {
+    // The handle was dropped since the check above, before COMPLETE: it saw
+    // the task running and left the report to us (raw_task::detach).
+    finish_detached(c);
+    return;
   }
   c->sched_->remove_live(c);
   c->release();

@@ -26,10 +26,25 @@ void raw_task::detach() noexcept {
   task_cell* c = std::exchange(c_, nullptr);
   // One step: set DETACHED (only the handle sets it, once, so adding the bit
   // sets it) and give the handle's reference back. acq_rel: as release().
-  std::uint32_t prev = c->state_.fetch_sub(st_ref_one - st_detached, std::memory_order_acq_rel);
-  // The last reference: the task finished; an exception nobody observed is
-  // reported there (destroy_cell).
-  if ((prev & st_ref_mask) == st_ref_one) destroy_cell(c);
+  // Who reports an exception nobody observed: if the task is COMPLETE in the
+  // state this step replaces, this handle was its last chance to be
+  // observed, and it reports here, first, while it still holds its reference
+  // (the completing thread may still be taking the task off the live list,
+  // and frees the cell if it gives the last reference back after this step;
+  // it reads panic_reported_ only then, after this release). Otherwise the
+  // completion sees DETACHED when it sets COMPLETE and reports before the
+  // task leaves the live list (finish_task). Either way the report is out
+  // before live_tasks() stops counting the task, or before this returns.
+  std::uint32_t s = c->state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s & st_complete) report_if_unobserved(c);  // once: it sets panic_reported_
+    if (c->state_.compare_exchange_weak(s, s - st_ref_one + st_detached, std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+      break;
+  }
+  // The last reference: the task had finished and its completion gave its
+  // own back; free it (the report, if any, was made above).
+  if ((s & st_ref_mask) == st_ref_one) destroy_cell(c);
 }
 
 bool raw_task::join_register(strand* waiter) const noexcept {

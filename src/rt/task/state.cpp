@@ -98,13 +98,17 @@ task_cell::rare_fields& task_cell::rare() {
   return *r;
 }
 
-void destroy_cell(task_cell* c) noexcept {
+void report_if_unobserved(task_cell* c) noexcept {
   if (c->outcome_ == task_outcome::exception && !c->panic_reported_) {
     // The task ended with an exception and no handle is left to observe it.
     c->panic_reported_ = true;
     report_unobserved_panic(c);
     c->sched_->on_unobserved_panic();
   }
+}
+
+void destroy_cell(task_cell* c) noexcept {
+  report_if_unobserved(c);
   if (c->frame_live_) c->root_frame().destroy();
   if (c->result_ != nullptr) c->result_->drop(c->result_);  // only a task<T> has a box
   if (task_cell::rare_fields* r = c->rare_.load(std::memory_order_relaxed)) {
