@@ -40,7 +40,7 @@ namespace {
 constexpr std::size_t kGranule = 16;
 constexpr std::size_t kMaxSize = 1024;
 constexpr std::size_t kClasses = kMaxSize / kGranule;
-constexpr std::size_t kChunk = std::size_t{2} * 1024 * 1024;  // one transparent huge page
+constexpr std::size_t kChunk = std::size_t{1024} * 1024;
 constexpr std::uint32_t kBatch = 64;  // blocks moved to/from the global pool at once
 constexpr std::uint32_t kLocalMax = 2 * kBatch;
 
@@ -65,33 +65,6 @@ global_pool& global() {
   return *g;
 }
 
-/// A fresh chunk of kChunk bytes, aligned to kChunk, asked to be one
-/// transparent huge page and populated at once. Why: a thread spawning a
-/// million tasks before any runs writes ~200 MB of fresh memory, and with
-/// 4 KiB pages the kernel's per-page work (one fault, or one populate step,
-/// and the page's accounting) cost as much as the rest of spawning (spawn_many
-/// on one thread: ~95 of ~200 ns per task, bench/RESULTS.md); one 2 MiB page
-/// is mapped and zeroed in one step. Where THP is off ("never") or no huge
-/// page is free, the kernel populates 4 KiB pages instead, as MAP_POPULATE did.
-char* map_chunk() {
-  // Map twice the size and keep the aligned half: mmap aligns to 4 KiB only.
-  void* m = ::mmap(nullptr, 2 * kChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) throw std::bad_alloc();
-  auto base = reinterpret_cast<std::uintptr_t>(m);
-  std::uintptr_t aligned = (base + kChunk - 1) & ~(std::uintptr_t{kChunk} - 1);
-  if (aligned != base) ::munmap(m, aligned - base);
-  ::munmap(reinterpret_cast<void*>(aligned + kChunk), base + 2 * kChunk - aligned - kChunk);
-  auto* chunk = reinterpret_cast<char*>(aligned);
-  ::madvise(chunk, kChunk, MADV_HUGEPAGE);  // may fail (THP compiled out): 4 KiB pages then
-#ifdef MADV_POPULATE_WRITE
-  if (::madvise(chunk, kChunk, MADV_POPULATE_WRITE) == 0) return chunk;
-#endif
-  // Kernels before 5.14: one write per page, so the faults are taken here.
-  for (std::size_t i = 0; i < kChunk; i += 4096)
-    chunk[i] = 0;
-  return chunk;
-}
-
 struct thread_cache {
   block* free[kClasses] = {};
   std::uint32_t count[kClasses] = {};
@@ -112,7 +85,12 @@ struct thread_cache {
 
   void* carve(std::size_t size) {
     if (bump == nullptr || static_cast<std::size_t>(bump_end - bump) < size) {
-      bump = map_chunk();
+      // MAP_POPULATE: the kernel maps the whole chunk at once, instead of one
+      // page fault per 4 KiB page as the frames are first written.
+      void* m = ::mmap(nullptr, kChunk, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+      if (m == MAP_FAILED) throw std::bad_alloc();
+      bump = static_cast<char*>(m);
       bump_end = bump + kChunk;
     }
     void* p = bump;

@@ -1,7 +1,7 @@
 // detail::frame_alloc / frame_free: the contract every coroutine frame and
 // task cell relies on (include/lucid/rt/detail/frame_alloc.hpp). In the
 // release preset these run the pooled allocator (per-thread lists carved from
-// 2 MiB chunks); in the sanitizer presets, malloc under ASan/TSan's eyes.
+// 1 MiB chunks); in the sanitizer presets, malloc under ASan/TSan's eyes.
 #include "lucid/rt/detail/frame_alloc.hpp"
 
 #include <gtest/gtest.h>

@@ -2,8 +2,7 @@
 // and task cells.
 //
 // Contract: per-thread free lists in 16-byte size classes up to 1 KiB, carved
-// from 2 MiB chunks (each one transparent huge page where the kernel has one, populated at
-// once: src/rt/frame_alloc.cpp says why), with batches exchanged through a global pool so
+// from 1 MiB chunks (mapped with MAP_POPULATE), with batches exchanged through a global pool so
 // memory freed on one worker is reused by another (a producer/consumer pair of workers does not
 // grow without bound). Memory is kept for reuse by the process, not returned to the OS. Larger
 // blocks, and every block in ASan and TSan builds (so the sanitizers see each frame), use malloc.
