@@ -3,7 +3,8 @@
 //   name: <ns per op> ns/op (<total ms> ms) [key=value ...]
 //
 // usage: lucid_rt_bench mt2|st [workload ...]
-//   mt2 = multi_thread runtime with 2 workers, st = current_thread runtime.
+//   mt2 = multi_thread runtime with 2 workers, st = current_thread runtime;
+//   mtN (mt1 ... mt256) = N workers, for the scaling runs (bench/scaling/).
 // Sizes: SPAWN_N CHAIN_N YIELD_TASKS YIELD_ITERS PINGPONG_MSGS MUTEX_TASKS
 //        MUTEX_ITERS TIMER_TASKS TIMER_SPARSE_TASKS TIMER_MIN_US TIMER_MAX_US IDLE_N
 // LUCID_BENCH_TASK_STATS=1 turns per-task stats on (lucid/rt/detail/task_stats.hpp),
@@ -237,13 +238,20 @@ void report(std::string_view name, std::size_t ops, nanoseconds d, const std::st
 
 int main(int argc, char** argv) {
   std::string_view flavor = argc > 1 ? argv[1] : "mt2";
-  lucid::runtime rt = [&] {
-    if (flavor == "mt2") return lucid::runtime::multi_thread(2);
-    if (flavor == "st") return lucid::runtime::current_thread();
-    std::fprintf(stderr, "unknown runtime flavor '%.*s'; use mt2|st\n",
-                 static_cast<int>(flavor.size()), flavor.data());
-    std::exit(2);
-  }();
+  unsigned workers = 0;  // 0: current_thread
+  if (flavor != "st") {
+    const std::string digits(flavor.substr(flavor.starts_with("mt") ? 2 : flavor.size()));
+    char* end = nullptr;
+    unsigned long n = digits.empty() ? 0 : std::strtoul(digits.c_str(), &end, 10);
+    if (n < 1 || n > 256 || end == nullptr || *end != '\0') {
+      std::fprintf(stderr, "unknown runtime flavor '%.*s'; use st, mt2, or mtN with N in 1..256\n",
+                   static_cast<int>(flavor.size()), flavor.data());
+      return 2;
+    }
+    workers = static_cast<unsigned>(n);
+  }
+  lucid::runtime rt =
+      workers == 0 ? lucid::runtime::current_thread() : lucid::runtime::multi_thread(workers);
   std::vector<std::string_view> selected;
   for (int i = 2; i < argc; ++i)
     selected.emplace_back(argv[i]);
@@ -271,8 +279,9 @@ int main(int argc, char** argv) {
   } else {
     lucid::detail::set_task_stats_enabled(task_stats);
   }
-  std::printf("# peer=lucid-%s rt=%s pid=%d%s\n", "0.1",
-              flavor == "mt2" ? "multi_thread(workers=2)" : "current_thread", getpid(),
+  char rt_name[48] = "current_thread";
+  if (workers != 0) std::snprintf(rt_name, sizeof rt_name, "multi_thread(workers=%u)", workers);
+  std::printf("# peer=lucid-%s rt=%s pid=%d%s\n", "0.1", rt_name, getpid(),
               task_stats ? " task_stats=on" : "");
   run_on(rt, spawn_many(10'000));  // warm-up, not reported
   run_on(rt, yield_many(100, 100));
