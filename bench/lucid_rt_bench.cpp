@@ -240,10 +240,10 @@ int main(int argc, char** argv) {
   std::string_view flavor = argc > 1 ? argv[1] : "mt2";
   unsigned workers = 0;  // 0: current_thread
   if (flavor != "st") {
-    const std::string digits(flavor.substr(flavor.starts_with("mt") ? 2 : flavor.size()));
+    const std::string digits(flavor.starts_with("mt") ? flavor.substr(2) : std::string_view{});
     char* end = nullptr;
-    unsigned long n = digits.empty() ? 0 : std::strtoul(digits.c_str(), &end, 10);
-    if (n < 1 || n > 256 || end == nullptr || *end != '\0') {
+    unsigned long n = std::strtoul(digits.c_str(), &end, 10);
+    if (digits.empty() || *end != '\0' || n < 1 || n > 256) {
       std::fprintf(stderr, "unknown runtime flavor '%.*s'; use st, mt2, or mtN with N in 1..256\n",
                    static_cast<int>(flavor.size()), flavor.data());
       return 2;

@@ -235,8 +235,9 @@ static_assert(sizeof(task_cell) == kTaskCellBytes,
               "and bench/RESULTS.md (Runtime: memory per task)");
 
 /// Reports an exception the task ended with if nothing observed it (a
-/// joiner) and it was not reported yet; once per task. Only the owner of the
-/// cell's last reference may call it: no handle is left to observe it.
+/// joiner) and it was not reported yet; once per task. Called only by the
+/// second of the two ends on the state word (see "References" above): a
+/// handle dropped after COMPLETE, or the owner of the last reference.
 void report_if_unobserved(task_cell* c) noexcept;
 /// Reports an exception nobody observed (report_if_unobserved), releases the
 /// root frame and frees the cell (its last reference was given back: the
