@@ -88,8 +88,12 @@ std::size_t known_thread_count() noexcept {
 namespace {
 
 struct registry {
+  struct entry {
+    scheduler* s;
+    bool inspectable;
+  };
   std::mutex mu;
-  std::vector<scheduler*> runtimes;
+  std::vector<entry> runtimes;
 };
 registry& reg() {
   static registry* r = new registry;  // never destroyed: runtimes may outlive statics
@@ -104,11 +108,12 @@ std::uint64_t next_runtime_serial() noexcept {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-void register_runtime(scheduler* s) {
+void register_runtime(scheduler* s, bool inspectable) {
   {
     std::lock_guard g(reg().mu);
-    reg().runtimes.push_back(s);
+    reg().runtimes.push_back(registry::entry{s, inspectable});
   }
+  if (!inspectable) return;
   // acquire: the hook's module finished setting itself up before publishing it.
   if (runtime_start_hook h = g_start_hook.load(std::memory_order_acquire)) h();
 }
@@ -116,7 +121,17 @@ void register_runtime(scheduler* s) {
 void unregister_runtime(scheduler* s) noexcept {
   std::lock_guard g(reg().mu);
   auto& v = reg().runtimes;
-  v.erase(std::remove(v.begin(), v.end(), s), v.end());
+  std::erase_if(v, [s](const registry::entry& e) { return e.s == s; });
+}
+
+void with_live_runtime(std::uint64_t serial, void (*fn)(scheduler&) noexcept) noexcept {
+  std::lock_guard g(reg().mu);
+  for (const registry::entry& e : reg().runtimes) {
+    if (e.s->serial() == serial) {
+      fn(*e.s);
+      return;
+    }
+  }
 }
 
 void set_runtime_start_hook(runtime_start_hook h) noexcept {
@@ -125,8 +140,9 @@ void set_runtime_start_hook(runtime_start_hook h) noexcept {
 
 void for_each_runtime(void (*fn)(const runtime_probe&, void*), void* ctx) {
   std::lock_guard g(reg().mu);
-  for (scheduler* s : reg().runtimes)
-    fn(runtime_probe(s), ctx);
+  for (const registry::entry& e : reg().runtimes) {
+    if (e.inspectable) fn(runtime_probe(e.s), ctx);
+  }
 }
 
 // ------------------------------------------------------------ probes

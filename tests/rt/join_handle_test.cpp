@@ -382,6 +382,39 @@ TEST(JoinHandle, AbortingTheJoiningTaskLeavesTheJoinedTaskRunning) {
   }
 }
 
+lucid::task<int> throws_at_once() {
+  throw std::runtime_error("gone before its runtime");
+  co_return 0;
+}
+lucid::task<int> forty_two() {
+  co_return 42;
+}
+
+// A handle may outlive its runtime (tokio allows it too). Dropping it is the
+// panic's last chance to be observed, so it reports, and must not reach the
+// destroyed runtime to apply its policy: under ASan that was a
+// heap-use-after-free. A runtime built afterwards (often at the same
+// address) must not take the old runtime's panic for its own and shut down.
+TEST(JoinHandle, AHandleDroppedAfterItsRuntimeReportsThePanicAndLeavesOtherRuntimesAlone) {
+  lucid::runtime_options opts = lucid::runtime_options::current_thread();
+  opts.unobserved_panic = lucid::panic_policy::shutdown;
+  lucid::join_handle<int> h;
+  {
+    lucid::runtime rt(opts);
+    rt.block_on([](lucid::join_handle<int>* out) -> lucid::task<> {
+      *out = lucid::spawn(throws_at_once());
+      while (!out->is_finished())
+        co_await lucid::yield_now{};
+    }(&h));
+  }
+  lucid::runtime next(opts);
+  ::testing::internal::CaptureStderr();
+  h = {};
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("gone before its runtime"), std::string::npos) << err;
+  EXPECT_EQ(next.block_on(forty_two()), 42);
+}
+
 TEST(JoinHandle, TaskAbortedIsARuntimeError) {
   lucid::task_aborted e;
   const std::runtime_error& base = e;

@@ -481,7 +481,8 @@ def _read_task(cell_ptr, runtime_serial):
 
 
 def _registry():
-    """The runtime registry's list of schedulers, or raise LucidError.
+    """The registry's inspectable schedulers (those for_each_runtime walks:
+    not a tool's own runtime), or raise LucidError.
 
     reg()'s static pointer (inspect.cpp) is found by its linkage name: where
     reg() is inlined (release builds) the variable has no debug info of its
@@ -496,7 +497,8 @@ def _registry():
         reg = addr.reinterpret_cast(reg_t.pointer().pointer()).dereference()
         if int(reg) == 0:
             raise LucidError("no lucid runtime in this process (no runtime was ever started)")
-        return _vector(reg.dereference()["runtimes"])
+        entries = _vector(reg.dereference()["runtimes"])
+        return [e["s"] for e in entries if bool(e["inspectable"])]
     except gdb.MemoryError:
         raise LucidError("the lucid runtime registry at 0x%x is unreadable" % int(addr))
 

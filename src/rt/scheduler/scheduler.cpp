@@ -60,11 +60,11 @@ scheduler::scheduler(const runtime_options& opts)
       wp->thread = std::thread([this, wp] { worker_main(wp); });
     }
   }
-  if (opts_.inspectable) register_runtime(this);
+  register_runtime(this, opts_.inspectable);
 }
 
 scheduler::~scheduler() {
-  if (opts_.inspectable) unregister_runtime(this);
+  unregister_runtime(this);
   shutdown();
 }
 

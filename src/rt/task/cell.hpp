@@ -165,6 +165,10 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
     std::shared_ptr<task_stats> stats;
     /// The last move to another worker (LUCID_CHECK_THREADS builds of rt).
     task_migration moved;
+    /// The serial of the runtime the task ran on, set with `exception`: a
+    /// join handle may be dropped after its runtime was destroyed, so the
+    /// unobserved-panic policy finds the runtime by serial, not by sched_.
+    std::uint64_t runtime_serial = 0;
 
     // From the frame allocator (per-thread free lists): with stats on, every
     // task has rare fields.

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "context.hpp"
+#include "inspect_registry.hpp"
 #include "lucid/base/assert.hpp"
 #include "lucid/rt/detail/frame_alloc.hpp"
 #include "lucid/rt/observer.hpp"
@@ -103,7 +104,10 @@ void report_if_unobserved(task_cell* c) noexcept {
     // The task ended with an exception and no handle is left to observe it.
     c->panic_reported_ = true;
     report_unobserved_panic(c);
-    c->sched_->on_unobserved_panic();
+    // Not through c->sched_: a handle dropped after its runtime was destroyed
+    // reports here too, and then there is no runtime left to apply the policy to.
+    with_live_runtime(c->rare_.load(std::memory_order_acquire)->runtime_serial,
+                      [](scheduler& s) noexcept { s.on_unobserved_panic(); });
   }
 }
 
@@ -122,7 +126,11 @@ void extract_outcome(task_cell* c) noexcept {
   promise_base* root = c->root_.leaf;  // the root frame: it has finished
   std::coroutine_handle<> f = root->handle();
   // A value was boxed by the frame's final suspend (set_task_result).
-  if (root->threw()) c->rare().exception = std::move(root->exception());
+  if (root->threw()) {
+    task_cell::rare_fields& r = c->rare();
+    r.exception = std::move(root->exception());
+    r.runtime_serial = c->sched_->serial();
+  }
   c->frame_live_ = false;
   f.destroy();
 }
