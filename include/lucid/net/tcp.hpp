@@ -4,7 +4,9 @@
 // Contract: every operation returns result<T>; an OS failure is
 // errc::system with errno in error::sys, an end of stream where bytes were
 // required is errc::eof. Sockets are non-blocking and close-on-exec; a socket
-// registers with the reactor of the runtime that first waits on it.
+// registers with the reactor of the runtime that first waits on it, and
+// again with the waiting task's runtime once that one is destroyed (a
+// listener may serve one runtime after another).
 //
 // Thread safety: a stream or listener is owned by one task at a time, except
 // that one task may read while another writes the same stream. Several tasks

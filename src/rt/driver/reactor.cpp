@@ -40,17 +40,41 @@ void reactor::unref() noexcept {
 
 void reactor::detach() noexcept {
   {
-    std::lock_guard l(release_mu_);
+    std::lock_guard l(mu_);
     alive_ = false;
+    // Sockets that outlive the runtime: whoever waits on them (a task of
+    // another runtime) must not wait for events no driver will read.
+    for (scheduled_io* io = ios_.front(); io != nullptr; io = ios_.next(io))
+      orphan(io);
   }
   free_released();
   unref();
+}
+
+void reactor::orphan(scheduled_io* io) noexcept {
+  std::lock_guard g(io->lock);
+  std::uint32_t cur = io->readiness.load(std::memory_order_relaxed);
+  // acq_rel: as in dispatch(); the tick makes a readiness snapshot stale.
+  while (!io->readiness.compare_exchange_weak(cur, (cur + io_bits::tick_one) | io_bits::orphaned,
+                                              std::memory_order_acq_rel,
+                                              std::memory_order_relaxed)) {
+  }
+  while (io_waiter* w = io->waiters.front()) {
+    io->waiters.unlink(w);
+    w->woken = true;
+    w->w.released(io);
+    w->w.wake();
+  }
 }
 
 scheduled_io* reactor::add(int fd) noexcept {
   auto* io = new scheduled_io;
   io->owner = this;
   refs_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard l(mu_);
+    ios_.push_back(io);
+  }
   // release, paired with the acquire load after epoll_wait in poll(): the
   // driver that gets this registration's events sees it initialised (epoll
   // orders this too, but TSan cannot see through the kernel).
@@ -71,7 +95,8 @@ void reactor::release(scheduled_io* io, int fd) noexcept {
   live_.fetch_sub(1, std::memory_order_relaxed);
   bool freed_now = false;
   {
-    std::lock_guard l(release_mu_);
+    std::lock_guard l(mu_);
+    ios_.unlink(io);
     if (alive_) {
       io->next_released = released_;
       released_ = io;
@@ -87,7 +112,7 @@ void reactor::release(scheduled_io* io, int fd) noexcept {
 void reactor::free_released() noexcept {
   scheduled_io* list = nullptr;
   {
-    std::lock_guard l(release_mu_);
+    std::lock_guard l(mu_);
     list = std::exchange(released_, nullptr);
     has_released_.store(false, std::memory_order_relaxed);
   }
@@ -182,7 +207,7 @@ void reactor::wake() noexcept {
 
 bool io_arm(scheduled_io* io, io_waiter* w) noexcept {
   std::lock_guard g(io->lock);
-  if (io->readiness.load(std::memory_order_acquire) & w->mask) return false;
+  if (io->readiness.load(std::memory_order_acquire) & (w->mask | io_bits::orphaned)) return false;
   w->woken = false;
   io->waiters.push_back(w);
   w->w.registered(io);
@@ -217,11 +242,28 @@ scheduled_io* io_register(int fd) noexcept {
 }
 
 void io_deregister(scheduled_io* io, int fd) noexcept {
-  io->owner->release(io, fd);
+  while (io != nullptr) {
+    scheduled_io* older = std::exchange(io->retired, nullptr);
+    io->owner->release(io, fd);
+    io = older;
+  }
+}
+
+scheduled_io* io_source::register_slow() noexcept {
+  std::lock_guard g(reg_lock_);
+  scheduled_io* old = io_.load(std::memory_order_relaxed);
+  if (old != nullptr && !(io_readiness(old) & io_bits::orphaned)) return old;  // done meanwhile
+  scheduled_io* fresh = io_register(fd_);
+  // The orphaned one stays allocated until close(): another task of this
+  // socket may have loaded its address for a readiness read.
+  fresh->retired = old;
+  // release: a task that loads the new registration sees it initialised.
+  io_.store(fresh, std::memory_order_release);
+  return fresh;
 }
 
 void io_source::close() noexcept {
-  if (io_ != nullptr) io_deregister(std::exchange(io_, nullptr), fd_);
+  if (scheduled_io* io = io_.exchange(nullptr, std::memory_order_acq_rel)) io_deregister(io, fd_);
   if (fd_ >= 0) ::close(std::exchange(fd_, -1));
 }
 

@@ -17,10 +17,14 @@
 // so no later batch names it). The reactor is reference counted: one ref for
 // the scheduler and one per live registration, so an io_source that outlives
 // its runtime can still deregister; after detach() (the scheduler is gone
-// and no driver runs) release() frees at once.
+// and no driver runs) release() frees at once. detach() also orphans every
+// registration still alive (io_bits::orphaned, and their waiters woken), so
+// a task of another runtime waiting on such a socket moves on to its own
+// runtime's reactor instead of waiting for events nobody polls (detail/io.hpp).
 //
-// Locks: release_mu_ guards released_ and alive_; scheduled_io::lock guards
-// its waiter list (wakers are called under it, the waker contract).
+// Locks: mu_ guards ios_, released_ and alive_; scheduled_io::lock guards
+// its waiter list and readiness changes that wake (wakers are called under
+// it, the waker contract). Order: mu_, then a registration's lock.
 #pragma once
 
 #include <atomic>
@@ -37,12 +41,15 @@ namespace lucid::detail {
 
 class reactor;
 
-struct scheduled_io {
+struct scheduled_io : list_node {  // list_node: the owner's ios_ while registered
   std::atomic<std::uint32_t> readiness{0};
   spin_lock lock;
   intrusive_list<io_waiter> waiters;
   reactor* owner = nullptr;
   scheduled_io* next_released = nullptr;
+  /// The orphaned registrations of the same fd this one replaced, handed
+  /// back with it (see io.hpp, "A socket may outlive its runtime").
+  scheduled_io* retired = nullptr;
 };
 
 class reactor {
@@ -67,13 +74,15 @@ class reactor {
   std::size_t registrations() const noexcept { return live_.load(std::memory_order_relaxed); }
   int event_fd() const noexcept { return event_fd_; }
 
-  /// The scheduler is done with the reactor (no driver runs any more).
+  /// The scheduler is done with the reactor (no driver runs any more):
+  /// orphans the registrations still alive and wakes their waiters.
   void detach() noexcept;
 
  private:
   ~reactor();
   void unref() noexcept;
   void free_released() noexcept;
+  static void orphan(scheduled_io* io) noexcept;
 
   static constexpr int kMaxEvents = 256;
   int epoll_fd_ = -1;
@@ -84,7 +93,8 @@ class reactor {
   int n_events_ = 0;
   epoll_event events_[kMaxEvents];
 
-  std::mutex release_mu_;
+  std::mutex mu_;
+  intrusive_list<scheduled_io> ios_;  ///< registrations not yet released
   scheduled_io* released_ = nullptr;
   std::atomic<bool> has_released_{false};  ///< a hint read without the lock
   bool alive_ = true;

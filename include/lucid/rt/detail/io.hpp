@@ -20,7 +20,20 @@
 // allocated by the reactor of the runtime that first waits on it). close()
 // removes the fd from epoll, closes it, and hands the registration back to
 // the reactor, which frees it only after the event batch that may still
-// point at it is done. A waiter lives in the awaiting frame; the reactor
+// point at it is done.
+//
+// A socket may outlive its runtime (bound before, kept after: a listener
+// reused by the next runtime, a stream a task of another runtime waits on).
+// When a reactor is detached (its runtime destroyed), it marks each of its
+// live registrations ORPHANED (sticky) and wakes their waiters; io_arm
+// refuses an orphaned registration, and the next wait on the socket
+// registers it with the waiting task's runtime (registration(), under
+// reg_lock_, which also makes two tasks' first waits register once). The
+// orphaned registration is kept, chained from the new one (`retired`), and
+// handed back with it at close(): another task of the socket may still hold
+// its address for a readiness read. So `io_` changes only from null or from
+// an orphaned registration, and a waiter linked in a registration is always
+// in `io_`'s (orphaning unlinks every waiter). A waiter lives in the awaiting frame; the reactor
 // wakes it under the registration's lock and the awaiter's destructor
 // unlinks under the same lock (the waker contract of detail/waker.hpp), so
 // cancelling a wait removes it.
@@ -29,11 +42,13 @@
 // on a listener); readiness()/clear_readiness() are atomic.
 #pragma once
 
+#include <atomic>
 #include <coroutine>
 #include <cstdint>
 #include <utility>
 
 #include "lucid/base/intrusive_list.hpp"
+#include "lucid/base/spin_lock.hpp"
 #include "lucid/rt/detail/wait_record.hpp"
 #include "lucid/rt/detail/waker.hpp"
 
@@ -44,6 +59,9 @@ enum class io_interest : std::uint8_t { read = 1, write = 2 };
 namespace io_bits {
 inline constexpr std::uint32_t readable = 1, writable = 2, read_closed = 4, write_closed = 8,
                                error = 16, all = 31;
+/// The registration's reactor is gone (sticky; see "A socket may outlive its
+/// runtime" above). Not in any wake mask: a wait re-registers instead.
+inline constexpr std::uint32_t orphaned = 32;
 inline constexpr std::uint32_t tick_one = 1u << 16;
 /// The bits that end a wait for `i`.
 constexpr std::uint32_t wake_mask(io_interest i) noexcept {
@@ -61,7 +79,8 @@ struct io_waiter : list_node {
   bool woken = false;
 };
 
-/// Registers `w` on `io` unless its readiness is already there (then false).
+/// Registers `w` on `io` unless its readiness is already there, or `io` is
+/// orphaned (then false: the caller looks again, and re-registers).
 bool io_arm(scheduled_io* io, io_waiter* w) noexcept;
 /// Removes `w` if still registered.
 void io_disarm(scheduled_io* io, io_waiter* w) noexcept;
@@ -79,13 +98,16 @@ class io_source {
   explicit io_source(int fd, const resource_kind& kind = io_resource,
                      source_site site = {}) noexcept
       : fd_(fd), hdr_(kind, site) {}
+  /// Moving a socket is its owner's act: no task may wait on it meanwhile.
   io_source(io_source&& o) noexcept
-      : fd_(std::exchange(o.fd_, -1)), io_(std::exchange(o.io_, nullptr)), hdr_(o.hdr_) {}
+      : fd_(std::exchange(o.fd_, -1)),
+        io_(o.io_.exchange(nullptr, std::memory_order_relaxed)),
+        hdr_(o.hdr_) {}
   io_source& operator=(io_source&& o) noexcept {
     if (this != &o) {
       close();
       fd_ = std::exchange(o.fd_, -1);
-      io_ = std::exchange(o.io_, nullptr);
+      io_.store(o.io_.exchange(nullptr, std::memory_order_relaxed), std::memory_order_relaxed);
       hdr_ = o.hdr_;
     }
     return *this;
@@ -99,11 +121,23 @@ class io_source {
   void close() noexcept;
 
   /// The readiness word now (0 before the first wait registers the fd).
-  std::uint32_t readiness() const noexcept { return io_ ? io_readiness(io_) : 0; }
+  std::uint32_t readiness() const noexcept {
+    const scheduled_io* io = io_.load(std::memory_order_acquire);
+    return io ? io_readiness(io) : 0;
+  }
   /// Clears `i`'s ready bit if no event came since `snap` was read.
   void clear_readiness(io_interest i, std::uint32_t snap) noexcept {
-    if (io_)
-      io_clear_readiness(io_, i == io_interest::read ? io_bits::readable : io_bits::writable, snap);
+    if (scheduled_io* io = io_.load(std::memory_order_acquire))
+      io_clear_readiness(io, i == io_interest::read ? io_bits::readable : io_bits::writable, snap);
+  }
+
+  /// The registration to wait on: registers the fd with the calling task's
+  /// runtime on the first wait, or when the registration is orphaned.
+  scheduled_io* registration() noexcept {
+    scheduled_io* io = io_.load(std::memory_order_acquire);
+    if (io != nullptr && !(io_readiness(io) & io_bits::orphaned)) [[likely]]
+      return io;
+    return register_slow();
   }
 
   /// Awaitable: completes when `i` is ready (or closed/errored); yields the readiness word.
@@ -114,23 +148,21 @@ class io_source {
     ready_awaiter(const ready_awaiter&) = delete;
     ready_awaiter& operator=(const ready_awaiter&) = delete;
     ~ready_awaiter() {
-      if (w_.linked()) io_disarm(s_->io_, &w_);
+      // Linked: in io_'s registration (see "A socket may outlive its runtime").
+      if (w_.linked()) io_disarm(s_->io_.load(std::memory_order_acquire), &w_);
     }
-    bool await_ready() const noexcept {
-      return s_->io_ != nullptr && (io_readiness(s_->io_) & w_.mask) != 0;
-    }
+    bool await_ready() const noexcept { return (s_->readiness() & w_.mask) != 0; }
     template <class P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
       w_.w = waker::of(h);
-      if (s_->io_ == nullptr) s_->io_ = io_register(s_->fd_);
-      if (!io_arm(s_->io_, &w_)) return false;
+      if (!io_arm(s_->registration(), &w_)) return false;
       rec_ = wait_record(s_->hdr_);
       rec_.set_source(wake_source::driver);
       rec_.set_what((w_.mask & io_bits::readable) ? "read" : "write");
       rec_.begin(h.promise().strand());
       return true;
     }
-    std::uint32_t await_resume() const noexcept { return io_readiness(s_->io_); }
+    std::uint32_t await_resume() const noexcept { return s_->readiness(); }
 
    private:
     io_source* s_;
@@ -140,8 +172,11 @@ class io_source {
   ready_awaiter ready(io_interest i) noexcept { return ready_awaiter(this, i); }
 
  private:
+  scheduled_io* register_slow() noexcept;
+
   int fd_ = -1;
-  scheduled_io* io_ = nullptr;
+  spin_lock reg_lock_;  ///< serialises registering (in fd_'s padding)
+  std::atomic<scheduled_io*> io_{nullptr};
   resource_header hdr_{io_resource, source_site{}};  ///< the socket's identity in the task dump
 };
 
