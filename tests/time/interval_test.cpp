@@ -7,6 +7,7 @@
 
 #include "lucid/rt/runtime.hpp"
 #include "lucid/time/clock.hpp"
+#include "lucid/time/timeout.hpp"
 
 using namespace std::chrono_literals;
 
@@ -43,6 +44,17 @@ TEST(Interval, MissedTicksAreDeliveredImmediately) {
     EXPECT_EQ(lucid::time::now(), t0);
     co_await iv.tick();  // 40 ms: 5 ms from now
     EXPECT_EQ(lucid::time::now() - t0, std::chrono::duration_cast<lucid::duration>(5ms));
+  }());
+}
+
+TEST(Interval, APeriodTooLongForTheClockTicksOnceThenNever) {
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([]() -> lucid::task<> {
+    lucid::interval iv(std::chrono::hours::max());
+    EXPECT_EQ(iv.period(), lucid::duration::max());
+    co_await iv.tick();  // the first tick is at once
+    auto second = co_await lucid::timeout(1h, iv.tick());
+    EXPECT_FALSE(second) << "a second tick came";
   }());
 }
 

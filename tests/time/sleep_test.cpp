@@ -10,6 +10,7 @@
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/time/clock.hpp"
+#include "lucid/time/timeout.hpp"
 
 using namespace std::chrono_literals;
 
@@ -23,6 +24,29 @@ TEST(Sleep, PausedClockJumpsToTheNextTimerWhenIdle) {
     co_return lucid::time::now() - t0;
   }());
   EXPECT_EQ(elapsed, std::chrono::duration_cast<lucid::duration>(1h));
+}
+
+// A duration too long for the clock is a sleep that never ends: it used to
+// wrap around into the past (or overflow converting hours to nanoseconds)
+// and end at once.
+TEST(Sleep, ADurationTooLongForTheClockSleepsForEver) {
+  auto rt = lucid::runtime::current_thread(/*paused_clock=*/true);
+  rt.block_on([]() -> lucid::task<> {
+    auto r = co_await lucid::timeout(1s, lucid::sleep(std::chrono::hours::max()));
+    EXPECT_FALSE(r) << "sleep(hours::max()) ended";
+    r = co_await lucid::timeout(1s, lucid::sleep(lucid::duration::max()));
+    EXPECT_FALSE(r) << "sleep(duration::max()) ended";
+  }());
+}
+
+TEST(Sleep, AdvancingByMoreThanTheClockHoldsStopsAtItsEnd) {
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([]() -> lucid::task<> {
+    auto t0 = lucid::time::now();
+    co_await lucid::time::advance(std::chrono::hours::max());
+    EXPECT_EQ(lucid::time::now(), lucid::time_point::max());
+    EXPECT_GT(lucid::time::now(), t0);
+  }());
 }
 
 TEST(Sleep, TimersFireInDeadlineOrder) {

@@ -37,6 +37,18 @@ TEST(Timeout, ValueWhenInTime) {
   EXPECT_EQ(*r, 42);
 }
 
+// duration::max() as "no limit" must be no limit: the deadline used to wrap
+// into the past and time out at once.
+TEST(Timeout, ALimitTooLongForTheClockNeverFires) {
+  auto rt = lucid::runtime::current_thread(true);
+  rt.block_on([]() -> lucid::task<> {
+    auto r = co_await lucid::timeout(lucid::duration::max(), slow(1h, 7));
+    EXPECT_TRUE(r && *r == 7) << "timeout(duration::max()) fired";
+    auto r2 = co_await lucid::timeout(std::chrono::hours::max(), slow(1h, 8));
+    EXPECT_TRUE(r2 && *r2 == 8) << "timeout(hours::max()) fired";
+  }());
+}
+
 TEST(Timeout, TimedOutCancelsTheOperation) {
   std::atomic<int> destroyed{0};
   auto rt = lucid::runtime::current_thread(true);

@@ -16,9 +16,11 @@
 
 namespace lucid::time {
 
-/// Moves a paused clock forward by `d` and lets the woken tasks run.
-inline task<> advance(duration d) {
-  detail::advance_paused_clock(d);
+/// Moves a paused clock forward by `d` (saturating: advance(hours::max())
+/// moves it to the end of time) and lets the woken tasks run.
+template <class Rep, class Period>
+task<> advance(std::chrono::duration<Rep, Period> d) {
+  detail::advance_paused_clock(detail::to_clock_duration(d));
   co_await yield_now{};
 }
 

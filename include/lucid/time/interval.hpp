@@ -20,7 +20,7 @@ class interval {
   }
   template <class Rep, class Period>
   explicit interval(std::chrono::duration<Rep, Period> p)
-      : interval(std::chrono::duration_cast<duration>(p)) {}
+      : interval(detail::to_clock_duration(p)) {}
 
   class [[nodiscard]] tick_awaiter {
    public:
@@ -32,7 +32,7 @@ class interval {
     }
     time_point await_resume() noexcept {
       time_point t = iv_->next_;
-      iv_->next_ += iv_->period_;
+      iv_->next_ = detail::saturating_add(iv_->next_, iv_->period_);
       return t;
     }
 

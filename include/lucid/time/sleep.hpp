@@ -73,7 +73,8 @@ class [[nodiscard]] sleep_awaiter {
 /// Example: co_await lucid::sleep(std::chrono::milliseconds(50));
 template <class Rep, class Period>
 sleep_awaiter sleep(std::chrono::duration<Rep, Period> d) noexcept {
-  return sleep_awaiter(detail::now() + std::chrono::duration_cast<duration>(d));
+  // Saturating: sleep(duration::max()) sleeps for ever, not for no time at all.
+  return sleep_awaiter(detail::saturating_add(detail::now(), detail::to_clock_duration(d)));
 }
 
 /// Suspends the current task until `t`.

@@ -120,8 +120,9 @@ class timeout_awaiter final : public combinator_base {
 template <class Rep, class Period, class A>
 auto timeout(std::chrono::duration<Rep, Period> d, A&& op) {
   using T = detail::awaited_t<A>;
-  return detail::timeout_awaiter<T>(detail::now() + std::chrono::duration_cast<duration>(d),
-                                    detail::as_task(std::forward<A>(op)));
+  return detail::timeout_awaiter<T>(
+      detail::saturating_add(detail::now(), detail::to_clock_duration(d)),
+      detail::as_task(std::forward<A>(op)));
 }
 
 /// Awaits `op` until `deadline`.

@@ -26,8 +26,14 @@ time_point driver::now() const noexcept {
 
 void driver::advance(duration d) {
   LUCID_ASSERT(paused_, "time::advance needs a runtime with a paused clock");
-  paused_now_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(),
-                           std::memory_order_acq_rel);
+  LUCID_ASSERT(d >= duration::zero(), "time::advance: the clock cannot go back");
+  // Saturating, like every deadline (lucid/base/clock.hpp).
+  const std::int64_t add = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  std::int64_t cur = paused_now_ns_.load(std::memory_order_relaxed);
+  while (!paused_now_ns_.compare_exchange_weak(cur, cur > INT64_MAX - add ? INT64_MAX : cur + add,
+                                               std::memory_order_acq_rel,
+                                               std::memory_order_relaxed)) {
+  }
   timers_.fire_expired(now());
 }
 

@@ -5,7 +5,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <ctime>
 
@@ -140,9 +142,11 @@ bool reactor::poll(std::int64_t timeout_ns) noexcept {
       if (n < 0 && errno == ENOSYS) have_pwait2_ = false;
     }
     if (!have_pwait2_) {
-      // Millisecond resolution only (kernels before 5.11): round up.
+      // Millisecond resolution only (kernels before 5.11): round up, and cap
+      // a far deadline at INT_MAX ms (the driver re-parks when it is reached).
+      const std::int64_t ms = timeout_ns / 1000000 + (timeout_ns % 1000000 != 0 ? 1 : 0);
       n = ::epoll_wait(epoll_fd_, events_, kMaxEvents,
-                       static_cast<int>((timeout_ns + 999999) / 1000000));
+                       static_cast<int>(std::min<std::int64_t>(ms, INT_MAX)));
     }
   }
   n_events_ = n > 0 ? n : 0;
