@@ -75,8 +75,8 @@ scheduler* require_local_worker(source_site site) noexcept {
   return w->sched;
 }
 
-void submit_blocking(scheduler* s, std::function<void()> job) {
-  s->blocking().submit(std::move(job));
+bool submit_blocking(scheduler* s, std::function<void()> job) {
+  return s->blocking().submit(std::move(job));
 }
 
 }  // namespace detail

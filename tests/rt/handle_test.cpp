@@ -94,6 +94,30 @@ TEST(RuntimeHandle, SpawnAfterTheRuntimeIsGoneNeverRuns) {
   EXPECT_FALSE(ran.load());
 }
 
+// It used to stop the program (an assertion in the blocking pool); now it is
+// the same outcome as a task spawned through the handle: task_aborted.
+TEST(RuntimeHandle, SpawnBlockingAfterTheRuntimeIsGoneNeverRunsAndIsAborted) {
+  std::optional<lucid::runtime> rt(lucid::runtime::multi_thread(1));
+  lucid::runtime_handle h = rt->handle();
+  rt.reset();
+  std::atomic<bool> ran{false};
+  auto other = lucid::runtime::current_thread();
+  bool aborted =
+      other.block_on([](lucid::runtime_handle h, std::atomic<bool>* ran) -> lucid::task<bool> {
+        try {
+          (void)co_await h.spawn_blocking([ran] {
+            ran->store(true);
+            return 1;
+          });
+        } catch (const lucid::task_aborted&) {
+          co_return true;
+        }
+        co_return false;
+      }(h, &ran));
+  EXPECT_TRUE(aborted);
+  EXPECT_FALSE(ran.load());
+}
+
 TEST(RuntimeHandle, LiveTasksCountsThroughTheHandle) {
   auto rt = lucid::runtime::current_thread();
   EXPECT_EQ(rt.handle().live_tasks(), 0u);

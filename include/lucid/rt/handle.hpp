@@ -7,7 +7,8 @@
 // message naming the call site, as spawn() does. A handle keeps the
 // runtime's scheduler alive, not its work: once the runtime is destroyed, a
 // task spawned through the handle never runs and its join handle throws
-// task_aborted.
+// task_aborted; so does awaiting a function given to spawn_blocking, which
+// never runs either.
 //
 // Thread safety: a handle may be copied and used from any thread. block_on
 // may not be called from one of the runtime's workers (it would wait for

@@ -39,7 +39,8 @@ namespace lucid {
 namespace detail {
 scheduler* require_scheduler(source_site site) noexcept;
 scheduler* require_local_worker(source_site site) noexcept;
-void submit_blocking(scheduler* s, std::function<void()> job);
+/// Queues job on s's blocking pool; false once s is shut down (job dropped).
+bool submit_blocking(scheduler* s, std::function<void()> job);
 }  // namespace detail
 
 /// Spawns `t` on the current runtime; the task starts running concurrently.
@@ -312,7 +313,7 @@ template <class F>
 auto spawn_blocking_on(scheduler* s, F fn) {
   using R = std::invoke_result_t<F&>;
   auto st = std::make_shared<blocking_state<R>>();
-  submit_blocking(s, [st, f = std::move(fn)]() mutable {
+  const bool queued = submit_blocking(s, [st, f = std::move(fn)]() mutable {
     std::exception_ptr err;
     std::optional<std::conditional_t<std::is_void_v<R>, char, R>> v;
     try {
@@ -335,12 +336,20 @@ auto spawn_blocking_on(scheduler* s, F fn) {
       st->w = {};
     }
   });
+  if (!queued) {
+    // The runtime was shut down (a runtime_handle outlived it): the function
+    // never runs, and awaiting it throws task_aborted, as a spawned task's
+    // join handle does.
+    st->error = std::make_exception_ptr(task_aborted());
+    st->done = true;
+  }
   return blocking_handle<R>(std::move(st));
 }
 }  // namespace detail
 
 /// Runs `fn` on the runtime's bounded pool of blocking threads; await the
-/// result. Use it for blocking system calls and CPU-heavy work.
+/// result. Use it for blocking system calls and CPU-heavy work. Once the
+/// runtime is shut down, `fn` does not run and awaiting throws task_aborted.
 ///
 /// Example:
 ///   std::string data = co_await lucid::spawn_blocking([] { return read_file(); });

@@ -10,9 +10,9 @@
 
 namespace lucid::detail {
 
-void blocking_pool::submit(std::function<void()> job) {
+bool blocking_pool::submit(std::function<void()> job) {
   std::unique_lock l(mu_);
-  LUCID_ASSERT(!stop_, "spawn_blocking on a runtime that is shutting down");
+  if (stop_) return false;  // the caller reports it (spawn_blocking: task_aborted)
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   jobs_.push_back(std::move(job));
   if (idle_ > 0) {
@@ -20,6 +20,7 @@ void blocking_pool::submit(std::function<void()> job) {
   } else if (threads_.size() < max_threads_) {
     threads_.emplace_back([this] { run(); });
   }
+  return true;
 }
 
 void blocking_pool::run() {

@@ -29,7 +29,8 @@ class blocking_pool {
   blocking_pool& operator=(const blocking_pool&) = delete;
 
   /// Queues `job`; starts a thread if none is idle and the bound allows.
-  void submit(std::function<void()> job);
+  /// False (and `job` dropped) once shutdown() began: the runtime is gone.
+  bool submit(std::function<void()> job);
   /// Stops accepting jobs, lets the running ones finish, joins the threads
   /// and drops the jobs that never started.
   void shutdown();
