@@ -190,6 +190,28 @@ class lvalue_awaiter {
   std::uintptr_t a_;
 };
 
+/// Awaits a temporary awaiter (`co_await m.lock()`) in place. GCC 12 copies
+/// an awaiter that await_transform returns by reference, so a temporary
+/// would be in the frame twice (a 64-byte notify waiter made a suspended
+/// frame 56 bytes larger). The temporary lives until the end of the
+/// co_await's full-expression, across the suspension, and is destroyed with
+/// the frame if the frame is destroyed while suspended: its own destructor
+/// deregisters it, so this proxy only forwards.
+template <class A>
+class temporary_awaiter {
+ public:
+  explicit temporary_awaiter(A& a) noexcept : a_(&a) {}
+  decltype(auto) await_ready() { return a_->await_ready(); }
+  template <class P>
+  decltype(auto) await_suspend(std::coroutine_handle<P> h) {
+    return a_->await_suspend(h);
+  }
+  decltype(auto) await_resume() { return a_->await_resume(); }
+
+ private:
+  A* a_;
+};
+
 /// Records, once per escaping exception, the task's await chain at the frame
 /// the exception leaves first (for panic reports). Exceptional path only.
 void note_unhandled_exception(promise_base* p, const std::exception_ptr& e) noexcept;
@@ -227,7 +249,9 @@ struct promise_common : promise_base {
       return std::forward<A>(a).lucid_awaiter(this);
     } else if constexpr (foreign_awaiter_type<A>) {
       // Not a lucid awaitable: route its resumption through the scheduler.
-      return foreign_awaiter<A>(std::forward<A>(a));
+      // By reference, a temporary too (see temporary_awaiter): it lives to
+      // the end of the co_await's full-expression, so it is held once.
+      return foreign_awaiter<V&>(a);
     } else if constexpr (std::is_lvalue_reference_v<A> && abandonable_awaiter<V>) {
       // A named awaiter made to be awaited in place (and again after a lost race).
       return lvalue_awaiter<V>(a);
@@ -236,6 +260,8 @@ struct promise_common : promise_base {
       static_assert(!awaiter_type<V>,
                     "co_await on a named awaiter that can only be awaited as a temporary: "
                     "await it directly (co_await m.lock()), or write co_await std::move(x)");
+    } else if constexpr (!std::is_lvalue_reference_v<A> && awaiter_type<V>) {
+      return temporary_awaiter<V>(a);
     } else {
       return std::forward<A>(a);
     }
