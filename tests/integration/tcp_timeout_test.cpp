@@ -32,6 +32,14 @@ using lucid::net::tcp_stream;
 
 using tcp_test::listen_v4;
 
+/// Makes `l` register with `rt` (an accept that times out), then destroys rt.
+void accept_once_in_a_runtime_that_ends(tcp_listener& l, lucid::runtime rt) {
+  auto r = rt.block_on([](tcp_listener& l) -> task<result<result<tcp_stream>>> {
+    co_return co_await lucid::timeout(5ms, l.accept());
+  }(l));
+  EXPECT_FALSE(r) << "nobody connected, yet the accept did not time out";
+}
+
 TEST(Tcp, CancelledReadLeavesTheStreamUsable) {
   // A timeout cancels the pending read (its reactor registration goes with
   // its frame); the bytes sent afterwards are read by the next read.
@@ -57,13 +65,7 @@ TEST(Tcp, SocketsMayOutliveTheirRuntime) {
   // it afterwards must not touch freed memory (ASan checks this).
   auto l = listen_v4();
   auto addr = *l.local_addr();
-  {
-    auto rt = lucid::runtime::current_thread();
-    auto r = rt.block_on([](tcp_listener& l) -> task<result<result<tcp_stream>>> {
-      co_return co_await lucid::timeout(5ms, l.accept());
-    }(l));
-    EXPECT_FALSE(r);
-  }
+  accept_once_in_a_runtime_that_ends(l, lucid::runtime::current_thread());
   EXPECT_TRUE(l.is_open());
   l.close();
   EXPECT_FALSE(l.is_open());
@@ -78,13 +80,7 @@ TEST(Tcp, AListenerKeepsAcceptingInTheNextRuntime) {
   // now its next wait registers it with the runtime that waits.
   auto l = listen_v4();
   auto addr = *l.local_addr();
-  {
-    auto rt = lucid::runtime::multi_thread(2);
-    auto r = rt.block_on([](tcp_listener& l) -> task<result<result<tcp_stream>>> {
-      co_return co_await lucid::timeout(5ms, l.accept());
-    }(l));
-    EXPECT_FALSE(r);
-  }
+  accept_once_in_a_runtime_that_ends(l, lucid::runtime::multi_thread(2));
   for (int round = 0; round < 2; ++round) {
     auto rt = lucid::runtime::current_thread();
     auto got =
@@ -106,13 +102,7 @@ TEST(Tcp, SeveralAcceptorsMoveToTheNextRuntimeTogether) {
   // second EPOLL_CTL_ADD of the fd would fail), and every one accepts.
   auto l = listen_v4();
   auto addr = *l.local_addr();
-  {
-    auto rt = lucid::runtime::current_thread();
-    auto r = rt.block_on([](tcp_listener& l) -> task<result<result<tcp_stream>>> {
-      co_return co_await lucid::timeout(5ms, l.accept());
-    }(l));
-    EXPECT_FALSE(r);
-  }
+  accept_once_in_a_runtime_that_ends(l, lucid::runtime::current_thread());
   constexpr int kAcceptors = 8;
   auto rt = lucid::runtime::multi_thread(2);
   int accepted = rt.block_on([](tcp_listener& l, lucid::net::socket_address addr) -> task<int> {

@@ -251,7 +251,7 @@ struct promise_common : promise_base {
       // Not a lucid awaitable: route its resumption through the scheduler.
       // By reference, a temporary too (see temporary_awaiter): it lives to
       // the end of the co_await's full-expression, so it is held once.
-      return foreign_awaiter<V&>(a);
+      return foreign_awaiter<std::remove_reference_t<A>&>(a);
     } else if constexpr (std::is_lvalue_reference_v<A> && abandonable_awaiter<V>) {
       // A named awaiter made to be awaited in place (and again after a lost race).
       return lvalue_awaiter<V>(a);
@@ -261,7 +261,7 @@ struct promise_common : promise_base {
                     "co_await on a named awaiter that can only be awaited as a temporary: "
                     "await it directly (co_await m.lock()), or write co_await std::move(x)");
     } else if constexpr (!std::is_lvalue_reference_v<A> && awaiter_type<V>) {
-      return temporary_awaiter<V>(a);
+      return temporary_awaiter<std::remove_reference_t<A>>(a);  // keeps a const
     } else {
       return std::forward<A>(a);
     }
