@@ -111,9 +111,13 @@ config read_config() {
       c.stall_ns = parse_ms("LUCID_STALL_MS", v, c.stall_ns);
     }
   }
-  if (const char* v = std::getenv("LUCID_DUMP_SIGNAL"); v != nullptr) {
+  if (const char* v = std::getenv("LUCID_DUMP_SIGNAL"); v != nullptr && *v != '\0') {
     std::string s(v);
-    c.dump_signal = !(s == "off" || s == "0");
+    if (s == "off" || s == "0") {
+      c.dump_signal = false;
+    } else if (!(s == "on" || s == "1")) {
+      std::fprintf(stderr, "lucid: LUCID_DUMP_SIGNAL=%s is not on or off; the dump stays on\n", v);
+    }
   }
   if (const char* v = std::getenv("LUCID_LOCK_HOLD_MS"); v != nullptr && *v != '\0') {
     c.lock_hold_ns = parse_ms("LUCID_LOCK_HOLD_MS", v, c.lock_hold_ns);

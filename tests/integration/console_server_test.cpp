@@ -526,6 +526,30 @@ TEST(ConsoleServer, AMalformedAddressIsReportedAndTheProgramRunsOn) {
   EXPECT_TRUE(has(demo.output(), "LUCID_CONSOLE=localhost:abc: not an address")) << demo.output();
 }
 
+TEST(ConsoleServer, ANegativeRecordingLimitIsReportedAndTheProgramRunsOn) {
+  // strtoull read "-1" as 2^64-1: the limit silently became "no limit".
+  child demo(LUCID_CONSOLE_DEMO, {"1"},
+             {{"LUCID_CONSOLE", "127.0.0.1:0"}, {"LUCID_CONSOLE_RECORD_MAX", "-1"}});
+  EXPECT_EQ(demo.wait_exit(), 0) << demo.output();
+  EXPECT_TRUE(has(demo.output(), "LUCID_CONSOLE_RECORD_MAX=-1: expected a size")) << demo.output();
+  EXPECT_FALSE(has(demo.output(), "serving on")) << demo.output();
+}
+
+TEST(ConsoleServer, SettingsItCannotReadAreNamedWithWhatIsUsedInstead) {
+  // These used to fall back to their defaults without a word.
+  child demo(LUCID_CONSOLE_DEMO, {"1"},
+             {{"LUCID_CONSOLE", "127.0.0.1:0"},
+              {"LUCID_DUMP_SIGNAL", "sometimes"},
+              {"LUCID_CONSOLE_RETENTION", "forever"},
+              {"LUCID_CONSOLE_RETENTION_MAX", "lots"}});
+  EXPECT_EQ(demo.wait_exit(), 0) << demo.output();
+  const std::string out = demo.output();
+  EXPECT_TRUE(has(out, "LUCID_DUMP_SIGNAL=sometimes is not on or off; the dump stays on")) << out;
+  EXPECT_TRUE(has(out, "LUCID_CONSOLE_RETENTION=forever is not a duration")) << out;
+  EXPECT_TRUE(has(out, "LUCID_CONSOLE_RETENTION_MAX=lots is not a number of tasks")) << out;
+  EXPECT_TRUE(has(out, "serving on")) << out;
+}
+
 TEST(ConsoleServer, AnswersWhileEveryWorkerIsBlocked) {
   child prog(LUCID_HANG_PROGRAM, {"all_blocked"},
              {{"LUCID_CONSOLE", "127.0.0.1:0"}, {"LUCID_STALL_MS", "off"}});

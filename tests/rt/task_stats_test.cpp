@@ -462,6 +462,8 @@ TEST(FinishedTasks, ParsesRetention) {
   EXPECT_FALSE(d::parse_retention("soon", v));
   EXPECT_FALSE(d::parse_retention("5 days", v));
   EXPECT_FALSE(d::parse_retention(nullptr, v));
+  EXPECT_FALSE(d::parse_retention("-5s", v));
+  EXPECT_FALSE(d::parse_retention("1e30h", v));  // beyond the clock: not wrapped around
 }
 
 }  // namespace

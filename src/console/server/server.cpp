@@ -28,6 +28,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -97,8 +98,10 @@ std::uint64_t parse_size(const char* text, bool* ok) {
     }
     if (end[1] != '\0') *ok = false;
   }
-  *ok = *ok && errno == 0 && end != text && v > 0;
-  return v * mul;
+  // strtoull accepts a sign ("-1" is 2^64-1): a size has none. No overflow either.
+  const bool digits = text[0] >= '0' && text[0] <= '9';
+  *ok = *ok && digits && errno == 0 && end != text && v > 0 && v <= UINT64_MAX / mul;
+  return *ok ? v * mul : 0;
 }
 
 }  // namespace

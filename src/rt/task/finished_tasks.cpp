@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -31,6 +33,7 @@ bool parse_retention(const char* text, std::chrono::nanoseconds& out) noexcept {
   } else {
     return false;
   }
+  if (!(v * scale < 9.2e18)) return false;  // beyond the clock (and NaN)
   out = std::chrono::nanoseconds(static_cast<std::int64_t>(v * scale));
   return true;
 }
@@ -40,11 +43,25 @@ finished_tasks& finished_tasks::global() {
   static finished_tasks* g = [] {
     std::chrono::nanoseconds retention = kDefaultRetention;
     std::size_t max = kDefaultMaxCount;
-    parse_retention(std::getenv("LUCID_CONSOLE_RETENTION"), retention);
-    if (const char* m = std::getenv("LUCID_CONSOLE_RETENTION_MAX")) {
+    if (const char* r = std::getenv("LUCID_CONSOLE_RETENTION"); r != nullptr && *r != '\0') {
+      if (!parse_retention(r, retention)) {
+        std::fprintf(stderr,
+                     "lucid: LUCID_CONSOLE_RETENTION=%s is not a duration (such as 60s, 500ms, "
+                     "5m, 1h); using %llds\n",
+                     r, static_cast<long long>(kDefaultRetention.count() / 1000000000));
+      }
+    }
+    if (const char* m = std::getenv("LUCID_CONSOLE_RETENTION_MAX"); m != nullptr && *m != '\0') {
       char* end = nullptr;
+      errno = 0;
       unsigned long long n = std::strtoull(m, &end, 10);
-      if (end != m && *end == '\0') max = static_cast<std::size_t>(n);
+      if (m[0] >= '0' && m[0] <= '9' && end != m && *end == '\0' && errno == 0) {
+        max = static_cast<std::size_t>(n);
+      } else {
+        std::fprintf(stderr,
+                     "lucid: LUCID_CONSOLE_RETENTION_MAX=%s is not a number of tasks; using %zu\n",
+                     m, max);
+      }
     }
     return new finished_tasks(retention, max);
   }();
