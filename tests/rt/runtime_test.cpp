@@ -1,12 +1,17 @@
 #include "lucid/rt/runtime.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -154,6 +159,55 @@ TEST(RuntimeDeathTest, DestroyingTheRuntimeFromItsOwnTaskIsAnError) {
         }(rt));
       },
       "destroyed from inside one of its own tasks");
+}
+
+}  // namespace
+
+namespace {
+
+/// The process's virtual memory now (VmSize), in bytes.
+std::size_t vm_size() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  std::size_t kb = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return kb * 1024;
+}
+
+/// In a child: limits the address space, builds a runtime of 256 workers,
+/// and exits 0 if that threw lucid's std::system_error.
+[[noreturn]] void start_256_workers_with_little_address_space() {
+  // Room for a few 8 MiB thread stacks, not for 256.
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_AS, &lim) != 0) std::_Exit(4);
+  lim.rlim_cur = std::min<rlim_t>(vm_size() + 64 * 1024 * 1024, lim.rlim_max);
+  if (::setrlimit(RLIMIT_AS, &lim) != 0) std::_Exit(4);
+  try {
+    lucid::runtime rt = lucid::runtime::multi_thread(256);
+    std::_Exit(2);  // every thread started: the limit did not bite
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "caught: %s\n", e.what());
+    std::_Exit(std::strstr(e.what(), "lucid: could not start worker thread") ? 0 : 3);
+  }
+}
+
+// Out of threads (ulimit -u, a cgroup's pid limit, address space): the
+// runtime used to let std::thread's exception out with worker threads still
+// running and joinable, which ended in std::terminate. Now it stops them and
+// throws a std::system_error the caller can catch. Run in a child process
+// (the address-space limit stays there); not under ASan/TSan, whose shadow
+// memory needs the address space this limit takes away.
+TEST(RuntimeDeathTest, AWorkerThatCannotStartIsAnErrorTheCallerCanCatch) {
+#if defined(LUCID_SANITIZER_ADDRESS) || defined(LUCID_SANITIZER_THREAD)
+  GTEST_SKIP() << "an address-space limit and sanitizer shadow memory do not mix";
+#else
+  EXPECT_EXIT(start_256_workers_with_little_address_space(), ::testing::ExitedWithCode(0),
+              "caught: lucid: could not start worker thread [0-9]+ of 256");
+#endif
 }
 
 }  // namespace

@@ -78,7 +78,9 @@ class runtime {
 
   /// A runtime whose tasks run on the thread that calls block_on.
   static runtime current_thread(bool paused_clock = false);
-  /// A runtime with `workers` threads (0 = one per core).
+  /// A runtime with `workers` threads (0 = one per core). Throws
+  /// std::system_error ("lucid: could not start worker thread i of n") when
+  /// the system refuses a thread; the workers already started are stopped.
   static runtime multi_thread(unsigned workers = 0);
 
   /// Runs `t` to completion on this runtime and returns its value (or rethrows).

@@ -4,6 +4,9 @@
 #include "scheduler/scheduler.hpp"
 
 #include <algorithm>
+#include <string>
+#include <system_error>
+#include <thread>
 
 #include "context.hpp"
 #include "inspect_registry.hpp"
@@ -57,7 +60,17 @@ scheduler::scheduler(const runtime_options& opts)
   if (!single) {
     for (auto& w : workers_) {
       worker* wp = w.get();
-      wp->thread = std::thread([this, wp] { worker_main(wp); });
+      try {
+        wp->thread = std::thread([this, wp] { worker_main(wp); });
+      } catch (const std::system_error& e) {
+        // Out of threads or memory (ulimit -u, RLIMIT_AS, a cgroup's pid
+        // limit). The workers already started must stop and be joined
+        // before the members go: a joinable std::thread would terminate.
+        shutdown();
+        throw std::system_error(e.code(), "lucid: could not start worker thread " +
+                                              std::to_string(wp->index + 1) + " of " +
+                                              std::to_string(workers_.size()));
+      }
     }
   }
   register_runtime(this, opts_.inspectable);
