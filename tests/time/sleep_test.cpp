@@ -1,10 +1,15 @@
 #include "lucid/time/sleep.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <memory>
+#include <system_error>
 #include <vector>
 
 #include "lucid/rt/runtime.hpp"
@@ -169,6 +174,54 @@ TEST(Sleep, MillionAwaitsOfANamedExpiredSleep) {
     co_return i;
   }());
   EXPECT_EQ(n, 1'000'000);
+}
+
+/// The process's virtual memory now (VmSize), in bytes.
+std::size_t vm_size() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  std::size_t kb = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return kb * 1024;
+}
+
+/// In a child: a paused-clock runtime whose spawn_blocking cannot start a
+/// thread (a small address-space limit), then a sleep that the paused clock
+/// must skip. Exits 0 when both happened; SIGALRM ends a hang.
+[[noreturn]] void spawn_blocking_without_a_thread_then_sleep() {
+  auto rt = lucid::runtime::current_thread(/*paused_clock=*/true);
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_AS, &lim) != 0) std::_Exit(4);
+  lim.rlim_cur = std::min<rlim_t>(vm_size() + 4 * 1024 * 1024, lim.rlim_max);
+  if (::setrlimit(RLIMIT_AS, &lim) != 0) std::_Exit(4);
+  ::alarm(10);
+  int code = rt.block_on([]() -> lucid::task<int> {
+    try {
+      (void)co_await lucid::spawn_blocking([] { return 1; });
+      co_return 2;  // it ran: the limit did not bite
+    } catch (const std::system_error& e) {
+      std::fprintf(stderr, "caught: %s\n", e.what());
+    }
+    co_await lucid::sleep(1h);  // the paused clock jumps: nothing is in flight
+    co_return 0;
+  }());
+  std::_Exit(code);
+}
+
+// A spawn_blocking whose thread could not start used to leave its job queued
+// and counted as in flight: the paused clock then never jumped to the next
+// timer, and the runtime hung.
+TEST(SleepDeathTest, ASpawnBlockingThatCouldNotStartDoesNotHoldThePausedClock) {
+#if defined(LUCID_SANITIZER_ADDRESS) || defined(LUCID_SANITIZER_THREAD)
+  GTEST_SKIP() << "an address-space limit and sanitizer shadow memory do not mix";
+#else
+  EXPECT_EXIT(spawn_blocking_without_a_thread_then_sleep(), ::testing::ExitedWithCode(0),
+              "caught: ");
+#endif
 }
 
 }  // namespace

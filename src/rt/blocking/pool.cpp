@@ -5,6 +5,8 @@
 
 #include <pthread.h>
 
+#include <system_error>
+
 #include "lucid/base/assert.hpp"
 #include "lucid/debug/crash_handler.hpp"
 
@@ -18,7 +20,17 @@ bool blocking_pool::submit(std::function<void()> job) {
   if (idle_ > 0) {
     cv_.notify_one();
   } else if (threads_.size() < max_threads_) {
-    threads_.emplace_back([this] { run(); });
+    try {
+      threads_.emplace_back([this] { run(); });
+    } catch (const std::system_error&) {
+      // The system refused a thread. With threads already running, the job
+      // waits for one of them; with none, it would wait for ever: take it
+      // back and let the caller's spawn_blocking throw.
+      if (!threads_.empty()) return true;
+      jobs_.pop_back();
+      in_flight_.fetch_sub(1, std::memory_order_relaxed);
+      throw;
+    }
   }
   return true;
 }

@@ -30,6 +30,8 @@ class blocking_pool {
 
   /// Queues `job`; starts a thread if none is idle and the bound allows.
   /// False (and `job` dropped) once shutdown() began: the runtime is gone.
+  /// Throws std::system_error (job dropped) if no thread runs and none can
+  /// be started.
   bool submit(std::function<void()> job);
   /// Stops accepting jobs, lets the running ones finish, joins the threads
   /// and drops the jobs that never started.
