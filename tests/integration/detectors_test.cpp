@@ -136,6 +136,17 @@ TEST(Detectors, JoinHandleCycleIsADeadlock) {
       << r.output;
 }
 
+TEST(Detectors, ATaskAwaitingItsOwnJoinHandleIsADeadlockOfOne) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "self_join",
+                       {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);
+  EXPECT_TRUE(r.signaled && r.signal == SIGABRT) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: deadlock: a task waits on itself:")) << r.output;
+  EXPECT_TRUE(
+      has(r.output, "task 2 'narcissus' waits on the join handle of task 2 'narcissus' at " +
+                        expected(r.output, "joins_itself")))
+      << r.output;
+}
+
 class HealthyPrograms : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(HealthyPrograms, StayQuiet) {

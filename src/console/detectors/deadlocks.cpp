@@ -79,7 +79,9 @@ void watchdog::check_cycles(const snapshot& s, double threshold) {
     now_seen.insert(c);
     if (reported_cycles_.count(c) != 0) continue;
     std::string msg =
-        fmt::format("lucid: deadlock: {} tasks wait on each other in a cycle:\n", c.size());
+        c.size() == 1
+            ? std::string("lucid: deadlock: a task waits on itself:\n")  // its own join handle
+            : fmt::format("lucid: deadlock: {} tasks wait on each other in a cycle:\n", c.size());
     for (task_id id : c) {
       if (const task_view* t = find(s, id)) msg += describe_task(s, *t);
     }

@@ -176,6 +176,20 @@ lucid::task<int> join_cycle() {
   co_return 0;
 }
 
+// A task that awaits its own join handle (handed to it through a oneshot).
+lucid::task<int> self_join() {
+  auto [tx, rx] = lucid::oneshot::channel<lucid::join_handle<void>>();
+  auto me = lucid::spawn(
+      "narcissus", [](lucid::oneshot::receiver<lucid::join_handle<void>> rx) -> lucid::task<> {
+        auto self = co_await std::move(rx);
+        expect("joins_itself", __LINE__ + 1);
+        co_await *self;
+      }(std::move(rx)));
+  (void)tx.send(std::move(me));
+  co_await lucid::sleep(3s);
+  co_return 0;
+}
+
 // ---- healthy programs: the detectors must stay quiet
 lucid::task<int> busy() {
   std::vector<lucid::join_handle<void>> hs;
@@ -245,6 +259,7 @@ int main(int argc, char** argv) {
   if (mode == "ring") return lucid::run(ring(), opts);
   if (mode == "lock_held") return lucid::run(lock_held(), opts);
   if (mode == "join_cycle") return lucid::run(join_cycle(), opts);
+  if (mode == "self_join") return lucid::run(self_join(), opts);
   if (mode == "busy") return lucid::run(busy(), opts);
   if (mode == "long_sleep") return lucid::run(long_sleep(), opts);
   if (mode == "accept_idle") return lucid::run(accept_idle(), opts);
