@@ -41,6 +41,8 @@ TEST(Sleep, ADurationTooLongForTheClockSleepsForEver) {
     EXPECT_FALSE(r) << "sleep(hours::max()) ended";
     r = co_await lucid::timeout(1s, lucid::sleep(lucid::duration::max()));
     EXPECT_FALSE(r) << "sleep(duration::max()) ended";
+    r = co_await lucid::timeout(1s, lucid::sleep(std::chrono::duration<double>(1e300)));
+    EXPECT_FALSE(r) << "sleep(1e300 s) ended";
   }());
 }
 

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <ratio>
+#include <type_traits>
 
 namespace lucid {
 
@@ -27,6 +28,9 @@ namespace detail {
 template <class Rep, class Period>
 constexpr duration to_clock_duration(std::chrono::duration<Rep, Period> d) noexcept {
   using D = std::chrono::duration<Rep, Period>;
+  if constexpr (std::is_floating_point_v<Rep>) {
+    if (d.count() != d.count()) return duration::max();  // NaN: no deadline, not UB
+  }
   if constexpr (std::ratio_less_equal_v<Period, duration::period>) {
     return std::chrono::duration_cast<duration>(d);  // as fine or finer: cannot overflow
   } else {
