@@ -1,7 +1,6 @@
 #include "lucid/rt/runtime.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "address_space.hpp"
 #include "lucid/rt/spawn.hpp"
 
 namespace {
@@ -165,27 +165,11 @@ TEST(RuntimeDeathTest, DestroyingTheRuntimeFromItsOwnTaskIsAnError) {
 
 namespace {
 
-/// The process's virtual memory now (VmSize), in bytes.
-std::size_t vm_size() {
-  std::FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) return 0;
-  char line[256];
-  std::size_t kb = 0;
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
-  }
-  std::fclose(f);
-  return kb * 1024;
-}
-
 /// In a child: limits the address space, builds a runtime of 256 workers,
 /// and exits 0 if that threw lucid's std::system_error.
 [[noreturn]] void start_256_workers_with_little_address_space() {
   // Room for a few 8 MiB thread stacks, not for 256.
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_AS, &lim) != 0) std::_Exit(4);
-  lim.rlim_cur = std::min<rlim_t>(vm_size() + 64 * 1024 * 1024, lim.rlim_max);
-  if (::setrlimit(RLIMIT_AS, &lim) != 0) std::_Exit(4);
+  if (!rt_test::limit_address_space(64 * 1024 * 1024)) std::_Exit(4);
   try {
     lucid::runtime rt = lucid::runtime::multi_thread(256);
     std::_Exit(2);  // every thread started: the limit did not bite

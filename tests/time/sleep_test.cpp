@@ -1,7 +1,6 @@
 #include "lucid/time/sleep.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "address_space.hpp"
 #include "lucid/rt/runtime.hpp"
 #include "lucid/rt/spawn.hpp"
 #include "lucid/time/clock.hpp"
@@ -178,28 +178,12 @@ TEST(Sleep, MillionAwaitsOfANamedExpiredSleep) {
   EXPECT_EQ(n, 1'000'000);
 }
 
-/// The process's virtual memory now (VmSize), in bytes.
-std::size_t vm_size() {
-  std::FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) return 0;
-  char line[256];
-  std::size_t kb = 0;
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
-  }
-  std::fclose(f);
-  return kb * 1024;
-}
-
 /// In a child: a paused-clock runtime whose spawn_blocking cannot start a
 /// thread (a small address-space limit), then a sleep that the paused clock
 /// must skip. Exits 0 when both happened; SIGALRM ends a hang.
 [[noreturn]] void spawn_blocking_without_a_thread_then_sleep() {
   auto rt = lucid::runtime::current_thread(/*paused_clock=*/true);
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_AS, &lim) != 0) std::_Exit(4);
-  lim.rlim_cur = std::min<rlim_t>(vm_size() + 4 * 1024 * 1024, lim.rlim_max);
-  if (::setrlimit(RLIMIT_AS, &lim) != 0) std::_Exit(4);
+  if (!rt_test::limit_address_space(4 * 1024 * 1024)) std::_Exit(4);
   ::alarm(10);
   int code = rt.block_on([]() -> lucid::task<int> {
     try {
