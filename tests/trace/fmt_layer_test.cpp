@@ -132,6 +132,21 @@ TEST_F(FmtLayer, JsonEscaping) {
       "\n");
 }
 
+// A JSON line is valid UTF-8 whatever bytes a field holds: the bytes that
+// start no valid sequence become U+FFFD (they were copied as they were, and a
+// strict parser refused the whole line); valid multi-byte text stays as is.
+TEST_F(FmtLayer, JsonLinesAreValidUtf8) {
+  install(log_format::json);
+  std::string bytes = "ok \xC3\xA9 bad \xFF\xFE cut \xE2\x82 end";
+  LUCID_INFO_F(("s", bytes))("m");
+  EXPECT_EQ(
+      out->take(),
+      R"({"timestamp":"2026-01-02T03:04:05.123456Z","level":"INFO","fields":{"message":"m","s":"ok )"
+      "\xC3\xA9 bad \xEF\xBF\xBD\xEF\xBF\xBD cut \xEF\xBF\xBD\xEF\xBF\xBD end"
+      R"("},"target":"tests.fmt"})"
+      "\n");
+}
+
 TEST_F(FmtLayer, ValueFormatting) {
   install(log_format::full);
   LUCID_INFO_F(("f", 2.0), ("g", 0.25), ("e", 1e300), ("u", std::uint64_t{18446744073709551615u}),

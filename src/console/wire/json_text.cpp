@@ -5,34 +5,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "lucid/base/utf8.hpp"
+
 namespace lucid::console::wire::detail {
-
-namespace {
-
-/// The length of the valid UTF-8 sequence at s[i] (2-4), or 0 if the bytes
-/// there are not one (overlong forms, surrogates and values above U+10FFFF
-/// are not valid, as in nlohmann's decoder).
-std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  const auto cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
-    if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogates
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
-    if (c == 0xF4 && b(1) >= 0x90) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
-}  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char k_hex[] = "0123456789abcdef";
@@ -51,11 +26,11 @@ void append_json_string(std::string& out, std::string_view s) {
     if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      if (std::size_t n = utf8_sequence(s, i)) {
+      if (std::size_t n = lucid::detail::utf8_sequence(s, i)) {
         out.append(s.data() + i, n);
         i += n;
       } else {
-        out += "\xEF\xBF\xBD";  // U+FFFD for the byte that starts no valid sequence
+        out += lucid::detail::kReplacementCharacter;  // a byte that starts no valid sequence
         ++i;
       }
       continue;

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <string>
 
+#include "lucid/base/utf8.hpp"
+
 namespace lucid::trace::fmt_detail {
 
 std::unique_ptr<line_formatter> make_line_formatter(const fmt_options& opts, bool ansi) {
@@ -35,6 +37,19 @@ void put_escaped_as(buffer& b, std::string_view s, bool quoted, bool json) {
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
+    if (json && c >= 0x80) {
+      // A JSON line must be valid UTF-8 (strict parsers refuse it otherwise):
+      // a byte that starts no valid sequence becomes U+FFFD.
+      const std::size_t n = lucid::detail::utf8_sequence(s, i);
+      if (n != 0) {
+        i += n - 1;
+        continue;
+      }
+      put(b, s.substr(run, i - run));
+      put(b, lucid::detail::kReplacementCharacter);
+      run = i + 1;
+      continue;
+    }
     bool special = c < 0x20 || c == 0x7f || (quoted && (c == '"' || c == '\\'));
     if (!special) continue;
     put(b, s.substr(run, i - run));
