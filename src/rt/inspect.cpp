@@ -88,12 +88,8 @@ std::size_t known_thread_count() noexcept {
 namespace {
 
 struct registry {
-  struct entry {
-    scheduler* s;
-    bool inspectable;
-  };
   std::mutex mu;
-  std::vector<entry> runtimes;
+  std::vector<scheduler*> runtimes;  ///< every live one (for_each_runtime: the inspectable)
 };
 registry& reg() {
   static registry* r = new registry;  // never destroyed: runtimes may outlive statics
@@ -108,12 +104,12 @@ std::uint64_t next_runtime_serial() noexcept {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-void register_runtime(scheduler* s, bool inspectable) {
+void register_runtime(scheduler* s) {
   {
     std::lock_guard g(reg().mu);
-    reg().runtimes.push_back(registry::entry{s, inspectable});
+    reg().runtimes.push_back(s);
   }
-  if (!inspectable) return;
+  if (!s->options().inspectable) return;
   // acquire: the hook's module finished setting itself up before publishing it.
   if (runtime_start_hook h = g_start_hook.load(std::memory_order_acquire)) h();
 }
@@ -121,14 +117,14 @@ void register_runtime(scheduler* s, bool inspectable) {
 void unregister_runtime(scheduler* s) noexcept {
   std::lock_guard g(reg().mu);
   auto& v = reg().runtimes;
-  std::erase_if(v, [s](const registry::entry& e) { return e.s == s; });
+  v.erase(std::remove(v.begin(), v.end(), s), v.end());
 }
 
 void with_live_runtime(std::uint64_t serial, void (*fn)(scheduler&) noexcept) noexcept {
   std::lock_guard g(reg().mu);
-  for (const registry::entry& e : reg().runtimes) {
-    if (e.s->serial() == serial) {
-      fn(*e.s);
+  for (scheduler* s : reg().runtimes) {
+    if (s->serial() == serial) {
+      fn(*s);
       return;
     }
   }
@@ -140,8 +136,8 @@ void set_runtime_start_hook(runtime_start_hook h) noexcept {
 
 void for_each_runtime(void (*fn)(const runtime_probe&, void*), void* ctx) {
   std::lock_guard g(reg().mu);
-  for (const registry::entry& e : reg().runtimes) {
-    if (e.inspectable) fn(runtime_probe(e.s), ctx);
+  for (scheduler* s : reg().runtimes) {
+    if (s->options().inspectable) fn(runtime_probe(s), ctx);
   }
 }
 

@@ -13,8 +13,9 @@ class scheduler;
 /// A new runtime's serial number (set before it registers).
 std::uint64_t next_runtime_serial() noexcept;
 /// Adds s (fully built: inspectors may read it at once). An inspectable one
-/// is walked by for_each_runtime, and the runtime start hook is called for it.
-void register_runtime(scheduler* s, bool inspectable);
+/// (runtime_options::inspectable) is walked by for_each_runtime, and the
+/// runtime start hook is called for it.
+void register_runtime(scheduler* s);
 /// Removes s; returns once no inspection walks it and no with_live_runtime
 /// call runs on it.
 void unregister_runtime(scheduler* s) noexcept;

@@ -497,8 +497,8 @@ def _registry():
         reg = addr.reinterpret_cast(reg_t.pointer().pointer()).dereference()
         if int(reg) == 0:
             raise LucidError("no lucid runtime in this process (no runtime was ever started)")
-        entries = _vector(reg.dereference()["runtimes"])
-        return [e["s"] for e in entries if bool(e["inspectable"])]
+        scheds = _vector(reg.dereference()["runtimes"])
+        return [s for s in scheds if bool(s.dereference()["opts_"]["inspectable"])]
     except gdb.MemoryError:
         raise LucidError("the lucid runtime registry at 0x%x is unreadable" % int(addr))
 

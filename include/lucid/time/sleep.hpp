@@ -74,7 +74,7 @@ class [[nodiscard]] sleep_awaiter {
 template <class Rep, class Period>
 sleep_awaiter sleep(std::chrono::duration<Rep, Period> d) noexcept {
   // Saturating: sleep(duration::max()) sleeps for ever, not for no time at all.
-  return sleep_awaiter(detail::saturating_add(detail::now(), detail::to_clock_duration(d)));
+  return sleep_awaiter(detail::deadline_after(d));
 }
 
 /// Suspends the current task until `t`.

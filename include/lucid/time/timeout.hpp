@@ -120,9 +120,8 @@ class timeout_awaiter final : public combinator_base {
 template <class Rep, class Period, class A>
 auto timeout(std::chrono::duration<Rep, Period> d, A&& op) {
   using T = detail::awaited_t<A>;
-  return detail::timeout_awaiter<T>(
-      detail::saturating_add(detail::now(), detail::to_clock_duration(d)),
-      detail::as_task(std::forward<A>(op)));
+  return detail::timeout_awaiter<T>(detail::deadline_after(d),
+                                    detail::as_task(std::forward<A>(op)));
 }
 
 /// Awaits `op` until `deadline`.

@@ -17,6 +17,16 @@
 
 namespace lucid::detail {
 
+namespace {
+/// Unlinks `w` from `io` and wakes its task; under io->lock (the waker contract).
+void wake_waiter(scheduled_io* io, io_waiter* w) noexcept {
+  io->waiters.unlink(w);
+  w->woken = true;
+  w->w.released(io);
+  w->w.wake();
+}
+}  // namespace
+
 reactor::reactor() {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   LUCID_ASSERT(epoll_fd_ >= 0, "lucid: epoll_create1 failed (out of file descriptors?)");
@@ -61,12 +71,8 @@ void reactor::orphan(scheduled_io* io) noexcept {
                                               std::memory_order_acq_rel,
                                               std::memory_order_relaxed)) {
   }
-  while (io_waiter* w = io->waiters.front()) {
-    io->waiters.unlink(w);
-    w->woken = true;
-    w->w.released(io);
-    w->w.wake();
-  }
+  while (io_waiter* w = io->waiters.front())
+    wake_waiter(io, w);
 }
 
 scheduled_io* reactor::add(int fd) noexcept {
@@ -183,12 +189,7 @@ void reactor::dispatch() noexcept {
                                                   std::memory_order_relaxed));
     for (io_waiter* w = io->waiters.front(); w != nullptr;) {
       io_waiter* nx = io->waiters.next(w);
-      if (next & w->mask) {
-        io->waiters.unlink(w);
-        w->woken = true;
-        w->w.released(io);
-        w->w.wake();
-      }
+      if (next & w->mask) wake_waiter(io, w);
       w = nx;
     }
   }

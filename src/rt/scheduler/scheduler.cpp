@@ -73,7 +73,7 @@ scheduler::scheduler(const runtime_options& opts)
       }
     }
   }
-  register_runtime(this, opts_.inspectable);
+  register_runtime(this);
 }
 
 scheduler::~scheduler() {

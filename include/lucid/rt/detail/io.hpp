@@ -33,10 +33,12 @@
 // handed back with it at close(): another task of the socket may still hold
 // its address for a readiness read. So `io_` changes only from null or from
 // an orphaned registration, and a waiter linked in a registration is always
-// in `io_`'s (orphaning unlinks every waiter). A waiter lives in the awaiting frame; the reactor
-// wakes it under the registration's lock and the awaiter's destructor
-// unlinks under the same lock (the waker contract of detail/waker.hpp), so
-// cancelling a wait removes it.
+// in `io_`'s (orphaning unlinks every waiter).
+//
+// A waiter lives in the awaiting frame; the reactor wakes it under the
+// registration's lock and the awaiter's destructor unlinks under the same
+// lock (the waker contract of detail/waker.hpp), so cancelling a wait
+// removes it.
 //
 // Thread safety: one task reads and one writes at a time (or several accept
 // on a listener); readiness()/clear_readiness() are atomic.

@@ -34,6 +34,12 @@ bool register_timer(timer_entry* e) noexcept;
 void cancel_timer(timer_entry* e) noexcept;
 /// The current runtime's clock reading (virtual when paused); steady_clock outside a runtime.
 time_point now() noexcept;
+/// The deadline `d` from now, saturating (lucid/base/clock.hpp): a duration
+/// too long for the clock is a deadline that never comes.
+template <class Rep, class Period>
+time_point deadline_after(std::chrono::duration<Rep, Period> d) noexcept {
+  return saturating_add(now(), to_clock_duration(d));
+}
 /// Advances a paused clock by `d` and fires what expired. Fatal if the clock is not paused.
 void advance_paused_clock(duration d);
 
