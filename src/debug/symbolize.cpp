@@ -154,8 +154,13 @@ Dwarf_Die* find_cu(Dwfl_Module* mod, std::uintptr_t pc, Dwarf_Addr& bias, Dwarf_
 
 // Finds the innermost DIE under `parent` whose code covers pc. Unlike
 // dwarf_getscopes, which prunes address-less DIEs, it descends into
-// namespaces and classes: Clang nests function definitions there.
-bool find_innermost(Dwarf_Die* parent, Dwarf_Addr pc, Dwarf_Die& out) {
+// namespaces and classes: Clang nests function definitions there. With
+// `deep`, it also descends into functions and blocks that do not cover pc:
+// GCC puts the out-of-line definition of a local class's member there (the
+// operator() of a lambda written inside a function, its coroutine parts
+// included), so such code is found only that way. The deep walk reads the
+// whole compile unit, so it is the second try.
+bool find_innermost(Dwarf_Die* parent, Dwarf_Addr pc, Dwarf_Die& out, bool deep) {
   Dwarf_Die child;
   if (dwarf_child(parent, &child) != 0) return false;
   do {
@@ -164,7 +169,7 @@ bool find_innermost(Dwarf_Die* parent, Dwarf_Addr pc, Dwarf_Die& out) {
       case DW_TAG_class_type:
       case DW_TAG_structure_type:
       case DW_TAG_union_type:
-        if (find_innermost(&child, pc, out)) return true;
+        if (find_innermost(&child, pc, out, deep)) return true;
         break;
       case DW_TAG_subprogram:
       case DW_TAG_inlined_subroutine:
@@ -175,9 +180,10 @@ bool find_innermost(Dwarf_Die* parent, Dwarf_Addr pc, Dwarf_Die& out) {
         if (dwarf_haspc(&child, pc) > 0) {
           out = child;
           Dwarf_Die inner;
-          if (find_innermost(&child, pc, inner)) out = inner;
+          if (find_innermost(&child, pc, inner, deep)) out = inner;
           return true;
         }
+        if (deep && find_innermost(&child, pc, out, deep)) return true;
         break;
       default:
         break;
@@ -243,7 +249,8 @@ void symbolize_one(Dwfl* dwfl, std::uintptr_t pc, std::vector<symbolized_frame>&
   Dwarf_Die* scopes = nullptr;
   int nscopes = 0;
   Dwarf_Die innermost;
-  if (cu != nullptr && find_innermost(cu, pc - bias, innermost)) {
+  if (cu != nullptr && (find_innermost(cu, pc - bias, innermost, false) ||
+                        find_innermost(cu, pc - bias, innermost, true))) {
     nscopes = dwarf_getscopes_die(&innermost, &scopes);
   }
   bool outer_done = false;
