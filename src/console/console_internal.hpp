@@ -33,6 +33,16 @@ void untrack_this_thread() noexcept;
 /// times are coarse-clock stamps). The resource must be alive.
 void read_resource(const lucid::detail::resource_header& h, std::int64_t now, resource_view& out);
 
+/// A copy of the stack that created the resource behind `h` (empty unless its
+/// site lies in the standard library; resource_header::created_stack). The
+/// resource must be alive.
+std::vector<std::uintptr_t> creation_stack_of(const lucid::detail::resource_header& h);
+/// Where a resource was created: `site`, or, when that lies in the standard
+/// library (std::make_shared), the first frame of the user's in `stack`
+/// (creation_stack_of; creation_site.cpp). Symbolizes: call it outside the
+/// runtime's and the tracker's locks and the tasks' claims.
+location creation_location(const source_site& site, const std::vector<std::uintptr_t>& stack);
+
 /// Every resource the tracker knows (empty unless aggregation is on).
 std::vector<resource_view> tracked_resources();
 

@@ -41,6 +41,7 @@ struct tracked {
   const resource_kind* kind = nullptr;
   source_site site{};
   const lucid::detail::resource_header* header = nullptr;  ///< null: no holders or fill to read
+  std::vector<std::uintptr_t> created_stack;               ///< resource_header::created_stack
 };
 
 class tracker final : public observer {
@@ -59,6 +60,7 @@ class tracker final : public observer {
     t.kind = &kind;
     t.site = site;
     t.header = header;
+    if (header != nullptr) t.created_stack = creation_stack_of(*header);
   }
   void on_resource_dropped(resource_id id) noexcept override {
     auto& s = shard(id);
@@ -79,20 +81,22 @@ class tracker final : public observer {
     const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                  std::chrono::steady_clock::now().time_since_epoch())
                                  .count();
+    std::vector<std::pair<source_site, std::vector<std::uintptr_t>>> made;  // one per entry of out
     for (auto& s : shards_) {
       std::lock_guard g(s.lock);
       for (const auto& [id, t] : s.items) {
         resource_view v;
         v.id = id;
         v.kind = t.kind ? std::string(t.kind->name) : "?";
-        if (t.site.file != nullptr) {
-          v.created_at = location{source_path(t.site.file), t.site.function ? t.site.function : "",
-                                  t.site.line};
-        }
         if (t.header != nullptr) read_resource(*t.header, now, v);
         out.push_back(std::move(v));
+        made.emplace_back(t.site, t.created_stack);
       }
     }
+    // Outside the shard locks: creating a resource takes them, and the first
+    // symbolization (a resource made by std::make_shared) reads DWARF.
+    for (std::size_t i = 0; i < out.size(); ++i)
+      out[i].created_at = creation_location(made[i].first, made[i].second);
     return out;
   }
 

@@ -82,7 +82,12 @@ void copy_resource(const lucid::detail::resource_header& h, std::int64_t now, To
   }
 }
 
-void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out) {
+/// Resources whose creation site lies in the standard library (std::make_shared):
+/// their site and creating stack, resolved once every lock is released (resolve_creations).
+using std_creations = std::map<resource_id, std::pair<source_site, std::vector<std::uintptr_t>>>;
+
+void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out,
+               std_creations& made_in_std) {
   out.kind = r.kind != nullptr ? std::string(r.kind->name) : std::string("?");
   out.joined = r.joined();
   if (const char* what = r.what(); what != nullptr) {
@@ -93,19 +98,22 @@ void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out)
   if (const lucid::detail::resource_header* h = r.resource) {
     out.resource = h->id;
     out.created_at = make_location(h->site.file, h->site.function, h->site.line);
+    if (h->created_stack != nullptr)
+      made_in_std.emplace(h->id, std::pair(h->site, detail::creation_stack_of(*h)));
     copy_resource(*h, now, out);
   }
 }
 
 /// The chain of a strand from its leaf outwards, and its wait.
-void copy_strand(const lucid::detail::strand& s, std::int64_t now, strand_view& out) {
+void copy_strand(const lucid::detail::strand& s, std::int64_t now, strand_view& out,
+                 std_creations& made_in_std) {
   for (const lucid::detail::promise_base* p = s.leaf; p != nullptr; p = p->parent_) {
     const lucid::detail::await_point a = p->site();
     out.chain.push_back(make_location(a.file, a.function, a.line));
   }
   if (s.wait != nullptr) {
     out.waiting = true;
-    copy_wait(*s.wait, now, out.wait);
+    copy_wait(*s.wait, now, out.wait, made_in_std);
   }
 }
 
@@ -133,6 +141,25 @@ task_stats_view copy_stats(const lucid::detail::task_stats& st, std::int64_t now
   v.poll_duration_ns = st.poll_duration_ns.snapshot();
   v.scheduled_latency_ns = st.scheduled_latency_ns.snapshot();
   return v;
+}
+
+/// The user's line for each resource made in the standard library (see
+/// creation_site.cpp), into every wait on it. After the runtimes' and the
+/// tasks' claims are released: the first symbolization reads DWARF.
+void resolve_creations(const std_creations& made_in_std, snapshot& snap) {
+  if (made_in_std.empty()) return;
+  std::map<resource_id, location> at;
+  for (const auto& [id, made] : made_in_std)
+    at.emplace(id, detail::creation_location(made.first, made.second));
+  auto fix = [&](strand_view& sv) {
+    if (!sv.waiting) return;
+    if (auto it = at.find(sv.wait.resource); it != at.end()) sv.wait.created_at = it->second;
+  };
+  for (task_view& t : snap.tasks) {
+    fix(t.root);
+    for (strand_view& b : t.branches)
+      fix(b);
+  }
 }
 
 /// Resources: the tracker's (aggregation), completed with what the waits
@@ -285,6 +312,7 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
                                .count();
   const std::int64_t stats_now = lucid::detail::stats_now_ns();
   snap.taken_at_s = static_cast<double>(now) / 1e9;
+  std_creations made_in_std;
   lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
     ++snap.runtimes;
     std::map<const void*, int> polling;  // cell -> worker index
@@ -326,10 +354,11 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
           v.cancel_requested = t.cancel_requested();
           if (auto st = t.stats()) v.stats = copy_stats(*st, stats_now);
           if (t.claimed()) {
-            if (const lucid::detail::strand* root = t.root()) copy_strand(*root, now, v.root);
+            if (const lucid::detail::strand* root = t.root())
+              copy_strand(*root, now, v.root, made_in_std);
             t.for_each_branch([&](const lucid::detail::strand& b) {
               strand_view sv;
-              copy_strand(b, now, sv);
+              copy_strand(b, now, sv, made_in_std);
               v.branches.push_back(std::move(sv));
             });
           } else if (auto it = polling.find(t.cell()); it != polling.end()) {
@@ -343,6 +372,7 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
   });
   std::sort(snap.tasks.begin(), snap.tasks.end(),
             [](const task_view& a, const task_view& b) { return a.id < b.id; });
+  resolve_creations(made_in_std, snap);
   build_graph(snap);
   if (filtered) return snap;
   build_resources(snap);

@@ -13,12 +13,15 @@
 // gdb: this object also carries the gdb extension (tools/gdb/lucid_gdb.py,
 // embedded at build time; see src/rt/CMakeLists.txt), which reads the same
 // registry, tasks and wait records from memory.
+#include <execinfo.h>
+
 #include <sys/types.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <new>
 #include <vector>
 
 #include "context.hpp"
@@ -51,6 +54,19 @@ std::int64_t coarse_now_ns() noexcept {
 
 void set_coarse_now_ns(std::int64_t ns) noexcept {
   g_coarse_now.store(ns, std::memory_order_relaxed);
+}
+
+[[gnu::noinline]] const std::uintptr_t* capture_creation_stack() noexcept {
+  constexpr int kMax = 24;
+  void* pcs[kMax];
+  const int n = ::backtrace(pcs, kMax);  // pcs[0] is this function
+  if (n <= 1) return nullptr;
+  auto* out = new (std::nothrow) std::uintptr_t[static_cast<std::size_t>(n)];
+  if (out == nullptr) return nullptr;
+  out[0] = static_cast<std::uintptr_t>(n - 1);
+  for (int i = 1; i < n; ++i)
+    out[i] = reinterpret_cast<std::uintptr_t>(pcs[i]) - 1;  // inside the call instruction
+  return out;
 }
 
 void holder_slot::take() noexcept {

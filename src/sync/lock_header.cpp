@@ -36,7 +36,8 @@ constexpr resource_ops lock_ops{&lock_holders, &lock_state};
 
 }  // namespace
 
-lock_header::lock_header(const resource_kind& k, source_site s, bool excl) noexcept
-    : resource_header(k, s, &lock_ops), exclusive(excl) {}
+lock_header::lock_header(const resource_kind& k, source_site s, bool excl,
+                         const std::uintptr_t* stack) noexcept
+    : resource_header(k, s, &lock_ops, stack), exclusive(excl) {}
 
 }  // namespace lucid::detail

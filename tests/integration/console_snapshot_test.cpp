@@ -6,6 +6,7 @@
 
 #include <array>
 #include <chrono>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -153,6 +154,45 @@ TEST(ConsoleSnapshot, AggregationListsResourcesWithTheirHolder) {
     if (r != nullptr) {
       EXPECT_TRUE(r->holders.empty());
     }
+  }());
+  lucid::console::enable_aggregation(false);
+}
+
+TEST(ConsoleSnapshot, AResourceMadeByMakeSharedNamesTheUsersLine) {
+  // std::make_shared fills the constructor's default site in inside the
+  // standard library; the dump must still say where the program made it.
+  lucid::console::enable_aggregation(true);
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    auto m = std::make_shared<lucid::mutex>();
+    const unsigned made_line = __LINE__ - 1;
+    auto g = co_await m->lock();
+    auto h = lucid::spawn("waiter", [](std::shared_ptr<lucid::mutex> m) -> lucid::task<> {
+      auto g = co_await m->lock();
+    }(m));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* t = find_task(s, "waiter");
+    EXPECT_NE(t, nullptr);
+    if (t != nullptr) {
+      EXPECT_EQ(t->root.wait.kind, "mutex");
+      EXPECT_TRUE(has(t->root.wait.created_at.file, "console_snapshot_test.cpp"))
+          << t->root.wait.created_at.file;
+      EXPECT_EQ(t->root.wait.created_at.line, made_line);
+    }
+    const lucid::console::resource_view* r = find_resource(s, m->id());
+    EXPECT_NE(r, nullptr);
+    if (r != nullptr) {
+      EXPECT_TRUE(has(r->created_at.file, "console_snapshot_test.cpp")) << r->created_at.file;
+      EXPECT_EQ(r->created_at.line, made_line);
+    }
+    std::ostringstream os;
+    lucid::console::dump(os, s);
+    EXPECT_TRUE(has(os.str(), "console_snapshot_test.cpp:" + std::to_string(made_line)))
+        << os.str();
+    EXPECT_FALSE(has(os.str(), "stl_construct")) << os.str();
+    g.unlock();
+    co_await std::move(h);
   }());
   lucid::console::enable_aggregation(false);
 }

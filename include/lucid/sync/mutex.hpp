@@ -74,7 +74,7 @@ class [[nodiscard]] mutex_guard {
 class mutex {
  public:
   explicit mutex(source_site site = source_site::current()) noexcept
-      : hdr_(detail::mutex_resource, site, true) {
+      : hdr_(detail::mutex_resource, site, true, detail::creation_stack(site)) {
     LUCID_OBSERVE(on_resource_created, hdr_.id, detail::mutex_resource, site, &hdr_);
   }
   mutex(const mutex&) = delete;

@@ -71,7 +71,7 @@ namespace lucid {
 class notify {
  public:
   explicit notify(source_site site = source_site::current()) noexcept
-      : hdr_(detail::notify_resource, site) {
+      : hdr_(detail::notify_resource, site, nullptr, detail::creation_stack(site)) {
     LUCID_OBSERVE(on_resource_created, hdr_.id, detail::notify_resource, site, &hdr_);
   }
   notify(const notify&) = delete;

@@ -74,7 +74,7 @@ using write_guard = rw_lock_guard<true>;
 class rw_lock {
  public:
   explicit rw_lock(source_site site = source_site::current()) noexcept
-      : hdr_(detail::rw_lock_resource, site, true) {
+      : hdr_(detail::rw_lock_resource, site, true, detail::creation_stack(site)) {
     LUCID_OBSERVE(on_resource_created, hdr_.id, detail::rw_lock_resource, site, &hdr_);
   }
   rw_lock(const rw_lock&) = delete;

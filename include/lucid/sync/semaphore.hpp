@@ -77,7 +77,8 @@ class [[nodiscard]] semaphore_permit {
 class semaphore {
  public:
   explicit semaphore(std::size_t permits, source_site site = source_site::current()) noexcept
-      : permits_(permits), hdr_(detail::semaphore_resource, site, false) {
+      : permits_(permits),
+        hdr_(detail::semaphore_resource, site, false, detail::creation_stack(site)) {
     publish_permits();
     LUCID_OBSERVE(on_resource_created, hdr_.id, detail::semaphore_resource, site, &hdr_);
   }

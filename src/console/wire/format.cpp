@@ -58,8 +58,11 @@ std::string describe_wait(const snapshot& s, const wait& w) {
     out += fmt::format(", {} sender{} alive", w.senders, w.senders == 1 ? "" : "s");
     if (w.closed == 1) out += ", closed";
   }
-  if (w.permits >= 0) out += fmt::format(": {} permits available", w.permits);
-  if (w.readers > 0) out += fmt::format(": {} readers hold it", w.readers);
+  if (w.permits >= 0)
+    out += fmt::format(": {} permit{} available", w.permits, w.permits == 1 ? "" : "s");
+  if (w.readers > 0)
+    out += w.readers == 1 ? std::string(": 1 reader holds it")
+                          : fmt::format(": {} readers hold it", w.readers);
   return out;
 }
 

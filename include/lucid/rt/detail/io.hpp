@@ -104,13 +104,13 @@ class io_source {
   io_source(io_source&& o) noexcept
       : fd_(std::exchange(o.fd_, -1)),
         io_(o.io_.exchange(nullptr, std::memory_order_relaxed)),
-        hdr_(o.hdr_) {}
+        hdr_(std::move(o.hdr_)) {}
   io_source& operator=(io_source&& o) noexcept {
     if (this != &o) {
       close();
       fd_ = std::exchange(o.fd_, -1);
       io_.store(o.io_.exchange(nullptr, std::memory_order_relaxed), std::memory_order_relaxed);
-      hdr_ = o.hdr_;
+      hdr_ = std::move(o.hdr_);
     }
     return *this;
   }

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "lucid/base/source_site.hpp"
 #include "lucid/rt/detail/strand.hpp"
@@ -80,11 +81,59 @@ struct resource_header {
   const resource_kind* kind = nullptr;
   source_site site{};  ///< where the resource was created
   const resource_ops* ops = nullptr;
+  /// Set when `site` lies in the C++ standard library (see creation_stack):
+  /// the creating thread's stack, `created_stack[0]` return addresses from
+  /// `created_stack[1]` on, innermost first; null otherwise. Owned.
+  const std::uintptr_t* created_stack = nullptr;
 
   resource_header() noexcept = default;
-  resource_header(const resource_kind& k, source_site s, const resource_ops* o = nullptr) noexcept
-      : id(next_resource_id()), kind(&k), site(s), ops(o) {}
+  resource_header(const resource_kind& k, source_site s, const resource_ops* o = nullptr,
+                  const std::uintptr_t* stack = nullptr) noexcept
+      : id(next_resource_id()), kind(&k), site(s), ops(o), created_stack(stack) {}
+  /// A moved socket keeps its identity (io_source); the stack moves with it.
+  resource_header(resource_header&& o) noexcept
+      : id(o.id),
+        kind(o.kind),
+        site(o.site),
+        ops(o.ops),
+        created_stack(std::exchange(o.created_stack, nullptr)) {}
+  resource_header& operator=(resource_header&& o) noexcept {
+    if (this != &o) {
+      id = o.id;
+      kind = o.kind;
+      site = o.site;
+      ops = o.ops;
+      delete[] created_stack;
+      created_stack = std::exchange(o.created_stack, nullptr);
+    }
+    return *this;
+  }
+  ~resource_header() { delete[] created_stack; }
 };
+
+/// True when `file` is a header of the C++ standard library (libstdc++ and
+/// libc++ install theirs under a `c++/` directory).
+inline bool in_std_library(const char* file) noexcept {
+  return file != nullptr && __builtin_strstr(file, "/c++/") != nullptr;
+}
+
+/// The calling thread's stack from the caller of this function on, as
+/// lookup addresses (return address - 1), in a new[] array whose first
+/// element is the count; null when it cannot be taken. About a microsecond
+/// or two (the unwinder walks up to 24 frames).
+const std::uintptr_t* capture_creation_stack() noexcept;
+
+/// A resource built through std::make_shared (or std::optional::emplace, or
+/// any std factory) gets its constructor's default source_site filled in
+/// inside the standard library, not at the user's line. Then this captures
+/// the stack, and the console reports the first frame of it (inlined frames
+/// included) that is the user's own (src/console/creation_site.cpp). Only
+/// then: a resource made with a site of the user's costs a string search
+/// (folded at compile time in optimized builds). Call it from the resource's
+/// inline constructor.
+[[gnu::always_inline]] inline const std::uintptr_t* creation_stack(const source_site& s) noexcept {
+  return in_std_library(s.file) ? capture_creation_stack() : nullptr;
+}
 
 /// Who can end a wait: what the "all tasks are asleep" detector asks.
 enum class wake_source : std::uint8_t {

@@ -30,7 +30,9 @@ struct lock_header : resource_header {
   /// only the last acquirer (semaphore), not an edge of the wait-for graph.
   bool exclusive;
 
-  lock_header(const resource_kind& k, source_site s, bool excl) noexcept;
+  /// `stack`: creation_stack(s), taken in the resource's inline constructor (owned).
+  lock_header(const resource_kind& k, source_site s, bool excl,
+              const std::uintptr_t* stack) noexcept;
 };
 
 }  // namespace lucid::detail
