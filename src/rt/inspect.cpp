@@ -13,8 +13,6 @@
 // gdb: this object also carries the gdb extension (tools/gdb/lucid_gdb.py,
 // embedded at build time; see src/rt/CMakeLists.txt), which reads the same
 // registry, tasks and wait records from memory.
-#include <execinfo.h>
-
 #include <sys/types.h>
 
 #include <algorithm>
@@ -26,6 +24,7 @@
 
 #include "context.hpp"
 #include "inspect_registry.hpp"
+#include "lucid/debug/captured_trace.hpp"
 #include "lucid/rt/detail/inspect.hpp"
 #include "lucid/rt/detail/task_stats.hpp"
 #include "lucid/rt/detail/wait_record.hpp"
@@ -57,15 +56,18 @@ void set_coarse_now_ns(std::int64_t ns) noexcept {
 }
 
 [[gnu::noinline]] const std::uintptr_t* capture_creation_stack() noexcept {
-  constexpr int kMax = 24;
-  void* pcs[kMax];
-  const int n = ::backtrace(pcs, kMax);  // pcs[0] is this function
-  if (n <= 1) return nullptr;
-  auto* out = new (std::nothrow) std::uintptr_t[static_cast<std::size_t>(n)];
+  // debug's capture: libunwind's cached unwinder when present (tens of ns a
+  // frame), libgcc's otherwise. Already lookup addresses, from our caller on.
+  debug::captured_trace t;
+  debug::capture(t);
+  constexpr std::size_t kMax = 24;
+  const std::size_t n = t.size < kMax ? t.size : kMax;
+  if (n == 0) return nullptr;
+  auto* out = new (std::nothrow) std::uintptr_t[n + 1];
   if (out == nullptr) return nullptr;
-  out[0] = static_cast<std::uintptr_t>(n - 1);
-  for (int i = 1; i < n; ++i)
-    out[i] = reinterpret_cast<std::uintptr_t>(pcs[i]) - 1;  // inside the call instruction
+  out[0] = n;
+  for (std::size_t i = 0; i < n; ++i)
+    out[i + 1] = t.pcs[i];
   return out;
 }
 

@@ -119,8 +119,9 @@ inline bool in_std_library(const char* file) noexcept {
 
 /// The calling thread's stack from the caller of this function on, as
 /// lookup addresses (return address - 1), in a new[] array whose first
-/// element is the count; null when it cannot be taken. About a microsecond
-/// or two (the unwinder walks up to 24 frames).
+/// element is the count (at most 24); null when it cannot be taken. About
+/// 0.1 us with libunwind's cached unwinder, which setup installs (debug's
+/// capture), about 1 us with libgcc's.
 const std::uintptr_t* capture_creation_stack() noexcept;
 
 /// A resource built through std::make_shared (or std::optional::emplace, or
