@@ -83,6 +83,12 @@ void holder_slot::take() noexcept {
   task.store(c != nullptr ? c->id_ : 0, std::memory_order_relaxed);
 }
 
+void holder_slot::note() noexcept {
+  task_cell* c = current_cell();
+  if (c != nullptr && task.load(std::memory_order_relaxed) == c->id_) return;
+  take();
+}
+
 // ------------------------------------------------------------ known threads
 
 namespace {

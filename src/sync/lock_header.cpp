@@ -14,15 +14,9 @@ const lock_header& as_lock(const void* h) noexcept {
 
 std::size_t lock_holders(const void* h, holder_info* out, std::size_t max) noexcept {
   const lock_header& l = as_lock(h);
-  // relaxed: a racy snapshot; each field is read whole.
-  task_id t = l.holder.task.load(std::memory_order_relaxed);
-  if (t == 0 || max == 0 || !l.exclusive) return 0;
-  out[0].task = t;
-  out[0].site = source_site{l.holder.file.load(std::memory_order_relaxed),
-                            l.holder.function.load(std::memory_order_relaxed),
-                            l.holder.line.load(std::memory_order_relaxed)};
-  out[0].since_ns = l.holder.since_ns.load(std::memory_order_relaxed);
-  return 1;
+  if (max == 0 || !l.exclusive) return 0;
+  out[0] = l.holder.read();
+  return out[0].task != 0 ? 1 : 0;
 }
 
 void lock_state(const void* h, resource_state& out) noexcept {

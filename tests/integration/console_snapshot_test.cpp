@@ -197,6 +197,55 @@ TEST(ConsoleSnapshot, AResourceMadeByMakeSharedNamesTheUsersLine) {
   lucid::console::enable_aggregation(false);
 }
 
+TEST(ConsoleSnapshot, AFullChannelIsHeldByItsReceivingTaskAndAnEmptyOneByNobody) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    auto [tx, rx] = lucid::mpsc::bounded<int>(1);
+    auto [go_tx, go_rx] = lucid::mpsc::bounded<int>(1);
+    // The consumer receives once, then waits on an empty channel: it must
+    // not be its own holder (a receiver never waits on a full channel).
+    auto consumer = lucid::spawn(
+        "consumer",
+        [](lucid::mpsc::receiver<int> rx, lucid::mpsc::receiver<int> go) -> lucid::task<> {
+          (void)co_await rx.recv();
+          (void)co_await go.recv();
+        }(std::move(rx), std::move(go_rx)));
+    co_await tx.send(1);
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* c = find_task(s, "consumer");
+    EXPECT_NE(c, nullptr);
+    if (c != nullptr) {
+      EXPECT_EQ(c->root.wait.kind, "mpsc");
+      EXPECT_TRUE(c->root.wait.holders.empty());
+    }
+    // Now fill the first channel and wait to send into it: the waiting
+    // sender's holder is the consumer, which received from it.
+    co_await tx.send(2);
+    auto producer = lucid::spawn(
+        "producer", [](lucid::mpsc::sender<int> tx) -> lucid::task<> { co_await tx.send(3); }(tx));
+    co_await lucid::sleep(50ms);
+    s = lucid::console::take_snapshot();
+    const auto* p = find_task(s, "producer");
+    c = find_task(s, "consumer");
+    EXPECT_NE(p, nullptr);
+    if (p != nullptr && c != nullptr) {
+      EXPECT_EQ(p->root.wait.kind, "mpsc");
+      EXPECT_EQ(p->root.wait.length, 1);
+      EXPECT_EQ(p->root.wait.holders.size(), 1u);
+      if (!p->root.wait.holders.empty()) {
+        EXPECT_EQ(p->root.wait.holders[0].task, c->id);
+        EXPECT_TRUE(has(p->root.wait.holders[0].acquired_at.file, "console_snapshot_test.cpp"));
+      }
+    }
+    // The consumer waits on the other channel, which the test will feed: no cycle.
+    EXPECT_TRUE(s.cycles.empty());
+    co_await go_tx.send(0);
+    co_await std::move(consumer);
+    producer.abort();
+  }());
+}
+
 TEST(ConsoleSnapshot, AResourceDroppedWhileAggregationWasOffIsForgotten) {
   // The tracker keeps resources' headers; one destroyed while the tracker
   // was removed must not be read when aggregation comes back (ASan: no

@@ -93,6 +93,34 @@ TEST(Detectors, AbbaDeadlockNamesBothTasksMutexesAndLines) {
       << r.output;
 }
 
+TEST(Detectors, AProducerHoldingALockOnAFullChannelIsADeadlock) {
+  // producer: holds the mutex, waits to send into the full channel; consumer
+  // (which received from it before): waits for the mutex. The channel's
+  // holder is its receiving task, so the cycle is found.
+  auto r = run_program(LUCID_HANG_PROGRAM, "channel_lock",
+                       {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);
+  EXPECT_TRUE(r.signaled && r.signal == SIGABRT) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: deadlock: 2 tasks wait on each other in a cycle:")) << r.output;
+  EXPECT_TRUE(has(r.output, "task 2 'consumer' waits on mutex#")) << r.output;
+  // The mutex is named where std::make_shared was called, not inside the library.
+  EXPECT_TRUE(
+      has(r.output, "(created at " + expected(r.output, "m") + ") held by task 3 'producer'"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "(locked at " + expected(r.output, "producer_locks") + ") at " +
+                                expected(r.output, "consumer_locks")))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "task 3 'producer' waits on mpsc#")) << r.output;
+  EXPECT_TRUE(has(r.output, "(created at " + expected(r.output, "ch") +
+                                ") whose receiver is in task 2 'consumer' (which received from "
+                                "it at " +
+                                expected(r.output, "consumer_receives") + ")"))
+      << r.output;
+  EXPECT_TRUE(
+      has(r.output, ": 1 queued of 1, 1 sender alive at " + expected(r.output, "producer_sends")))
+      << r.output;
+  EXPECT_FALSE(has(r.output, "stl_construct")) << r.output;
+}
+
 TEST(Detectors, AbbaInReportModeReportsOnceAndRunsOn) {
   auto r = run_program(LUCID_HANG_PROGRAM, "abba_then_exit", {{"LUCID_DEADLOCK_MS", "300"}});
   EXPECT_EQ(r.exit_code, 0) << r.output;

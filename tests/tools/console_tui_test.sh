@@ -217,6 +217,8 @@ if [ -n "$DEMO" ] && [ -x "$DEMO" ]; then
   expect "Poll duration: p50"
   keys Escape Escape g
   expect "waits on--> mutex#[0-9]+ --held by--> task" "the demo's graph: the inventory mutex"
+  expect "'ingest' --waits on--> mpsc#[0-9]+ --received by--> task [0-9]+ 'slow-consumer'" \
+    "the demo's graph: the full channel and the task that receives from it"
   expect "no cycles"
   keys r
   expect "examples/console_demo.cpp:[0-9]+ +[0-9]+ +[0-9,]+" "the mutex with holder and waiters"

@@ -19,10 +19,17 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
   head += " for " + duration(w.waiting_s);
   if (!w.woken_by.empty()) head += ", woken by " + w.woken_by;
   out.push_back({head, A_BOLD});
-  for (const holder& h : w.holders)
+  for (const holder& h : w.holders) {
+    if (w.kind == "mpsc") {  // a full channel's holder: the task that receives from it
+      out.push_back({fmt::format("  received by {} (received at {})", task_label(s, h.task),
+                                 where(h.acquired_at)),
+                     0});
+      continue;
+    }
     out.push_back({fmt::format("  held by {} for {} (acquired at {})", task_label(s, h.task),
                                duration(h.held_s), where(h.acquired_at)),
                    0});
+  }
   std::string f = fill(w.capacity, w.length, w.senders, w.permits, w.readers, w.closed);
   if (!f.empty()) out.push_back({"  state: " + f, 0});
 }

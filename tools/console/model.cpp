@@ -267,8 +267,11 @@ std::vector<std::string> graph_lines(const snapshot& s) {
       line = fmt::format("{} --waits on--> {}", task_label(s, e.task), res_label(e.resource));
       auto [lo, hi] = held_by.equal_range(e.resource);
       if (lo == hi && lockish(e.resource)) line += " (no holder)";
+      // A full channel's holder is the task that receives from it.
+      const char* holder_arrow =
+          res_label(e.resource).rfind("mpsc#", 0) == 0 ? " --received by--> " : " --held by--> ";
       for (auto it = lo; it != hi; ++it)
-        line += fmt::format(" --held by--> {}", task_label(s, it->second));
+        line += holder_arrow + task_label(s, it->second);
     } else if (e.kind == graph_edge::type::joins) {
       line = fmt::format("{} --joins--> {}", task_label(s, e.task), task_label(s, e.other));
     } else {

@@ -35,10 +35,12 @@ struct location {
   bool known() const noexcept { return !file.empty(); }
 };
 
-/// Who holds a resource, and since when.
+/// Who holds a resource, and since when. A lock's holder took it; a full
+/// bounded mpsc channel's holder is the task that receives from it (its
+/// senders wait for that task), with the co_await where it first received.
 struct holder {
   task_id task = 0;
-  location acquired_at;  ///< the co_await that took it
+  location acquired_at;  ///< the co_await that took it (a channel: that received from it)
   double held_s = 0;
 };
 
@@ -125,7 +127,7 @@ struct resource_view {
 };
 
 /// The wait-for graph: an edge per "task waits on resource" and per
-/// "resource is held by task"; join waits are edges from task to task.
+/// "resource is held by task" (see holder); join waits are edges from task to task.
 struct graph_edge {
   enum class type : std::uint8_t { waits_on, held_by, joins } kind;
   task_id task = 0;

@@ -10,6 +10,10 @@
 //                 queue is empty, and a send hands its value straight to it
 //   senders       live sender handles; 0 means "closed once drained"
 //   rx_closed     receiver closed or dropped: every send fails
+//   receiving     the task that received last (and the co_await where it
+//                 first did), noted at every receive: a full bounded
+//                 channel's senders wait for that task, which is the
+//                 channel's holder in the wait-for graph (read_holders)
 // `refs` (atomic: senders + receiver) frees the state.
 //
 // Thread safety: senders may be used from many threads at once; the receiver
@@ -54,6 +58,7 @@ struct mpsc_chan : resource_header {
   recv_node* rx = nullptr;
   std::size_t senders = 1;
   bool rx_closed = false;
+  holder_slot receiving;
   std::atomic<std::size_t> refs{2};
 
   /// The channel's fill, for the task dump (takes the lock briefly).
@@ -66,7 +71,19 @@ struct mpsc_chan : resource_header {
     out.senders = static_cast<std::int64_t>(c->senders);
     out.closed = c->rx_closed ? 1 : 0;
   }
-  static constexpr resource_ops ops{nullptr, &read_state};
+  /// Who a waiting sender waits for: the receiving task, while the channel
+  /// is full (only senders can wait then, never the receiver itself) and
+  /// open. The task that received last, which has the receiver unless it
+  /// gave it away since.
+  static std::size_t read_holders(const void* h, holder_info* out, std::size_t max) noexcept {
+    auto* c = const_cast<mpsc_chan*>(
+        static_cast<const mpsc_chan*>(static_cast<const resource_header*>(h)));
+    std::lock_guard g(c->lock);
+    if (max == 0 || c->capacity == 0 || c->rx_closed || c->queue.size() < c->capacity) return 0;
+    out[0] = c->receiving.read();
+    return out[0].task != 0 ? 1 : 0;
+  }
+  static constexpr resource_ops ops{&read_holders, &read_state};
 
   mpsc_chan(std::size_t cap, source_site site)
       : resource_header(mpsc_resource, site, &ops), queue(cap), capacity(cap) {
@@ -307,6 +324,7 @@ class receiver {
     std::optional<T> v;
     {
       std::lock_guard g(c_->lock);
+      c_->receiving.note();
       if (!c_->try_pop_locked(v)) {
         return c_->senders == 0 || c_->rx_closed ? errc::closed : errc::empty;
       }
@@ -363,6 +381,7 @@ class [[nodiscard]] receiver<T>::recv_awaiter {
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
     std::lock_guard g(c_->lock);
+    c_->receiving.note();
     if (c_->try_pop_locked(node_.slot)) return false;
     if (c_->senders == 0 || c_->rx_closed) return false;
     node_.park(detail::waker::of(h), c_, *c_);

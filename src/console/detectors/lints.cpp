@@ -65,6 +65,9 @@ void watchdog::check_lints(const snapshot& s, std::int64_t now, double threshold
     }
     // A lock held across an await: someone waits on a lock whose holder is suspended.
     auto held = [&](const strand_view& v) {
+      // Locks only: a full channel's holder is its receiving task, which
+      // may well be suspended elsewhere.
+      if (v.wait.kind != "mutex" && v.wait.kind != "rw_lock") return;
       for (const holder& h : v.wait.holders) {
         if (h.held_s * 1e9 < static_cast<double>(cfg_.lock_hold_ns)) continue;
         // The filtered snapshot keeps only tasks a deadlock could involve: a

@@ -45,6 +45,13 @@ std::string describe_wait(const snapshot& s, const wait& w) {
   }
   if (!w.what.empty()) out += fmt::format(" [{}]", w.what);
   for (const holder& h : w.holders) {
+    if (w.kind == "mpsc") {
+      // A full channel's holder is its receiving task (sync/mpsc.hpp).
+      out += fmt::format(" whose receiver is in {}", task_label(s, h.task));
+      if (h.acquired_at.known())
+        out += fmt::format(" (which received from it at {})", where(h.acquired_at));
+      continue;
+    }
     out += fmt::format(" held by {} since {:.1f} s", task_label(s, h.task), h.held_s);
     if (h.acquired_at.known()) out += fmt::format(" (locked at {})", where(h.acquired_at));
   }

@@ -14,6 +14,7 @@
 #include "lucid/console/console.hpp"
 #include "lucid/lucid.hpp"
 #include "lucid/net/tcp.hpp"
+#include "lucid/sync/mpsc.hpp"
 
 using namespace std::chrono_literals;
 
@@ -111,6 +112,43 @@ lucid::task<int> abba() {
   }(m1, m2));
   co_await a;
   co_await b;
+  co_return 0;
+}
+
+// ---- a producer sends into a full bounded channel while it holds the lock
+// its consumer needs: the consumer has received before, so it is the
+// channel's receiving task, and the two wait on each other. The mutex is made
+// by std::make_shared, as users make them.
+lucid::task<int> channel_lock() {
+  expect("m", __LINE__ + 1);
+  auto m = std::make_shared<lucid::mutex>();
+  expect("ch", __LINE__ + 1);
+  auto [tx, rx] = lucid::mpsc::bounded<int>(1);
+  auto consumer = lucid::spawn(
+      "consumer",
+      [](std::shared_ptr<lucid::mutex> m, lucid::mpsc::receiver<int> rx) -> lucid::task<> {
+        for (;;) {
+          expect("consumer_receives", __LINE__ + 1);
+          auto v = co_await rx.recv();
+          if (!v) co_return;
+          expect("consumer_locks", __LINE__ + 1);
+          auto g = co_await m->lock();
+        }
+      }(m, std::move(rx)));
+  auto producer = lucid::spawn(
+      "producer",
+      [](std::shared_ptr<lucid::mutex> m, lucid::mpsc::sender<int> tx) -> lucid::task<> {
+        for (int i = 0;; i += 3) {
+          expect("producer_locks", __LINE__ + 1);
+          auto g = co_await m->lock();
+          co_await tx.send(i);
+          co_await tx.send(i + 1);
+          expect("producer_sends", __LINE__ + 1);
+          co_await tx.send(i + 2);
+        }
+      }(m, std::move(tx)));
+  co_await consumer;
+  co_await producer;
   co_return 0;
 }
 
@@ -257,6 +295,7 @@ int main(int argc, char** argv) {
         opts);
   }
   if (mode == "ring") return lucid::run(ring(), opts);
+  if (mode == "channel_lock") return lucid::run(channel_lock(), opts);
   if (mode == "lock_held") return lucid::run(lock_held(), opts);
   if (mode == "join_cycle") return lucid::run(join_cycle(), opts);
   if (mode == "self_join") return lucid::run(self_join(), opts);

@@ -30,6 +30,18 @@ function holders(list) {
   ]);
 }
 
+// A full bounded channel's holder is the task that receives from it (the
+// co_await where it received from it first).
+function receivers(list) {
+  return list.map((x, i) => [
+    i ? ', ' : '',
+    taskLink(x.task, `${findTask(x.task)?.name ?? 'task'} #${x.task}`),
+    ' (received at ',
+    h('code', {}, locFull(x.acquired_at)),
+    ')',
+  ]);
+}
+
 function wait(w) {
   if (!w) return h('p', { class: 'muted' }, 'not waiting on anything');
   const rows = [
@@ -39,7 +51,8 @@ function wait(w) {
   ];
   if (w.joined) rows.push(['joins', taskLink(w.joined, `task #${w.joined}`)]);
   if (w.created_at) rows.push(['created at', h('code', {}, locFull(w.created_at))]);
-  if (w.holders && (w.kind === 'mutex' || w.kind === 'rw_lock' || w.holders.length)) rows.push(['held by', holders(w.holders)]);
+  if (w.kind === 'mpsc' && w.holders && w.holders.length) rows.push(['received by', receivers(w.holders)]);
+  else if (w.holders && (w.kind === 'mutex' || w.kind === 'rw_lock' || w.holders.length)) rows.push(['held by', holders(w.holders)]);
   for (const k of ['capacity', 'length', 'senders', 'permits', 'readers', 'closed'])
     if (w[k] !== undefined && w[k] >= 0) rows.push([k, String(w[k])]);
   return kv(rows, 'wait');

@@ -38,6 +38,13 @@ std::int64_t coarse_now_ns() noexcept;
 /// The watchdog's refresh of coarse_now_ns() (0 stops using it).
 void set_coarse_now_ns(std::int64_t ns) noexcept;
 
+/// A holder, as an inspector copies it.
+struct holder_info {
+  task_id task = 0;
+  source_site site{};  ///< where it acquired (the co_await of the lock)
+  std::int64_t since_ns = 0;
+};
+
 /// Who holds a lock, and since when; read racily by inspectors.
 struct holder_slot {
   std::atomic<task_id> task{0};  ///< 0: free, or held outside any task
@@ -48,14 +55,18 @@ struct holder_slot {
 
   /// Records the calling task as the holder, at the co_await it runs now.
   void take() noexcept;
+  /// take(), unless the calling task is already the one recorded (a
+  /// channel's receiving task, noted at every receive).
+  void note() noexcept;
   void give_back() noexcept { task.store(0, std::memory_order_relaxed); }
-};
-
-/// A holder, as an inspector copies it.
-struct holder_info {
-  task_id task = 0;
-  source_site site{};  ///< where it acquired (the co_await of the lock)
-  std::int64_t since_ns = 0;
+  /// A racy copy for an inspector; each field is read whole.
+  holder_info read() const noexcept {
+    return holder_info{
+        task.load(std::memory_order_relaxed),
+        source_site{file.load(std::memory_order_relaxed), function.load(std::memory_order_relaxed),
+                    line.load(std::memory_order_relaxed)},
+        since_ns.load(std::memory_order_relaxed)};
+  }
 };
 
 /// A resource's state beyond its holders (channels, semaphores); -1 = not applicable.
