@@ -1,6 +1,7 @@
 // lucid::rw_lock (see include/lucid/sync/rw_lock.hpp).
 #include "lucid/sync/rw_lock.hpp"
 
+#include <atomic>
 #include <mutex>
 
 #include "lucid/rt/detail/current.hpp"
@@ -23,8 +24,8 @@ bool rw_lock::lock_or_park(node* n, detail::waker w) noexcept {
   return false;
 }
 
-void rw_lock::report_acquired(bool write, bool waited, task_id waiter) noexcept {
-  if (write) hdr_.holder.take();
+void rw_lock::report_acquired(bool waited, task_id waiter) noexcept {
+  hdr_.holder.take();  // the writer, or the latest reader (see the header)
   if (!detail::observing()) return;
   if (waited) LUCID_OBSERVE(on_wait_end, waiter, hdr_.id);
   LUCID_OBSERVE(on_acquire, detail::current_task_id(), hdr_.id);
@@ -59,7 +60,11 @@ void rw_lock::release_raw(bool write) noexcept {
 }
 
 void rw_lock::unlock_read() noexcept {
-  LUCID_OBSERVE(on_release, detail::current_task_id(), hdr_.id);
+  const task_id me = detail::current_task_id();
+  // Forget this reader if it is the one recorded; before the release, so a
+  // writer's record, which can only follow it, is never cleared.
+  if (me != 0 && hdr_.holder.task.load(std::memory_order_relaxed) == me) hdr_.holder.give_back();
+  LUCID_OBSERVE(on_release, me, hdr_.id);
   release_raw(false);
 }
 
@@ -76,6 +81,7 @@ std::optional<read_guard> rw_lock::try_read() noexcept {
     ++readers_;
     publish_readers();
   }
+  hdr_.holder.take();
   LUCID_OBSERVE(on_acquire, detail::current_task_id(), hdr_.id);
   return read_guard(this);
 }

@@ -121,6 +121,20 @@ TEST(Detectors, AProducerHoldingALockOnAFullChannelIsADeadlock) {
   EXPECT_FALSE(has(r.output, "stl_construct")) << r.output;
 }
 
+TEST(Detectors, AReaderThatAwaitsWriteOnTheSameRwLockWaitsOnItself) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "rw_upgrade",
+                       {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);
+  EXPECT_TRUE(r.signaled && r.signal == SIGABRT) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: deadlock: a task waits on itself:")) << r.output;
+  EXPECT_TRUE(has(r.output, "task 2 'upgrader' waits on rw_lock#")) << r.output;
+  EXPECT_TRUE(
+      has(r.output, "(created at " + expected(r.output, "l") + ") held by task 2 'upgrader'"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "(locked at " + expected(r.output, "reads") +
+                                "): 1 reader holds it at " + expected(r.output, "writes")))
+      << r.output;
+}
+
 TEST(Detectors, AbbaInReportModeReportsOnceAndRunsOn) {
   auto r = run_program(LUCID_HANG_PROGRAM, "abba_then_exit", {{"LUCID_DEADLOCK_MS", "300"}});
   EXPECT_EQ(r.exit_code, 0) << r.output;

@@ -10,6 +10,13 @@
 // is served: a writer alone, or the run of consecutive readers at the front
 // all together.
 //
+// Holder (hdr_.holder, for the task dump and the wait-for graph): the
+// writer, or the latest reader. A reader that releases clears it only if it
+// is the one recorded, so with several readers the record may be empty
+// (a reader the graph does not see) but never names a task that released:
+// a task that reads and then awaits write() (or waits for a task that does)
+// is a cycle the deadlock detector finds.
+//
 // Thread safety: all members may be used from any thread.
 #pragma once
 
@@ -107,7 +114,7 @@ class rw_lock {
   void cancel(node* n) noexcept;
   void release_raw(bool write) noexcept;
   void grant_waiters() noexcept;  // lock_ held
-  void report_acquired(bool write, bool waited, task_id waiter) noexcept;
+  void report_acquired(bool waited, task_id waiter) noexcept;
   /// Publishes readers_ for the task dump (lock_ held).
   void publish_readers() noexcept {
     hdr_.count.store(static_cast<std::int64_t>(readers_), std::memory_order_relaxed);
@@ -139,7 +146,7 @@ class [[nodiscard]] rw_lock::lock_awaiter {
   }
   rw_lock_guard<Write> await_resume() noexcept {
     resumed_ = true;
-    l_->report_acquired(Write, node_.granted, node_.granted ? node_.w.task() : 0);
+    l_->report_acquired(node_.granted, node_.granted ? node_.w.task() : 0);
     return rw_lock_guard<Write>(l_);
   }
 

@@ -152,6 +152,21 @@ lucid::task<int> channel_lock() {
   co_return 0;
 }
 
+// ---- an rw_lock "upgrade": a task that holds a read guard awaits write() on
+// the same lock, which waits for every reader, itself included.
+lucid::task<int> rw_upgrade() {
+  expect("l", __LINE__ + 1);
+  auto l = std::make_shared<lucid::rw_lock>();
+  auto h = lucid::spawn("upgrader", [](std::shared_ptr<lucid::rw_lock> l) -> lucid::task<> {
+    expect("reads", __LINE__ + 1);
+    auto r = co_await l->read();
+    expect("writes", __LINE__ + 1);
+    auto w = co_await l->write();
+  }(l));
+  co_await h;
+  co_return 0;
+}
+
 // ---- a lock held across a slow await (a timer) while another task waits:
 // the lint, read back from lucid::console::warnings()
 lucid::task<int> lock_held() {
@@ -296,6 +311,7 @@ int main(int argc, char** argv) {
   }
   if (mode == "ring") return lucid::run(ring(), opts);
   if (mode == "channel_lock") return lucid::run(channel_lock(), opts);
+  if (mode == "rw_upgrade") return lucid::run(rw_upgrade(), opts);
   if (mode == "lock_held") return lucid::run(lock_held(), opts);
   if (mode == "join_cycle") return lucid::run(join_cycle(), opts);
   if (mode == "self_join") return lucid::run(self_join(), opts);

@@ -20,13 +20,13 @@ inline constexpr resource_kind mpsc_resource{"mpsc"};
 
 /// The identity of a lock (mutex, rw_lock, semaphore), as the task dump and
 /// the deadlock detector read it: who holds it (the mutex's holder, the
-/// rw_lock's writer, the semaphore's last acquirer) and a count (rw_lock
-/// readers, semaphore permits available). Written by the lock's users with
-/// relaxed stores; read racily.
+/// rw_lock's writer or latest reader, the semaphore's last acquirer) and a
+/// count (rw_lock readers, semaphore permits available). Written by the
+/// lock's users with relaxed stores; read racily.
 struct lock_header : resource_header {
   holder_slot holder;
   std::atomic<std::int64_t> count{-1};
-  /// true: `holder` is the one holder (mutex, rw_lock writer); false: it is
+  /// true: `holder` holds it (mutex, rw_lock writer or reader); false: it is
   /// only the last acquirer (semaphore), not an edge of the wait-for graph.
   bool exclusive;
 
