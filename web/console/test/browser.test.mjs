@@ -131,6 +131,21 @@ describe('console_demo', () => {
     await page.screenshot({ path: join(shots, 'task-detail.png') });
   });
 
+  test('a producer on a full channel shows the task that receives from it', async () => {
+    await page.goto(`${prog.url}/#/tasks`);
+    await page.waitForSelector('#task-filter');
+    await page.click('#task-filter', { clickCount: 3 });
+    await page.type('#task-filter', 'name:ingest');
+    await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1);
+    await page.click('#task-rows tr td.name a');
+    await page.waitForFunction(
+      () => /received by\s*slow-consumer/.test(document.querySelector('#task-detail')?.textContent ?? ''),
+      { timeout: 5000 },
+    );
+    const text = await page.$eval('#task-detail', (el) => el.textContent);
+    assert.match(text, /received at\s*examples\/console_demo\.cpp:\d+/);
+  });
+
   test('the timeline shows the reporter\'s stall', async () => {
     await page.goto(`${prog.url}/#/timeline`);
     await page.waitForSelector('#timeline-svg .lane[data-name="reporter"] .stall', { timeout: 15000 });
