@@ -12,6 +12,7 @@
 #include <map>
 #include <ostream>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 #include "console_internal.hpp"
@@ -104,11 +105,20 @@ void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out,
   }
 }
 
+/// True for the frame of a combinator's adapter (rt/detail/branch.hpp's
+/// await_as_task): lucid's own, one line of it, and nothing a user wrote,
+/// so chains leave it out (the branch's wait says what it awaits).
+bool adapter_frame(const lucid::detail::await_point& a) {
+  constexpr std::string_view adapter = "lucid/rt/detail/branch.hpp";
+  return a.file != nullptr && std::string_view(a.file).ends_with(adapter);
+}
+
 /// The chain of a strand from its leaf outwards, and its wait.
 void copy_strand(const lucid::detail::strand& s, std::int64_t now, strand_view& out,
                  std_creations& made_in_std) {
   for (const lucid::detail::promise_base* p = s.leaf; p != nullptr; p = p->parent_) {
     const lucid::detail::await_point a = p->site();
+    if (adapter_frame(a)) continue;
     out.chain.push_back(make_location(a.file, a.function, a.line));
   }
   if (s.wait != nullptr) {

@@ -76,7 +76,9 @@ std::string describe_wait(const snapshot& s, const wait& w) {
 std::string describe_chain(const strand_view& v, std::string_view indent) {
   std::string out;
   if (v.chain.empty()) {
-    out += fmt::format("{}╼ <not started>\n", indent);
+    // A waiting strand has started: its only frame was a combinator's
+    // adapter, which snapshots leave out (its wait says what it awaits).
+    if (!v.waiting) out += fmt::format("{}╼ <not started>\n", indent);
     return out;
   }
   for (const location& l : v.chain) {
@@ -145,7 +147,8 @@ void dump(std::ostream& out, const snapshot& s) {
       if (b.waiting)
         out << fmt::format(", waiting {:.1f} s on {}", b.wait.waiting_s,
                            detail::describe_wait(s, b.wait));
-      out << ":\n" << detail::describe_chain(b, "    ");
+      const std::string chain = detail::describe_chain(b, "    ");
+      out << (chain.empty() ? "\n" : ":\n") << chain;
     }
     if (t->state != "running") out << detail::describe_chain(t->root, "  ");
     if (t->stats.known) {
