@@ -117,7 +117,7 @@ describe('console_demo', () => {
       .filter(([l]) => /co_await in\.recv\(\)|sleep\(200ms\)/.test(l))
       .map(([, n]) => `examples/console_demo.cpp:${n}`);
     assert.equal(lines.length, 2);
-    await page.click('#task-rows tr td.name a');
+    await page.$eval('#task-rows tr td.name a', (a) => a.click());
     await page.waitForSelector('#task-detail .chain');
     await page.waitForFunction(
       (want) => want.some((w) => document.querySelector('#task-detail .chain')?.textContent.includes(w)),
@@ -137,7 +137,9 @@ describe('console_demo', () => {
     await page.click('#task-filter', { clickCount: 3 });
     await page.type('#task-filter', 'name:ingest');
     await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1);
-    await page.click('#task-rows tr td.name a');
+    // Clicked inside the page: the live table may re-render its rows
+    // between a lookup from here and the click.
+    await page.$eval('#task-rows tr td.name a', (a) => a.click());
     await page.waitForFunction(
       () => /received by\s*slow-consumer/.test(document.querySelector('#task-detail')?.textContent ?? ''),
       { timeout: 5000 },
