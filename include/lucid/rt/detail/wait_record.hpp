@@ -4,7 +4,9 @@
 //
 // Who writes what:
 //   resource_header   written once when the resource is built (id, kind,
-//                     creation site, ops); read-only after.
+//                     creation site, ops, and the creating stack when that
+//                     site lies in the standard library); read-only after
+//                     (a moved socket moves its header).
 //   holder_slot       written by the task that takes or gives back a lock
 //                     (relaxed atomics); read racily by inspectors, which
 //                     may see a slightly stale holder but never a torn one.
