@@ -71,22 +71,37 @@ void set_coarse_now_ns(std::int64_t ns) noexcept {
   return out;
 }
 
+namespace {
+
+void record(holder_slot& s, task_cell* c, const char* file, const char* function,
+            unsigned line) noexcept {
+  // relaxed: racy snapshots for the task dump; the lock itself orders the data.
+  s.file.store(file, std::memory_order_relaxed);
+  s.function.store(function, std::memory_order_relaxed);
+  s.line.store(line, std::memory_order_relaxed);
+  s.since_ns.store(coarse_now_ns(), std::memory_order_relaxed);
+  s.task.store(c != nullptr ? c->id_ : 0, std::memory_order_relaxed);
+}
+
+}  // namespace
+
 void holder_slot::take() noexcept {
   task_cell* c = current_cell();
   const promise_base* f = c != nullptr ? running_frame(c) : nullptr;
-  // relaxed: racy snapshots for the task dump; the lock itself orders the data.
   const await_point a = f ? f->site() : await_point{};
-  file.store(a.file, std::memory_order_relaxed);
-  function.store(a.function, std::memory_order_relaxed);
-  line.store(a.line, std::memory_order_relaxed);
-  since_ns.store(coarse_now_ns(), std::memory_order_relaxed);
-  task.store(c != nullptr ? c->id_ : 0, std::memory_order_relaxed);
+  record(*this, c, a.file, a.function, a.line);
 }
 
 void holder_slot::note() noexcept {
   task_cell* c = current_cell();
   if (c != nullptr && task.load(std::memory_order_relaxed) == c->id_) return;
   take();
+}
+
+void holder_slot::note(const source_site& at) noexcept {
+  task_cell* c = current_cell();
+  if (c != nullptr && task.load(std::memory_order_relaxed) == c->id_) return;
+  record(*this, c, at.file, at.function, at.line);
 }
 
 // ------------------------------------------------------------ known threads

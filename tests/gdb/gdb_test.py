@@ -144,6 +144,12 @@ def check_common(out, bt, exp):
         if not re.search(r'waiter task \d+ "%s" at \S*%s' % (name, re.escape(exp[name])),
                          m.group(1)):
             fail("%s is not the %s's waiter at %s" % (name, kind, exp[name]), out)
+    # The full channel's senders wait for the task that receives from it.
+    m = re.search(r"^mpsc #\d+, created at .*\n((?:  .*\n)*)", out, re.M)
+    if m is None or not re.search(r'received by task \d+ "[^"]*", which received from it at '
+                                  r'\S*%s' % re.escape(exp["root_receives"]), m.group(1)):
+        fail("the full channel is not received by the root task at %s" % exp["root_receives"],
+             out)
     m = re.search(r"^oneshot #\d+, created at .*\n((?:  .*\n)*)", out, re.M)
     if m is None or not re.search(r'waiter task \d+ "order_waiter"', m.group(1)):
         fail("no oneshot with order_waiter waiting", out)

@@ -603,6 +603,7 @@ class Resource(object):
         self.created_at = None
         self.holders = []  # (task id, site)
         self.holder_label = "held by"
+        self.holder_at = "acquired at"
         self.state = []
         self.waiters = []  # (task, site)
 
@@ -638,7 +639,9 @@ def _fill_resource(r, hdr):
             r.holder_label = "last acquired by"
             r.state.append("%d permits available" % count)
         if r.kind == "rw_lock":
-            r.holder_label = "written by"
+            # The holder slot is the writer's, or the latest reader's while
+            # readers hold it (sync/rw_lock.hpp).
+            r.holder_label = "read by" if count > 0 else "written by"
             r.state.append("%d readers" % count)
         if tid != 0:
             r.holders.append((tid, _site(_atomic(slot["file"]), _atomic(slot["function"]),
@@ -659,12 +662,24 @@ def _fill_resource(r, hdr):
                 r.state.append("receiver closed")
         else:
             cap = int(ch["capacity"])
+            queued = int(ch["queue"]["size_"])
             r.state.append("capacity %s" % (cap if cap else "unbounded"))
-            r.state.append("%d queued" % int(ch["queue"]["size_"]))
+            r.state.append("%d queued" % queued)
             n = int(ch["senders"])
             r.state.append("%d sender%s" % (n, "" if n == 1 else "s"))
             if bool(ch["rx_closed"]):
                 r.state.append("closed")
+            elif cap and queued >= cap:
+                # Full: its senders wait for the task that receives from it
+                # (the channel's `receiving` slot, sync/mpsc.hpp).
+                slot = ch["receiving"]
+                tid = int(_atomic(slot["task"]))
+                if tid != 0:
+                    r.holder_label = "received by"
+                    r.holder_at = "which received from it at"
+                    r.holders.append((tid, _site(_atomic(slot["file"]),
+                                                 _atomic(slot["function"]),
+                                                 _atomic(slot["line"]))))
 
 
 def _resources(tasks):
@@ -795,9 +810,9 @@ def cmd_resources(arg):
             gdb.write("  %s\n" % s)
         for tid, site in r.holders:
             h = byid.get(tid)
-            gdb.write("  %s %s, acquired at %s\n" % (r.holder_label,
-                                                    h.label() if h else "task %d" % tid,
-                                                    site or "?"))
+            gdb.write("  %s %s, %s %s\n" % (r.holder_label,
+                                            h.label() if h else "task %d" % tid,
+                                            r.holder_at, site or "?"))
         for t, site in r.waiters:
             gdb.write("  waiter %s at %s\n" % (t.label(), site or "?"))
     _print_problems(problems)

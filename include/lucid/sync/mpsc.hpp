@@ -318,13 +318,14 @@ class receiver {
   recv_awaiter recv() noexcept { return recv_awaiter(c_); }
 
   /// The next value now: errc::empty if none is queued, errc::closed if the
-  /// channel is closed and drained.
-  result<T> try_recv() {
+  /// channel is closed and drained. `site`: where the task receives, for
+  /// the task dump.
+  result<T> try_recv(source_site site = source_site::current()) {
     if (c_ == nullptr) return errc::closed;
     std::optional<T> v;
     {
       std::lock_guard g(c_->lock);
-      c_->receiving.note();
+      c_->receiving.note(site);
       if (!c_->try_pop_locked(v)) {
         return c_->senders == 0 || c_->rx_closed ? errc::closed : errc::empty;
       }

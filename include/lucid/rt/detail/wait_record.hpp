@@ -60,6 +60,9 @@ struct holder_slot {
   /// take(), unless the calling task is already the one recorded (a
   /// channel's receiving task, noted at every receive).
   void note() noexcept;
+  /// note(), at `at` instead of the co_await the task runs now (a call that
+  /// does not suspend, such as try_recv).
+  void note(const source_site& at) noexcept;
   void give_back() noexcept { task.store(0, std::memory_order_relaxed); }
   /// A racy copy for an inspector; each field is read whole.
   holder_info read() const noexcept {
