@@ -41,7 +41,6 @@ struct tracked {
   const resource_kind* kind = nullptr;
   source_site site{};
   const lucid::detail::resource_header* header = nullptr;  ///< null: no holders or fill to read
-  std::vector<std::uintptr_t> created_stack;               ///< resource_header::created_stack
 };
 
 class tracker final : public observer {
@@ -60,7 +59,6 @@ class tracker final : public observer {
     t.kind = &kind;
     t.site = site;
     t.header = header;
-    if (header != nullptr) t.created_stack = creation_stack_of(*header);
   }
   void on_resource_dropped(resource_id id) noexcept override {
     auto& s = shard(id);
@@ -88,9 +86,13 @@ class tracker final : public observer {
         resource_view v;
         v.id = id;
         v.kind = t.kind ? std::string(t.kind->name) : "?";
-        if (t.header != nullptr) read_resource(*t.header, now, v);
+        std::vector<std::uintptr_t> stack;
+        if (t.header != nullptr) {  // alive: a dropped resource leaves the shard first
+          read_resource(*t.header, now, v);
+          stack = creation_stack_of(*t.header);
+        }
         out.push_back(std::move(v));
-        made.emplace_back(t.site, t.created_stack);
+        made.emplace_back(t.site, std::move(stack));
       }
     }
     // Outside the shard locks: creating a resource takes them, and the first

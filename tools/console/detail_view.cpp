@@ -20,7 +20,7 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
   if (!w.woken_by.empty()) head += ", woken by " + w.woken_by;
   out.push_back({head, A_BOLD});
   for (const holder& h : w.holders) {
-    if (w.kind == "mpsc") {  // a full channel's holder: the task that receives from it
+    if (held_by_receiver(w.kind)) {
       out.push_back({fmt::format("  received by {} (received at {})", task_label(s, h.task),
                                  where(h.acquired_at)),
                      0});

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "text.hpp"
 
@@ -238,14 +239,14 @@ std::vector<res_row> resource_rows(const frame& f, const view_state& v) {
 
 std::vector<std::string> graph_lines(const snapshot& s) {
   std::vector<std::string> out;
-  auto res_label = [&](resource_id id) {
+  auto res_kind = [&](resource_id id) -> std::string_view {
     for (const resource_view& r : s.resources)
-      if (r.id == id) return fmt::format("{}#{}", r.kind, id);
+      if (r.id == id) return r.kind;
     for (const task_view& t : s.tasks)
-      if (t.root.waiting && t.root.wait.resource == id)
-        return fmt::format("{}#{}", t.root.wait.kind, id);
-    return fmt::format("resource#{}", id);
+      if (t.root.waiting && t.root.wait.resource == id) return t.root.wait.kind;
+    return "resource";
   };
+  auto res_label = [&](resource_id id) { return fmt::format("{}#{}", res_kind(id), id); };
   std::set<task_id> in_cycle;
   for (const auto& c : s.cycles)
     in_cycle.insert(c.begin(), c.end());
@@ -255,9 +256,8 @@ std::vector<std::string> graph_lines(const snapshot& s) {
     if (e.kind == graph_edge::type::held_by) held_pairs.emplace(e.resource, e.task);
   std::multimap<resource_id, task_id> held_by(held_pairs.begin(), held_pairs.end());
   auto lockish = [&](resource_id id) {
-    std::string k = res_label(id);
-    return k.rfind("mutex#", 0) == 0 || k.rfind("rw_lock#", 0) == 0 ||
-           k.rfind("semaphore#", 0) == 0;
+    std::string_view k = res_kind(id);
+    return k == "mutex" || k == "rw_lock" || k == "semaphore";
   };
 
   int waiting = 0;
@@ -267,9 +267,8 @@ std::vector<std::string> graph_lines(const snapshot& s) {
       line = fmt::format("{} --waits on--> {}", task_label(s, e.task), res_label(e.resource));
       auto [lo, hi] = held_by.equal_range(e.resource);
       if (lo == hi && lockish(e.resource)) line += " (no holder)";
-      // A full channel's holder is the task that receives from it.
       const char* holder_arrow =
-          res_label(e.resource).rfind("mpsc#", 0) == 0 ? " --received by--> " : " --held by--> ";
+          held_by_receiver(res_kind(e.resource)) ? " --received by--> " : " --held by--> ";
       for (auto it = lo; it != hi; ++it)
         line += holder_arrow + task_label(s, it->second);
     } else if (e.kind == graph_edge::type::joins) {

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lucid/base/histogram.hpp"
@@ -43,6 +44,13 @@ struct holder {
   location acquired_at;  ///< the co_await that took it (a channel: that received from it)
   double held_s = 0;
 };
+
+/// True for a kind of resource whose holder is the task that receives from
+/// it (a full bounded mpsc channel) rather than one that took it (a lock):
+/// reports say "received by" where they say "held by" for a lock.
+inline bool held_by_receiver(std::string_view kind) noexcept {
+  return kind == "mpsc";
+}
 
 /// What a suspended frame waits on.
 struct wait {

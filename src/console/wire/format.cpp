@@ -45,8 +45,7 @@ std::string describe_wait(const snapshot& s, const wait& w) {
   }
   if (!w.what.empty()) out += fmt::format(" [{}]", w.what);
   for (const holder& h : w.holders) {
-    if (w.kind == "mpsc") {
-      // A full channel's holder is its receiving task (sync/mpsc.hpp).
+    if (held_by_receiver(w.kind)) {
       out += fmt::format(" whose receiver is in {}", task_label(s, h.task));
       if (h.acquired_at.known())
         out += fmt::format(" (which received from it at {})", where(h.acquired_at));
