@@ -7,8 +7,10 @@
 //    the writer thread or a flush.
 //  - fd_, written_ (file_mu_): the writer thread, flush and stop. written_
 //    is the offset of the closing "\n]}\n" that every write rewrites, so the
-//    file is valid JSON between writes; an atomic copy lets emit() check
-//    the size limit without the lock.
+//    file is valid JSON between writes. written_shared_ is what the file
+//    will hold once the chunk being written is (stored under buf_mu_ when a
+//    chunk is taken from buf_), so emit() checks the size limit under
+//    buf_mu_ alone and never admits bytes past it.
 //  - tasks_ (one mutex per shard): name, poll count and the pending wake
 //    flow of each task, touched by the observer callbacks.
 //  - per thread: the poll in progress (t_poll) and whether the thread's
@@ -351,9 +353,17 @@ class timeline final : public observer {
     std::string chunk;
     {
       std::lock_guard bl(buf_mu_);
-      chunk.swap(buf_);
+      take_buffer(chunk);
     }
     if (!chunk.empty()) write_chunk(chunk);
+  }
+
+  /// Moves buf_ into `chunk` and counts it as written already, so emit()
+  /// does not admit more than the limit while it is being written.
+  /// file_mu_ and buf_mu_ held.
+  void take_buffer(std::string& chunk) noexcept {
+    chunk.swap(buf_);
+    written_shared_.store(written_ + chunk.size(), std::memory_order_relaxed);
   }
 
   /// Stops recording with a note (limit reached) or without (stop, exit).
@@ -445,7 +455,8 @@ class timeline final : public observer {
         ++dropped_;
         return;
       }
-      // relaxed: a slightly stale size only moves the stop by one write.
+      // relaxed: written_shared_ is stored under buf_mu_ when a chunk is
+      // taken (take_buffer); the store after the write repeats that value.
       if (opts_.max_bytes != 0 &&
           written_shared_.load(std::memory_order_relaxed) + buf_.size() + m.size() + 256 >
               opts_.max_bytes) {
@@ -505,7 +516,7 @@ class timeline final : public observer {
     std::uint64_t dropped = 0;
     {
       std::lock_guard g(buf_mu_);
-      chunk.swap(buf_);
+      take_buffer(chunk);
       dropped = dropped_;
     }
     if (!reason.empty() || dropped != 0) {
