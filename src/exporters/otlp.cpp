@@ -141,6 +141,7 @@ class exporter {
   }
 
   void start() {
+    detail::exporter_thread_start blocked;
     thread_ = std::thread([this] { run(); });
   }
 

@@ -59,14 +59,31 @@ thread_local bool t_ignored = false;
 [[gnu::noinline]] bool this_thread_ignored() noexcept {
   return t_ignored;
 }
-void become_exporter_thread(const char* name) noexcept {
+namespace {
+/// Every signal but the synchronous ones (a fault in the thread is its own).
+sigset_t process_signals() noexcept {
   sigset_t all;
   sigfillset(&all);
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS})
     sigdelset(&all, sig);
+  return all;
+}
+}  // namespace
+
+void become_exporter_thread(const char* name) noexcept {
+  const sigset_t all = process_signals();
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
   pthread_setname_np(pthread_self(), name);
   ignore_this_thread();
+}
+
+exporter_thread_start::exporter_thread_start() noexcept {
+  const sigset_t all = process_signals();
+  pthread_sigmask(SIG_BLOCK, &all, &old_);
+}
+
+exporter_thread_start::~exporter_thread_start() {
+  pthread_sigmask(SIG_SETMASK, &old_, nullptr);
 }
 }  // namespace detail
 
@@ -140,6 +157,7 @@ class timeline final : public observer {
     recording_.store(true, std::memory_order_release);
     add_observer(this);
     installed_ = true;  // before the writer starts: its limit stop clears it
+    detail::exporter_thread_start blocked;
     writer_ = std::thread([this] { writer_loop(); });
     return true;
   }
