@@ -33,6 +33,15 @@
 
 namespace lucid::detail {
 
+namespace {
+/// The size of the calling thread's last coroutine frame, for its promise.
+thread_local std::size_t tls_frame_bytes = 0;
+}  // namespace
+
+std::size_t last_coroutine_frame_bytes() noexcept {
+  return tls_frame_bytes;
+}
+
 #if LUCID_FRAME_POOL
 
 namespace {
@@ -103,7 +112,8 @@ thread_local thread_cache tls_cache;
 
 }  // namespace
 
-void* frame_alloc(std::size_t n) {
+namespace {
+[[gnu::always_inline]] inline void* alloc_block(std::size_t n) {
   if (n > kMaxSize) {
     void* p = std::malloc(n);
     if (p == nullptr) throw std::bad_alloc();
@@ -131,6 +141,16 @@ void* frame_alloc(std::size_t n) {
     }
   }
   return tc.carve((c + 1) * kGranule);
+}
+}  // namespace
+
+void* frame_alloc(std::size_t n) {
+  return alloc_block(n);
+}
+
+void* coroutine_frame_alloc(std::size_t n) {
+  tls_frame_bytes = n;
+  return alloc_block(n);
 }
 
 void frame_free(void* p, std::size_t n) noexcept {
@@ -166,6 +186,10 @@ void* frame_alloc(std::size_t n) {
   void* p = std::malloc(n);
   if (p == nullptr) throw std::bad_alloc();
   return p;
+}
+void* coroutine_frame_alloc(std::size_t n) {
+  tls_frame_bytes = n;
+  return frame_alloc(n);
 }
 void frame_free(void* p, std::size_t) noexcept {
   std::free(p);

@@ -223,7 +223,7 @@ struct promise_common : promise_base {
   // the coroutine, which names it in the large-frame lint.
   [[gnu::always_inline]] static void* operator new(std::size_t n) {
     if (__builtin_expect(n > kLargeFrameBytes, 0)) note_large_frame(n, __builtin_return_address(0));
-    return frame_alloc(n);
+    return coroutine_frame_alloc(n);
   }
   static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
 
@@ -352,10 +352,12 @@ task<T> task_promise<T>::get_return_object(const char* function) noexcept {
   static_assert(alignof(task_promise<T>) <= promise_base::kMaxAlign,
                 "lucid::task<T> does not support T aligned beyond 16 bytes: return it boxed");
   this->set_function(function);
+  this->set_frame_bytes(last_coroutine_frame_bytes());
   return task<T>{std::coroutine_handle<task_promise<T>>::from_promise(*this)};
 }
 inline task<void> task_promise<void>::get_return_object(const char* function) noexcept {
   this->set_function(function);
+  this->set_frame_bytes(last_coroutine_frame_bytes());
   return task<void>{std::coroutine_handle<task_promise<void>>::from_promise(*this)};
 }
 }  // namespace detail

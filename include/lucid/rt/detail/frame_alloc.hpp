@@ -19,6 +19,14 @@ namespace lucid::detail {
 void* frame_alloc(std::size_t n);
 void frame_free(void* p, std::size_t n) noexcept;
 
+/// frame_alloc for a coroutine frame: also remembers `n` for the calling
+/// thread, where the frame's promise reads it (last_coroutine_frame_bytes)
+/// in get_return_object, before the ramp can suspend or make another frame.
+/// The console uses a frame's extent to find which task holds a handle
+/// that lives in it (a channel's sender).
+void* coroutine_frame_alloc(std::size_t n);
+std::size_t last_coroutine_frame_bytes() noexcept;
+
 /// A coroutine frame above this size is noted for the console's lint
 /// ("a task frame larger than 16 KiB").
 inline constexpr std::size_t kLargeFrameBytes = 16 * 1024;

@@ -52,7 +52,9 @@ struct await_point {
 ///   bits_     the strand this frame runs on, with three flags in its low
 ///             bits (a strand is 8-aligned): INLINE (started by the parent's
 ///             await_suspend, not yet suspended), DONE (reached final
-///             suspend), THREW (an exception escaped the body)
+///             suspend), THREW (an exception escaped the body); and in its
+///             top 16 bits the frame's size in 16-byte units (0: unknown or
+///             past 1 MiB), set once at creation (frame_bytes())
 ///   site_     the file of the co_await this frame is suspended at, with its
 ///             line in the top 16 bits (user-space addresses on x86-64 and
 ///             AArch64 fit in 48 bits; lines past 65535 read as 65535)
@@ -79,10 +81,22 @@ struct promise_base {
   promise_base* parent_ = nullptr;  ///< the frame awaiting this one; null for a strand root
 
   detail::strand* strand() const noexcept {
-    return reinterpret_cast<detail::strand*>(bits_ & ~kFlags);
+    return reinterpret_cast<detail::strand*>(bits_ & ~(kFlags | kSizeMask));
   }
   void set_strand(detail::strand* s) noexcept {
-    bits_ = reinterpret_cast<std::uintptr_t>(s) | (bits_ & kFlags);
+    bits_ = reinterpret_cast<std::uintptr_t>(s) | (bits_ & (kFlags | kSizeMask));
+  }
+  /// The frame's size in bytes (rounded up to 16), or 0 when unknown: the
+  /// promise was not made by promise_common's allocator, or the frame is
+  /// larger than 1 MiB. With handle().address(), the frame's extent.
+  std::size_t frame_bytes() const noexcept {
+    return static_cast<std::size_t>(bits_ >> kSizeShift) * kSizeUnit;
+  }
+  /// Records the frame's size (at creation, see frame_bytes()).
+  void set_frame_bytes(std::size_t n) noexcept {
+    std::uintptr_t units = (n + kSizeUnit - 1) / kSizeUnit;
+    if (units > kMaxSizeUnits) units = 0;
+    bits_ = (bits_ & ~kSizeMask) | (units << kSizeShift);
   }
   bool is_inline() const noexcept { return (bits_ & kInline) != 0; }
   void set_inline(bool on) noexcept { bits_ = on ? (bits_ | kInline) : (bits_ & ~kInline); }
@@ -133,6 +147,10 @@ struct promise_base {
   static constexpr std::uintptr_t kInline = 1, kDone = 2, kThrew = 4, kFlags = 7;
   static constexpr unsigned kLineShift = 48;
   static constexpr unsigned kMaxLine = 0xFFFF;
+  static constexpr unsigned kSizeShift = 48;
+  static constexpr std::uintptr_t kSizeMask = ~std::uintptr_t{0} << kSizeShift;
+  static constexpr std::size_t kSizeUnit = 16;
+  static constexpr std::uintptr_t kMaxSizeUnits = 0xFFFF;
 
  private:
   std::uintptr_t bits_ = 0;
