@@ -9,6 +9,9 @@
 //   rx            the receiver's parked awaiter, or null; while it is set the
 //                 queue is empty, and a send hands its value straight to it
 //   senders       live sender handles; 0 means "closed once drained"
+//   sender_handles  where each live sender is (handle_registry.hpp): a
+//                 sender links itself when made, relinks when moved, and
+//                 unlinks when destroyed, all under `lock`
 //   rx_closed     receiver closed or dropped: every send fails
 //   receiving     the task that received last (and the co_await where it
 //                 first did), noted at every receive: a full bounded
@@ -33,6 +36,7 @@
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
 #include "lucid/rt/observer.hpp"
+#include "lucid/sync/detail/handle_registry.hpp"
 #include "lucid/sync/detail/resource_kinds.hpp"
 #include "lucid/sync/detail/ring.hpp"
 #include "lucid/sync/detail/wait_queue.hpp"
@@ -57,6 +61,7 @@ struct mpsc_chan : resource_header {
   intrusive_list<send_node> send_waiters;
   recv_node* rx = nullptr;
   std::size_t senders = 1;
+  handle_registry sender_handles;
   bool rx_closed = false;
   holder_slot receiving;
   std::atomic<std::size_t> refs{2};
@@ -83,7 +88,16 @@ struct mpsc_chan : resource_header {
     out[0] = c->receiving.read();
     return out[0].task != 0 ? 1 : 0;
   }
-  static constexpr resource_ops ops{&read_holders, &read_state};
+  /// Who can end a receiver's wait: the live senders, while the channel is
+  /// empty and open (only the receiver can wait then).
+  static std::size_t read_handles(const void* h, std::uintptr_t* out, std::size_t max) noexcept {
+    auto* c = const_cast<mpsc_chan*>(
+        static_cast<const mpsc_chan*>(static_cast<const resource_header*>(h)));
+    std::lock_guard g(c->lock);
+    if (c->rx_closed || !c->queue.empty()) return 0;
+    return c->sender_handles.copy(out, max);
+  }
+  static constexpr resource_ops ops{&read_holders, &read_state, &read_handles};
 
   mpsc_chan(std::size_t cap, source_site site)
       : resource_header(mpsc_resource, site, &ops), queue(cap), capacity(cap) {
@@ -172,11 +186,16 @@ template <class T>
 class sender {
  public:
   sender() noexcept = default;
-  explicit sender(detail::mpsc_chan<T>* c) noexcept : c_(c) {}
+  /// The channel's first sender (bounded(), unbounded()): counted there.
+  explicit sender(detail::mpsc_chan<T>* c) noexcept : c_(c) {
+    std::lock_guard g(c_->lock);
+    c_->sender_handles.add(&link_);
+  }
   sender(const sender& o) noexcept : c_(o.c_) { acquire(); }
-  sender(sender&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  sender(sender&& o) noexcept { take(o); }
   sender& operator=(sender o) noexcept {
-    std::swap(c_, o.c_);
+    reset();
+    take(o);
     return *this;
   }
   ~sender() { reset(); }
@@ -225,11 +244,20 @@ class sender {
     c_->refs.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard g(c_->lock);
     ++c_->senders;
+    c_->sender_handles.add(&link_);
+  }
+  /// Moves o's reference here (and its link to this address).
+  void take(sender& o) noexcept {
+    if (o.c_ == nullptr) return;
+    std::lock_guard g(o.c_->lock);
+    o.c_->sender_handles.move(&o.link_, &link_);
+    c_ = std::exchange(o.c_, nullptr);
   }
   void reset() noexcept {
     if (c_ == nullptr) return;
     {
       std::lock_guard g(c_->lock);
+      c_->sender_handles.remove(&link_);
       if (--c_->senders == 0) {
         // The last sender: a parked receiver (queue empty) learns it is closed.
         if (auto* r = std::exchange(c_->rx, nullptr)) r->grant(c_);
@@ -238,6 +266,7 @@ class sender {
     std::exchange(c_, nullptr)->release();
   }
   detail::mpsc_chan<T>* c_ = nullptr;
+  detail::handle_link link_;  ///< in c_->sender_handles while c_ is set
 };
 
 template <class T>
@@ -353,6 +382,7 @@ class receiver {
     std::exchange(c_, nullptr)->release();
   }
   detail::mpsc_chan<T>* c_ = nullptr;
+  detail::handle_link link_;  ///< in c_->sender_handles while c_ is set
 };
 
 template <class T>

@@ -2,8 +2,10 @@
 // to one receiver.
 //
 // Shared state (detail::oneshot_state, allocated once per channel): `value`,
-// the flags `sent`, `tx_alive`, `rx_closed`, and the receiver's waiter `rx`,
-// all guarded by the spin lock `lock`; `refs` (one per side) frees it.
+// the flags `sent`, `tx_alive`, `rx_closed`, the receiver's waiter `rx`, and
+// where the sender is (`tx_handle`, handle_registry.hpp: linked by the sender
+// when made, relinked when moved), all guarded by the spin lock `lock`;
+// `refs` (one per side) frees it.
 //
 // Thread safety: the sender and the receiver may be used from different
 // threads at the same time; each side itself is used by one task at a time.
@@ -19,6 +21,7 @@
 #include "lucid/base/source_site.hpp"
 #include "lucid/base/spin_lock.hpp"
 #include "lucid/rt/observer.hpp"
+#include "lucid/sync/detail/handle_registry.hpp"
 #include "lucid/sync/detail/resource_kinds.hpp"
 #include "lucid/sync/detail/wait_queue.hpp"
 
@@ -28,11 +31,12 @@ namespace detail {
 template <class T>
 struct oneshot_state : resource_header {
   spin_lock lock;
-  std::optional<T> value;  ///< guarded by lock
-  waiter* rx = nullptr;    ///< guarded by lock: the receiver's parked awaiter
-  bool sent = false;       ///< guarded by lock
-  bool tx_alive = true;    ///< guarded by lock
-  bool rx_closed = false;  ///< guarded by lock
+  std::optional<T> value;     ///< guarded by lock
+  waiter* rx = nullptr;       ///< guarded by lock: the receiver's parked awaiter
+  bool sent = false;          ///< guarded by lock
+  bool tx_alive = true;       ///< guarded by lock
+  bool rx_closed = false;     ///< guarded by lock
+  handle_registry tx_handle;  ///< guarded by lock: the sender, while it lives
   std::atomic<int> refs{2};
 
   /// Whether a value waits and the sender lives, for the task dump.
@@ -45,7 +49,15 @@ struct oneshot_state : resource_header {
     out.senders = st->tx_alive ? 1 : 0;
     out.closed = st->rx_closed ? 1 : 0;
   }
-  static constexpr resource_ops ops{nullptr, &read_state};
+  /// Who can end the receiver's wait: the sender, until it sends.
+  static std::size_t read_handles(const void* h, std::uintptr_t* out, std::size_t max) noexcept {
+    auto* st = const_cast<oneshot_state*>(
+        static_cast<const oneshot_state*>(static_cast<const resource_header*>(h)));
+    std::lock_guard g(st->lock);
+    if (st->sent || st->rx_closed) return 0;
+    return st->tx_handle.copy(out, max);
+  }
+  static constexpr resource_ops ops{nullptr, &read_state, &read_handles};
 
   explicit oneshot_state(source_site site) noexcept
       : resource_header(oneshot_resource, site, &ops) {
@@ -92,12 +104,15 @@ template <class T>
 class sender {
  public:
   sender() noexcept = default;
-  explicit sender(detail::oneshot_state<T>* s) noexcept : s_(s) {}
-  sender(sender&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  explicit sender(detail::oneshot_state<T>* s) noexcept : s_(s) {
+    std::lock_guard g(s_->lock);
+    s_->tx_handle.add(&link_);
+  }
+  sender(sender&& o) noexcept { take(o); }
   sender& operator=(sender&& o) noexcept {
     if (this != &o) {
       reset();
-      s_ = std::exchange(o.s_, nullptr);
+      take(o);
     }
     return *this;
   }
@@ -126,16 +141,25 @@ class sender {
   }
 
  private:
+  /// Moves o's side of the channel here (and its link to this address).
+  void take(sender& o) noexcept {
+    if (o.s_ == nullptr) return;
+    std::lock_guard g(o.s_->lock);
+    o.s_->tx_handle.move(&o.link_, &link_);
+    s_ = std::exchange(o.s_, nullptr);
+  }
   void reset() noexcept {
     if (s_ == nullptr) return;
     {
       std::lock_guard g(s_->lock);
+      s_->tx_handle.remove(&link_);
       s_->tx_alive = false;
       if (!s_->sent) s_->wake_rx();
     }
     std::exchange(s_, nullptr)->release();
   }
   detail::oneshot_state<T>* s_ = nullptr;
+  detail::handle_link link_;  ///< in s_->tx_handle while s_ is set
 };
 
 /// The receiving half of a oneshot channel: `co_await rx` gives result<T>

@@ -84,11 +84,17 @@ struct resource_state {
   int closed = -1;             ///< 1 closed, 0 open
 };
 
-/// How an inspector reads a resource's holders and state (both optional).
+/// How an inspector reads a resource's holders, state and handles (all optional).
 struct resource_ops {
   /// Copies up to `max` holders into `out`; returns how many it copied.
   std::size_t (*holders)(const void* header, holder_info* out, std::size_t max) noexcept = nullptr;
   void (*state)(const void* header, resource_state& out) noexcept = nullptr;
+  /// Copies up to `max` addresses of the handles whose owners can end the
+  /// waits on it now (an empty open channel's live senders); returns how
+  /// many there are (possibly more than `max`). The console finds which
+  /// task's frame holds each (sync/detail/handle_registry.hpp).
+  std::size_t (*handles)(const void* header, std::uintptr_t* out,
+                         std::size_t max) noexcept = nullptr;
 };
 
 /// The identity every lucid resource carries (first member or a member of it).
