@@ -87,8 +87,33 @@ void copy_resource(const lucid::detail::resource_header& h, std::int64_t now, To
 /// their site and creating stack, resolved once every lock is released (resolve_creations).
 using std_creations = std::map<resource_id, std::pair<source_site, std::vector<std::uintptr_t>>>;
 
+/// Where the live handles that could end a wait are (an empty channel's
+/// senders): their addresses per resource, and how many there are; matched
+/// with the frames of the tasks read (frame_extent) once the walk is over.
+struct handle_addresses {
+  std::vector<std::uintptr_t> at;
+  std::size_t count = 0;
+};
+
+/// One suspended frame of a task read in this snapshot: its memory, its task
+/// and where it is suspended.
+struct frame_extent {
+  std::uintptr_t start = 0, end = 0;
+  task_id task = 0;
+  lucid::detail::await_point at;
+};
+
+/// What a walk gathers for after it: the std-made resources' stacks, and
+/// the handles and frames that say who holds a channel's senders.
+struct pending_reads {
+  std_creations made_in_std;
+  std::map<resource_id, handle_addresses> handles;
+  std::vector<frame_extent> frames;
+};
+
 void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out,
-               std_creations& made_in_std) {
+               pending_reads& pending) {
+  std_creations& made_in_std = pending.made_in_std;
   out.kind = r.kind != nullptr ? std::string(r.kind->name) : std::string("?");
   out.joined = r.joined();
   if (const char* what = r.what(); what != nullptr) {
@@ -102,6 +127,13 @@ void copy_wait(const lucid::detail::wait_record& r, std::int64_t now, wait& out,
     if (h->created_stack != nullptr)
       made_in_std.emplace(h->id, std::pair(h->site, detail::creation_stack_of(*h)));
     copy_resource(*h, now, out);
+    if (h->ops != nullptr && h->ops->handles != nullptr && pending.handles.count(h->id) == 0) {
+      handle_addresses a;
+      a.at.resize(8);
+      a.count = h->ops->handles(h, a.at.data(), a.at.size());
+      a.at.resize(std::min(a.count, a.at.size()));
+      if (a.count != 0) pending.handles.emplace(h->id, std::move(a));
+    }
   }
 }
 
@@ -113,17 +145,22 @@ bool adapter_frame(const lucid::detail::await_point& a) {
   return a.file != nullptr && std::string_view(a.file).ends_with(adapter);
 }
 
-/// The chain of a strand from its leaf outwards, and its wait.
-void copy_strand(const lucid::detail::strand& s, std::int64_t now, strand_view& out,
-                 std_creations& made_in_std) {
+/// The chain of a strand from its leaf outwards, its wait, and its frames' extents.
+void copy_strand(const lucid::detail::strand& s, task_id task, std::int64_t now, strand_view& out,
+                 pending_reads& pending) {
   for (const lucid::detail::promise_base* p = s.leaf; p != nullptr; p = p->parent_) {
     const lucid::detail::await_point a = p->site();
     if (adapter_frame(a)) continue;
     out.chain.push_back(make_location(a.file, a.function, a.line));
+    if (std::size_t n = p->frame_bytes(); n != 0) {
+      auto start = reinterpret_cast<std::uintptr_t>(
+          const_cast<lucid::detail::promise_base*>(p)->handle().address());
+      pending.frames.push_back({start, start + n, task, a});
+    }
   }
   if (s.wait != nullptr) {
     out.waiting = true;
-    copy_wait(*s.wait, now, out.wait, made_in_std);
+    copy_wait(*s.wait, now, out.wait, pending);
   }
 }
 
@@ -169,6 +206,47 @@ void resolve_creations(const std_creations& made_in_std, snapshot& snap) {
     fix(t.root);
     for (strand_view& b : t.branches)
       fix(b);
+  }
+}
+
+/// The tasks whose frames hold the handles that could end a wait (an empty
+/// channel's senders), as that wait's holders: the task, and the frame
+/// holding the handle with the co_await it is suspended at. A handle in no
+/// frame read here (on the heap, in a global, in a running task) is left
+/// out, so a wait's holders may be fewer than its senders.
+void resolve_handles(pending_reads& pending, snapshot& snap) {
+  if (pending.handles.empty()) return;
+  std::vector<frame_extent>& frames = pending.frames;
+  std::sort(frames.begin(), frames.end(),
+            [](const frame_extent& a, const frame_extent& b) { return a.start < b.start; });
+  auto frame_of = [&](std::uintptr_t addr) -> const frame_extent* {
+    auto it = std::upper_bound(frames.begin(), frames.end(), addr,
+                               [](std::uintptr_t a, const frame_extent& f) { return a < f.start; });
+    if (it == frames.begin()) return nullptr;
+    --it;
+    return addr < it->end ? &*it : nullptr;
+  };
+  std::map<resource_id, std::vector<holder>> held;
+  for (const auto& [id, h] : pending.handles) {
+    std::vector<holder>& hs = held[id];
+    for (std::uintptr_t a : h.at) {
+      if (const frame_extent* f = frame_of(a)) {
+        holder ho;
+        ho.task = f->task;
+        ho.acquired_at = make_location(f->at.file, f->at.function, f->at.line);
+        hs.push_back(std::move(ho));
+      }
+    }
+  }
+  auto fill = [&](strand_view& sv) {
+    if (!sv.waiting) return;
+    auto it = held.find(sv.wait.resource);
+    if (it != held.end() && sv.wait.holders.empty()) sv.wait.holders = it->second;
+  };
+  for (task_view& t : snap.tasks) {
+    fill(t.root);
+    for (strand_view& b : t.branches)
+      fill(b);
   }
 }
 
@@ -229,12 +307,22 @@ void build_graph(snapshot& snap) {
     }
     if (w.resource != 0) {
       snap.edges.push_back({graph_edge::type::waits_on, t, w.resource, 0});
+      // A wait that only its senders can end (holders_are_senders) is
+      // part of a cycle only when one task holds every live sender: any
+      // other holder might still send or drop its own.
+      bool edge = true;
+      if (holders_are_senders(w)) {
+        edge = !w.holders.empty() && static_cast<std::int64_t>(w.holders.size()) == w.senders;
+        for (const holder& h : w.holders)
+          edge = edge && h.task == w.holders.front().task;
+      }
+      std::set<task_id> to;
       for (const holder& h : w.holders) {
         if (h.task == 0) continue;
         // One held_by edge per (resource, holder), however many wait on it.
         if (held.insert({w.resource, h.task}).second)
           snap.edges.push_back({graph_edge::type::held_by, h.task, w.resource, 0});
-        next[t].push_back(h.task);
+        if (edge && to.insert(h.task).second) next[t].push_back(h.task);
       }
     }
   };
@@ -322,7 +410,7 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
                                .count();
   const std::int64_t stats_now = lucid::detail::stats_now_ns();
   snap.taken_at_s = static_cast<double>(now) / 1e9;
-  std_creations made_in_std;
+  pending_reads pending;
   lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
     ++snap.runtimes;
     std::map<const void*, int> polling;  // cell -> worker index
@@ -365,10 +453,10 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
           if (auto st = t.stats()) v.stats = copy_stats(*st, stats_now);
           if (t.claimed()) {
             if (const lucid::detail::strand* root = t.root())
-              copy_strand(*root, now, v.root, made_in_std);
+              copy_strand(*root, v.id, now, v.root, pending);
             t.for_each_branch([&](const lucid::detail::strand& b) {
               strand_view sv;
-              copy_strand(b, now, sv, made_in_std);
+              copy_strand(b, v.id, now, sv, pending);
               v.branches.push_back(std::move(sv));
             });
           } else if (auto it = polling.find(t.cell()); it != polling.end()) {
@@ -382,7 +470,8 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
   });
   std::sort(snap.tasks.begin(), snap.tasks.end(),
             [](const task_view& a, const task_view& b) { return a.id < b.id; });
-  resolve_creations(made_in_std, snap);
+  resolve_creations(pending.made_in_std, snap);
+  resolve_handles(pending, snap);
   build_graph(snap);
   if (filtered) return snap;
   build_resources(snap);

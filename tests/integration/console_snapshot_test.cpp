@@ -251,6 +251,100 @@ TEST(ConsoleSnapshot, AFullChannelIsHeldByItsReceivingTaskAndAnEmptyOneByNobody)
   }());
 }
 
+int g_keeper_joins_line = 0;
+
+TEST(ConsoleSnapshot, AnEmptyChannelIsHeldByTheTasksWhoseFramesHoldItsSenders) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    auto [tx, rx] = lucid::mpsc::bounded<int>(4);
+    // A second sender on the heap: no task's frame holds it.
+    auto extra = std::make_unique<lucid::mpsc::sender<int>>(tx);
+    // The keeper spawns the consumer and joins it while it still holds the
+    // channel's other sender (moved twice: into the lambda's frame, then
+    // nowhere else).
+    auto keeper = lucid::spawn(
+        "keeper", [](lucid::mpsc::sender<int> tx, lucid::mpsc::receiver<int> rx) -> lucid::task<> {
+          auto c = lucid::spawn("consumer", [](lucid::mpsc::receiver<int> rx) -> lucid::task<> {
+            while (auto v = co_await rx.recv()) {
+            }
+          }(std::move(rx)));
+          co_await tx.send(1);
+          g_keeper_joins_line = __LINE__ + 1;
+          co_await std::move(c);
+        }(std::move(tx), std::move(rx)));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* k = find_task(s, "keeper");
+    const auto* c = find_task(s, "consumer");
+    EXPECT_TRUE(k != nullptr && c != nullptr);
+    if (k == nullptr || c == nullptr) co_return;
+    EXPECT_EQ(c->root.wait.kind, "mpsc");
+    EXPECT_EQ(c->root.wait.senders, 2);
+    EXPECT_EQ(c->root.wait.holders.size(), 1u);  // the heap's sender is in no frame
+    if (c->root.wait.holders.size() != 1) co_return;
+    EXPECT_EQ(c->root.wait.holders[0].task, k->id);
+    EXPECT_EQ(c->root.wait.holders[0].acquired_at.function, "operator()");
+    EXPECT_TRUE(has(c->root.wait.holders[0].acquired_at.file, "console_snapshot_test.cpp"));
+    EXPECT_EQ(c->root.wait.holders[0].acquired_at.line, static_cast<unsigned>(g_keeper_joins_line));
+    // The heap's sender could still send: not a cycle.
+    EXPECT_TRUE(s.cycles.empty());
+
+    // Dropping it leaves the keeper holding the only sender while it joins
+    // the consumer: a cycle, and the dump says whose frame holds the sender.
+    extra.reset();
+    co_await lucid::sleep(50ms);
+    s = lucid::console::take_snapshot();
+    k = find_task(s, "keeper");
+    c = find_task(s, "consumer");
+    if (k == nullptr || c == nullptr) co_return;
+    std::vector<lucid::task_id> cycle{k->id, c->id};
+    EXPECT_EQ(s.cycles, std::vector<std::vector<lucid::task_id>>{cycle});
+    std::ostringstream out;
+    lucid::console::dump(out, s);
+    EXPECT_TRUE(has(out.str(), "whose sender is held by task " + std::to_string(k->id) +
+                                   " 'keeper' (in operator(), at "))
+        << out.str();
+    EXPECT_TRUE(has(out.str(), "console_snapshot_test.cpp:" + std::to_string(g_keeper_joins_line) +
+                                   "): 0 queued of 4, 1 sender alive"))
+        << out.str();
+    keeper.abort();  // destroys the keeper's frame, and the sender in it: the consumer ends
+  }());
+}
+
+TEST(ConsoleSnapshot, AOneshotIsHeldByTheTaskWhoseFrameHoldsItsSender) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    auto [tx, rx] = lucid::oneshot::channel<int>();
+    auto go = std::make_shared<lucid::notify>();
+    auto asker = lucid::spawn("asker", [](lucid::oneshot::receiver<int> rx) -> lucid::task<> {
+      (void)co_await std::move(rx);
+    }(std::move(rx)));
+    auto replier = lucid::spawn(
+        "replier",
+        [](lucid::oneshot::sender<int> tx, std::shared_ptr<lucid::notify> go) -> lucid::task<> {
+          co_await go->notified();
+          (void)tx.send(7);
+        }(std::move(tx), go));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* a = find_task(s, "asker");
+    const auto* r = find_task(s, "replier");
+    EXPECT_TRUE(a != nullptr && r != nullptr);
+    if (a != nullptr && r != nullptr) {
+      EXPECT_EQ(a->root.wait.kind, "oneshot");
+      EXPECT_EQ(a->root.wait.holders.size(), 1u);
+      if (!a->root.wait.holders.empty()) {
+        EXPECT_EQ(a->root.wait.holders[0].task, r->id);
+      }
+      // The replier waits on a notify nobody holds: no edge, no cycle.
+      EXPECT_TRUE(s.cycles.empty());
+    }
+    go->notify_one();
+    co_await std::move(asker);
+    co_await std::move(replier);
+  }());
+}
+
 TEST(ConsoleSnapshot, AResourceDroppedWhileAggregationWasOffIsForgotten) {
   // The tracker keeps resources' headers; one destroyed while the tracker
   // was removed must not be read when aggregation comes back (ASan: no

@@ -121,6 +121,41 @@ TEST(Detectors, AProducerHoldingALockOnAFullChannelIsADeadlock) {
   EXPECT_FALSE(has(r.output, "stl_construct")) << r.output;
 }
 
+TEST(Detectors, ASenderLeftInTheTaskThatJoinsTheConsumerIsADeadlock) {
+  // main sends, then joins the consumer while it still holds the sender: the
+  // channel never closes. A ticker keeps the program busy, so only the
+  // wait-for graph, finding the sender in main's frame, can report it.
+  auto r = run_program(LUCID_HANG_PROGRAM, "leaked_sender",
+                       {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);
+  EXPECT_TRUE(r.signaled && r.signal == SIGABRT) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: deadlock: 2 tasks wait on each other in a cycle:")) << r.output;
+  EXPECT_TRUE(has(r.output, "task 1 'main' waits on the join handle of task 3 'consumer' at " +
+                                expected(r.output, "main_joins")))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "task 3 'consumer' waits on mpsc#")) << r.output;
+  EXPECT_TRUE(has(r.output, "(created at " + expected(r.output, "ch") +
+                                ") whose sender is held by task 1 'main' (in leaked_sender, at " +
+                                expected(r.output, "main_joins") +
+                                "): 0 queued of 8, 1 sender alive at " +
+                                expected(r.output, "consumer_receives")))
+      << r.output;
+  EXPECT_FALSE(has(r.output, "all tasks are asleep")) << r.output;
+}
+
+TEST(Detectors, ASenderMovedIntoAWorkingProducerIsHeldByItAndIsNoDeadlock) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "moved_sender", {{"LUCID_DEADLOCK_MS", "100"}});
+  ASSERT_TRUE(r.exited) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "drained")) << r.output;
+  // The sender was made in main's frame and moved into the producer's: the
+  // dump finds it where it is now.
+  EXPECT_TRUE(has(r.output, "(created at " + expected(r.output, "ch") +
+                                ") whose sender is held by task 3 'producer' (in operator(), at " +
+                                expected(r.output, "producer_sleeps") + ")"))
+      << r.output;
+  EXPECT_FALSE(has(r.output, "deadlock")) << r.output;
+}
+
 TEST(Detectors, AReaderThatAwaitsWriteOnTheSameRwLockWaitsOnItself) {
   auto r = run_program(LUCID_HANG_PROGRAM, "rw_upgrade",
                        {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);

@@ -20,7 +20,14 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
   if (!w.woken_by.empty()) head += ", woken by " + w.woken_by;
   out.push_back({head, A_BOLD});
   for (const holder& h : w.holders) {
-    if (held_by_receiver(w.kind)) {
+    if (role_of_holders(w) == holder_role::sender) {
+      std::string in = h.acquired_at.function.empty() ? "" : " in " + h.acquired_at.function;
+      out.push_back({fmt::format("  sender held by {}{} (at {})", task_label(s, h.task), in,
+                                 where(h.acquired_at)),
+                     0});
+      continue;
+    }
+    if (role_of_holders(w) == holder_role::receiver) {
       out.push_back({fmt::format("  received by {} (received at {})", task_label(s, h.task),
                                  where(h.acquired_at)),
                      0});

@@ -247,6 +247,13 @@ std::vector<std::string> graph_lines(const snapshot& s) {
     return "resource";
   };
   auto res_label = [&](resource_id id) { return fmt::format("{}#{}", res_kind(id), id); };
+  auto res_role = [&](resource_id id) {
+    for (const resource_view& r : s.resources)
+      if (r.id == id) return role_of_holders(r.kind, r.length);
+    for (const task_view& t : s.tasks)
+      if (t.root.waiting && t.root.wait.resource == id) return role_of_holders(t.root.wait);
+    return holder_role::lock;
+  };
   std::set<task_id> in_cycle;
   for (const auto& c : s.cycles)
     in_cycle.insert(c.begin(), c.end());
@@ -267,8 +274,10 @@ std::vector<std::string> graph_lines(const snapshot& s) {
       line = fmt::format("{} --waits on--> {}", task_label(s, e.task), res_label(e.resource));
       auto [lo, hi] = held_by.equal_range(e.resource);
       if (lo == hi && lockish(e.resource)) line += " (no holder)";
-      const char* holder_arrow =
-          held_by_receiver(res_kind(e.resource)) ? " --received by--> " : " --held by--> ";
+      const holder_role role = res_role(e.resource);
+      const char* holder_arrow = role == holder_role::receiver ? " --received by--> "
+                                 : role == holder_role::sender ? " --sender held by--> "
+                                                               : " --held by--> ";
       for (auto it = lo; it != hi; ++it)
         line += holder_arrow + task_label(s, it->second);
     } else if (e.kind == graph_edge::type::joins) {

@@ -94,8 +94,13 @@ std::string doing(const snapshot& s, const task_view& t) {
   // The fill first: a full channel's row must show it before it is cut.
   std::string f = fill(w.capacity, w.length, w.senders, w.permits, w.readers, w.closed);
   if (!f.empty()) out += " (" + f + ")";
-  for (const holder& h : w.holders)
-    out += (held_by_receiver(w.kind) ? " received by " : " held by ") + task_label(s, h.task);
+  for (const holder& h : w.holders) {
+    const holder_role role = role_of_holders(w);
+    out += (role == holder_role::receiver ? " received by "
+            : role == holder_role::sender ? " sender in "
+                                          : " held by ") +
+           task_label(s, h.task);
+  }
   out += " " + duration(w.waiting_s);
   if (t.branches.size() > 1) out += fmt::format(" +{} more", t.branches.size() - 1);
   return out;

@@ -36,20 +36,31 @@ struct location {
   bool known() const noexcept { return !file.empty(); }
 };
 
-/// Who holds a resource, and since when. A lock's holder took it; a full
-/// bounded mpsc channel's holder is the task that receives from it (its
-/// senders wait for that task), with the co_await where it first received.
+/// Who holds a resource, and since when. What holding means depends on the
+/// resource (see holder_role): a lock's holder took it; a full bounded mpsc
+/// channel's holder is the task that receives from it; an empty channel's
+/// holders are the tasks whose frames hold its live senders.
 struct holder {
   task_id task = 0;
-  location acquired_at;  ///< the co_await that took it (a channel: that received from it)
-  double held_s = 0;
+  /// The co_await that took it (a lock); that received from it (a full
+  /// channel); a sender's holder: the frame holding the sender (function)
+  /// and the co_await that frame is suspended at.
+  location acquired_at;
+  double held_s = 0;  ///< 0 for a sender's holder (not measured)
 };
 
-/// True for a kind of resource whose holder is the task that receives from
-/// it (a full bounded mpsc channel) rather than one that took it (a lock):
-/// reports say "received by" where they say "held by" for a lock.
-inline bool held_by_receiver(std::string_view kind) noexcept {
-  return kind == "mpsc";
+/// What a resource's holders are to the tasks that wait on it, and how
+/// reports word them.
+enum class holder_role : std::uint8_t {
+  lock,      ///< took it (mutex, rw_lock, semaphore): "held by"
+  receiver,  ///< a full bounded mpsc channel: the task receiving from it, "received by"
+  sender,    ///< an empty mpsc or oneshot channel: where its live senders are, "sender held by"
+};
+/// The role of the holders of a resource of `kind` holding `length` values.
+inline holder_role role_of_holders(std::string_view kind, std::int64_t length) noexcept {
+  if (kind == "oneshot") return holder_role::sender;
+  if (kind == "mpsc") return length > 0 ? holder_role::receiver : holder_role::sender;
+  return holder_role::lock;
 }
 
 /// What a suspended frame waits on.
@@ -67,6 +78,18 @@ struct wait {
   std::int64_t capacity = -1, length = -1, senders = -1, permits = -1, readers = -1;
   int closed = -1;
 };
+
+inline holder_role role_of_holders(const wait& w) noexcept {
+  return role_of_holders(w.kind, w.length);
+}
+/// True when a wait's holders are where the channel's senders are: its
+/// waiter receives, and only a sender can end the wait (by sending, or by
+/// being dropped). One holder per sender found in a task's frame; senders
+/// elsewhere (the heap, a running task) are not listed, so there may be
+/// fewer holders than `senders`.
+inline bool holders_are_senders(const wait& w) noexcept {
+  return w.resource != 0 && role_of_holders(w) == holder_role::sender;
+}
 
 /// One strand of a task: its await chain (innermost first) and what its
 /// innermost frame waits on.

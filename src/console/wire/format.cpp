@@ -33,6 +33,14 @@ std::string task_label(const snapshot& s, task_id id) {
   return fmt::format("task {}", id);
 }
 
+std::string held_in(const location& frame) {
+  if (!frame.function.empty() && frame.known())
+    return fmt::format(" (in {}, at {})", frame.function, where(frame));
+  if (!frame.function.empty()) return fmt::format(" (in {})", frame.function);
+  if (frame.known()) return fmt::format(" (at {})", where(frame));
+  return "";
+}
+
 std::string describe_wait(const snapshot& s, const wait& w) {
   std::string out;
   if (w.joined != 0) {
@@ -44,8 +52,16 @@ std::string describe_wait(const snapshot& s, const wait& w) {
     out = w.kind;
   }
   if (!w.what.empty()) out += fmt::format(" [{}]", w.what);
-  for (const holder& h : w.holders) {
-    if (held_by_receiver(w.kind)) {
+  const holder_role role = role_of_holders(w);
+  for (std::size_t i = 0; i < w.holders.size(); ++i) {
+    const holder& h = w.holders[i];
+    if (role == holder_role::sender) {
+      out += i == 0 ? (w.senders > 1 ? " whose senders are held by " : " whose sender is held by ")
+                    : ", ";
+      out += task_label(s, h.task) + held_in(h.acquired_at);
+      continue;
+    }
+    if (role == holder_role::receiver) {
       out += fmt::format(" whose receiver is in {}", task_label(s, h.task));
       if (h.acquired_at.known())
         out += fmt::format(" (which received from it at {})", where(h.acquired_at));

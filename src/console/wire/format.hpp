@@ -16,6 +16,8 @@ std::string source_path(const char* file);
 std::string where(const location& l);
 /// "task 7 'sale'" (or "task 7" when unnamed), looked up in `s` by id.
 std::string task_label(const snapshot& s, task_id id);
+/// " (in fn, at file:line)": where a sender's holder keeps it (holder::acquired_at).
+std::string held_in(const location& frame);
 /// "mutex#4 (created at app.cpp:31)" and, for locks, who holds it; for
 /// channels, their fill; for joins, the awaited task.
 std::string describe_wait(const snapshot& s, const wait& w);

@@ -152,6 +152,59 @@ lucid::task<int> channel_lock() {
   co_return 0;
 }
 
+// ---- the classic leaked sender: main sends its jobs, then waits for the
+// consumer to drain the channel, but still holds the sender, so the channel
+// never closes and the consumer waits forever. A ticker keeps the program
+// busy (so "all tasks are asleep" cannot fire): only the wait-for graph,
+// which finds the sender in main's frame, can tell.
+lucid::task<int> leaked_sender() {
+  auto ticker = lucid::spawn("ticker", []() -> lucid::task<> {
+    for (int i = 0; i < 250; ++i)
+      co_await lucid::sleep(20ms);
+    std::printf("no deadlock report in 5 s\n");
+    std::fflush(stdout);
+    std::raise(SIGKILL);
+  }());
+  expect("ch", __LINE__ + 1);
+  auto [tx, rx] = lucid::mpsc::bounded<int>(8);
+  auto consumer = lucid::spawn("consumer", [](lucid::mpsc::receiver<int> rx) -> lucid::task<> {
+    int sum = 0;
+    expect("consumer_receives", __LINE__ + 1);
+    while (auto v = co_await rx.recv())
+      sum += *v;
+    std::printf("consumer done: %d\n", sum);
+  }(std::move(rx)));
+  for (int i = 0; i < 3; ++i)
+    co_await tx.send(i);
+  expect("main_joins", __LINE__ + 1);
+  co_await consumer;  // the bug: tx is still alive in this frame
+  co_return 0;
+}
+
+// ---- the same channel, its sender moved into a producer that is still
+// working: no deadlock, and the dump names the producer as the holder.
+lucid::task<int> moved_sender() {
+  expect("ch", __LINE__ + 1);
+  auto [tx, rx] = lucid::mpsc::bounded<int>(8);
+  auto consumer = lucid::spawn("consumer", [](lucid::mpsc::receiver<int> rx) -> lucid::task<> {
+    while (auto v = co_await rx.recv()) {
+    }
+  }(std::move(rx)));
+  auto producer = lucid::spawn("producer", [](lucid::mpsc::sender<int> tx) -> lucid::task<> {
+    for (int i = 0; i < 3; ++i) {
+      expect("producer_sleeps", __LINE__ + 1);
+      co_await lucid::sleep(500ms);
+      co_await tx.send(i);
+    }
+  }(std::move(tx)));
+  co_await lucid::sleep(200ms);
+  std::raise(SIGQUIT);
+  co_await producer;
+  co_await consumer;
+  std::printf("drained\n");
+  co_return 0;
+}
+
 // ---- an rw_lock "upgrade": a task that holds a read guard awaits write() on
 // the same lock, which waits for every reader, itself included.
 lucid::task<int> rw_upgrade() {
@@ -312,6 +365,8 @@ int main(int argc, char** argv) {
   if (mode == "ring") return lucid::run(ring(), opts);
   if (mode == "channel_lock") return lucid::run(channel_lock(), opts);
   if (mode == "rw_upgrade") return lucid::run(rw_upgrade(), opts);
+  if (mode == "leaked_sender") return lucid::run(leaked_sender(), opts);
+  if (mode == "moved_sender") return lucid::run(moved_sender(), opts);
   if (mode == "lock_held") return lucid::run(lock_held(), opts);
   if (mode == "join_cycle") return lucid::run(join_cycle(), opts);
   if (mode == "self_join") return lucid::run(self_join(), opts);

@@ -5,7 +5,7 @@
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
 import { getJSON } from './api.js';
 import { findTask, model } from './model.js';
-import { dur, h, locFull, ns, taskLink, waitText } from './util.js';
+import { dur, h, holderRole, locFull, ns, taskLink, waitText } from './util.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
@@ -42,6 +42,19 @@ function receivers(list) {
   ]);
 }
 
+// An empty channel's holders are the tasks whose frames hold its senders
+// (the frame's function, and the co_await it is suspended at).
+function senders(list) {
+  return list.map((x, i) => [
+    i ? ', ' : '',
+    taskLink(x.task, `${findTask(x.task)?.name ?? 'task'} #${x.task}`),
+    x.acquired_at?.function ? ` in ${x.acquired_at.function}` : '',
+    ' (at ',
+    h('code', {}, locFull(x.acquired_at)),
+    ')',
+  ]);
+}
+
 function wait(w) {
   if (!w) return h('p', { class: 'muted' }, 'not waiting on anything');
   const rows = [
@@ -51,7 +64,9 @@ function wait(w) {
   ];
   if (w.joined) rows.push(['joins', taskLink(w.joined, `task #${w.joined}`)]);
   if (w.created_at) rows.push(['created at', h('code', {}, locFull(w.created_at))]);
-  if (w.kind === 'mpsc' && w.holders && w.holders.length) rows.push(['received by', receivers(w.holders)]);
+  const role = holderRole(w.kind, w.length);
+  if (role === 'receiver' && w.holders && w.holders.length) rows.push(['received by', receivers(w.holders)]);
+  else if (role === 'sender' && w.holders && w.holders.length) rows.push(['sender held by', senders(w.holders)]);
   else if (w.holders && (w.kind === 'mutex' || w.kind === 'rw_lock' || w.holders.length)) rows.push(['held by', holders(w.holders)]);
   for (const k of ['capacity', 'length', 'senders', 'permits', 'readers', 'closed'])
     if (w[k] !== undefined && w[k] >= 0) rows.push([k, String(w[k])]);

@@ -1,7 +1,7 @@
 // Resources (mutexes, semaphores, channels, ...) with their holders and
 // waiters; and the warnings list.
 import { findTask, model } from './model.js';
-import { dur, h, loc, locFull, taskLink } from './util.js';
+import { dur, h, holderRole, loc, locFull, taskLink } from './util.js';
 
 function who(id) {
   return taskLink(id, `${findTask(id)?.name ?? 'task'} #${id}`);
@@ -54,7 +54,9 @@ export const resourcesView = {
             'td',
             {},
             (r.holders ?? []).map((x) =>
-              h('div', {}, who(x.task), ` for ${dur(x.held_s)} `, h('code', { class: 'muted' }, loc(x.acquired_at))),
+              holderRole(r.kind, r.length) === 'sender'
+                ? h('div', {}, 'sender in ', who(x.task), ' ', h('code', { class: 'muted' }, loc(x.acquired_at)))
+                : h('div', {}, who(x.task), ` for ${dur(x.held_s)} `, h('code', { class: 'muted' }, loc(x.acquired_at))),
             ),
           ),
           h(

@@ -64,6 +64,16 @@ export function taskLink(id, label) {
   return h('a', { href: `#/task/${id}`, class: 'task-link', dataset: { task: id } }, label ?? `#${id}`);
 }
 
+// What a resource's holders are to its waiters (holder_role in
+// lucid/console/console.hpp): 'receiver' for a full mpsc channel (the task
+// receiving from it), 'sender' for an empty mpsc or a oneshot channel (the
+// tasks whose frames hold its live senders), 'lock' for a lock's takers.
+export function holderRole(kind, length) {
+  if (kind === 'oneshot') return 'sender';
+  if (kind === 'mpsc') return length > 0 ? 'receiver' : 'sender';
+  return 'lock';
+}
+
 export function waitText(w) {
   if (!w) return '';
   let t = w.kind;
