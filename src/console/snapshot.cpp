@@ -241,7 +241,9 @@ void resolve_handles(pending_reads& pending, snapshot& snap) {
   auto fill = [&](strand_view& sv) {
     if (!sv.waiting) return;
     auto it = held.find(sv.wait.resource);
-    if (it != held.end() && sv.wait.holders.empty()) sv.wait.holders = it->second;
+    if (it == held.end() || !sv.wait.holders.empty()) return;
+    sv.wait.holders = it->second;
+    sv.wait.handles = static_cast<std::int64_t>(pending.handles[it->first].count);
   };
   for (task_view& t : snap.tasks) {
     fill(t.root);
@@ -293,10 +295,56 @@ void build_resources(snapshot& snap) {
     snap.resources.push_back(std::move(r));
 }
 
+/// Turns "any of" waits (a receiver whose senders, or a waiter whose
+/// semaphore's permits, several tasks hold) into edges where they are stuck:
+/// the tasks that are surely stuck are the largest set in which every task's
+/// every successor (edges and "any of" holders) is also in the set, found by
+/// removing, until nothing changes, each task with a successor outside it
+/// (one that is running, woken by a driver, or not waiting on tasks). A
+/// task left in it has every holder of its "any of" wait stuck too, so those
+/// holders become its edges, and the cycle search finds the loops through
+/// them. A task with several branches is kept only if all are stuck (a
+/// conservative reading of when_all), which can only miss a cycle.
+void resolve_any_of(std::unordered_map<task_id, std::vector<task_id>>& next,
+                    const std::unordered_map<task_id, std::set<task_id>>& any_of,
+                    const std::set<task_id>& wakeable) {
+  if (any_of.empty()) return;
+  std::set<task_id> stuck;
+  for (const auto& [t, _] : next) {
+    if (wakeable.count(t) == 0) stuck.insert(t);
+  }
+  auto all_stuck = [&](task_id t) {
+    if (auto it = next.find(t); it != next.end()) {
+      for (task_id u : it->second)
+        if (stuck.count(u) == 0) return false;
+    }
+    if (auto it = any_of.find(t); it != any_of.end()) {
+      for (task_id u : it->second)
+        if (stuck.count(u) == 0) return false;
+    }
+    return true;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto it = stuck.begin(); it != stuck.end();) {
+      if (all_stuck(*it)) {
+        ++it;
+      } else {
+        it = stuck.erase(it);
+        changed = true;
+      }
+    }
+  }
+  for (const auto& [t, holders] : any_of) {
+    if (stuck.count(t) != 0) next[t].insert(next[t].end(), holders.begin(), holders.end());
+  }
+}
+
 void build_graph(snapshot& snap) {
   std::unordered_map<task_id, std::vector<task_id>> next;  // task -> tasks it waits for
   std::set<task_id> wakeable;  // tasks some driver or foreign party may wake
   std::set<std::pair<resource_id, task_id>> held;
+  std::unordered_map<task_id, std::set<task_id>> any_of;  // "any of these" waits (see add_strand)
   auto add_strand = [&](task_id t, const strand_view& s) {
     if (!s.waiting) return;
     const wait& w = s.wait;
@@ -307,22 +355,28 @@ void build_graph(snapshot& snap) {
     }
     if (w.resource != 0) {
       snap.edges.push_back({graph_edge::type::waits_on, t, w.resource, 0});
-      // A wait that only its senders can end (holders_are_senders) is
-      // part of a cycle only when one task holds every live sender: any
-      // other holder might still send or drop its own.
-      bool edge = true;
-      if (holders_are_senders(w)) {
-        edge = !w.holders.empty() && static_cast<std::int64_t>(w.holders.size()) == w.senders;
-        for (const holder& h : w.holders)
-          edge = edge && h.task == w.holders.front().task;
-      }
+      // A wait that only a sender or a permit's release can end (handles
+      // >= 0) ends when any one of their holders acts: it can be stuck
+      // only if every one was found in a task's frame. With one holder
+      // task it is an edge like a lock's; with several, an "any of" wait,
+      // resolved below.
+      bool located = true;
       std::set<task_id> to;
+      if (w.handles >= 0)
+        located = !w.holders.empty() && static_cast<std::int64_t>(w.holders.size()) == w.handles;
       for (const holder& h : w.holders) {
         if (h.task == 0) continue;
         // One held_by edge per (resource, holder), however many wait on it.
         if (held.insert({w.resource, h.task}).second)
           snap.edges.push_back({graph_edge::type::held_by, h.task, w.resource, 0});
-        if (edge && to.insert(h.task).second) next[t].push_back(h.task);
+        to.insert(h.task);
+      }
+      if (!located || to.empty()) return;
+      if (w.handles >= 0 && to.size() > 1) {
+        any_of[t].insert(to.begin(), to.end());
+        next[t];  // a task with only an "any of" wait is still a candidate
+      } else {
+        next[t].insert(next[t].end(), to.begin(), to.end());
       }
     }
   };
@@ -331,6 +385,7 @@ void build_graph(snapshot& snap) {
     for (const strand_view& b : t.branches)
       add_strand(t.id, b);
   }
+  resolve_any_of(next, any_of, wakeable);
   // Cycles among tasks that only other tasks can wake. Each task has few
   // outgoing edges; a DFS from each unvisited node finds every elementary
   // cycle reachable along the first path, which is what a deadlock needs.

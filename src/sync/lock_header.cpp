@@ -1,6 +1,7 @@
 // lucid::detail::lock_header (include/lucid/sync/detail/resource_kinds.hpp):
 // how the task dump reads a lock's holder and count.
 #include <atomic>
+#include <mutex>
 
 #include "lucid/sync/detail/resource_kinds.hpp"
 
@@ -28,10 +29,28 @@ void lock_state(const void* h, resource_state& out) noexcept {
 
 constexpr resource_ops lock_ops{&lock_holders, &lock_state};
 
+/// Where the permits taken from a semaphore are: every one, since only a
+/// waiter asks (a waiter waits for any of them).
+std::size_t semaphore_permits(const void* h, std::uintptr_t* out, std::size_t max) noexcept {
+  auto& sh = const_cast<semaphore_header&>(static_cast<const semaphore_header&>(as_lock(h)));
+  std::lock_guard g(*sh.lock);
+  return sh.permits_held.copy(out, max);
+}
+
+constexpr resource_ops semaphore_ops{&lock_holders, &lock_state, &semaphore_permits};
+
 }  // namespace
 
 lock_header::lock_header(const resource_kind& k, source_site s, bool excl,
                          const std::uintptr_t* stack) noexcept
-    : resource_header(k, s, &lock_ops, stack), exclusive(excl) {}
+    : lock_header(k, s, excl, stack, &lock_ops) {}
+
+lock_header::lock_header(const resource_kind& k, source_site s, bool excl,
+                         const std::uintptr_t* stack, const resource_ops* ops) noexcept
+    : resource_header(k, s, ops, stack), exclusive(excl) {}
+
+semaphore_header::semaphore_header(source_site s, const std::uintptr_t* stack,
+                                   spin_lock* l) noexcept
+    : lock_header(semaphore_resource, s, false, stack, &semaphore_ops), lock(l) {}
 
 }  // namespace lucid::detail

@@ -7,10 +7,37 @@
 
 namespace lucid {
 
+semaphore_permit::semaphore_permit(semaphore* s, std::size_t n) noexcept : s_(s), n_(n) {
+  if (s_ == nullptr) return;
+  std::lock_guard g(s_->lock_);
+  s_->hdr_.permits_held.add(&link_);
+}
+
+void semaphore_permit::take(semaphore_permit& o) noexcept {
+  if (o.s_ != nullptr) {
+    std::lock_guard g(o.s_->lock_);
+    o.s_->hdr_.permits_held.move(&o.link_, &link_);
+  }
+  s_ = std::exchange(o.s_, nullptr);
+  n_ = std::exchange(o.n_, 0);
+}
+
+void semaphore_permit::forget() noexcept {
+  if (s_ != nullptr) {
+    std::lock_guard g(s_->lock_);
+    s_->hdr_.permits_held.remove(&link_);
+  }
+  s_ = nullptr;
+  n_ = 0;
+}
+
 void semaphore_permit::reset() noexcept {
   if (s_ != nullptr && n_ != 0) {
     LUCID_OBSERVE(on_release, detail::current_task_id(), s_->hdr_.id);
-    s_->release_raw(n_);
+    s_->release_raw(n_, &link_);
+  } else if (s_ != nullptr) {
+    std::lock_guard g(s_->lock_);
+    s_->hdr_.permits_held.remove(&link_);
   }
   s_ = nullptr;
   n_ = 0;
@@ -68,8 +95,9 @@ void semaphore::release(std::size_t n) noexcept {
   release_raw(n);
 }
 
-void semaphore::release_raw(std::size_t n) noexcept {
+void semaphore::release_raw(std::size_t n, detail::handle_link* link) noexcept {
   std::lock_guard g(lock_);
+  if (link != nullptr) hdr_.permits_held.remove(link);
   permits_ += n;
   publish_permits();
   grant_waiters();

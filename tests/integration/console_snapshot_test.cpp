@@ -345,6 +345,52 @@ TEST(ConsoleSnapshot, AOneshotIsHeldByTheTaskWhoseFrameHoldsItsSender) {
   }());
 }
 
+TEST(ConsoleSnapshot, ASemaphoreIsHeldByTheTasksWhoseFramesHoldItsPermits) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    auto limit = std::make_shared<lucid::semaphore>(3);
+    auto go = std::make_shared<lucid::notify>();
+    // One permit moved into a spawned task's frame, one kept on the heap,
+    // one forgotten (taken for good: nobody holds it).
+    auto p1 = co_await limit->acquire();
+    auto worker = lucid::spawn(
+        "worker", [](lucid::semaphore_permit, std::shared_ptr<lucid::notify> go) -> lucid::task<> {
+          co_await go->notified();
+        }(std::move(*p1), go));
+    auto on_heap = std::make_unique<lucid::semaphore_permit>(*co_await limit->acquire());
+    (*co_await limit->acquire()).forget();
+    auto waiter = lucid::spawn("waiter", [](std::shared_ptr<lucid::semaphore> l) -> lucid::task<> {
+      auto p = co_await l->acquire();
+    }(limit));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* w = find_task(s, "waiter");
+    const auto* k = find_task(s, "worker");
+    EXPECT_TRUE(w != nullptr && k != nullptr);
+    if (w != nullptr && k != nullptr) {
+      EXPECT_EQ(w->root.wait.kind, "semaphore");
+      EXPECT_EQ(w->root.wait.permits, 0);
+      EXPECT_EQ(w->root.wait.handles, 2);  // the forgotten one is held by nobody
+      EXPECT_EQ(w->root.wait.holders.size(), 1u);
+      if (!w->root.wait.holders.empty()) {
+        EXPECT_EQ(w->root.wait.holders[0].task, k->id);
+        EXPECT_EQ(w->root.wait.holders[0].acquired_at.function, "operator()");
+      }
+      std::ostringstream out;
+      lucid::console::dump(out, s);
+      EXPECT_TRUE(has(out.str(), "whose permit is held by task " + std::to_string(k->id) +
+                                     " 'worker' (in operator(), at "))
+          << out.str();
+      EXPECT_TRUE(s.cycles.empty());
+    }
+    on_heap.reset();  // the waiter takes it
+    co_await std::move(waiter);
+    go->notify_one();
+    co_await std::move(worker);
+    EXPECT_EQ(limit->available_permits(), 2u);
+  }());
+}
+
 TEST(ConsoleSnapshot, AResourceDroppedWhileAggregationWasOffIsForgotten) {
   // The tracker keeps resources' headers; one destroyed while the tracker
   // was removed must not be read when aggregation comes back (ASan: no

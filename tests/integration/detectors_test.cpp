@@ -156,6 +156,26 @@ TEST(Detectors, ASenderMovedIntoAWorkingProducerIsHeldByItAndIsNoDeadlock) {
   EXPECT_FALSE(has(r.output, "deadlock")) << r.output;
 }
 
+TEST(Detectors, JobsThatHoldEveryPermitWhileJoiningSubJobsThatNeedOneAreADeadlock) {
+  // Two jobs take both permits of a semaphore, then each joins a sub-job
+  // that waits for a permit: any job could release one, but every job is
+  // stuck, so the sub-jobs' "any of" waits are edges too.
+  auto r = run_program(LUCID_HANG_PROGRAM, "permit_join",
+                       {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);
+  EXPECT_TRUE(r.signaled && r.signal == SIGABRT) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: deadlock: 2 tasks wait on each other in a cycle:")) << r.output;
+  EXPECT_TRUE(has(r.output, "'job' waits on the join handle of task ")) << r.output;
+  EXPECT_TRUE(has(r.output, "'sub-job' waits on semaphore#")) << r.output;
+  const std::string held_at = " 'job' (in job, at " + expected(r.output, "job_joins") + ")";
+  EXPECT_TRUE(has(
+      r.output, "(created at " + expected(r.output, "limit") + ") whose permits are held by task "))
+      << r.output;
+  EXPECT_TRUE(has(r.output, held_at + ", task ")) << r.output;
+  EXPECT_TRUE(
+      has(r.output, held_at + ": 0 permits available at " + expected(r.output, "sub_acquires")))
+      << r.output;
+}
+
 TEST(Detectors, AReaderThatAwaitsWriteOnTheSameRwLockWaitsOnItself) {
   auto r = run_program(LUCID_HANG_PROGRAM, "rw_upgrade",
                        {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);

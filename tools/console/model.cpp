@@ -277,6 +277,7 @@ std::vector<std::string> graph_lines(const snapshot& s) {
       const holder_role role = res_role(e.resource);
       const char* holder_arrow = role == holder_role::receiver ? " --received by--> "
                                  : role == holder_role::sender ? " --sender held by--> "
+                                 : role == holder_role::permit ? " --permit held by--> "
                                                                : " --held by--> ";
       for (auto it = lo; it != hi; ++it)
         line += holder_arrow + task_label(s, it->second);

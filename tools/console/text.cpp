@@ -98,6 +98,7 @@ std::string doing(const snapshot& s, const task_view& t) {
     const holder_role role = role_of_holders(w);
     out += (role == holder_role::receiver ? " received by "
             : role == holder_role::sender ? " sender in "
+            : role == holder_role::permit ? " permit in "
                                           : " held by ") +
            task_label(s, h.task);
   }

@@ -39,14 +39,15 @@ struct location {
 /// Who holds a resource, and since when. What holding means depends on the
 /// resource (see holder_role): a lock's holder took it; a full bounded mpsc
 /// channel's holder is the task that receives from it; an empty channel's
-/// holders are the tasks whose frames hold its live senders.
+/// holders are the tasks whose frames hold its live senders, a semaphore's
+/// the tasks whose frames hold its permits.
 struct holder {
   task_id task = 0;
   /// The co_await that took it (a lock); that received from it (a full
-  /// channel); a sender's holder: the frame holding the sender (function)
+  /// channel); for a sender or a permit: the frame holding it (function)
   /// and the co_await that frame is suspended at.
   location acquired_at;
-  double held_s = 0;  ///< 0 for a sender's holder (not measured)
+  double held_s = 0;  ///< 0 for a sender's or a permit's holder (not measured)
 };
 
 /// What a resource's holders are to the tasks that wait on it, and how
@@ -55,10 +56,12 @@ enum class holder_role : std::uint8_t {
   lock,      ///< took it (mutex, rw_lock, semaphore): "held by"
   receiver,  ///< a full bounded mpsc channel: the task receiving from it, "received by"
   sender,    ///< an empty mpsc or oneshot channel: where its live senders are, "sender held by"
+  permit,    ///< a semaphore: where the permits taken from it are, "permit held by"
 };
 /// The role of the holders of a resource of `kind` holding `length` values.
 inline holder_role role_of_holders(std::string_view kind, std::int64_t length) noexcept {
   if (kind == "oneshot") return holder_role::sender;
+  if (kind == "semaphore") return holder_role::permit;
   if (kind == "mpsc") return length > 0 ? holder_role::receiver : holder_role::sender;
   return holder_role::lock;
 }
@@ -77,18 +80,16 @@ struct wait {
   // Channel and lock state; -1 when not applicable.
   std::int64_t capacity = -1, length = -1, senders = -1, permits = -1, readers = -1;
   int closed = -1;
+  /// For a wait that only a sender or a permit's release can end (holder_role
+  /// sender, permit): how many live senders or permits taken there are.
+  /// `holders` has one entry per such handle found in a suspended task's
+  /// frame; those elsewhere (the heap, a global, a running task) are not
+  /// listed. -1: not applicable.
+  std::int64_t handles = -1;
 };
 
 inline holder_role role_of_holders(const wait& w) noexcept {
   return role_of_holders(w.kind, w.length);
-}
-/// True when a wait's holders are where the channel's senders are: its
-/// waiter receives, and only a sender can end the wait (by sending, or by
-/// being dropped). One holder per sender found in a task's frame; senders
-/// elsewhere (the heap, a running task) are not listed, so there may be
-/// fewer holders than `senders`.
-inline bool holders_are_senders(const wait& w) noexcept {
-  return w.resource != 0 && role_of_holders(w) == holder_role::sender;
 }
 
 /// One strand of a task: its await chain (innermost first) and what its

@@ -1,7 +1,10 @@
 // lucid::semaphore: an asynchronous counting semaphore with FIFO waiters.
 //
-// State: `permits_`, `closed_` and the wait queue `waiters_`, all guarded by
-// the spin lock `lock_` (never held across a suspension or user code).
+// State: `permits_`, `closed_`, the wait queue `waiters_`, and where each
+// permit taken is (`hdr_.permits_held`, handle_registry.hpp: a permit links
+// itself when made, relinks when moved, unlinks when released or forgotten),
+// all guarded by the spin lock `lock_` (never held across a suspension or
+// user code).
 // Waiters are served strictly in FIFO order: release() hands permits to the
 // first waiter as soon as it has enough, and a newcomer never takes permits
 // while anyone waits (so a large acquire(n) cannot starve).
@@ -29,14 +32,13 @@ class semaphore;
 class [[nodiscard]] semaphore_permit {
  public:
   semaphore_permit() noexcept = default;
-  semaphore_permit(semaphore* s, std::size_t n) noexcept : s_(s), n_(n) {}
-  semaphore_permit(semaphore_permit&& o) noexcept
-      : s_(std::exchange(o.s_, nullptr)), n_(std::exchange(o.n_, 0)) {}
+  /// `n` permits already taken from `s`.
+  semaphore_permit(semaphore* s, std::size_t n) noexcept;
+  semaphore_permit(semaphore_permit&& o) noexcept { take(o); }
   semaphore_permit& operator=(semaphore_permit&& o) noexcept {
     if (this != &o) {
       reset();
-      s_ = std::exchange(o.s_, nullptr);
-      n_ = std::exchange(o.n_, 0);
+      take(o);
     }
     return *this;
   }
@@ -47,16 +49,16 @@ class [[nodiscard]] semaphore_permit {
   /// How many permits this holds.
   std::size_t count() const noexcept { return n_; }
   /// Keeps the permits taken for good (they are not released).
-  void forget() noexcept {
-    s_ = nullptr;
-    n_ = 0;
-  }
+  void forget() noexcept;
   /// Releases the permits now.
   void reset() noexcept;
 
  private:
+  void take(semaphore_permit& o) noexcept;
+
   semaphore* s_ = nullptr;
   std::size_t n_ = 0;
+  detail::handle_link link_;  ///< in s_->hdr_.permits_held while s_ is set
 };
 
 /// A counting semaphore: `co_await s.acquire(n)` gives result<semaphore_permit>.
@@ -77,8 +79,7 @@ class [[nodiscard]] semaphore_permit {
 class semaphore {
  public:
   explicit semaphore(std::size_t permits, source_site site = source_site::current()) noexcept
-      : permits_(permits),
-        hdr_(detail::semaphore_resource, site, false, detail::creation_stack(site)) {
+      : permits_(permits), hdr_(site, detail::creation_stack(site), &lock_) {
     publish_permits();
     LUCID_OBSERVE(on_resource_created, hdr_.id, detail::semaphore_resource, site, &hdr_);
   }
@@ -112,7 +113,9 @@ class semaphore {
   /// Under lock_: true when done (acquired or closed, see n->closed).
   bool acquire_or_park(node* n, detail::waker w) noexcept;
   void cancel(node* n) noexcept;
-  void release_raw(std::size_t n) noexcept;
+  /// Gives `n` permits back; `link`: the permit that held them, unlinked
+  /// under the same lock (null: permits no permit object held).
+  void release_raw(std::size_t n, detail::handle_link* link = nullptr) noexcept;
   void grant_waiters() noexcept;  // lock_ held
   /// Publishes permits_ for the task dump (lock_ held, or in the constructor).
   void publish_permits() noexcept {
@@ -123,7 +126,7 @@ class semaphore {
   std::size_t permits_;                   ///< guarded by lock_
   bool closed_ = false;                   ///< guarded by lock_
   detail::intrusive_list<node> waiters_;  ///< guarded by lock_
-  detail::lock_header hdr_;               ///< identity (and holder), for the task dump
+  detail::semaphore_header hdr_;  ///< identity, last acquirer, permits held: for the task dump
 };
 
 /// The awaiter of semaphore::acquire(n).

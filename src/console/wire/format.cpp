@@ -55,9 +55,14 @@ std::string describe_wait(const snapshot& s, const wait& w) {
   const holder_role role = role_of_holders(w);
   for (std::size_t i = 0; i < w.holders.size(); ++i) {
     const holder& h = w.holders[i];
-    if (role == holder_role::sender) {
-      out += i == 0 ? (w.senders > 1 ? " whose senders are held by " : " whose sender is held by ")
-                    : ", ";
+    if (role == holder_role::sender || role == holder_role::permit) {
+      const char* what = role == holder_role::sender ? "sender" : "permit";
+      if (i == 0) {
+        out += w.holders.size() > 1 ? fmt::format(" whose {}s are held by ", what)
+                                    : fmt::format(" whose {} is held by ", what);
+      } else {
+        out += ", ";
+      }
       out += task_label(s, h.task) + held_in(h.acquired_at);
       continue;
     }

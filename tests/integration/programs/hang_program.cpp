@@ -159,9 +159,9 @@ lucid::task<int> channel_lock() {
 // which finds the sender in main's frame, can tell.
 lucid::task<int> leaked_sender() {
   auto ticker = lucid::spawn("ticker", []() -> lucid::task<> {
-    for (int i = 0; i < 250; ++i)
+    for (int i = 0; i < 750; ++i)
       co_await lucid::sleep(20ms);
-    std::printf("no deadlock report in 5 s\n");
+    std::printf("no deadlock report in 15 s\n");
     std::fflush(stdout);
     std::raise(SIGKILL);
   }());
@@ -202,6 +202,40 @@ lucid::task<int> moved_sender() {
   co_await producer;
   co_await consumer;
   std::printf("drained\n");
+  co_return 0;
+}
+
+// ---- bounded parallelism with nested acquisition: a job holds one of the
+// semaphore's two permits while it joins a sub-job that needs a permit too.
+// Two jobs take both permits, and each waits for a sub-job that waits for a
+// permit: a cycle through the semaphore (the sub-jobs' waits name the jobs
+// whose frames hold the permits). A ticker keeps the program busy.
+lucid::task<> sub_job(std::shared_ptr<lucid::semaphore> limit) {
+  expect("sub_acquires", __LINE__ + 1);
+  auto p = co_await limit->acquire();
+}
+
+lucid::task<> job(std::shared_ptr<lucid::semaphore> limit) {
+  auto p = co_await limit->acquire();
+  co_await lucid::sleep(50ms);  // both jobs hold their permit before either sub-job asks
+  expect("job_joins", __LINE__ + 1);
+  co_await lucid::spawn("sub-job", sub_job(limit));
+}
+
+lucid::task<int> permit_join() {
+  auto ticker = lucid::spawn("ticker", []() -> lucid::task<> {
+    for (int i = 0; i < 750; ++i)
+      co_await lucid::sleep(20ms);
+    std::printf("no deadlock report in 15 s\n");
+    std::fflush(stdout);
+    std::raise(SIGKILL);
+  }());
+  expect("limit", __LINE__ + 1);
+  auto limit = std::make_shared<lucid::semaphore>(2);
+  auto a = lucid::spawn("job", job(limit));
+  auto b = lucid::spawn("job", job(limit));
+  co_await std::move(a);
+  co_await std::move(b);
   co_return 0;
 }
 
@@ -367,6 +401,7 @@ int main(int argc, char** argv) {
   if (mode == "rw_upgrade") return lucid::run(rw_upgrade(), opts);
   if (mode == "leaked_sender") return lucid::run(leaked_sender(), opts);
   if (mode == "moved_sender") return lucid::run(moved_sender(), opts);
+  if (mode == "permit_join") return lucid::run(permit_join(), opts);
   if (mode == "lock_held") return lucid::run(lock_held(), opts);
   if (mode == "join_cycle") return lucid::run(join_cycle(), opts);
   if (mode == "self_join") return lucid::run(self_join(), opts);

@@ -42,13 +42,13 @@ function receivers(list) {
   ]);
 }
 
-// An empty channel's holders are the tasks whose frames hold its senders
-// (the frame's function, and the co_await it is suspended at).
-function senders(list) {
+// An empty channel's holders are the tasks whose frames hold its senders, a
+// semaphore's those whose frames hold its permits (the frame's function, and
+// the co_await it is suspended at).
+function heldIn(list) {
   return list.map((x, i) => [
     i ? ', ' : '',
     taskLink(x.task, `${findTask(x.task)?.name ?? 'task'} #${x.task}`),
-    x.acquired_at?.function ? ` in ${x.acquired_at.function}` : '',
     ' (at ',
     h('code', {}, locFull(x.acquired_at)),
     ')',
@@ -66,7 +66,8 @@ function wait(w) {
   if (w.created_at) rows.push(['created at', h('code', {}, locFull(w.created_at))]);
   const role = holderRole(w.kind, w.length);
   if (role === 'receiver' && w.holders && w.holders.length) rows.push(['received by', receivers(w.holders)]);
-  else if (role === 'sender' && w.holders && w.holders.length) rows.push(['sender held by', senders(w.holders)]);
+  else if ((role === 'sender' || role === 'permit') && w.holders && w.holders.length)
+    rows.push([`${role} held by`, heldIn(w.holders)]);
   else if (w.holders && (w.kind === 'mutex' || w.kind === 'rw_lock' || w.holders.length)) rows.push(['held by', holders(w.holders)]);
   for (const k of ['capacity', 'length', 'senders', 'permits', 'readers', 'closed'])
     if (w[k] !== undefined && w[k] >= 0) rows.push([k, String(w[k])]);

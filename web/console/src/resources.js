@@ -54,8 +54,8 @@ export const resourcesView = {
             'td',
             {},
             (r.holders ?? []).map((x) =>
-              holderRole(r.kind, r.length) === 'sender'
-                ? h('div', {}, 'sender in ', who(x.task), ' ', h('code', { class: 'muted' }, loc(x.acquired_at)))
+              ['sender', 'permit'].includes(holderRole(r.kind, r.length))
+                ? h('div', {}, `${holderRole(r.kind, r.length)} in `, who(x.task), ' ', h('code', { class: 'muted' }, loc(x.acquired_at)))
                 : h('div', {}, who(x.task), ` for ${dur(x.held_s)} `, h('code', { class: 'muted' }, loc(x.acquired_at))),
             ),
           ),

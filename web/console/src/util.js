@@ -67,9 +67,11 @@ export function taskLink(id, label) {
 // What a resource's holders are to its waiters (holder_role in
 // lucid/console/console.hpp): 'receiver' for a full mpsc channel (the task
 // receiving from it), 'sender' for an empty mpsc or a oneshot channel (the
-// tasks whose frames hold its live senders), 'lock' for a lock's takers.
+// tasks whose frames hold its live senders), 'permit' for a semaphore (the
+// tasks whose frames hold its permits), 'lock' for a lock's takers.
 export function holderRole(kind, length) {
   if (kind === 'oneshot') return 'sender';
+  if (kind === 'semaphore') return 'permit';
   if (kind === 'mpsc') return length > 0 ? 'receiver' : 'sender';
   return 'lock';
 }

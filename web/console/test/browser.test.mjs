@@ -1,6 +1,7 @@
 // The web console in a real browser (headless Chromium through
 // puppeteer-core) against running programs: examples/console_demo and
-// tests/integration/programs/hang_program abba (a two-mutex deadlock).
+// tests/integration/programs/hang_program abba (a two-mutex deadlock) and
+// leaked_sender (a channel whose sender the joining task still holds).
 // Screenshots go to $LUCID_WEB_ARTIFACTS. Exits 77 (ctest: skipped) only
 // when no browser is installed. Run by ctest (web_console_browser).
 import assert from 'node:assert/strict';
@@ -205,6 +206,29 @@ describe('hang_program abba (a deadlock)', () => {
       // The deadlock warning links to a task.
       await page.goto(`${prog.url}/#/warnings`);
       await page.waitForSelector('#warning-rows tr.kind-deadlock a.task-link', { timeout: 10000 });
+      assert.deepEqual(log.errors, []);
+    } finally {
+      await page.close();
+      prog.stop();
+    }
+  });
+});
+
+describe('hang_program leaked_sender (a sender left in the task that joins)', () => {
+  test('the consumer\'s wait names the task whose frame holds the sender', async () => {
+    const prog = await startProgram(hang, ['leaked_sender'], { LUCID_DEADLOCK_MS: '300' });
+    const { page, log } = await openPage(`${prog.url}/#/tasks`);
+    try {
+      await page.waitForSelector('#task-filter');
+      await page.type('#task-filter', 'name:consumer');
+      await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
+      await page.$eval('#task-rows tr td.name a', (a) => a.click());
+      await page.waitForFunction(
+        () => /sender held by\s*main #\d+ \(at/.test(document.querySelector('#task-detail')?.textContent ?? ''),
+        { timeout: 10000 },
+      );
+      const text = await page.$eval('#task-detail', (el) => el.textContent);
+      assert.match(text, /main #\d+ \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in leaked_sender\)/);
       assert.deepEqual(log.errors, []);
     } finally {
       await page.close();

@@ -6,8 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "lucid/base/spin_lock.hpp"
 #include "lucid/rt/detail/wait_record.hpp"
 #include "lucid/rt/observer.hpp"
+#include "lucid/sync/detail/handle_registry.hpp"
 
 namespace lucid::detail {
 
@@ -33,6 +35,23 @@ struct lock_header : resource_header {
   /// `stack`: creation_stack(s), taken in the resource's inline constructor (owned).
   lock_header(const resource_kind& k, source_site s, bool excl,
               const std::uintptr_t* stack) noexcept;
+
+ protected:
+  lock_header(const resource_kind& k, source_site s, bool excl, const std::uintptr_t* stack,
+              const resource_ops* ops) noexcept;
+};
+
+/// A semaphore's identity: a lock_header (its last acquirer, and its
+/// permits available as `count`) and where each permit taken from it is
+/// (handle_registry.hpp): a permit links itself when made, moves the link
+/// when moved, and unlinks when released or forgotten, under the
+/// semaphore's lock, which `lock` points to. The console names the tasks
+/// whose frames hold the permits a waiter waits for.
+struct semaphore_header : lock_header {
+  handle_registry permits_held;  ///< guarded by *lock
+  spin_lock* lock;
+
+  semaphore_header(source_site s, const std::uintptr_t* stack, spin_lock* l) noexcept;
 };
 
 }  // namespace lucid::detail
