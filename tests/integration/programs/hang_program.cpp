@@ -152,19 +152,24 @@ lucid::task<int> channel_lock() {
   co_return 0;
 }
 
+// Keeps a program busy (so "all tasks are asleep" cannot fire, and only the
+// wait-for graph can explain its hang), and kills it after 15 s, so a test
+// of a report that never comes fails instead of hanging.
+lucid::task<> ticker_that_gives_up() {
+  for (int i = 0; i < 750; ++i)
+    co_await lucid::sleep(20ms);
+  std::printf("no deadlock report in 15 s\n");
+  std::fflush(stdout);
+  std::raise(SIGKILL);
+}
+
 // ---- the classic leaked sender: main sends its jobs, then waits for the
 // consumer to drain the channel, but still holds the sender, so the channel
 // never closes and the consumer waits forever. A ticker keeps the program
 // busy (so "all tasks are asleep" cannot fire): only the wait-for graph,
 // which finds the sender in main's frame, can tell.
 lucid::task<int> leaked_sender() {
-  auto ticker = lucid::spawn("ticker", []() -> lucid::task<> {
-    for (int i = 0; i < 750; ++i)
-      co_await lucid::sleep(20ms);
-    std::printf("no deadlock report in 15 s\n");
-    std::fflush(stdout);
-    std::raise(SIGKILL);
-  }());
+  auto ticker = lucid::spawn("ticker", ticker_that_gives_up());
   expect("ch", __LINE__ + 1);
   auto [tx, rx] = lucid::mpsc::bounded<int>(8);
   auto consumer = lucid::spawn("consumer", [](lucid::mpsc::receiver<int> rx) -> lucid::task<> {
@@ -223,13 +228,7 @@ lucid::task<> job(std::shared_ptr<lucid::semaphore> limit) {
 }
 
 lucid::task<int> permit_join() {
-  auto ticker = lucid::spawn("ticker", []() -> lucid::task<> {
-    for (int i = 0; i < 750; ++i)
-      co_await lucid::sleep(20ms);
-    std::printf("no deadlock report in 15 s\n");
-    std::fflush(stdout);
-    std::raise(SIGKILL);
-  }());
+  auto ticker = lucid::spawn("ticker", ticker_that_gives_up());
   expect("limit", __LINE__ + 1);
   auto limit = std::make_shared<lucid::semaphore>(2);
   auto a = lucid::spawn("job", job(limit));
