@@ -234,6 +234,7 @@ void resolve_handles(pending_reads& pending, snapshot& snap) {
         holder ho;
         ho.task = f->task;
         ho.acquired_at = make_location(f->at.file, f->at.function, f->at.line);
+        ho.in_frame = true;
         hs.push_back(std::move(ho));
       }
     }

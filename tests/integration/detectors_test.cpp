@@ -176,6 +176,22 @@ TEST(Detectors, JobsThatHoldEveryPermitWhileJoiningSubJobsThatNeedOneAreADeadloc
       << r.output;
 }
 
+TEST(Detectors, TwoPumpsThatFillEachOthersChannelBeforeReceivingAreADeadlock) {
+  // Neither pump has received yet: each full channel's holder is the task
+  // whose frame holds its receiver.
+  auto r = run_program(LUCID_HANG_PROGRAM, "pumps",
+                       {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);
+  EXPECT_TRUE(r.signaled && r.signal == SIGABRT) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: deadlock: 2 tasks wait on each other in a cycle:")) << r.output;
+  EXPECT_TRUE(has(r.output, "(created at " + expected(r.output, "ab") +
+                                ") whose receiver is held by task 4 'pump_b' (in pump, at " +
+                                expected(r.output, "pump_sends") +
+                                "): 1 queued of 1, 1 sender alive at " +
+                                expected(r.output, "pump_sends")))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "task 4 'pump_b' waits on mpsc#")) << r.output;
+}
+
 TEST(Detectors, AReaderThatAwaitsWriteOnTheSameRwLockWaitsOnItself) {
   auto r = run_program(LUCID_HANG_PROGRAM, "rw_upgrade",
                        {{"LUCID_DEADLOCK", "abort"}, {"LUCID_DEADLOCK_MS", "300"}}, true);

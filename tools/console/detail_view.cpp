@@ -20,10 +20,13 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
   if (!w.woken_by.empty()) head += ", woken by " + w.woken_by;
   out.push_back({head, A_BOLD});
   for (const holder& h : w.holders) {
-    if (role_of_holders(w) == holder_role::sender || role_of_holders(w) == holder_role::permit) {
+    if (h.in_frame) {
+      const holder_role role = role_of_holders(w);
       std::string in = h.acquired_at.function.empty() ? "" : " in " + h.acquired_at.function;
       out.push_back({fmt::format("  {} held by {}{} (at {})",
-                                 role_of_holders(w) == holder_role::sender ? "sender" : "permit",
+                                 role == holder_role::sender     ? "sender"
+                                 : role == holder_role::receiver ? "receiver"
+                                                                 : "permit",
                                  task_label(s, h.task), in, where(h.acquired_at)),
                      0});
       continue;

@@ -47,7 +47,10 @@ struct holder {
   /// channel); for a sender or a permit: the frame holding it (function)
   /// and the co_await that frame is suspended at.
   location acquired_at;
-  double held_s = 0;  ///< 0 for a sender's or a permit's holder (not measured)
+  double held_s = 0;  ///< 0 for a holder found in_frame (not measured)
+  /// Found by where the resource's handle lives (a sender, a permit, a
+  /// receiver that has not received yet): acquired_at is the frame holding it.
+  bool in_frame = false;
 };
 
 /// What a resource's holders are to the tasks that wait on it, and how

@@ -12,6 +12,7 @@
 //   sender_handles  where each live sender is (handle_registry.hpp): a
 //                 sender links itself when made, relinks when moved, and
 //                 unlinks when destroyed, all under `lock`
+//   receiver_handle  where the receiver is, kept the same way
 //   rx_closed     receiver closed or dropped: every send fails
 //   receiving     the task that received last (and the co_await where it
 //                 first did), noted at every receive: a full bounded
@@ -62,6 +63,7 @@ struct mpsc_chan : resource_header {
   recv_node* rx = nullptr;
   std::size_t senders = 1;
   handle_registry sender_handles;
+  handle_registry receiver_handle;
   bool rx_closed = false;
   holder_slot receiving;
   std::atomic<std::size_t> refs{2};
@@ -88,14 +90,19 @@ struct mpsc_chan : resource_header {
     out[0] = c->receiving.read();
     return out[0].task != 0 ? 1 : 0;
   }
-  /// Who can end a receiver's wait: the live senders, while the channel is
-  /// empty and open (only the receiver can wait then).
+  /// Who can end the waits on it: while it is empty and open, the live
+  /// senders (only the receiver can wait then); while it is full, the
+  /// receiver (only senders can wait then), which the console uses when no
+  /// task has received from it yet.
   static std::size_t read_handles(const void* h, std::uintptr_t* out, std::size_t max) noexcept {
     auto* c = const_cast<mpsc_chan*>(
         static_cast<const mpsc_chan*>(static_cast<const resource_header*>(h)));
     std::lock_guard g(c->lock);
-    if (c->rx_closed || !c->queue.empty()) return 0;
-    return c->sender_handles.copy(out, max);
+    if (c->rx_closed) return 0;
+    if (c->queue.empty()) return c->sender_handles.copy(out, max);
+    if (c->capacity != 0 && c->queue.size() >= c->capacity)
+      return c->receiver_handle.copy(out, max);
+    return 0;
   }
   static constexpr resource_ops ops{&read_holders, &read_state, &read_handles};
 
@@ -324,12 +331,15 @@ template <class T>
 class receiver {
  public:
   receiver() noexcept = default;
-  explicit receiver(detail::mpsc_chan<T>* c) noexcept : c_(c) {}
-  receiver(receiver&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  explicit receiver(detail::mpsc_chan<T>* c) noexcept : c_(c) {
+    std::lock_guard g(c_->lock);
+    c_->receiver_handle.add(&link_);
+  }
+  receiver(receiver&& o) noexcept { take(o); }
   receiver& operator=(receiver&& o) noexcept {
     if (this != &o) {
       reset();
-      c_ = std::exchange(o.c_, nullptr);
+      take(o);
     }
     return *this;
   }
@@ -371,18 +381,26 @@ class receiver {
   }
 
  private:
+  /// Moves o's side of the channel here (and its link to this address).
+  void take(receiver& o) noexcept {
+    if (o.c_ == nullptr) return;
+    std::lock_guard g(o.c_->lock);
+    o.c_->receiver_handle.move(&o.link_, &link_);
+    c_ = std::exchange(o.c_, nullptr);
+  }
   void reset() noexcept {
     if (c_ == nullptr) return;
     detail::ring<T> drop;
     {
       std::lock_guard g(c_->lock);
+      c_->receiver_handle.remove(&link_);
       c_->close_locked();
       drop = std::move(c_->queue);  // destroyed outside the lock
     }
     std::exchange(c_, nullptr)->release();
   }
   detail::mpsc_chan<T>* c_ = nullptr;
-  detail::handle_link link_;  ///< in c_->sender_handles while c_ is set
+  detail::handle_link link_;  ///< in c_->receiver_handle while c_ is set
 };
 
 template <class T>

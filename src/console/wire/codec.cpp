@@ -157,7 +157,10 @@ histogram_snapshot decode_histogram(const json& j) {
 }
 
 json encode(const holder& h) {
-  return json{{"task", h.task}, {"acquired_at", encode(h.acquired_at)}, {"held_s", h.held_s}};
+  return json{{"task", h.task},
+              {"acquired_at", encode(h.acquired_at)},
+              {"held_s", h.held_s},
+              {"in_frame", h.in_frame}};
 }
 
 holder decode_holder(const json& j) {
@@ -165,6 +168,7 @@ holder decode_holder(const json& j) {
   h.task = j.at("task").get<task_id>();
   h.acquired_at = decode_location(j.at("acquired_at"));
   h.held_s = j.at("held_s").get<double>();
+  h.in_frame = j.value("in_frame", false);  // absent in recordings made before it
   return h;
 }
 

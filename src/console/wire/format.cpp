@@ -66,6 +66,10 @@ std::string describe_wait(const snapshot& s, const wait& w) {
       out += task_label(s, h.task) + held_in(h.acquired_at);
       continue;
     }
+    if (role == holder_role::receiver && h.in_frame) {
+      out += " whose receiver is held by " + task_label(s, h.task) + held_in(h.acquired_at);
+      continue;
+    }
     if (role == holder_role::receiver) {
       out += fmt::format(" whose receiver is in {}", task_label(s, h.task));
       if (h.acquired_at.known())

@@ -238,6 +238,29 @@ lucid::task<int> permit_join() {
   co_return 0;
 }
 
+// ---- two pumps that each fill the other's channel before they receive from
+// their own: neither has received yet, so each full channel's holder is
+// found where its receiver lives, in the other pump's frame.
+lucid::task<> pump(lucid::mpsc::sender<int> tx, lucid::mpsc::receiver<int> rx) {
+  for (int i = 0;; ++i) {
+    co_await tx.send(i);
+    expect("pump_sends", __LINE__ + 1);
+    co_await tx.send(i);
+    (void)co_await rx.recv();
+  }
+}
+
+lucid::task<int> pumps() {
+  auto ticker = lucid::spawn("ticker", ticker_that_gives_up());
+  expect("ab", __LINE__ + 1);
+  auto [tx_ab, rx_ab] = lucid::mpsc::bounded<int>(1);
+  auto [tx_ba, rx_ba] = lucid::mpsc::bounded<int>(1);
+  auto a = lucid::spawn("pump_a", pump(std::move(tx_ab), std::move(rx_ba)));
+  auto b = lucid::spawn("pump_b", pump(std::move(tx_ba), std::move(rx_ab)));
+  co_await std::move(a);
+  co_return 0;
+}
+
 // ---- an rw_lock "upgrade": a task that holds a read guard awaits write() on
 // the same lock, which waits for every reader, itself included.
 lucid::task<int> rw_upgrade() {
@@ -401,6 +424,7 @@ int main(int argc, char** argv) {
   if (mode == "leaked_sender") return lucid::run(leaked_sender(), opts);
   if (mode == "moved_sender") return lucid::run(moved_sender(), opts);
   if (mode == "permit_join") return lucid::run(permit_join(), opts);
+  if (mode == "pumps") return lucid::run(pumps(), opts);
   if (mode == "lock_held") return lucid::run(lock_held(), opts);
   if (mode == "join_cycle") return lucid::run(join_cycle(), opts);
   if (mode == "self_join") return lucid::run(self_join(), opts);

@@ -65,7 +65,8 @@ function wait(w) {
   if (w.joined) rows.push(['joins', taskLink(w.joined, `task #${w.joined}`)]);
   if (w.created_at) rows.push(['created at', h('code', {}, locFull(w.created_at))]);
   const role = holderRole(w.kind, w.length);
-  if (role === 'receiver' && w.holders && w.holders.length) rows.push(['received by', receivers(w.holders)]);
+  if (role === 'receiver' && w.holders && w.holders.some((x) => x.in_frame)) rows.push(['receiver held by', heldIn(w.holders)]);
+  else if (role === 'receiver' && w.holders && w.holders.length) rows.push(['received by', receivers(w.holders)]);
   else if ((role === 'sender' || role === 'permit') && w.holders && w.holders.length)
     rows.push([`${role} held by`, heldIn(w.holders)]);
   else if (w.holders && (w.kind === 'mutex' || w.kind === 'rw_lock' || w.holders.length)) rows.push(['held by', holders(w.holders)]);

@@ -54,7 +54,7 @@ export const resourcesView = {
             'td',
             {},
             (r.holders ?? []).map((x) =>
-              ['sender', 'permit'].includes(holderRole(r.kind, r.length))
+              x.in_frame
                 ? h('div', {}, `${holderRole(r.kind, r.length)} in `, who(x.task), ' ', h('code', { class: 'muted' }, loc(x.acquired_at)))
                 : h('div', {}, who(x.task), ` for ${dur(x.held_s)} `, h('code', { class: 'muted' }, loc(x.acquired_at))),
             ),
