@@ -65,7 +65,7 @@ result<semaphore_permit> semaphore::acquire_awaiter::await_resume() noexcept {
   if (node_.closed) return errc::closed;
   s_->hdr_.holder.take();
   LUCID_OBSERVE(on_acquire, detail::current_task_id(), s_->hdr_.id);
-  return semaphore_permit(s_, node_.n);
+  return result<semaphore_permit>(std::in_place, s_, node_.n);  // made in place: linked once
 }
 
 result<semaphore_permit> semaphore::try_acquire(std::size_t n) noexcept {
@@ -78,7 +78,7 @@ result<semaphore_permit> semaphore::try_acquire(std::size_t n) noexcept {
   }
   hdr_.holder.take();
   LUCID_OBSERVE(on_acquire, detail::current_task_id(), hdr_.id);
-  return semaphore_permit(this, n);
+  return result<semaphore_permit>(std::in_place, this, n);
 }
 
 void semaphore::grant_waiters() noexcept {

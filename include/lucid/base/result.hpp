@@ -27,6 +27,10 @@ class [[nodiscard]] result {
   result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
   result(lucid::error e) : v_(std::in_place_index<1>, e) {}          // NOLINT: implicit
   result(errc e) : v_(std::in_place_index<1>, lucid::error{e}) {}    // NOLINT: implicit
+  /// A value of T made in place from `args` (no move of T).
+  template <class... A>
+  explicit result(std::in_place_t, A&&... args)
+      : v_(std::in_place_index<0>, std::forward<A>(args)...) {}
 
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <mutex>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "lucid/base/assert.hpp"
@@ -173,14 +174,16 @@ std::pair<sender<T>, receiver<T>> bounded(std::size_t capacity,
                                           source_site site = source_site::current()) {
   LUCID_ASSERT(capacity >= 1, "mpsc::bounded needs a capacity of at least 1");
   auto* c = new detail::mpsc_chan<T>(capacity, site);
-  return {sender<T>(c), receiver<T>(c)};
+  // Made in place: each handle links its address into the channel once.
+  return {std::piecewise_construct, std::forward_as_tuple(c), std::forward_as_tuple(c)};
 }
 
 /// A channel without a bound; send never waits.
 template <class T>
 std::pair<sender<T>, receiver<T>> unbounded(source_site site = source_site::current()) {
   auto* c = new detail::mpsc_chan<T>(0, site);
-  return {sender<T>(c), receiver<T>(c)};
+  // Made in place: each handle links its address into the channel once.
+  return {std::piecewise_construct, std::forward_as_tuple(c), std::forward_as_tuple(c)};
 }
 
 /// The sending half of an mpsc channel; copy it (or clone()) for more producers.

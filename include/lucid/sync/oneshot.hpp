@@ -15,6 +15,7 @@
 #include <coroutine>
 #include <mutex>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "lucid/base/result.hpp"
@@ -93,7 +94,8 @@ class receiver;
 template <class T>
 std::pair<sender<T>, receiver<T>> channel(source_site site = source_site::current()) {
   auto* s = new detail::oneshot_state<T>(site);
-  return {sender<T>(s), receiver<T>(s)};
+  // Made in place: the sender links its address into the channel once.
+  return {std::piecewise_construct, std::forward_as_tuple(s), std::forward_as_tuple(s)};
 }
 
 /// The sending half of a oneshot channel.
