@@ -155,6 +155,11 @@ def check_common(out, bt, exp):
         fail("no oneshot with order_waiter waiting", out)
     if "sender alive" not in m.group(1):
         fail("the oneshot's sender is not shown alive", out)
+    # The sender lives in the root task's frame (suspended at its last sleep,
+    # or at the crasher's join in a core).
+    if not re.search(r'sender held by task \d+ "main", in its frame suspended at '
+                     r'\S*gdb_target\.cpp:\d+', m.group(1)):
+        fail("the oneshot's sender is not found in the root task's frame", out)
 
 
 def gdb_commands(extra_args, target_args, first):

@@ -202,6 +202,20 @@ def _source_site(v):
 # THREW is set in bits_.
 _LINE_SHIFT = 48
 _THREW = 4
+# bits_ also holds the frame's size in 16-byte units in its top 16 bits (0:
+# unknown); the frame starts 16 bytes before its promise (promise_base::handle).
+_SIZE_SHIFT = 48
+_SIZE_UNIT = 16
+_PROMISE_OFFSET = 16
+
+
+def _frame_extent(promise_addr, f):
+    """(start, end) of the frame holding promise f, or None when its size is unknown."""
+    size = (int(f["bits_"]) >> _SIZE_SHIFT) * _SIZE_UNIT
+    if size == 0:
+        return None
+    start = promise_addr - _PROMISE_OFFSET
+    return (start, start + size)
 
 
 def _frame_site(f):
@@ -327,6 +341,7 @@ class Strand(object):
         self.wait = None
         self.combinator = None  # the dynamic type of what the leaf awaits (select, timeout...)
         self.branches = []  # the combinator's running branches (Strand)
+        self.frames = []  # (start, end, site) of each frame whose size is known
 
     def walk(self, outer_at=None):
         """(strand, where it waits) for this strand and its branches, nested.
@@ -392,6 +407,9 @@ def _read_strand(strand, depth=0):
         try:
             f = p.dereference()
             st.chain.append(_frame_site(f))
+            ext = _frame_extent(a, f)
+            if ext is not None:
+                st.frames.append((ext[0], ext[1], st.chain[-1]))
             p = f["parent_"]
         except gdb.MemoryError:
             st.note = "frame at 0x%x is unreadable" % a
@@ -623,7 +641,36 @@ def _concrete_type_of(ops_ptr):
         return None
 
 
-def _fill_resource(r, hdr):
+def _handles(registry, limit=64):
+    """The addresses linked in a handle_registry (sync/detail/handle_registry.hpp)."""
+    head = registry["list_"]["head_"]
+    head_addr = int(head.address)
+    out = []
+    n = head["next"]
+    while int(n) != 0 and int(n) != head_addr and len(out) < limit:
+        out.append(int(n))
+        n = n.dereference()["next"]
+    return out
+
+
+def _held_in_frames(r, registry, frames, label):
+    """Holders of the handles in `registry`: the tasks whose frames hold them."""
+    found = 0
+    addrs = _handles(registry)
+    for a in addrs:
+        for start, end, task, site in frames:
+            if start <= a < end:
+                r.holders.append((task.id, site))
+                found += 1
+                break
+    if addrs:
+        r.holder_label = label
+        r.holder_at = "in its frame suspended at"
+    if found < len(addrs):
+        r.state.append("%d not in a suspended task's frame" % (len(addrs) - found))
+
+
+def _fill_resource(r, hdr, frames=()):
     h = hdr.dereference()
     try:
         r.created_at = _source_site(h["site"])
@@ -638,6 +685,10 @@ def _fill_resource(r, hdr):
         if r.kind == "semaphore":
             r.holder_label = "last acquired by"
             r.state.append("%d permits available" % count)
+            # Where the permits taken are (sync/detail/resource_kinds.hpp).
+            sem = hdr.reinterpret_cast(_type("lucid::detail::semaphore_header").pointer())
+            _held_in_frames(r, sem.dereference()["permits_held"], frames, "permit held by")
+            return
         if r.kind == "rw_lock":
             # The holder slot is the writer's, or the latest reader's while
             # readers hold it (sync/rw_lock.hpp).
@@ -660,6 +711,8 @@ def _fill_resource(r, hdr):
             r.state.append("value %s" % ("sent" if bool(ch["sent"]) else "not sent"))
             if bool(ch["rx_closed"]):
                 r.state.append("receiver closed")
+            elif not bool(ch["sent"]):
+                _held_in_frames(r, ch["tx_handle"], frames, "sender held by")
         else:
             cap = int(ch["capacity"])
             queued = int(ch["queue"]["size_"])
@@ -669,6 +722,8 @@ def _fill_resource(r, hdr):
             r.state.append("%d sender%s" % (n, "" if n == 1 else "s"))
             if bool(ch["rx_closed"]):
                 r.state.append("closed")
+            elif queued == 0:
+                _held_in_frames(r, ch["sender_handles"], frames, "sender held by")
             elif cap and queued >= cap:
                 # Full: its senders wait for the task that receives from it
                 # (the channel's `receiving` slot, sync/mpsc.hpp).
@@ -680,11 +735,15 @@ def _fill_resource(r, hdr):
                     r.holders.append((tid, _site(_atomic(slot["file"]),
                                                  _atomic(slot["function"]),
                                                  _atomic(slot["line"]))))
+                else:  # nobody received yet: the task whose frame holds the receiver
+                    _held_in_frames(r, ch["receiver_handle"], frames, "receiver held by")
 
 
 def _resources(tasks):
     byid = {}
     order = []
+    frames = [(start, end, t, site) for t in tasks for st, _ in t.root.walk()
+              for start, end, site in st.frames]
     for t, st, at in ((t, st, at) for t in tasks for st, at in t.root.walk()):
         w = st.wait
         if w is None or w.resource is None:
@@ -695,7 +754,7 @@ def _resources(tasks):
             byid[w.resource_id] = r
             order.append(r)
             try:
-                _fill_resource(r, w.resource)
+                _fill_resource(r, w.resource, frames)
             except (gdb.error, gdb.MemoryError, LucidError) as e:
                 r.state.append("unreadable: %s" % e)
         r.waiters.append((t, at))
