@@ -30,26 +30,16 @@ function holders(list) {
   ]);
 }
 
-// A full bounded channel's holder is the task that receives from it (the
-// co_await where it received from it first).
-function receivers(list) {
+// Tasks, each with a location: a full bounded channel's receiving task
+// ('received at' the co_await where it first received), or the tasks whose
+// frames hold an empty channel's senders, a semaphore's permits or a
+// receiver that has not received yet ('at' the co_await that frame is
+// suspended at, with its function).
+function tasksAt(list, at) {
   return list.map((x, i) => [
     i ? ', ' : '',
     taskLink(x.task, `${findTask(x.task)?.name ?? 'task'} #${x.task}`),
-    ' (received at ',
-    h('code', {}, locFull(x.acquired_at)),
-    ')',
-  ]);
-}
-
-// An empty channel's holders are the tasks whose frames hold its senders, a
-// semaphore's those whose frames hold its permits (the frame's function, and
-// the co_await it is suspended at).
-function heldIn(list) {
-  return list.map((x, i) => [
-    i ? ', ' : '',
-    taskLink(x.task, `${findTask(x.task)?.name ?? 'task'} #${x.task}`),
-    ' (at ',
+    ` (${at} `,
     h('code', {}, locFull(x.acquired_at)),
     ')',
   ]);
@@ -65,10 +55,10 @@ function wait(w) {
   if (w.joined) rows.push(['joins', taskLink(w.joined, `task #${w.joined}`)]);
   if (w.created_at) rows.push(['created at', h('code', {}, locFull(w.created_at))]);
   const role = holderRole(w.kind, w.length);
-  if (role === 'receiver' && w.holders && w.holders.some((x) => x.in_frame)) rows.push(['receiver held by', heldIn(w.holders)]);
-  else if (role === 'receiver' && w.holders && w.holders.length) rows.push(['received by', receivers(w.holders)]);
+  if (role === 'receiver' && w.holders && w.holders.some((x) => x.in_frame)) rows.push(['receiver held by', tasksAt(w.holders, 'at')]);
+  else if (role === 'receiver' && w.holders && w.holders.length) rows.push(['received by', tasksAt(w.holders, 'received at')]);
   else if ((role === 'sender' || role === 'permit') && w.holders && w.holders.length)
-    rows.push([`${role} held by`, heldIn(w.holders)]);
+    rows.push([`${role} held by`, tasksAt(w.holders, 'at')]);
   else if (w.holders && (w.kind === 'mutex' || w.kind === 'rw_lock' || w.holders.length)) rows.push(['held by', holders(w.holders)]);
   for (const k of ['capacity', 'length', 'senders', 'permits', 'readers', 'closed'])
     if (w[k] !== undefined && w[k] >= 0) rows.push([k, String(w[k])]);
