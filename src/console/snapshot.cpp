@@ -458,6 +458,7 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
   snapshot snap;
   snap.aggregation = aggregation_enabled();
   const bool filtered = min_wait_s >= 0;
+  snap.all_frames = !filtered;
   const std::int64_t min_wait_ns = static_cast<std::int64_t>(min_wait_s * 1e9);
   // Wait and hold times are coarse-clock stamps (wait_record.hpp): compare
   // with the same steady clock, read once.

@@ -288,6 +288,12 @@ TEST(ConsoleSnapshot, AnEmptyChannelIsHeldByTheTasksWhoseFramesHoldItsSenders) {
     EXPECT_EQ(c->root.wait.holders[0].acquired_at.line, static_cast<unsigned>(g_keeper_joins_line));
     // The heap's sender could still send: not a cycle.
     EXPECT_TRUE(s.cycles.empty());
+    std::ostringstream first;
+    lucid::console::dump(first, s);
+    EXPECT_TRUE(has(first.str(),
+                    "0 queued of 4, 2 senders alive (1 sender is in no suspended "
+                    "task's frame: on the heap, in a global, or in a running task)"))
+        << first.str();
 
     // Dropping it leaves the keeper holding the only sender while it joins
     // the consumer: a cycle, and the dump says whose frame holds the sender.

@@ -175,6 +175,10 @@ struct snapshot {
   double taken_at_s = 0;  ///< steady clock, seconds
   std::size_t runtimes = 0;
   bool aggregation = false;  ///< whether aggregation was on (tasks carry stats)
+  /// Every suspended task's frames were read (take_snapshot; not a
+  /// detector's filtered walk, nor a snapshot decoded from the wire): a
+  /// sender or permit that no holder was found for is in none of them.
+  bool all_frames = false;
   std::vector<task_view> tasks;
   std::vector<graph_edge> edges;
   /// Cycles of tasks that wait on each other (each a list of task ids).

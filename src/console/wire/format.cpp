@@ -91,6 +91,14 @@ std::string describe_wait(const snapshot& s, const wait& w) {
   }
   if (w.permits >= 0)
     out += fmt::format(": {} permit{} available", w.permits, w.permits == 1 ? "" : "s");
+  if (s.all_frames && w.handles > static_cast<std::int64_t>(w.holders.size())) {
+    const std::int64_t n = w.handles - static_cast<std::int64_t>(w.holders.size());
+    const char* what = role_of_holders(w) == holder_role::permit ? "permit" : "sender";
+    out += fmt::format(
+        " ({} {}{} in no suspended task's frame: on the heap, in a global, or in a "
+        "running task)",
+        n, what, n == 1 ? " is" : "s are");
+  }
   if (w.readers > 0)
     out += w.readers == 1 ? std::string(": 1 reader holds it")
                           : fmt::format(": {} readers hold it", w.readers);
