@@ -4,15 +4,17 @@
 # with `tmux capture-pane -p`. Each check polls the screen until the text
 # appears (or is gone), up to a generous bound; no fixed sleep is an assertion.
 #
-# Usage: console_tui_test.sh LUCID_CONSOLE FIXTURE_DIR [CONSOLE_DEMO]
+# Usage: console_tui_test.sh LUCID_CONSOLE FIXTURE_DIR [CONSOLE_DEMO [HANG_PROGRAM]]
 #   LUCID_CONSOLE  the lucid-console binary
 #   FIXTURE_DIR    tests/tools (demo.jsonl under fixtures/, fake_console_server.py)
 #   CONSOLE_DEMO   optional: examples/console_demo, for the check against a real program
+#   HANG_PROGRAM   optional: tests/integration/programs/hang_program, for a hang's holders
 # Exit status: 0 pass, 1 fail, 77 skipped (no tmux).
 set -u
 BIN=$1
 DIR=$2
 DEMO=${3:-}
+HANG=${4:-}
 FIX=$DIR/fixtures/demo.jsonl
 BOUND=${TUI_TEST_BOUND:-20}  # seconds each check may wait
 
@@ -232,6 +234,25 @@ if [ -n "$DEMO" ] && [ -x "$DEMO" ]; then
   start demo_replay 120 40 --replay "$WORK/rec.jsonl"
   expect "slow-consumer" "the demo's recording replayed"
   expect "replay t=[0-9.]+s x1"
+  expect_quit
+fi
+
+if [ -n "$HANG" ] && [ -x "$HANG" ]; then
+  echo "== a hang: $HANG leaked_sender (main joins the consumer while it holds the sender)"
+  PORT=$(free_port)
+  LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 LUCID_DEADLOCK_MS=300 \
+    "$HANG" leaked_sender >"$WORK/hang.log" 2>&1 &
+  PIDS+=($!)
+  start hang 120 40 "127.0.0.1:$PORT"
+  expect "consumer" "the hung program's tasks"
+  keys / c o n s u m e r Enter
+  expect_gone "ticker" "the filter keeps the consumer"
+  keys Enter
+  expect "sender held by task [0-9]+ 'main' in leaked_sender \(at tests/integration/programs/hang_program.cpp:[0-9]+\)" \
+    "the consumer's detail names the task whose frame holds the sender"
+  keys Escape Escape g
+  expect "'consumer' --waits on--> mpsc#[0-9]+ --sender held by--> task [0-9]+ 'main' +\[in cycle\]" \
+    "the graph: the sender's holder closes the cycle"
   expect_quit
 fi
 echo "PASS"
