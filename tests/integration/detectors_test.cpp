@@ -179,6 +179,15 @@ TEST(Detectors, JobsThatHoldEveryPermitWhileJoiningSubJobsThatNeedOneAreADeadloc
   EXPECT_TRUE(
       has(r.output, held_at + ": 0 permits available at " + expected(r.output, "sub_acquires")))
       << r.output;
+  // The other job holds a permit outside the cycle and is stuck too: the
+  // report shows it, so both jobs' joins are in it.
+  const std::size_t also = r.output.find("also stuck, holding what the cycle waits for:\n");
+  EXPECT_NE(also, std::string::npos) << r.output;
+  if (also != std::string::npos) {
+    const std::string rest = r.output.substr(also);
+    EXPECT_TRUE(rest.find("\n  task ") == rest.find('\n')) << r.output;
+    EXPECT_TRUE(has(rest, "'job' waits on the join handle of task ")) << r.output;
+  }
 }
 
 TEST(Detectors, TwoPumpsThatFillEachOthersChannelBeforeReceivingAreADeadlock) {

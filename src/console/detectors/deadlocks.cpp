@@ -7,6 +7,7 @@
 // take shared().mu after rt's locks, never before.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -84,6 +85,28 @@ void watchdog::check_cycles(const snapshot& s, double threshold) {
             : fmt::format("lucid: deadlock: {} tasks wait on each other in a cycle:\n", c.size());
     for (task_id id : c) {
       if (const task_view* t = find(s, id)) msg += describe_task(s, *t);
+    }
+    // A wait that any of several tasks could end (a channel's senders, a
+    // semaphore's permits) is an edge only when all of them are stuck: the
+    // holders outside the cycle are stuck too, and part of the story.
+    std::set<task_id> also;
+    for (task_id id : c) {
+      const task_view* t = find(s, id);
+      if (t == nullptr) continue;
+      auto add = [&](const strand_view& v) {
+        if (!v.waiting || v.wait.handles < 0) return;
+        for (const holder& h : v.wait.holders)
+          if (std::find(c.begin(), c.end(), h.task) == c.end()) also.insert(h.task);
+      };
+      add(t->root);
+      for (const strand_view& b : t->branches)
+        add(b);
+    }
+    if (!also.empty()) {
+      msg += "also stuck, holding what the cycle waits for:\n";
+      for (task_id id : also) {
+        if (const task_view* t = find(s, id)) msg += describe_task(s, *t);
+      }
     }
     msg += "their await chains:\n";
     for (task_id id : c) {
