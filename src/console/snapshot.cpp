@@ -87,8 +87,8 @@ void copy_resource(const lucid::detail::resource_header& h, std::int64_t now, To
 /// their site and creating stack, resolved once every lock is released (resolve_creations).
 using std_creations = std::map<resource_id, std::pair<source_site, std::vector<std::uintptr_t>>>;
 
-/// Where the live handles that could end a wait are (an empty channel's
-/// senders): their addresses per resource, and how many there are; matched
+/// Where the live handles that could end a wait are (resource_ops::handles):
+/// their addresses per resource, and how many there are; matched
 /// with the frames of the tasks read (frame_extent) once the walk is over.
 struct handle_addresses {
   std::vector<std::uintptr_t> at;
@@ -104,7 +104,7 @@ struct frame_extent {
 };
 
 /// What a walk gathers for after it: the std-made resources' stacks, and
-/// the handles and frames that say who holds a channel's senders.
+/// the handles and frames that say which tasks hold them.
 struct pending_reads {
   std_creations made_in_std;
   std::map<resource_id, handle_addresses> handles;
@@ -210,7 +210,8 @@ void resolve_creations(const std_creations& made_in_std, snapshot& snap) {
 }
 
 /// The tasks whose frames hold the handles that could end a wait (an empty
-/// channel's senders), as that wait's holders: the task, and the frame
+/// channel's senders, a semaphore's permits, a full channel's receiver), as
+/// that wait's holders: the task, and the frame
 /// holding the handle with the co_await it is suspended at. A handle in no
 /// frame read here (on the heap, in a global, in a running task) is left
 /// out, so a wait's holders may be fewer than its senders.
@@ -226,9 +227,10 @@ void resolve_handles(pending_reads& pending, snapshot& snap) {
     --it;
     return addr < it->end ? &*it : nullptr;
   };
-  std::map<resource_id, std::vector<holder>> held;
+  std::map<resource_id, std::pair<std::vector<holder>, std::size_t>> held;  // and their count
   for (const auto& [id, h] : pending.handles) {
-    std::vector<holder>& hs = held[id];
+    std::vector<holder>& hs = held[id].first;
+    held[id].second = h.count;
     for (std::uintptr_t a : h.at) {
       if (const frame_extent* f = frame_of(a)) {
         holder ho;
@@ -243,8 +245,8 @@ void resolve_handles(pending_reads& pending, snapshot& snap) {
     if (!sv.waiting) return;
     auto it = held.find(sv.wait.resource);
     if (it == held.end() || !sv.wait.holders.empty()) return;
-    sv.wait.holders = it->second;
-    sv.wait.handles = static_cast<std::int64_t>(pending.handles[it->first].count);
+    sv.wait.holders = it->second.first;
+    sv.wait.handles = static_cast<std::int64_t>(it->second.second);
   };
   for (task_view& t : snap.tasks) {
     fill(t.root);

@@ -32,8 +32,8 @@ constexpr resource_ops lock_ops{&lock_holders, &lock_state};
 /// Where the permits taken from a semaphore are: every one, since only a
 /// waiter asks (a waiter waits for any of them).
 std::size_t semaphore_permits(const void* h, std::uintptr_t* out, std::size_t max) noexcept {
-  auto& sh = const_cast<semaphore_header&>(static_cast<const semaphore_header&>(as_lock(h)));
-  std::lock_guard g(*sh.lock);
+  const auto& sh = static_cast<const semaphore_header&>(as_lock(h));
+  std::lock_guard g(sh.lock);
   return sh.permits_held.copy(out, max);
 }
 
@@ -49,8 +49,7 @@ lock_header::lock_header(const resource_kind& k, source_site s, bool excl,
                          const std::uintptr_t* stack, const resource_ops* ops) noexcept
     : resource_header(k, s, ops, stack), exclusive(excl) {}
 
-semaphore_header::semaphore_header(source_site s, const std::uintptr_t* stack,
-                                   spin_lock* l) noexcept
-    : lock_header(semaphore_resource, s, false, stack, &semaphore_ops), lock(l) {}
+semaphore_header::semaphore_header(source_site s, const std::uintptr_t* stack) noexcept
+    : lock_header(semaphore_resource, s, false, stack, &semaphore_ops) {}
 
 }  // namespace lucid::detail

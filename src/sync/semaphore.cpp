@@ -9,13 +9,13 @@ namespace lucid {
 
 semaphore_permit::semaphore_permit(semaphore* s, std::size_t n) noexcept : s_(s), n_(n) {
   if (s_ == nullptr) return;
-  std::lock_guard g(s_->lock_);
+  std::lock_guard g(s_->hdr_.lock);
   s_->hdr_.permits_held.add(&link_);
 }
 
 void semaphore_permit::take(semaphore_permit& o) noexcept {
   if (o.s_ != nullptr) {
-    std::lock_guard g(o.s_->lock_);
+    std::lock_guard g(o.s_->hdr_.lock);
     o.s_->hdr_.permits_held.move(&o.link_, &link_);
   }
   s_ = std::exchange(o.s_, nullptr);
@@ -24,7 +24,7 @@ void semaphore_permit::take(semaphore_permit& o) noexcept {
 
 void semaphore_permit::forget() noexcept {
   if (s_ != nullptr) {
-    std::lock_guard g(s_->lock_);
+    std::lock_guard g(s_->hdr_.lock);
     s_->hdr_.permits_held.remove(&link_);
   }
   s_ = nullptr;
@@ -32,19 +32,18 @@ void semaphore_permit::forget() noexcept {
 }
 
 void semaphore_permit::reset() noexcept {
-  if (s_ != nullptr && n_ != 0) {
-    LUCID_OBSERVE(on_release, detail::current_task_id(), s_->hdr_.id);
-    s_->release_raw(n_, &link_);
-  } else if (s_ != nullptr) {
-    std::lock_guard g(s_->lock_);
-    s_->hdr_.permits_held.remove(&link_);
+  if (s_ == nullptr || n_ == 0) {
+    forget();  // nothing to give back: only the link
+    return;
   }
+  LUCID_OBSERVE(on_release, detail::current_task_id(), s_->hdr_.id);
+  s_->release_raw(n_, &link_);
   s_ = nullptr;
   n_ = 0;
 }
 
 bool semaphore::acquire_or_park(node* n, detail::waker w) noexcept {
-  std::lock_guard g(lock_);
+  std::lock_guard g(hdr_.lock);
   if (closed_) {
     n->closed = true;
     return true;
@@ -70,7 +69,7 @@ result<semaphore_permit> semaphore::acquire_awaiter::await_resume() noexcept {
 
 result<semaphore_permit> semaphore::try_acquire(std::size_t n) noexcept {
   {
-    std::lock_guard g(lock_);
+    std::lock_guard g(hdr_.lock);
     if (closed_) return errc::closed;
     if (!waiters_.empty() || permits_ < n) return errc::would_block;
     permits_ -= n;
@@ -96,7 +95,7 @@ void semaphore::release(std::size_t n) noexcept {
 }
 
 void semaphore::release_raw(std::size_t n, detail::handle_link* link) noexcept {
-  std::lock_guard g(lock_);
+  std::lock_guard g(hdr_.lock);
   if (link != nullptr) hdr_.permits_held.remove(link);
   permits_ += n;
   publish_permits();
@@ -104,7 +103,7 @@ void semaphore::release_raw(std::size_t n, detail::handle_link* link) noexcept {
 }
 
 void semaphore::close() noexcept {
-  std::lock_guard g(lock_);
+  std::lock_guard g(hdr_.lock);
   closed_ = true;
   while (node* f = waiters_.pop_front()) {
     f->closed = true;
@@ -113,7 +112,7 @@ void semaphore::close() noexcept {
 }
 
 void semaphore::cancel(node* n) noexcept {
-  std::lock_guard g(lock_);
+  std::lock_guard g(hdr_.lock);
   if (!n->linked()) return;  // granted meanwhile; the destructor gives the permits back
   bool was_front = waiters_.front() == n;
   waiters_.unlink(n);
@@ -122,12 +121,12 @@ void semaphore::cancel(node* n) noexcept {
 }
 
 bool semaphore::is_closed() const noexcept {
-  std::lock_guard g(lock_);
+  std::lock_guard g(hdr_.lock);
   return closed_;
 }
 
 std::size_t semaphore::available_permits() const noexcept {
-  std::lock_guard g(lock_);
+  std::lock_guard g(hdr_.lock);
   return permits_;
 }
 

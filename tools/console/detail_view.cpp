@@ -21,12 +21,8 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
   out.push_back({head, A_BOLD});
   for (const holder& h : w.holders) {
     if (h.in_frame) {
-      const holder_role role = role_of_holders(w);
       std::string in = h.acquired_at.function.empty() ? "" : " in " + h.acquired_at.function;
-      out.push_back({fmt::format("  {} held by {}{} (at {})",
-                                 role == holder_role::sender     ? "sender"
-                                 : role == holder_role::receiver ? "receiver"
-                                                                 : "permit",
+      out.push_back({fmt::format("  {} held by {}{} (at {})", holder_noun(role_of_holders(w)),
                                  task_label(s, h.task), in, where(h.acquired_at)),
                      0});
       continue;

@@ -239,20 +239,20 @@ std::vector<res_row> resource_rows(const frame& f, const view_state& v) {
 
 std::vector<std::string> graph_lines(const snapshot& s) {
   std::vector<std::string> out;
-  auto res_kind = [&](resource_id id) -> std::string_view {
+  // A resource's kind and fill: from the resource list, or from a wait on it.
+  auto res_of = [&](resource_id id) -> std::pair<std::string_view, std::int64_t> {
     for (const resource_view& r : s.resources)
-      if (r.id == id) return r.kind;
+      if (r.id == id) return {r.kind, r.length};
     for (const task_view& t : s.tasks)
-      if (t.root.waiting && t.root.wait.resource == id) return t.root.wait.kind;
-    return "resource";
+      if (t.root.waiting && t.root.wait.resource == id)
+        return {t.root.wait.kind, t.root.wait.length};
+    return {"resource", -1};
   };
+  auto res_kind = [&](resource_id id) { return res_of(id).first; };
   auto res_label = [&](resource_id id) { return fmt::format("{}#{}", res_kind(id), id); };
   auto res_role = [&](resource_id id) {
-    for (const resource_view& r : s.resources)
-      if (r.id == id) return role_of_holders(r.kind, r.length);
-    for (const task_view& t : s.tasks)
-      if (t.root.waiting && t.root.wait.resource == id) return role_of_holders(t.root.wait);
-    return holder_role::lock;
+    auto [kind, length] = res_of(id);
+    return role_of_holders(kind, length);
   };
   std::set<task_id> in_cycle;
   for (const auto& c : s.cycles)

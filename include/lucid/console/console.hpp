@@ -68,6 +68,21 @@ inline holder_role role_of_holders(std::string_view kind, std::int64_t length) n
   if (kind == "mpsc") return length > 0 ? holder_role::receiver : holder_role::sender;
   return holder_role::lock;
 }
+/// The handle a holder of this role keeps ("sender", "receiver", "permit"),
+/// as reports name it; "lock" for a lock's holder.
+inline std::string_view holder_noun(holder_role r) noexcept {
+  switch (r) {
+    case holder_role::sender:
+      return "sender";
+    case holder_role::receiver:
+      return "receiver";
+    case holder_role::permit:
+      return "permit";
+    case holder_role::lock:
+      break;
+  }
+  return "lock";
+}
 
 /// What a suspended frame waits on.
 struct wait {
@@ -83,9 +98,10 @@ struct wait {
   // Channel and lock state; -1 when not applicable.
   std::int64_t capacity = -1, length = -1, senders = -1, permits = -1, readers = -1;
   int closed = -1;
-  /// For a wait that only a sender or a permit's release can end (holder_role
-  /// sender, permit): how many live senders or permits taken there are.
-  /// `holders` has one entry per such handle found in a suspended task's
+  /// For a wait whose holders were looked for where their handles live (an
+  /// empty channel's senders, the permits of a semaphore, a full channel's
+  /// receiver nobody has received from yet): how many such handles there
+  /// are. `holders` has one entry per handle found in a suspended task's
   /// frame; those elsewhere (the heap, a global, a running task) are not
   /// listed. -1: not applicable.
   std::int64_t handles = -1;

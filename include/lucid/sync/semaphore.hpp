@@ -3,8 +3,8 @@
 // State: `permits_`, `closed_`, the wait queue `waiters_`, and where each
 // permit taken is (`hdr_.permits_held`, handle_registry.hpp: a permit links
 // itself when made, relinks when moved, unlinks when released or forgotten),
-// all guarded by the spin lock `lock_` (never held across a suspension or
-// user code).
+// all guarded by the spin lock `hdr_.lock` (never held across a suspension
+// or user code; in the header, where the task dump reads the permits).
 // Waiters are served strictly in FIFO order: release() hands permits to the
 // first waiter as soon as it has enough, and a newcomer never takes permits
 // while anyone waits (so a large acquire(n) cannot starve).
@@ -79,7 +79,7 @@ class [[nodiscard]] semaphore_permit {
 class semaphore {
  public:
   explicit semaphore(std::size_t permits, source_site site = source_site::current()) noexcept
-      : permits_(permits), hdr_(site, detail::creation_stack(site), &lock_) {
+      : permits_(permits), hdr_(site, detail::creation_stack(site)) {
     publish_permits();
     LUCID_OBSERVE(on_resource_created, hdr_.id, detail::semaphore_resource, site, &hdr_);
   }
@@ -110,22 +110,21 @@ class semaphore {
     std::size_t n = 0;
     bool closed = false;
   };
-  /// Under lock_: true when done (acquired or closed, see n->closed).
+  /// Under hdr_.lock: true when done (acquired or closed, see n->closed).
   bool acquire_or_park(node* n, detail::waker w) noexcept;
   void cancel(node* n) noexcept;
   /// Gives `n` permits back; `link`: the permit that held them, unlinked
   /// under the same lock (null: permits no permit object held).
   void release_raw(std::size_t n, detail::handle_link* link = nullptr) noexcept;
-  void grant_waiters() noexcept;  // lock_ held
-  /// Publishes permits_ for the task dump (lock_ held, or in the constructor).
+  void grant_waiters() noexcept;  // hdr_.lock held
+  /// Publishes permits_ for the task dump (hdr_.lock held, or in the constructor).
   void publish_permits() noexcept {
     hdr_.count.store(static_cast<std::int64_t>(permits_), std::memory_order_relaxed);
   }
 
-  mutable detail::spin_lock lock_;
-  std::size_t permits_;                   ///< guarded by lock_
-  bool closed_ = false;                   ///< guarded by lock_
-  detail::intrusive_list<node> waiters_;  ///< guarded by lock_
+  std::size_t permits_;                   ///< guarded by hdr_.lock
+  bool closed_ = false;                   ///< guarded by hdr_.lock
+  detail::intrusive_list<node> waiters_;  ///< guarded by hdr_.lock
   detail::semaphore_header hdr_;  ///< identity, last acquirer, permits held: for the task dump
 };
 

@@ -56,10 +56,9 @@ std::string describe_wait(const snapshot& s, const wait& w) {
   for (std::size_t i = 0; i < w.holders.size(); ++i) {
     const holder& h = w.holders[i];
     if (role == holder_role::sender || role == holder_role::permit) {
-      const char* what = role == holder_role::sender ? "sender" : "permit";
       if (i == 0) {
-        out += w.holders.size() > 1 ? fmt::format(" whose {}s are held by ", what)
-                                    : fmt::format(" whose {} is held by ", what);
+        out += w.holders.size() > 1 ? fmt::format(" whose {}s are held by ", holder_noun(role))
+                                    : fmt::format(" whose {} is held by ", holder_noun(role));
       } else {
         out += ", ";
       }
@@ -93,11 +92,10 @@ std::string describe_wait(const snapshot& s, const wait& w) {
     out += fmt::format(": {} permit{} available", w.permits, w.permits == 1 ? "" : "s");
   if (s.all_frames && w.handles > static_cast<std::int64_t>(w.holders.size())) {
     const std::int64_t n = w.handles - static_cast<std::int64_t>(w.holders.size());
-    const char* what = role_of_holders(w) == holder_role::permit ? "permit" : "sender";
     out += fmt::format(
         " ({} {}{} in no suspended task's frame: on the heap, in a global, or in a "
         "running task)",
-        n, what, n == 1 ? " is" : "s are");
+        n, holder_noun(role), n == 1 ? " is" : "s are");
   }
   if (w.readers > 0)
     out += w.readers == 1 ? std::string(": 1 reader holds it")

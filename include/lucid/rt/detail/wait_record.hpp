@@ -90,8 +90,9 @@ struct resource_ops {
   std::size_t (*holders)(const void* header, holder_info* out, std::size_t max) noexcept = nullptr;
   void (*state)(const void* header, resource_state& out) noexcept = nullptr;
   /// Copies up to `max` addresses of the handles whose owners can end the
-  /// waits on it now (an empty open channel's live senders); returns how
-  /// many there are (possibly more than `max`). The console finds which
+  /// waits on it now (an empty open channel's live senders, a full one's
+  /// receiver, the permits taken from a semaphore); returns how many there
+  /// are (possibly more than `max`). The console finds which
   /// task's frame holds each (sync/detail/handle_registry.hpp).
   std::size_t (*handles)(const void* header, std::uintptr_t* out,
                          std::size_t max) noexcept = nullptr;

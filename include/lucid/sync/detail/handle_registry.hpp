@@ -1,8 +1,8 @@
 // lucid::detail::handle_registry: the live handles of one resource (a
-// channel's senders), each linked by the address it lives at, so the console
-// can tell which task's coroutine frame holds each one ("the sender is held by
-// task 1 'main', in demo_main"), and find a receiver waiting on a task that
-// holds the channel's only sender.
+// channel's senders or receiver, a semaphore's permits), each linked by the
+// address it lives at, so the console can tell which task's coroutine frame
+// holds each one ("the sender is held by task 1 'main', in demo_main"), and
+// find a receiver waiting on a task that holds the channel's only sender.
 //
 // Ownership and threads: the registry and every handle_link in it are guarded
 // by the owning resource's lock; each method below is called with that lock
@@ -20,7 +20,8 @@
 
 namespace lucid::detail {
 
-/// Embedded in a handle (a sender); linked while the handle owns a reference.
+/// Embedded in a handle (a sender, a receiver, a permit); linked while the
+/// handle owns its share of the resource.
 struct handle_link : list_node {};
 
 class handle_registry {

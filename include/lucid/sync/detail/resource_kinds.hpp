@@ -42,16 +42,17 @@ struct lock_header : resource_header {
 };
 
 /// A semaphore's identity: a lock_header (its last acquirer, and its
-/// permits available as `count`) and where each permit taken from it is
-/// (handle_registry.hpp): a permit links itself when made, moves the link
-/// when moved, and unlinks when released or forgotten, under the
-/// semaphore's lock, which `lock` points to. The console names the tasks
-/// whose frames hold the permits a waiter waits for.
+/// permits available as `count`), the semaphore's lock, and where each
+/// permit taken from it is (handle_registry.hpp): a permit links itself
+/// when made, moves the link when moved, and unlinks when released or
+/// forgotten, under `lock`. The console names the tasks whose frames hold
+/// the permits a waiter waits for.
 struct semaphore_header : lock_header {
-  handle_registry permits_held;  ///< guarded by *lock
-  spin_lock* lock;
+  /// The semaphore's lock (it guards the semaphore's state too, see semaphore.hpp).
+  mutable spin_lock lock;
+  handle_registry permits_held;  ///< guarded by lock
 
-  semaphore_header(source_site s, const std::uintptr_t* stack, spin_lock* l) noexcept;
+  semaphore_header(source_site s, const std::uintptr_t* stack) noexcept;
 };
 
 }  // namespace lucid::detail
