@@ -84,7 +84,7 @@ struct price_request {
 
 task<void> backend(lucid::mpsc::receiver<price_request> requests) {
   std::vector<lucid::oneshot::sender<int>> retry_later;  // never retried: the bug
-  while (auto req = co_await requests.recv()) {
+  while (auto req = co_await requests.recv()) {          // tour:backend-recv
     co_await lucid::sleep(10ms);
     if (bug("lost-reply") && req->id % 3 == 0) {
       retry_later.push_back(std::move(req->reply));  // parked, alive, never answered

@@ -101,7 +101,7 @@ show
 expect "task 'cache-refresh'" "panicked at $(at throw): stoi" "parse_price" \
   "refresh_cache" "$(at refresh-await)" "update_entry" "$(at update-await)"
 
-step "== 2. a reply that never comes: order 3 hangs; the task dump (kill -QUIT) shows its handler waits on a oneshot whose sender is alive"
+step "== 2. a reply that never comes: order 3 hangs; the task dump (kill -QUIT) shows its handler waits on a oneshot whose sender is alive, kept in a vector by the backend"
 start lost-reply
 client --timeout=1000 /order/1 /order/2 /order/3
 kill -QUIT "$PID"
@@ -110,7 +110,8 @@ sleep 0.1
 finish 0
 show
 expect "'http.conn' idle, waiting" "on oneshot#" \
-  "(created at $(at reply-channel)): nothing sent yet, the sender is alive" \
+  "(created at $(at reply-channel)) whose sender is probably held by task" \
+  "'backend' via a container in its frame (in backend, at $(at backend-recv)): nothing sent yet, the sender is alive" \
   "fetch_price at $(at reply-await)" "get_order at $(at order-await)"
 
 step "== 3. the fix, lucid::timeout: the hang becomes an error the client sees (504) and the log names"

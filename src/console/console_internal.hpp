@@ -14,6 +14,9 @@
 
 namespace lucid::console::detail {
 
+/// A location as reports print it: `file` relative to the source root.
+location make_location(const char* file, const char* function, unsigned line);
+
 /// How long worker `worker` of runtime `serial` has been in the poll whose
 /// word is `word`, as the watchdog observed it; -1 when unknown.
 double running_for(std::uint64_t serial, unsigned worker, std::uintptr_t word);

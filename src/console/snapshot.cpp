@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "console_internal.hpp"
+#include "handle_holders.hpp"
 #include "lucid/console/console.hpp"
 #include "lucid/debug/symbolize.hpp"
 #include "lucid/rt/detail/finished_tasks.hpp"
@@ -24,6 +25,14 @@
 
 namespace lucid::console {
 
+location detail::make_location(const char* file, const char* function, unsigned line) {
+  location l;
+  if (file != nullptr) l.file = detail::source_path(file);
+  if (function != nullptr) l.function = function;
+  l.line = line;
+  return l;
+}
+
 namespace {
 
 double seconds_since(std::int64_t since_ns, std::int64_t now_ns) {
@@ -31,13 +40,7 @@ double seconds_since(std::int64_t since_ns, std::int64_t now_ns) {
   return static_cast<double>(now_ns - since_ns) / 1e9;
 }
 
-location make_location(const char* file, const char* function, unsigned line) {
-  location l;
-  if (file != nullptr) l.file = detail::source_path(file);
-  if (function != nullptr) l.function = function;
-  l.line = line;
-  return l;
-}
+using detail::make_location;
 
 std::string_view source_name(lucid::detail::wake_source s) {
   switch (s) {
@@ -87,21 +90,8 @@ void copy_resource(const lucid::detail::resource_header& h, std::int64_t now, To
 /// their site and creating stack, resolved once every lock is released (resolve_creations).
 using std_creations = std::map<resource_id, std::pair<source_site, std::vector<std::uintptr_t>>>;
 
-/// Where the live handles that could end a wait are (resource_ops::handles):
-/// their addresses per resource, and how many there are; matched
-/// with the frames of the tasks read (frame_extent) once the walk is over.
-struct handle_addresses {
-  std::vector<std::uintptr_t> at;
-  std::size_t count = 0;
-};
-
-/// One suspended frame of a task read in this snapshot: its memory, its task
-/// and where it is suspended.
-struct frame_extent {
-  std::uintptr_t start = 0, end = 0;
-  task_id task = 0;
-  lucid::detail::await_point at;
-};
+using detail::frame_extent;
+using detail::handle_addresses;
 
 /// What a walk gathers for after it: the std-made resources' stacks, and
 /// the handles and frames that say which tasks hold them.
@@ -152,11 +142,7 @@ void copy_strand(const lucid::detail::strand& s, task_id task, std::int64_t now,
     const lucid::detail::await_point a = p->site();
     if (adapter_frame(a)) continue;
     out.chain.push_back(make_location(a.file, a.function, a.line));
-    if (std::size_t n = p->frame_bytes(); n != 0) {
-      auto start = reinterpret_cast<std::uintptr_t>(
-          const_cast<lucid::detail::promise_base*>(p)->handle().address());
-      pending.frames.push_back({start, start + n, task, a});
-    }
+    detail::note_frame(*p, task, a, pending.frames);
   }
   if (s.wait != nullptr) {
     out.waiting = true;
@@ -209,44 +195,21 @@ void resolve_creations(const std_creations& made_in_std, snapshot& snap) {
   }
 }
 
-/// The tasks whose frames hold the handles that could end a wait (an empty
+/// The tasks that hold the handles that could end a wait (an empty
 /// channel's senders, a semaphore's permits, a full channel's receiver), as
-/// that wait's holders: the task, and the frame
-/// holding the handle with the co_await it is suspended at. A handle in no
-/// frame read here (on the heap, in a global, in a running task) is left
-/// out, so a wait's holders may be fewer than its senders.
-void resolve_handles(pending_reads& pending, snapshot& snap) {
+/// that wait's holders (handle_holders.hpp: in a frame, or, in a full
+/// snapshot, in a heap range a frame points to), and how many handles there
+/// are.
+void resolve_handles(pending_reads& pending, bool search_containers, snapshot& snap) {
   if (pending.handles.empty()) return;
-  std::vector<frame_extent>& frames = pending.frames;
-  std::sort(frames.begin(), frames.end(),
-            [](const frame_extent& a, const frame_extent& b) { return a.start < b.start; });
-  auto frame_of = [&](std::uintptr_t addr) -> const frame_extent* {
-    auto it = std::upper_bound(frames.begin(), frames.end(), addr,
-                               [](std::uintptr_t a, const frame_extent& f) { return a < f.start; });
-    if (it == frames.begin()) return nullptr;
-    --it;
-    return addr < it->end ? &*it : nullptr;
-  };
-  std::map<resource_id, std::pair<std::vector<holder>, std::size_t>> held;  // and their count
-  for (const auto& [id, h] : pending.handles) {
-    std::vector<holder>& hs = held[id].first;
-    held[id].second = h.count;
-    for (std::uintptr_t a : h.at) {
-      if (const frame_extent* f = frame_of(a)) {
-        holder ho;
-        ho.task = f->task;
-        ho.acquired_at = make_location(f->at.file, f->at.function, f->at.line);
-        ho.in_frame = true;
-        hs.push_back(std::move(ho));
-      }
-    }
-  }
+  std::map<resource_id, std::vector<holder>> held =
+      detail::locate_holders(pending.handles, pending.frames, search_containers);
   auto fill = [&](strand_view& sv) {
     if (!sv.waiting) return;
-    auto it = held.find(sv.wait.resource);
-    if (it == held.end() || !sv.wait.holders.empty()) return;
-    sv.wait.holders = it->second.first;
-    sv.wait.handles = static_cast<std::int64_t>(it->second.second);
+    auto it = pending.handles.find(sv.wait.resource);
+    if (it == pending.handles.end() || !sv.wait.holders.empty()) return;
+    sv.wait.holders = held[sv.wait.resource];
+    sv.wait.handles = static_cast<std::int64_t>(it->second.count);
   };
   for (task_view& t : snap.tasks) {
     fill(t.root);
@@ -360,20 +323,22 @@ void build_graph(snapshot& snap) {
       snap.edges.push_back({graph_edge::type::waits_on, t, w.resource, 0});
       // A wait that only a sender or a permit's release can end (handles
       // >= 0) ends when any one of their holders acts: it can be stuck
-      // only if every one was found in a task's frame. With one holder
-      // task it is an edge like a lock's; with several, an "any of" wait,
-      // resolved below.
-      bool located = true;
+      // only if every one was found in a task's frame (a holder found in a
+      // container is a lead, not proof: it draws its held_by edge, and the
+      // wait counts as not located). With one holder task it is an edge
+      // like a lock's; with several, an "any of" wait, resolved below.
       std::set<task_id> to;
-      if (w.handles >= 0)
-        located = !w.holders.empty() && static_cast<std::int64_t>(w.holders.size()) == w.handles;
+      std::int64_t in_frames = 0;
       for (const holder& h : w.holders) {
         if (h.task == 0) continue;
         // One held_by edge per (resource, holder), however many wait on it.
         if (held.insert({w.resource, h.task}).second)
           snap.edges.push_back({graph_edge::type::held_by, h.task, w.resource, 0});
+        if (h.in_container) continue;
         to.insert(h.task);
+        ++in_frames;
       }
+      const bool located = w.handles < 0 || (in_frames != 0 && in_frames == w.handles);
       if (!located || to.empty()) return;
       if (w.handles >= 0 && to.size() > 1) {
         any_of[t].insert(to.begin(), to.end());
@@ -530,7 +495,7 @@ snapshot detail::take_snapshot_filtered(double min_wait_s, std::size_t* others) 
   std::sort(snap.tasks.begin(), snap.tasks.end(),
             [](const task_view& a, const task_view& b) { return a.id < b.id; });
   resolve_creations(pending.made_in_std, snap);
-  resolve_handles(pending, snap);
+  resolve_handles(pending, !filtered, snap);
   build_graph(snap);
   if (filtered) return snap;
   build_resources(snap);

@@ -79,7 +79,12 @@ struct gen {
     return h;
   }
 
-  lc::holder holder() { return {below(100), loc(), real()}; }
+  lc::holder holder() {
+    lc::holder h{below(100), loc(), real()};
+    h.in_frame = below(3) == 0;
+    h.in_container = !h.in_frame && below(2) == 0;
+    return h;
+  }
 
   lc::wait wait() {
     lc::wait w;

@@ -46,6 +46,9 @@ lc::snapshot base_snapshot() {
   b.root.wait.created_at = {"app.cpp", "main", 5};
   b.root.wait.woken_by = "task";
   b.root.wait.holders.push_back({1, {"app.cpp", "handle", 30}, 0.5});
+  lc::holder in_vector{1, {"app.cpp", "handle", 32}, 0};
+  in_vector.in_container = true;  // found among a std::vector's elements
+  b.root.wait.holders.push_back(in_vector);
   s.tasks = {a, b};
   lc::resource_view r;
   r.id = 7;
@@ -79,6 +82,9 @@ TEST(Wire, ASnapshotRoundTripsThroughTheReplica) {
   EXPECT_EQ(v.tasks[1].parent, 1u);
   EXPECT_EQ(v.tasks[1].root.chain.at(0).line, 31u);
   EXPECT_EQ(v.tasks[1].root.wait.holders.at(0).acquired_at.line, 30u);
+  EXPECT_FALSE(v.tasks[1].root.wait.holders.at(0).in_container);
+  EXPECT_TRUE(v.tasks[1].root.wait.holders.at(1).in_container);
+  EXPECT_FALSE(v.tasks[1].root.wait.holders.at(1).in_frame);
   EXPECT_EQ(v.tasks[0].stats.polls, 3u);
   EXPECT_EQ(v.tasks[0].stats.poll_duration_ns.count(), 3u);
   EXPECT_EQ(v.tasks[0].stats.poll_duration_ns.max(), 1'000'000u);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "lucid/console/console.hpp"
 #include "lucid/lucid.hpp"
@@ -314,6 +315,66 @@ TEST(ConsoleSnapshot, AnEmptyChannelIsHeldByTheTasksWhoseFramesHoldItsSenders) {
                                    "): 0 queued of 4, 1 sender alive"))
         << out.str();
     keeper.abort();  // destroys the keeper's frame, and the sender in it: the consumer ends
+  }());
+}
+
+int g_dispatcher_waits_line = 0;
+
+TEST(ConsoleSnapshot, SendersKeptInAVectorInASuspendedFrameAreProbablyHeldByThatTask) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    auto [tx, rx] = lucid::mpsc::bounded<int>(4);
+    auto go = std::make_shared<lucid::notify>();
+    auto consumer = lucid::spawn("consumer", [](lucid::mpsc::receiver<int> rx) -> lucid::task<> {
+      while (auto v = co_await rx.recv()) {
+      }
+    }(std::move(rx)));
+    // The dispatcher keeps the channel's two senders in a std::vector: the
+    // senders live on the heap, in the vector's elements, in no frame.
+    std::vector<lucid::mpsc::sender<int>> senders;
+    senders.push_back(tx);
+    senders.push_back(std::move(tx));
+    auto dispatcher = lucid::spawn("dispatcher",
+                                   [](std::vector<lucid::mpsc::sender<int>> out,
+                                      std::shared_ptr<lucid::notify> go) -> lucid::task<> {
+                                     g_dispatcher_waits_line = __LINE__ + 1;
+                                     co_await go->notified();
+                                     for (auto& o : out)
+                                       co_await o.send(1);
+                                   }(std::move(senders), go));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* c = find_task(s, "consumer");
+    const auto* d = find_task(s, "dispatcher");
+    EXPECT_TRUE(c != nullptr && d != nullptr);
+    if (c == nullptr || d == nullptr) co_return;
+    EXPECT_EQ(c->root.wait.kind, "mpsc");
+    EXPECT_EQ(c->root.wait.senders, 2);
+    EXPECT_EQ(c->root.wait.handles, 2);
+    EXPECT_EQ(c->root.wait.holders.size(), 2u);
+    for (const lucid::console::holder& h : c->root.wait.holders) {
+      EXPECT_EQ(h.task, d->id);
+      EXPECT_TRUE(h.in_container);
+      EXPECT_FALSE(h.in_frame);
+      EXPECT_EQ(h.acquired_at.function, "operator()");
+      EXPECT_EQ(h.acquired_at.line, static_cast<unsigned>(g_dispatcher_waits_line));
+    }
+    // The graph shows who holds the channel, but a guess builds no deadlock.
+    bool held_by_dispatcher = false;
+    for (const lucid::console::graph_edge& e : s.edges)
+      held_by_dispatcher |= e.kind == lucid::console::graph_edge::type::held_by && e.task == d->id;
+    EXPECT_TRUE(held_by_dispatcher);
+    EXPECT_TRUE(s.cycles.empty());
+    std::ostringstream out;
+    lucid::console::dump(out, s);
+    EXPECT_TRUE(has(out.str(), "whose senders are probably held by task " + std::to_string(d->id) +
+                                   " 'dispatcher' via a container in its frame (in operator(), "
+                                   "at "))
+        << out.str();
+    EXPECT_FALSE(has(out.str(), "in no suspended task's frame")) << out.str();
+    go->notify_one();
+    co_await std::move(dispatcher);  // sends twice, then drops the vector: the channel closes
+    co_await std::move(consumer);
   }());
 }
 

@@ -20,8 +20,9 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
   if (!w.woken_by.empty()) head += ", woken by " + w.woken_by;
   out.push_back({head, A_BOLD});
   for (const holder& h : w.holders) {
-    if (h.in_frame) {
+    if (h.by_handle()) {
       std::string in = h.acquired_at.function.empty() ? "" : " in " + h.acquired_at.function;
+      if (h.in_container) in = " via a container in its frame" + in;
       out.push_back({fmt::format("  {} held by {}{} (at {})", holder_noun(role_of_holders(w)),
                                  task_label(s, h.task), in, where(h.acquired_at)),
                      0});

@@ -47,10 +47,18 @@ struct holder {
   /// channel); for a sender or a permit: the frame holding it (function)
   /// and the co_await that frame is suspended at.
   location acquired_at;
-  double held_s = 0;  ///< 0 for a holder found in_frame (not measured)
+  double held_s = 0;  ///< 0 for a holder found by its handle (not measured)
   /// Found by where the resource's handle lives (a sender, a permit, a
   /// receiver that has not received yet): acquired_at is the frame holding it.
   bool in_frame = false;
+  /// Found, the handle being in no frame, among the elements of a
+  /// std::vector in the frame (full snapshots only): a lead read from the
+  /// frame's words, not proof (unrelated or stale pointers can match), so
+  /// reports say "probably" and the deadlock search ignores it. acquired_at
+  /// as for in_frame.
+  bool in_container = false;
+  /// Found by where its handle lives, either way.
+  bool by_handle() const noexcept { return in_frame || in_container; }
 };
 
 /// What a resource's holders are to the tasks that wait on it, and how
@@ -102,7 +110,9 @@ struct wait {
   /// empty channel's senders, the permits of a semaphore, a full channel's
   /// receiver nobody has received from yet): how many such handles there
   /// are. `holders` has one entry per handle found in a suspended task's
-  /// frame; those elsewhere (the heap, a global, a running task) are not
+  /// frame (holder::in_frame) or, in a full snapshot, in a heap range such a
+  /// frame points to (holder::in_container); those found nowhere (on the
+  /// heap behind anything else, in a global, in a running task) are not
   /// listed. -1: not applicable.
   std::int64_t handles = -1;
 };

@@ -160,7 +160,8 @@ json encode(const holder& h) {
   return json{{"task", h.task},
               {"acquired_at", encode(h.acquired_at)},
               {"held_s", h.held_s},
-              {"in_frame", h.in_frame}};
+              {"in_frame", h.in_frame},
+              {"in_container", h.in_container}};
 }
 
 holder decode_holder(const json& j) {
@@ -168,7 +169,8 @@ holder decode_holder(const json& j) {
   h.task = j.at("task").get<task_id>();
   h.acquired_at = decode_location(j.at("acquired_at"));
   h.held_s = j.at("held_s").get<double>();
-  h.in_frame = j.value("in_frame", false);  // absent in recordings made before it
+  h.in_frame = j.value("in_frame", false);          // absent in recordings made before it
+  h.in_container = j.value("in_container", false);  // likewise
   return h;
 }
 

@@ -105,6 +105,7 @@ void write(json_text& w, const holder& h) {
   w.key("acquired_at");
   write(w, h.acquired_at);
   w.key("held_s").value(h.held_s);
+  w.key("in_container").value(h.in_container);
   w.key("in_frame").value(h.in_frame);
   w.key("task").value(h.task);
   w.end_object();

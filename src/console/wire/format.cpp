@@ -5,6 +5,7 @@
 // Contract: formats a snapshot; touches no runtime state.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <ostream>
 #include <tuple>
@@ -41,6 +42,15 @@ std::string held_in(const location& frame) {
   return "";
 }
 
+std::string_view held_via(const holder& h) {
+  return h.in_container ? " via a container in its frame" : "";
+}
+
+std::string held_by_text(const snapshot& s, const holder& h, bool say_probably) {
+  return (say_probably && h.in_container ? "probably " : "") + task_label(s, h.task) +
+         std::string(held_via(h)) + held_in(h.acquired_at);
+}
+
 std::string describe_wait(const snapshot& s, const wait& w) {
   std::string out;
   if (w.joined != 0) {
@@ -53,20 +63,26 @@ std::string describe_wait(const snapshot& s, const wait& w) {
   }
   if (!w.what.empty()) out += fmt::format(" [{}]", w.what);
   const holder_role role = role_of_holders(w);
+  // Holders found in containers are guesses: "probably" before "held" when
+  // every one is, before each such holder's name when some are not.
+  const bool all_guessed =
+      !w.holders.empty() && std::all_of(w.holders.begin(), w.holders.end(),
+                                        [](const holder& h) { return h.in_container; });
+  const std::string_view held = all_guessed ? "probably held" : "held";
   for (std::size_t i = 0; i < w.holders.size(); ++i) {
     const holder& h = w.holders[i];
     if (role == holder_role::sender || role == holder_role::permit) {
       if (i == 0) {
-        out += w.holders.size() > 1 ? fmt::format(" whose {}s are held by ", holder_noun(role))
-                                    : fmt::format(" whose {} is held by ", holder_noun(role));
+        out += w.holders.size() > 1 ? fmt::format(" whose {}s are {} by ", holder_noun(role), held)
+                                    : fmt::format(" whose {} is {} by ", holder_noun(role), held);
       } else {
         out += ", ";
       }
-      out += task_label(s, h.task) + held_in(h.acquired_at);
+      out += held_by_text(s, h, !all_guessed);
       continue;
     }
-    if (role == holder_role::receiver && h.in_frame) {
-      out += " whose receiver is held by " + task_label(s, h.task) + held_in(h.acquired_at);
+    if (role == holder_role::receiver && h.by_handle()) {
+      out += fmt::format(" whose receiver is {} by {}", held, held_by_text(s, h, false));
       continue;
     }
     if (role == holder_role::receiver) {

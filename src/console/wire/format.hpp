@@ -18,6 +18,14 @@ std::string where(const location& l);
 std::string task_label(const snapshot& s, task_id id);
 /// " (in fn, at file:line)": where a sender's holder keeps it (holder::acquired_at).
 std::string held_in(const location& frame);
+/// " via a container in its frame" for a holder found in a heap range its
+/// frame points to (holder::in_container); "" otherwise.
+std::string_view held_via(const holder& h);
+/// Who holds a handle, as reports say it: "task 2 'backend' (in fn, at
+/// file:line)", or for a holder found in a container "task 2 'backend' via
+/// a container in its frame (in fn, at file:line)", after "probably " when
+/// `say_probably`.
+std::string held_by_text(const snapshot& s, const holder& h, bool say_probably);
 /// "mutex#4 (created at app.cpp:31)" and, for locks, who holds it; for
 /// channels, their fill; for joins, the awaited task.
 std::string describe_wait(const snapshot& s, const wait& w);

@@ -39,6 +39,7 @@ function tasksAt(list, at) {
   return list.map((x, i) => [
     i ? ', ' : '',
     taskLink(x.task, `${findTask(x.task)?.name ?? 'task'} #${x.task}`),
+    x.in_container ? ' via a container in its frame' : '',
     ` (${at} `,
     h('code', {}, locFull(x.acquired_at)),
     ')',
@@ -55,7 +56,7 @@ function wait(w) {
   if (w.joined) rows.push(['joins', taskLink(w.joined, `task #${w.joined}`)]);
   if (w.created_at) rows.push(['created at', h('code', {}, locFull(w.created_at))]);
   const role = holderRole(w.kind, w.length);
-  if (role === 'receiver' && w.holders && w.holders.some((x) => x.in_frame)) rows.push(['receiver held by', tasksAt(w.holders, 'at')]);
+  if (role === 'receiver' && w.holders && w.holders.some((x) => x.in_frame || x.in_container)) rows.push(['receiver held by', tasksAt(w.holders, 'at')]);
   else if (role === 'receiver' && w.holders && w.holders.length) rows.push(['received by', tasksAt(w.holders, 'received at')]);
   else if ((role === 'sender' || role === 'permit') && w.holders && w.holders.length)
     rows.push([`${role} held by`, tasksAt(w.holders, 'at')]);

@@ -54,8 +54,16 @@ export const resourcesView = {
             'td',
             {},
             (r.holders ?? []).map((x) =>
-              x.in_frame
-                ? h('div', {}, `${holderRole(r.kind, r.length)} in `, who(x.task), ' ', h('code', { class: 'muted' }, loc(x.acquired_at)))
+              x.in_frame || x.in_container
+                ? h(
+                    'div',
+                    {},
+                    `${holderRole(r.kind, r.length)} in `,
+                    who(x.task),
+                    x.in_container ? ' via a container' : '',
+                    ' ',
+                    h('code', { class: 'muted' }, loc(x.acquired_at)),
+                  )
                 : h('div', {}, who(x.task), ` for ${dur(x.held_s)} `, h('code', { class: 'muted' }, loc(x.acquired_at))),
             ),
           ),

@@ -1,0 +1,68 @@
+// lucid::console handle holders: which tasks hold the handles that could end
+// a wait (an empty channel's senders, a semaphore's permits, a full channel's
+// receiver nobody has received from yet), found by where each handle lives.
+// Private to src/console; the snapshot (snapshot.cpp) gathers the inputs
+// while it walks the tasks and calls locate_holders() after the walk.
+//
+// Two places are searched, in this order:
+//   1. The suspended frames the snapshot read (their extents, recorded while
+//      each task was claimed). A handle whose address lies inside a frame is
+//      held by that frame's task: holder::in_frame. Exact: a live handle in a
+//      frame's memory is that frame's.
+//   2. For the handles not found so, in full snapshots only: a std::vector
+//      in a suspended frame whose elements hold the handle, seen as three
+//      adjacent words begin <= handle < end <= capacity (at most 1 MiB
+//      apart, none of them a handle's own link): holder::in_container; the
+//      narrowest such range wins. This needs a second walk of the tasks,
+//      each claimed again, since the handles are known only once the first
+//      walk is over. It reads numbers out of frames: three unrelated
+//      pointers, or a destroyed local's stale ones, can also match, so this
+//      is a lead, not proof: reports say "probably", and the deadlock search
+//      does not build on it (build_graph counts in_frame holders only). A
+//      handle in a map's node, or behind a shared_ptr, is not found.
+//
+// Reading frames (step 2): only while the task is claimed (inspect.hpp), and
+// only as numbers. A frame's words can change meanwhile (a waker writes its
+// wait node's fields under the resource's lock), so the scanning loop is
+// not instrumented by TSan; a torn or stale word only makes a wrong guess.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "lucid/console/console.hpp"
+#include "lucid/rt/detail/strand.hpp"
+
+namespace lucid::console::detail {
+
+/// Where the live handles of one resource are (resource_ops::handles): up
+/// to a few addresses, and how many handles there are in all.
+struct handle_addresses {
+  std::vector<std::uintptr_t> at;
+  std::size_t count = 0;
+};
+
+/// One suspended frame of a task read in a snapshot: its memory, its task
+/// and where it is suspended.
+struct frame_extent {
+  std::uintptr_t start = 0, end = 0;
+  task_id task = 0;
+  lucid::detail::await_point at;
+};
+
+/// The extent of the frame of `p` (claimed task), appended to `frames`;
+/// nothing when the frame's size is unknown.
+void note_frame(const lucid::detail::promise_base& p, task_id task,
+                const lucid::detail::await_point& at, std::vector<frame_extent>& frames);
+
+/// The holders of each resource in `handles`, found in `frames` (sorted
+/// here), then, when `search_containers`, in the heap ranges suspended
+/// frames point to (a second walk of every runtime's tasks). At most one
+/// holder per handle. The caller holds no runtime lock and no claim.
+std::map<resource_id, std::vector<holder>> locate_holders(
+    const std::map<resource_id, handle_addresses>& handles, std::vector<frame_extent>& frames,
+    bool search_containers);
+
+}  // namespace lucid::console::detail
