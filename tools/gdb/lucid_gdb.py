@@ -27,6 +27,8 @@
 # Everything is best effort: a field that cannot be read prints a note, never
 # a Python traceback. One file, no imports beyond gdb and the standard library
 # (it is also embedded as inline script text).
+import struct
+
 import gdb
 
 _ST_RUNNING = 1 << 0
@@ -619,7 +621,7 @@ class Resource(object):
         self.id = rid
         self.kind = kind
         self.created_at = None
-        self.holders = []  # (task id, site)
+        self.holders = []  # (task id, site), or (task id, site, label, at) for a guess
         self.holder_label = "held by"
         self.holder_at = "acquired at"
         self.state = []
@@ -653,16 +655,55 @@ def _handles(registry, limit=64):
     return out
 
 
+_MAX_RANGE = 1 << 20  # the widest std::vector believed (src/console/handle_holders.cpp)
+_LINK_BYTES = 16  # a handle_link: a handle's address is its link's
+
+
+def _in_containers(addrs, frames, known):
+    """Handles among the elements of a std::vector in a frame: three adjacent
+    words begin <= handle, handle + link <= end <= capacity, none of them a
+    handle's own link (`known`); the narrowest range wins. A lead, not proof,
+    as in the console (src/console/handle_holders.hpp). {addr: (task, site)}."""
+    inf = gdb.selected_inferior()
+    best = {}
+    for start, end, task, site in frames:
+        n = (end - start) // 8 - 1  # the extent is rounded up: its last word is not the frame's
+        if n < 3:
+            continue
+        try:
+            words = struct.unpack("<%dQ" % n, bytes(inf.read_memory(start, n * 8)))
+        except (gdb.MemoryError, gdb.error):
+            continue
+        for i in range(n - 2):
+            b, e, c = words[i], words[i + 1], words[i + 2]
+            if b & 7 or e <= b or c < e or c - b > _MAX_RANGE:
+                continue
+            if b in known or e in known or c in known:
+                continue
+            for a in addrs:
+                if b <= a and a + _LINK_BYTES <= e and (a not in best or e - b < best[a][0]):
+                    best[a] = (e - b, task, site)
+    return dict((a, (task, site)) for a, (_, task, site) in best.items())
+
+
 def _held_in_frames(r, registry, frames, label):
-    """Holders of the handles in `registry`: the tasks whose frames hold them."""
-    found = 0
+    """Holders of the handles in `registry`: the tasks whose frames hold them,
+    or, for a handle in no frame, probably hold it in a std::vector."""
     addrs = _handles(registry)
+    left = []
     for a in addrs:
         for start, end, task, site in frames:
             if start <= a < end:
                 r.holders.append((task.id, site))
-                found += 1
                 break
+        else:
+            left.append(a)
+    found = len(addrs) - len(left)
+    if left:
+        for task, site in _in_containers(left, frames, set(addrs)).values():
+            r.holders.append((task.id, site, label.replace(" held by", " probably held by"),
+                              "via a container in its frame suspended at"))
+            found += 1
     if addrs:
         r.holder_label = label
         r.holder_at = "in its frame suspended at"
@@ -867,11 +908,12 @@ def cmd_resources(arg):
         gdb.write("%s #%d, created at %s\n" % (r.kind, r.id, r.created_at or "?"))
         for s in r.state:
             gdb.write("  %s\n" % s)
-        for tid, site in r.holders:
+        for holder in r.holders:
+            tid, site = holder[0], holder[1]
+            label, at = holder[2:] if len(holder) == 4 else (r.holder_label, r.holder_at)
             h = byid.get(tid)
-            gdb.write("  %s %s, %s %s\n" % (r.holder_label,
-                                            h.label() if h else "task %d" % tid,
-                                            r.holder_at, site or "?"))
+            gdb.write("  %s %s, %s %s\n" % (label, h.label() if h else "task %d" % tid, at,
+                                            site or "?"))
         for t, site in r.waiters:
             gdb.write("  waiter %s at %s\n" % (t.label(), site or "?"))
     _print_problems(problems)

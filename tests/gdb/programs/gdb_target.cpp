@@ -1,6 +1,7 @@
 // The program the gdb extension's tests (tests/gdb/gdb_test.sh) read: a
 // runtime with a task waiting on a oneshot nobody sends on, a mutex held by
-// one task and awaited by another, and a sleeping task. Lines marked
+// one task and awaited by another, a channel whose sender a sleeping task
+// keeps in a std::vector, and a sleeping task. Lines marked
 // "expect NAME:" are printed so the test can check the await sites gdb names.
 //
 //   gdb_target abort   sets everything up, then abort()s from a task (a core file)
@@ -13,6 +14,7 @@
 #include <memory>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "lucid/lucid.hpp"
 
@@ -68,6 +70,20 @@ lucid::task<> permit_waiter(std::shared_ptr<lucid::semaphore> s) {
   auto p = co_await s->acquire();
 }
 
+// A receiver whose only sender a dispatcher keeps in a std::vector (on the
+// heap, in no frame), while the dispatcher sleeps.
+lucid::task<> mail_reader(lucid::mpsc::receiver<int> rx) {
+  expect("mail_reader", __LINE__ + 1);
+  (void)co_await rx.recv();
+}
+
+lucid::task<> dispatcher(std::vector<lucid::mpsc::sender<int>> out) {
+  expect("dispatcher", __LINE__ + 1);
+  co_await lucid::sleep(1h);
+  for (auto& o : out)
+    (void)co_await o.send(1);
+}
+
 lucid::task<> sleeper() {
   expect("sleeper", __LINE__ + 1);
   co_await lucid::sleep(1h);
@@ -90,6 +106,11 @@ lucid::task<int> root(std::string_view mode) {
   auto g = lucid::spawn("producer", producer(std::move(qtx)));
   auto sem = std::shared_ptr<lucid::semaphore>(new lucid::semaphore(0));
   auto h = lucid::spawn("permit_waiter", permit_waiter(sem));
+  auto [mtx, mrx] = lucid::mpsc::bounded<int>(4);
+  std::vector<lucid::mpsc::sender<int>> outs;
+  outs.push_back(std::move(mtx));
+  auto i = lucid::spawn("mail_reader", mail_reader(std::move(mrx)));
+  auto j = lucid::spawn("dispatcher", dispatcher(std::move(outs)));
   co_await lucid::sleep(500ms);  // everyone is parked by now (the last after 100 ms)
   if (mode == "abort") {
     auto e = lucid::spawn("crasher", []() -> lucid::task<> {
