@@ -49,6 +49,25 @@ TEST(Detectors, DumpOnSigquitNamesTheLeakedOneshotAndTheAwaitLine) {
   EXPECT_TRUE(has(r.output, "by task 1 'main'")) << r.output;
 }
 
+TEST(Detectors, DumpNamesTheTaskWhoseVectorProbablyHoldsAParkedReply) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "parked_reply_dump", {{"LUCID_DEADLOCK_MS", "200"}});
+  ASSERT_TRUE(r.exited) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "after the dump")) << r.output;
+  // The asker's reply sender is among the elements of the backend's
+  // std::vector: on the heap, found through the vector's pointers in the
+  // backend's frame, which is suspended where it receives.
+  EXPECT_TRUE(has(r.output, "'asker' idle, waiting ")) << r.output;
+  EXPECT_TRUE(has(r.output, "whose sender is probably held by task ")) << r.output;
+  EXPECT_TRUE(has(r.output, "'backend' via a container in its frame (in backend, at " +
+                                expected(r.output, "backend_receives") +
+                                "): nothing sent yet, the sender is alive"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "╼ asker at " + expected(r.output, "asker_waits"))) << r.output;
+  // A guess builds no cycle: the asker is not reported as deadlocked.
+  EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
+}
+
 TEST(Detectors, LostWakerNamesTheTaskAndTheAwaitable) {
   // The awaitable drops the handle lucid gave it: that relay frame is never
   // freed (by design, see rt/detail/foreign.hpp), which LeakSanitizer reports.

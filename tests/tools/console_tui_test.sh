@@ -254,5 +254,19 @@ if [ -n "$HANG" ] && [ -x "$HANG" ]; then
   expect "'consumer' --waits on--> mpsc#[0-9]+ --sender held by--> task [0-9]+ 'main' +\[in cycle\]" \
     "the graph: the sender's holder closes the cycle"
   expect_quit
+
+  echo "== a hang: $HANG parked_reply (the backend keeps the reply's sender in a std::vector)"
+  PORT=$(free_port)
+  LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 \
+    "$HANG" parked_reply >"$WORK/parked.log" 2>&1 &
+  PIDS+=($!)
+  start parked 120 40 "127.0.0.1:$PORT"
+  expect "asker" "the parked reply's tasks"
+  keys / a s k e r Enter
+  expect_gone "ticker" "the filter keeps the asker (and the backend, whose senders it holds)"
+  keys j Enter  # the asker's row, below the backend's (task 3)
+  expect "sender probably held by task [0-9]+ 'backend' via a container in its frame, in backend \(at tests/" \
+    "the asker's detail names the task whose vector probably holds the sender"
+  expect_quit
 fi
 echo "PASS"

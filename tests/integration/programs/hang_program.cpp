@@ -398,6 +398,46 @@ lucid::task<int> foreign_feed() {
   co_return v&&* v == 42 ? 0 : 1;
 }
 
+// ---- a reply parked in a vector: the backend keeps the reply senders of
+// the requests it cannot answer in a std::vector it never retries, so the
+// asker waits forever. The sender is on the heap, among the vector's
+// elements: the dump names the backend as its probable holder, from the
+// vector's pointers in its frame. Not a deadlock the detector reports (a
+// guess builds no cycle); a ticker keeps the program alive for a console.
+using reply_sender = lucid::oneshot::sender<int>;
+
+lucid::task<> backend(lucid::mpsc::receiver<reply_sender> requests) {
+  std::vector<reply_sender> retry_later;
+  expect("backend_receives", __LINE__ + 1);
+  while (auto reply = co_await requests.recv())
+    retry_later.push_back(std::move(*reply));  // parked, never answered
+}
+
+lucid::task<> asker(lucid::mpsc::sender<reply_sender> backend) {
+  auto [tx, rx] = lucid::oneshot::channel<int>();
+  co_await backend.send(std::move(tx));
+  expect("asker_waits", __LINE__ + 1);
+  (void)co_await std::move(rx);
+}
+
+/// With `dump`, a dump (SIGQUIT) once the asker waits, then the program ends.
+lucid::task<int> parked_reply(bool dump) {
+  auto ticker = lucid::spawn("ticker", ticker_that_gives_up());
+  auto [tx, rx] = lucid::mpsc::bounded<reply_sender>(4);
+  auto b = lucid::spawn("backend", backend(std::move(rx)));
+  auto a = lucid::spawn("asker", asker(tx));
+  if (!dump) co_await std::move(a);
+  co_await lucid::sleep(300ms);
+  std::raise(SIGQUIT);  // the dump runs on the watchdog; the program goes on
+  co_await lucid::sleep(300ms);
+  std::printf("after the dump\n");
+  std::fflush(stdout);
+  a.abort();
+  b.abort();
+  ticker.abort();
+  co_return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -425,6 +465,8 @@ int main(int argc, char** argv) {
   if (mode == "moved_sender") return lucid::run(moved_sender(), opts);
   if (mode == "permit_join") return lucid::run(permit_join(), opts);
   if (mode == "pumps") return lucid::run(pumps(), opts);
+  if (mode == "parked_reply") return lucid::run(parked_reply(false), opts);
+  if (mode == "parked_reply_dump") return lucid::run(parked_reply(true), opts);
   if (mode == "lock_held") return lucid::run(lock_held(), opts);
   if (mode == "join_cycle") return lucid::run(join_cycle(), opts);
   if (mode == "self_join") return lucid::run(self_join(), opts);

@@ -58,8 +58,11 @@ function wait(w) {
   const role = holderRole(w.kind, w.length);
   if (role === 'receiver' && w.holders && w.holders.some((x) => x.in_frame || x.in_container)) rows.push(['receiver held by', tasksAt(w.holders, 'at')]);
   else if (role === 'receiver' && w.holders && w.holders.length) rows.push(['received by', tasksAt(w.holders, 'received at')]);
-  else if ((role === 'sender' || role === 'permit') && w.holders && w.holders.length)
-    rows.push([`${role} held by`, tasksAt(w.holders, 'at')]);
+  else if ((role === 'sender' || role === 'permit') && w.holders && w.holders.length) {
+    // Holders found among a std::vector's elements are guesses (console-protocol.md).
+    const guessed = w.holders.every((x) => x.in_container);
+    rows.push([`${role} ${guessed ? 'probably ' : ''}held by`, tasksAt(w.holders, 'at')]);
+  }
   else if (w.holders && (w.kind === 'mutex' || w.kind === 'rw_lock' || w.holders.length)) rows.push(['held by', holders(w.holders)]);
   for (const k of ['capacity', 'length', 'senders', 'permits', 'readers', 'closed'])
     if (w[k] !== undefined && w[k] >= 0) rows.push([k, String(w[k])]);

@@ -1,7 +1,8 @@
 // The web console in a real browser (headless Chromium through
 // puppeteer-core) against running programs: examples/console_demo and
-// tests/integration/programs/hang_program abba (a two-mutex deadlock) and
-// leaked_sender (a channel whose sender the joining task still holds).
+// tests/integration/programs/hang_program abba (a two-mutex deadlock),
+// leaked_sender (a channel whose sender the joining task still holds) and
+// parked_reply (a reply sender kept in a std::vector).
 // Screenshots go to $LUCID_WEB_ARTIFACTS. Exits 77 (ctest: skipped) only
 // when no browser is installed. Run by ctest (web_console_browser).
 import assert from 'node:assert/strict';
@@ -229,6 +230,29 @@ describe('hang_program leaked_sender (a sender left in the task that joins)', ()
       );
       const text = await page.$eval('#task-detail', (el) => el.textContent);
       assert.match(text, /main #\d+ \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in leaked_sender\)/);
+      assert.deepEqual(log.errors, []);
+    } finally {
+      await page.close();
+      prog.stop();
+    }
+  });
+});
+
+describe('hang_program parked_reply (a reply sender kept in a std::vector)', () => {
+  test('the asker\'s wait names the task whose vector probably holds the sender', async () => {
+    const prog = await startProgram(hang, ['parked_reply']);
+    const { page, log } = await openPage(`${prog.url}/#/tasks`);
+    try {
+      await page.waitForSelector('#task-filter');
+      await page.type('#task-filter', 'name:asker');
+      await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
+      await page.$eval('#task-rows tr td.name a', (a) => a.click());
+      await page.waitForFunction(
+        () => /sender probably held by\s*backend #\d+ via a container/.test(document.querySelector('#task-detail')?.textContent ?? ''),
+        { timeout: 10000 },
+      );
+      const text = await page.$eval('#task-detail', (el) => el.textContent);
+      assert.match(text, /backend #\d+ via a container in its frame \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in backend\)/);
       assert.deepEqual(log.errors, []);
     } finally {
       await page.close();
