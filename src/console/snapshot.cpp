@@ -223,8 +223,15 @@ void resolve_handles(pending_reads& pending, bool search_containers, snapshot& s
 /// the resources tasks wait on that the tracker does not know.
 void build_resources(snapshot& snap) {
   std::map<resource_id, resource_view> byid;
-  for (resource_view& r : detail::tracked_resources())
+  // Where each (resource, task) waiter is in its resource's list: a
+  // resource may have 10^5 waiters (every task awaiting one notify), so
+  // looking each one up by a scan would make the snapshot quadratic.
+  std::map<std::pair<resource_id, task_id>, std::size_t> waiter_at;
+  for (resource_view& r : detail::tracked_resources()) {
+    for (std::size_t i = 0; i < r.waiters.size(); ++i)
+      waiter_at.emplace(std::pair(r.id, r.waiters[i].task), i);
     byid.emplace(r.id, std::move(r));
+  }
   auto add = [&](const task_view& t, const strand_view& sv) {
     if (!sv.waiting || sv.wait.resource == 0) return;
     const wait& w = sv.wait;
@@ -243,13 +250,12 @@ void build_resources(snapshot& snap) {
       }
     }
     location at = sv.chain.empty() ? location{} : sv.chain.front();
-    auto it = std::find_if(r.waiters.begin(), r.waiters.end(),
-                           [&](const resource_view::waiter& x) { return x.task == t.id; });
-    if (it == r.waiters.end()) {
+    auto [it, fresh] = waiter_at.try_emplace(std::pair(w.resource, t.id), r.waiters.size());
+    if (fresh) {
       r.waiters.push_back({t.id, w.waiting_s, at});
     } else {
-      it->at = at;
-      it->waiting_s = w.waiting_s;
+      r.waiters[it->second].at = std::move(at);
+      r.waiters[it->second].waiting_s = w.waiting_s;
     }
   };
   for (const task_view& t : snap.tasks) {
