@@ -16,7 +16,10 @@
 // words: 137 * 8 + 32 = 1128 bytes for `histogram` (64-bit counts), 137 * 4 +
 // 32 = 580 bytes for `compact_histogram` (32-bit counts, saturating; for
 // per-task use, where one bucket rarely passes 4 * 10^9). histogram_snapshot
-// (plain 64-bit counts) is 1128 bytes.
+// keeps only its non-empty buckets, (index, count) pairs on the heap: 56
+// bytes when empty, 16 more per bucket used. A console snapshot holds two
+// per task, and a task's durations fill few buckets, so 10^5 tasks take a
+// few MB instead of 1128 bytes per histogram.
 //
 // Thread safety: record() is single-writer: one thread at a time records (a
 // task's polling worker, a worker's own histogram), with happens-before
@@ -27,10 +30,13 @@
 // the sum of the buckets it read, so its percentiles are self-consistent).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
+#include <vector>
 
 namespace lucid {
 
@@ -71,24 +77,24 @@ struct histogram_bucket {
 };
 
 /// A plain (not shared) histogram: what a reader works with. Merging
-/// several snapshots gives the histogram of all their values.
+/// several snapshots gives the histogram of all their values. Sparse (see
+/// the top of the file): the functions that add buckets allocate.
 class histogram_snapshot {
  public:
   static constexpr std::size_t kBuckets = histogram_layout::kBuckets;
 
   /// Records n values equal to v.
-  void record(std::uint64_t v, std::uint64_t n = 1) noexcept {
+  void record(std::uint64_t v, std::uint64_t n = 1) {
     if (n == 0) return;
-    counts_[histogram_layout::index(v)] += n;
+    add(histogram_layout::index(v), n);
     count_ += n;
     sum_ += v * n;
     if (v < min_) min_ = v;
     if (v > max_) max_ = v;
   }
   /// Adds o's values to this one.
-  void merge(const histogram_snapshot& o) noexcept {
-    for (std::size_t i = 0; i < kBuckets; ++i)
-      counts_[i] += o.counts_[i];
+  void merge(const histogram_snapshot& o) {
+    merge_buckets(o.buckets_);
     count_ += o.count_;
     sum_ += o.sum_;
     if (o.count_ != 0) {
@@ -116,8 +122,8 @@ class histogram_snapshot {
     if (rank == 0) rank = 1;
     if (rank > count_) rank = count_;
     std::uint64_t seen = 0;
-    for (std::size_t i = 0; i < kBuckets; ++i) {
-      seen += counts_[i];
+    for (const auto& [i, n] : buckets_) {
+      seen += n;
       if (seen >= rank) {
         std::uint64_t lo = histogram_layout::lower(i);
         std::uint64_t v = i + 1 >= kBuckets ? max_ : lo + (histogram_layout::upper(i) - lo) / 2;
@@ -130,18 +136,21 @@ class histogram_snapshot {
   }
 
   /// The count of bucket i (0 <= i < kBuckets).
-  std::uint64_t bucket_count(std::size_t i) const noexcept { return counts_[i]; }
+  std::uint64_t bucket_count(std::size_t i) const noexcept {
+    auto it = find(i);
+    return it != buckets_.end() && it->first == i ? it->second : 0;
+  }
 
   /// Rebuilds a snapshot from what a reader printed (a wire decoder):
   /// `buckets` holds (bucket index, count) pairs; indexes out of range are
   /// ignored. count() is the sum of the counts.
   template <class Range>
   static histogram_snapshot from_parts(const Range& buckets, std::uint64_t sum, std::uint64_t min,
-                                       std::uint64_t max) noexcept {
+                                       std::uint64_t max) {
     histogram_snapshot h;
     for (const auto& [i, n] : buckets) {
-      if (static_cast<std::size_t>(i) >= kBuckets) continue;
-      h.counts_[i] += n;
+      if (static_cast<std::size_t>(i) >= kBuckets || n == 0) continue;
+      h.add(static_cast<std::size_t>(i), n);
       h.count_ += n;
     }
     h.sum_ = sum;
@@ -154,14 +163,57 @@ class histogram_snapshot {
   /// Calls f(histogram_bucket) for every bucket in ascending order, empty ones included.
   template <class F>
   void for_each_bucket(F&& f) const {
-    for (std::size_t i = 0; i < kBuckets; ++i)
-      f(histogram_bucket{histogram_layout::lower(i), histogram_layout::upper(i), counts_[i]});
+    auto it = buckets_.begin();
+    for (std::size_t i = 0; i < kBuckets; ++i) {
+      std::uint64_t n = 0;
+      if (it != buckets_.end() && it->first == i) n = (it++)->second;
+      f(histogram_bucket{histogram_layout::lower(i), histogram_layout::upper(i), n});
+    }
   }
 
  private:
   template <class C>
   friend class basic_histogram;
-  std::uint64_t counts_[kBuckets] = {};
+  using bucket = std::pair<std::size_t, std::uint64_t>;  ///< (index, count), count > 0
+
+  std::vector<bucket>::const_iterator find(std::size_t i) const noexcept {
+    return std::lower_bound(buckets_.begin(), buckets_.end(), i,
+                            [](const bucket& b, std::size_t x) { return b.first < x; });
+  }
+  void add(std::size_t i, std::uint64_t n) {
+    auto it = buckets_.begin() + (find(i) - buckets_.cbegin());
+    if (it != buckets_.end() && it->first == i) {
+      it->second += n;
+    } else {
+      buckets_.insert(it, bucket{i, n});
+    }
+  }
+  /// Adds the (ascending) buckets `more` in one pass.
+  void merge_buckets(const std::vector<bucket>& more) {
+    if (more.empty()) return;
+    if (buckets_.empty()) {
+      buckets_ = more;
+      return;
+    }
+    std::vector<bucket> out;
+    out.reserve(buckets_.size() + more.size());
+    auto a = buckets_.cbegin();
+    auto b = more.cbegin();
+    while (a != buckets_.cend() || b != more.cend()) {
+      if (b == more.cend() || (a != buckets_.cend() && a->first < b->first)) {
+        out.push_back(*a++);
+      } else if (a == buckets_.cend() || b->first < a->first) {
+        out.push_back(*b++);
+      } else {
+        out.push_back(bucket{a->first, a->second + b->second});
+        ++a;
+        ++b;
+      }
+    }
+    buckets_ = std::move(out);
+  }
+
+  std::vector<bucket> buckets_;  ///< the non-empty buckets, ascending by index
   std::uint64_t count_ = 0;
   std::uint64_t sum_ = 0;
   std::uint64_t min_ = std::numeric_limits<std::uint64_t>::max();
@@ -201,14 +253,17 @@ class basic_histogram {
 
   /// Adds this histogram's values to `out`. Any thread. out's count is the
   /// sum of the bucket counts read (see the top of the file).
-  void merge_into(histogram_snapshot& out) const noexcept {
+  void merge_into(histogram_snapshot& out) const {
     std::uint64_t n = 0;
+    std::vector<histogram_snapshot::bucket> read;
     for (std::size_t i = 0; i < kBuckets; ++i) {
       std::uint64_t c = counts_[i].load(std::memory_order_relaxed);
-      out.counts_[i] += c;
+      if (c == 0) continue;
+      read.push_back({i, c});
       n += c;
     }
     if (n == 0) return;
+    out.merge_buckets(read);
     out.count_ += n;
     out.sum_ += sum_.load(std::memory_order_relaxed);
     std::uint64_t lo = min_.load(std::memory_order_relaxed);
@@ -217,13 +272,13 @@ class basic_histogram {
     if (hi > out.max_) out.max_ = hi;
   }
   /// A copy of the values recorded so far. Any thread.
-  histogram_snapshot snapshot() const noexcept {
+  histogram_snapshot snapshot() const {
     histogram_snapshot s;
     merge_into(s);
     return s;
   }
   /// percentile(p) of a snapshot (see histogram_snapshot::percentile).
-  std::uint64_t percentile(double p) const noexcept { return snapshot().percentile(p); }
+  std::uint64_t percentile(double p) const { return snapshot().percentile(p); }
 
  private:
   std::atomic<Count> counts_[kBuckets] = {};
