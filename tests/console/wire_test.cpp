@@ -193,3 +193,25 @@ TEST(Wire, ARecordingHeaderNamesTheProgramForTheReplica) {
   EXPECT_EQ(r.process().program, "shop \"v2\"\n");  // escaped on the way, whole on arrival
   EXPECT_EQ(r.process().interval_ms, 500u);
 }
+
+TEST(Snapshot, TasksAndResourcesAreFoundByIdSortedOrNot) {
+  lc::snapshot s;
+  for (lucid::task_id id : {2, 5, 9, 12})
+    s.tasks.push_back(make_task(id, "t" + std::to_string(id), "idle"));
+  lc::resource_view r;
+  r.id = 7;
+  s.resources = {r};
+  ASSERT_NE(s.task(9), nullptr);
+  EXPECT_EQ(s.task(9)->name, "t9");
+  EXPECT_EQ(s.task(2)->name, "t2");
+  EXPECT_EQ(s.task(12)->name, "t12");
+  EXPECT_EQ(s.task(3), nullptr);
+  EXPECT_EQ(s.task(13), nullptr);
+  EXPECT_EQ(s.resource(7), &s.resources[0]);
+  EXPECT_EQ(s.resource(8), nullptr);
+  // A snapshot built by hand in another order is still searched right.
+  std::swap(s.tasks[0], s.tasks[3]);
+  EXPECT_EQ(s.task(2)->name, "t2");
+  EXPECT_EQ(s.task(12)->name, "t12");
+  EXPECT_EQ(s.task(3), nullptr);
+}

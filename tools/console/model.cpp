@@ -241,8 +241,7 @@ std::vector<std::string> graph_lines(const snapshot& s) {
   std::vector<std::string> out;
   // A resource's kind and fill: from the resource list, or from a wait on it.
   auto res_of = [&](resource_id id) -> std::pair<std::string_view, std::int64_t> {
-    for (const resource_view& r : s.resources)
-      if (r.id == id) return {r.kind, r.length};
+    if (const resource_view* r = s.resource(id)) return {r->kind, r->length};
     for (const task_view& t : s.tasks)
       if (t.root.waiting && t.root.wait.resource == id)
         return {t.root.wait.kind, t.root.wait.length};
@@ -292,11 +291,11 @@ std::vector<std::string> graph_lines(const snapshot& s) {
   }
   if (waiting == 0) out.push_back("no task waits on another task or on a resource");
   // Held resources nobody waits on, for completeness.
+  std::set<resource_id> waited;
+  for (const graph_edge& w : s.edges)
+    if (w.kind == graph_edge::type::waits_on) waited.insert(w.resource);
   for (const auto& [res, holder_task] : held_pairs) {
-    bool waited = false;
-    for (const graph_edge& w : s.edges)
-      waited = waited || (w.kind == graph_edge::type::waits_on && w.resource == res);
-    if (!waited)
+    if (waited.count(res) == 0)
       out.push_back(fmt::format("{} --held by--> {}", res_label(res), task_label(s, holder_task)));
   }
   out.emplace_back();

@@ -35,8 +35,7 @@ std::string where(const location& l) {
 }
 
 const task_view* find_task(const snapshot& s, task_id id) {
-  for (const task_view& t : s.tasks)
-    if (t.id == id) return &t;
+  if (const task_view* t = s.task(id)) return t;
   for (const task_view& t : s.finished)
     if (t.id == id) return &t;
   return nullptr;

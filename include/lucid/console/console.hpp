@@ -17,6 +17,7 @@
 // a worker of a runtime that is being inspected while that worker polls.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -205,16 +206,36 @@ struct snapshot {
   /// detector's filtered walk, nor a snapshot decoded from the wire): a
   /// sender or permit that no holder was found for is in none of them.
   bool all_frames = false;
+  /// Sorted by id (take_snapshot and the wire's replica keep them so).
   std::vector<task_view> tasks;
   std::vector<graph_edge> edges;
   /// Cycles of tasks that wait on each other (each a list of task ids).
   std::vector<std::vector<task_id>> cycles;
   /// Finished tasks kept for LUCID_CONSOLE_RETENTION (aggregation only).
   std::vector<task_view> finished;
-  std::vector<resource_view> resources;
+  std::vector<resource_view> resources;  ///< sorted by id, as tasks
   /// The whole process's poll durations and scheduling latencies (aggregation only).
   histogram_snapshot poll_duration_ns;
   histogram_snapshot scheduled_latency_ns;
+
+  /// The live task with this id, or null: a binary search, since a view of
+  /// 10^5 tasks looks a label up for every line (a scan if not sorted).
+  const task_view* task(task_id id) const noexcept { return find_by_id(tasks, id); }
+  /// The resource with this id, or null (as task()).
+  const resource_view* resource(resource_id id) const noexcept { return find_by_id(resources, id); }
+
+ private:
+  template <class T>
+  static const T* find_by_id(const std::vector<T>& v, std::uint64_t id) noexcept {
+    auto it = std::lower_bound(v.begin(), v.end(), id,
+                               [](const T& x, std::uint64_t i) { return x.id < i; });
+    if (it != v.end() && it->id == id) return &*it;
+    if (std::is_sorted(v.begin(), v.end(), [](const T& a, const T& b) { return a.id < b.id; }))
+      return nullptr;
+    for (const T& x : v)  // built by hand, unsorted: still right, only slower
+      if (x.id == id) return &x;
+    return nullptr;
+  }
 };
 
 /// Turns per-task measurement on or off: busy, scheduled and idle time,

@@ -27,11 +27,9 @@ std::string where(const location& l) {
 }
 
 std::string task_label(const snapshot& s, task_id id) {
-  for (const task_view& t : s.tasks) {
-    if (t.id == id)
-      return t.name.empty() ? fmt::format("task {}", id) : fmt::format("task {} '{}'", id, t.name);
-  }
-  return fmt::format("task {}", id);
+  const task_view* t = s.task(id);
+  if (t == nullptr || t->name.empty()) return fmt::format("task {}", id);
+  return fmt::format("task {} '{}'", id, t->name);
 }
 
 std::string held_in(const location& frame) {
