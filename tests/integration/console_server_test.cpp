@@ -600,7 +600,9 @@ lucid::console::wire::replica replay(const std::string& path, std::uint64_t unti
 }
 
 TEST(ConsoleServer, ARecordingReplaysToTheSnapshotTheServerServed) {
-  const std::string path = ::testing::TempDir() + "console-recording.jsonl";
+  // Per process: two test runs on one machine must not share a recording.
+  const std::string path =
+      ::testing::TempDir() + "console-recording-" + std::to_string(getpid()) + ".jsonl";
   std::remove(path.c_str());
   std::remove((path + ".1").c_str());
   std::string live;
@@ -631,10 +633,13 @@ TEST(ConsoleServer, ARecordingReplaysToTheSnapshotTheServerServed) {
   auto all = replay(path, 0, &error);
   EXPECT_TRUE(error.empty()) << error;
   EXPECT_GT(all.seq(), live_seq);
+  std::remove(path.c_str());
+  std::remove((path + ".1").c_str());
 }
 
 TEST(ConsoleServer, ARecordingStaysWithinItsBound) {
-  const std::string path = ::testing::TempDir() + "console-bounded.jsonl";
+  const std::string path =
+      ::testing::TempDir() + "console-bounded-" + std::to_string(getpid()) + ".jsonl";
   std::remove(path.c_str());
   std::remove((path + ".1").c_str());
   child demo(LUCID_CONSOLE_DEMO, {"5"},
@@ -654,6 +659,8 @@ TEST(ConsoleServer, ARecordingStaysWithinItsBound) {
   EXPECT_TRUE(error.empty()) << error;
   EXPECT_TRUE(r.ready());
   EXPECT_GT(r.seq(), 10u);
+  std::remove(path.c_str());
+  std::remove((path + ".1").c_str());
 }
 
 }  // namespace
