@@ -9,6 +9,9 @@
 #include "state.hpp"
 
 namespace lucid::trace::detail {
+
+constinit std::atomic<bool> g_span_entered{false};
+
 namespace {
 
 constinit std::atomic<task_id_provider> g_task_id{nullptr};

@@ -70,6 +70,9 @@ entered span::enter() const& noexcept {
   if (sub_ == nullptr) return entered();
   thread_state& ts = tls();
   span_stack& st = ts.stack();
+  // Before the push (context.hpp): a store only the first time, so entering
+  // spans does not write a line every thread reads.
+  if (!any_span_entered()) g_span_entered.store(true, std::memory_order_relaxed);
   try {
     st.push(stack_entry{sub_, ref_, false});
   } catch (...) {

@@ -29,6 +29,7 @@
 // its task); the functions act on the calling thread's state.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "lucid/trace/subscriber.hpp"
@@ -73,6 +74,19 @@ std::size_t stack_depth(const span_stack* stack) noexcept;
 /// The id of the innermost entered span on the current stack, 0 if none
 /// (for rt: "spawned from within span N").
 span_id current_span_id() noexcept;
+
+/// Set once, before the first span is entered on any thread, and never
+/// cleared. Until then every span stack is empty, so the runtime skips the
+/// calls that would only find that out: current_span_id() at each spawn and
+/// migrate_own_stack() after each poll (a program that enters no span pays
+/// nothing for span propagation). A global, not a thread-local (see the
+/// contract); relaxed is enough: a thread reads entries only from a stack it
+/// pushed on itself (the store is sequenced before its push) or one it got
+/// with a task (the task's hand-off orders the store before).
+extern std::atomic<bool> g_span_entered;
+inline bool any_span_entered() noexcept {
+  return g_span_entered.load(std::memory_order_relaxed);
+}
 
 /// Returns the current task's id, 0 when none; set by the runtime.
 using task_id_provider = std::uint64_t (*)() noexcept;

@@ -40,7 +40,8 @@ raw_task raw_task::spawn(scheduler* s, promise_base* root, std::string_view name
   if (__builtin_expect(task_stats_enabled(), 0) && s->options().inspectable) stats_on_spawn(c);
   // A task spawned inside a span gets a span stack whose base is that span;
   // others get one only if they need it (see leave_trace_context).
-  trace::span_id parent_span = trace::detail::current_span_id();
+  trace::span_id parent_span =
+      trace::detail::any_span_entered() ? trace::detail::current_span_id() : 0;
   if (parent_span != 0) c->trace_context_ = trace::detail::create_span_stack(true);
   LUCID_OBSERVE(on_spawn, spawn_info{c->id_, c->name(), site, c->parent_id_, parent_span});
   if (!s->add_live(c)) {

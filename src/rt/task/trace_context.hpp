@@ -16,10 +16,13 @@ inline trace::detail::span_stack* enter_trace_context(task_cell* c) noexcept {
   return ctx != nullptr ? trace::detail::exchange_current_stack(ctx) : nullptr;
 }
 
-/// Swaps it out; a task without a stack gets one if it left spans entered.
+/// Swaps it out; a task without a stack gets one if it left spans entered
+/// (never before the program's first span: any_span_entered()).
 inline void leave_trace_context(task_cell* c, trace::detail::span_stack* prev) noexcept {
   if (c->trace_context_ != nullptr) {
     trace::detail::exchange_current_stack(prev);
+  } else if (!trace::detail::any_span_entered()) {
+    return;
   } else if (auto* moved = trace::detail::migrate_own_stack()) {
     c->trace_context_ = moved;
   }
