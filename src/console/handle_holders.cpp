@@ -72,13 +72,9 @@ bool contains(const std::vector<std::uintptr_t>& sorted, std::uintptr_t w) {
 std::map<std::uintptr_t, container_hit> search_containers(
     const std::vector<std::uintptr_t>& sorted, const std::vector<std::uintptr_t>& known) {
   std::map<std::uintptr_t, container_hit> hits;
-  std::vector<frame_extent> frames;
   auto scan_strand = [&](const lucid::detail::strand& s, task_id task) {
-    for (const lucid::detail::promise_base* p = s.leaf; p != nullptr; p = p->parent_) {
-      frames.clear();
-      note_frame(*p, task, p->site(), frames);
-      if (!frames.empty()) scan_frame(frames.front(), sorted, known, hits);
-    }
+    for (const lucid::detail::promise_base* p = s.leaf; p != nullptr; p = p->parent_)
+      if (auto f = extent_of(*p, task, p->site())) scan_frame(*f, sorted, known, hits);
   };
   lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
     rt.for_each_task([&](const lucid::detail::task_probe& t) {
@@ -92,13 +88,13 @@ std::map<std::uintptr_t, container_hit> search_containers(
 
 }  // namespace
 
-void note_frame(const lucid::detail::promise_base& p, task_id task,
-                const lucid::detail::await_point& at, std::vector<frame_extent>& frames) {
+std::optional<frame_extent> extent_of(const lucid::detail::promise_base& p, task_id task,
+                                      const lucid::detail::await_point& at) {
   const std::size_t n = p.frame_bytes();
-  if (n == 0) return;
+  if (n == 0) return std::nullopt;
   auto start = reinterpret_cast<std::uintptr_t>(
       const_cast<lucid::detail::promise_base&>(p).handle().address());
-  frames.push_back({start, start + n, task, at});
+  return frame_extent{start, start + n, task, at};
 }
 
 std::map<resource_id, std::vector<holder>> locate_holders(

@@ -30,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "lucid/console/console.hpp"
@@ -52,10 +53,10 @@ struct frame_extent {
   lucid::detail::await_point at;
 };
 
-/// The extent of the frame of `p` (claimed task), appended to `frames`;
-/// nothing when the frame's size is unknown.
-void note_frame(const lucid::detail::promise_base& p, task_id task,
-                const lucid::detail::await_point& at, std::vector<frame_extent>& frames);
+/// The extent of the frame of `p` (a claimed task's), suspended at `at`;
+/// none when the frame's size is unknown.
+std::optional<frame_extent> extent_of(const lucid::detail::promise_base& p, task_id task,
+                                      const lucid::detail::await_point& at);
 
 /// The holders of each resource in `handles`, found in `frames` (sorted
 /// here), then, when `search_containers`, in the heap ranges suspended

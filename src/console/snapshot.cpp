@@ -142,7 +142,7 @@ void copy_strand(const lucid::detail::strand& s, task_id task, std::int64_t now,
     const lucid::detail::await_point a = p->site();
     if (adapter_frame(a)) continue;
     out.chain.push_back(make_location(a.file, a.function, a.line));
-    detail::note_frame(*p, task, a, pending.frames);
+    if (auto f = detail::extent_of(*p, task, a)) pending.frames.push_back(*f);
   }
   if (s.wait != nullptr) {
     out.waiting = true;
