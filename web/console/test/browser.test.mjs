@@ -65,7 +65,7 @@ describe('console_demo', () => {
   let log;
   before(async () => {
     prog = await startProgram(demo, ['60']);
-    ({ page, log } = await openPage(`${prog.url}/#/tasks`));
+    ({ page, log } = await prog.explain(() => openPage(`${prog.url}/#/tasks`)));
   });
   after(async () => {
     await page?.close();
@@ -186,102 +186,106 @@ describe('hang_program abba (a deadlock)', () => {
   let prog;
   test('the graph marks the cycle in red', async () => {
     prog = await startProgram(hang, ['abba'], { LUCID_DEADLOCK_MS: '300' });
-    const { page, log } = await openPage(`${prog.url}/#/graph`);
-    try {
-      await page.waitForFunction(() => document.querySelectorAll('#graph-svg .gedge.in-cycle').length === 4, { timeout: 15000 });
-      const nodes = await page.$$eval('#graph-svg .gnode.in-cycle', (ns) => ns.map((n) => n.dataset.id).sort());
-      assert.equal(nodes.length, 4, nodes.join(','));
-      assert.equal(nodes.filter((n) => n.startsWith('task:')).length, 2);
-      assert.equal(nodes.filter((n) => n.startsWith('resource:')).length, 2);
-      const stroke = await page.$eval('#graph-svg .gedge.in-cycle path', (p) => getComputedStyle(p).stroke);
-      assert.equal(stroke, 'rgb(214, 47, 47)');
-      assert.match(await page.$eval('#graph-cycles', (e) => e.textContent), /Deadlock: .*transfer_/);
-      // Once the tasks are in the header too (the first update can predate them).
-      await page.waitForFunction(() => /· [1-9]\d* tasks/.test(document.getElementById('program').textContent), { timeout: 5000 });
-      await page.screenshot({ path: join(shots, 'graph-deadlock.png') });
-      await page.screenshot({ path: join(shots, 'web-console-graph.png'), clip: { x: 0, y: 0, width: 1280, height: 330 } });
-      // A node links to its task's detail.
-      await page.click('#graph-svg .gnode.task.in-cycle');
-      await page.waitForSelector('#task-detail .chain');
-      assert.match(await page.$eval('#task-detail h2', (e) => e.textContent), /transfer_[ab]/);
-      // The deadlock warning links to a task.
-      await page.goto(`${prog.url}/#/warnings`);
-      await page.waitForSelector('#warning-rows tr.kind-deadlock a.task-link', { timeout: 10000 });
-      assert.deepEqual(log.errors, []);
-    } finally {
-      await page.close();
-      prog.stop();
-    }
+    await prog.explain(async () => {
+      const { page, log } = await openPage(`${prog.url}/#/graph`);
+      try {
+        await page.waitForFunction(() => document.querySelectorAll('#graph-svg .gedge.in-cycle').length === 4, { timeout: 15000 });
+        const nodes = await page.$$eval('#graph-svg .gnode.in-cycle', (ns) => ns.map((n) => n.dataset.id).sort());
+        assert.equal(nodes.length, 4, nodes.join(','));
+        assert.equal(nodes.filter((n) => n.startsWith('task:')).length, 2);
+        assert.equal(nodes.filter((n) => n.startsWith('resource:')).length, 2);
+        const stroke = await page.$eval('#graph-svg .gedge.in-cycle path', (p) => getComputedStyle(p).stroke);
+        assert.equal(stroke, 'rgb(214, 47, 47)');
+        assert.match(await page.$eval('#graph-cycles', (e) => e.textContent), /Deadlock: .*transfer_/);
+        // Once the tasks are in the header too (the first update can predate them).
+        await page.waitForFunction(() => /· [1-9]\d* tasks/.test(document.getElementById('program').textContent), { timeout: 5000 });
+        await page.screenshot({ path: join(shots, 'graph-deadlock.png') });
+        await page.screenshot({ path: join(shots, 'web-console-graph.png'), clip: { x: 0, y: 0, width: 1280, height: 330 } });
+        // A node links to its task's detail.
+        await page.click('#graph-svg .gnode.task.in-cycle');
+        await page.waitForSelector('#task-detail .chain');
+        assert.match(await page.$eval('#task-detail h2', (e) => e.textContent), /transfer_[ab]/);
+        // The deadlock warning links to a task.
+        await page.goto(`${prog.url}/#/warnings`);
+        await page.waitForSelector('#warning-rows tr.kind-deadlock a.task-link', { timeout: 10000 });
+        assert.deepEqual(log.errors, []);
+      } finally {
+        await page.close();
+      }
+    }).finally(prog.stop);
   });
 });
 
 describe('hang_program leaked_sender (a sender left in the task that joins)', () => {
   test('the consumer\'s wait names the task whose frame holds the sender', async () => {
     const prog = await startProgram(hang, ['leaked_sender'], { LUCID_DEADLOCK_MS: '300' });
-    const { page, log } = await openPage(`${prog.url}/#/tasks`);
-    try {
-      await page.waitForSelector('#task-filter');
-      await page.type('#task-filter', 'name:consumer');
-      await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
-      await page.$eval('#task-rows tr td.name a', (a) => a.click());
-      await page.waitForFunction(
-        () => /sender held by\s*main #\d+ \(at/.test(document.querySelector('#task-detail')?.textContent ?? ''),
-        { timeout: 10000 },
-      );
-      const text = await page.$eval('#task-detail', (el) => el.textContent);
-      assert.match(text, /main #\d+ \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in leaked_sender\)/);
-      assert.deepEqual(log.errors, []);
-    } finally {
-      await page.close();
-      prog.stop();
-    }
+    await prog.explain(async () => {
+      const { page, log } = await openPage(`${prog.url}/#/tasks`);
+      try {
+        await page.waitForSelector('#task-filter');
+        await page.type('#task-filter', 'name:consumer');
+        await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
+        await page.$eval('#task-rows tr td.name a', (a) => a.click());
+        await page.waitForFunction(
+          () => /sender held by\s*main #\d+ \(at/.test(document.querySelector('#task-detail')?.textContent ?? ''),
+          { timeout: 10000 },
+        );
+        const text = await page.$eval('#task-detail', (el) => el.textContent);
+        assert.match(text, /main #\d+ \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in leaked_sender\)/);
+        assert.deepEqual(log.errors, []);
+      } finally {
+        await page.close();
+      }
+    }).finally(prog.stop);
   });
 });
 
 describe('hang_program parked_reply (a reply sender kept in a std::vector)', () => {
   test('the asker\'s wait names the task whose vector probably holds the sender', async () => {
     const prog = await startProgram(hang, ['parked_reply']);
-    const { page, log } = await openPage(`${prog.url}/#/tasks`);
-    try {
-      await page.waitForSelector('#task-filter');
-      await page.type('#task-filter', 'name:asker');
-      await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
-      await page.$eval('#task-rows tr td.name a', (a) => a.click());
-      await page.waitForFunction(
-        () => /sender probably held by\s*backend #\d+ via a container/.test(document.querySelector('#task-detail')?.textContent ?? ''),
-        { timeout: 10000 },
-      );
-      const text = await page.$eval('#task-detail', (el) => el.textContent);
-      assert.match(text, /backend #\d+ via a container in its frame \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in backend\)/);
-      assert.deepEqual(log.errors, []);
-    } finally {
-      await page.close();
-      prog.stop();
-    }
+    await prog.explain(async () => {
+      const { page, log } = await openPage(`${prog.url}/#/tasks`);
+      try {
+        await page.waitForSelector('#task-filter');
+        await page.type('#task-filter', 'name:asker');
+        await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
+        await page.$eval('#task-rows tr td.name a', (a) => a.click());
+        await page.waitForFunction(
+          () => /sender probably held by\s*backend #\d+ via a container/.test(document.querySelector('#task-detail')?.textContent ?? ''),
+          { timeout: 10000 },
+        );
+        const text = await page.$eval('#task-detail', (el) => el.textContent);
+        assert.match(text, /backend #\d+ via a container in its frame \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in backend\)/);
+        assert.deepEqual(log.errors, []);
+      } finally {
+        await page.close();
+      }
+    }).finally(prog.stop);
   });
 });
 
 describe('console_demo with LUCID_CONSOLE_TOKEN', () => {
   test('the page asks for the token once and keeps it for the tab', async () => {
     const prog = await startProgram(demo, ['60'], { LUCID_CONSOLE_TOKEN: 'web-s3cret' });
-    const { page, log } = await openPage(`${prog.url}/#/tasks`);
-    try {
-      await page.waitForSelector('#token-dialog:not([hidden])', { timeout: 10000 });
-      await page.screenshot({ path: join(shots, 'token.png') });
-      await page.type('#token-input', 'web-s3cret');
-      await page.click('#token-form button[type="submit"]');
-      await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length > 5, { timeout: 10000 });
-      assert.equal(await page.$eval('#token-dialog', (d) => d.hidden), true);
-      // A reload in the same tab does not ask again.
-      await page.reload({ waitUntil: 'domcontentloaded' });
-      await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length > 5, { timeout: 10000 });
-      assert.equal(await page.$eval('#token-dialog', (d) => d.hidden), true);
-      // The only errors: the browser's own report of the first, tokenless 401.
-      const others = log.errors.filter((e) => !/status of 401/.test(e));
-      assert.deepEqual(others, []);
-    } finally {
-      await page.close();
-      prog.stop();
-    }
+    await prog.explain(async () => {
+      const { page, log } = await openPage(`${prog.url}/#/tasks`);
+      try {
+        await page.waitForSelector('#token-dialog:not([hidden])', { timeout: 10000 });
+        await page.screenshot({ path: join(shots, 'token.png') });
+        await page.type('#token-input', 'web-s3cret');
+        await page.click('#token-form button[type="submit"]');
+        await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length > 5, { timeout: 10000 });
+        assert.equal(await page.$eval('#token-dialog', (d) => d.hidden), true);
+        // A reload in the same tab does not ask again.
+        await page.reload({ waitUntil: 'domcontentloaded' });
+        await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length > 5, { timeout: 10000 });
+        assert.equal(await page.$eval('#token-dialog', (d) => d.hidden), true);
+        // The only errors: the browser's own report of the first, tokenless 401.
+        const others = log.errors.filter((e) => !/status of 401/.test(e));
+        assert.deepEqual(others, []);
+      } finally {
+        await page.close();
+      }
+    }).finally(prog.stop);
   });
 });

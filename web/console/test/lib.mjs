@@ -9,7 +9,13 @@ export function required(name) {
   return v;
 }
 
-/** Starts `program args` with LUCID_CONSOLE=127.0.0.1:0; resolves when the console serves. */
+/**
+ * Starts `program args` with LUCID_CONSOLE=127.0.0.1:0; resolves when the
+ * console serves. The result's `ended()` says how the program ended (null
+ * while it runs), and `explain(body)` runs `body`, adding the program's end
+ * and output to any error it throws: a program that dies under a test (a
+ * sanitizer's report, a crash) is then named in the failure.
+ */
 export function startProgram(program, args = [], env = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
@@ -17,6 +23,9 @@ export function startProgram(program, args = [], env = {}) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let ended = null;
+    const closed = new Promise((r) => child.on('close', r));
+    let served = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${program}: no "lucid console: serving on" line in 30 s:\n${out}`));
@@ -24,17 +33,31 @@ export function startProgram(program, args = [], env = {}) {
     const onData = (d) => {
       out += d;
       const m = /lucid console: serving on http:\/\/(\S+)/.exec(out);
-      if (m && timer) {
+      if (m && !served) {
+        served = true;
         clearTimeout(timer);
-        resolve({
+        const prog = {
           child,
           addr: m[1],
           url: `http://${m[1]}`,
           output: () => out,
+          ended: () => ended,
           stop: () => {
-            if (child.exitCode === null) child.kill('SIGKILL');
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
           },
-        });
+          explain: async (body) => {
+            try {
+              return await body();
+            } catch (e) {
+              // A program that died may still be writing its report.
+              await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
+              const state = ended ? `ended (${ended})` : 'still runs';
+              e.message += `\n--- ${program} ${args.join(' ')} ${state}; its output:\n${out}`;
+              throw e;
+            }
+          },
+        };
+        resolve(prog);
       }
     };
     child.stdout.on('data', onData);
@@ -43,7 +66,8 @@ export function startProgram(program, args = [], env = {}) {
       clearTimeout(timer);
       reject(e);
     });
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
+      ended = signal ? `killed by ${signal}` : `exit code ${code}`;
       clearTimeout(timer);
       if (!/serving on/.test(out)) reject(new Error(`${program} exited (${code}) before serving:\n${out}`));
     });
