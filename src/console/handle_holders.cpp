@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "console_internal.hpp"
+#include "container_nodes.hpp"
 #include "lucid/rt/detail/inspect.hpp"
 #include "lucid/sync/detail/handle_registry.hpp"
 
@@ -17,9 +18,11 @@ namespace {
 /// about 30,000 senders. Wider pairs are two unrelated pointers.
 constexpr std::uintptr_t kMaxRange = std::uintptr_t{1} << 20;
 
-/// A handle found in a heap range a frame points to: the range's width (the
-/// narrowest wins) and the frame.
+/// A handle found in heap memory a frame points to: how (a vector's range
+/// first, then a node-based container's element), the range's width (the
+/// narrowest vector wins) and the frame.
 struct container_hit {
+  int rank = 0;  ///< 0: a vector's elements; 1: a node's element
   std::uintptr_t width = 0;
   frame_extent frame;
 };
@@ -36,45 +39,76 @@ holder make_holder(const frame_extent& f, bool in_frame) {
 /// The bytes of a handle's link (handle_registry.hpp): a handle's address
 /// is its link's, which an element range holding the handle covers whole.
 constexpr std::uintptr_t kLinkBytes = sizeof(lucid::detail::handle_link);
+/// A node's element holds a handle that starts within its first 24 bytes
+/// (after a key of an integer or a pointer). A wider window could reach into
+/// the next heap block: a node of a map from int to a sender is 56 bytes,
+/// and the block after it starts 64 bytes past it.
+constexpr std::uintptr_t kElementWindow = 40;
 
 bool contains(const std::vector<std::uintptr_t>& sorted, std::uintptr_t w) {
   return std::binary_search(sorted.begin(), sorted.end(), w);
 }
 
-/// Scans the words of one claimed frame for a std::vector's three pointers
-/// (begin <= end <= capacity, begin 8-aligned, at most kMaxRange apart)
-/// whose elements [begin, end) hold one of the handles in `sorted`. A word
-/// equal to a handle's address (`known`) is a handle's link to its
-/// neighbour, not a vector's: triples with one are skipped. Not
-/// instrumented by TSan (see the header: a word is only a number here). The
-/// last word of the extent is not read: the extent is rounded up to 16
-/// bytes, past a malloc'd frame's end under ASan.
-[[gnu::no_sanitize_thread]] void scan_frame(const frame_extent& f,
-                                            const std::vector<std::uintptr_t>& sorted,
-                                            const std::vector<std::uintptr_t>& known,
-                                            std::map<std::uintptr_t, container_hit>& hits) {
+/// Copies the words of one claimed frame, as numbers. Not instrumented by
+/// TSan (see the header). The last word of the extent is not read: the
+/// extent is rounded up to 16 bytes, past a malloc'd frame's end under ASan.
+[[gnu::no_sanitize_thread]] void copy_words(const frame_extent& f,
+                                            std::vector<std::uintptr_t>& out) {
   const auto* w = reinterpret_cast<const volatile std::uintptr_t*>(f.start);
   const std::size_t n = (f.end - f.start) / sizeof(std::uintptr_t);
-  for (std::size_t i = 0; i + 3 < n; ++i) {
+  out.resize(n > 0 ? n - 1 : 0);
+  std::uintptr_t* o = out.data();
+  for (std::size_t i = 0; i + 1 < n; ++i)
+    o[i] = w[i];
+}
+
+void note_hit(std::map<std::uintptr_t, container_hit>& hits, std::uintptr_t handle,
+              const container_hit& hit) {
+  auto [h, fresh] = hits.try_emplace(handle, hit);
+  if (!fresh &&
+      (hit.rank < h->second.rank || (hit.rank == h->second.rank && hit.width < h->second.width))) {
+    h->second = hit;
+  }
+}
+
+/// Scans a frame's words `w` for a std::vector's three pointers (begin <=
+/// end <= capacity, begin 8-aligned, at most kMaxRange apart) whose elements
+/// [begin, end) hold one of the handles in `sorted`, then for node-based
+/// containers (container_nodes.hpp) with an element holding one. A word
+/// equal to a handle's address (`known`) is a handle's link to its
+/// neighbour, not a vector's: triples with one are skipped.
+void scan_frame(const frame_extent& f, const std::vector<std::uintptr_t>& w,
+                const std::vector<std::uintptr_t>& sorted, const std::vector<std::uintptr_t>& known,
+                std::map<std::uintptr_t, container_hit>& hits) {
+  const std::size_t n = w.size();
+  for (std::size_t i = 0; i + 2 < n; ++i) {
     const std::uintptr_t begin = w[i], end = w[i + 1], cap = w[i + 2];
     if ((begin & 7) != 0 || end <= begin || cap < end || cap - begin > kMaxRange) continue;
     auto it = std::lower_bound(sorted.begin(), sorted.end(), begin);
     if (it == sorted.end() || *it + kLinkBytes > end) continue;
     if (contains(known, begin) || contains(known, end) || contains(known, cap)) continue;
-    for (; it != sorted.end() && *it + kLinkBytes <= end; ++it) {
-      auto [h, fresh] = hits.try_emplace(*it);
-      if (fresh || end - begin < h->second.width) h->second = {end - begin, f};
-    }
+    for (; it != sorted.end() && *it + kLinkBytes <= end; ++it)
+      note_hit(hits, *it, {0, end - begin, f});
   }
+  for_each_node_element(w.data(), n, f.start, [&](std::uintptr_t element) {
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), element);
+    for (; it != sorted.end() && *it + kLinkBytes <= element + kElementWindow; ++it)
+      note_hit(hits, *it, {1, 0, f});
+  });
 }
 
 /// Step 2 of the header: every claimed task's frames, read again.
 std::map<std::uintptr_t, container_hit> search_containers(
     const std::vector<std::uintptr_t>& sorted, const std::vector<std::uintptr_t>& known) {
   std::map<std::uintptr_t, container_hit> hits;
+  std::vector<std::uintptr_t> words;
   auto scan_strand = [&](const lucid::detail::strand& s, task_id task) {
-    for (const lucid::detail::promise_base* p = s.leaf; p != nullptr; p = p->parent_)
-      if (auto f = extent_of(*p, task, p->site())) scan_frame(*f, sorted, known, hits);
+    for (const lucid::detail::promise_base* p = s.leaf; p != nullptr; p = p->parent_) {
+      if (auto f = extent_of(*p, task, p->site())) {
+        copy_words(*f, words);
+        scan_frame(*f, words, sorted, known, hits);
+      }
+    }
   };
   lucid::detail::for_each_runtime([&](const lucid::detail::runtime_probe& rt) {
     rt.for_each_task([&](const lucid::detail::task_probe& t) {

@@ -9,22 +9,28 @@
 //      each task was claimed). A handle whose address lies inside a frame is
 //      held by that frame's task: holder::in_frame. Exact: a live handle in a
 //      frame's memory is that frame's.
-//   2. For the handles not found so, in full snapshots only: a std::vector
-//      in a suspended frame whose elements hold the handle, seen as three
-//      adjacent words begin <= handle < end <= capacity (at most 1 MiB
-//      apart, none of them a handle's own link): holder::in_container; the
-//      narrowest such range wins. This needs a second walk of the tasks,
-//      each claimed again, since the handles are known only once the first
-//      walk is over. It reads numbers out of frames: three unrelated
-//      pointers, or a destroyed local's stale ones, can also match, so this
-//      is a lead, not proof: reports say "probably", and the deadlock search
-//      does not build on it (build_graph counts in_frame holders only). A
-//      handle in a map's node, or behind a shared_ptr, is not found.
+//   2. For the handles not found so, in full snapshots only, heap memory a
+//      suspended frame points to: holder::in_container.
+//        a. A std::vector in the frame whose elements hold the handle, seen
+//           as three adjacent words begin <= handle < end <= capacity (at
+//           most 1 MiB apart, none of them a handle's own link); the
+//           narrowest such range wins.
+//        b. Else a std::map, std::unordered_map or std::list in the frame
+//           (container_nodes.hpp) with an element that holds the handle
+//           within its first 24 bytes (after an integer or pointer key).
+//      This needs a second walk of the tasks, each claimed again, since the
+//      handles are known only once the first walk is over. It reads numbers
+//      out of frames and the heap: unrelated words, or a destroyed local's
+//      stale ones, can also match, so this is a lead, not proof: reports
+//      say "probably", and the deadlock search does not build on it
+//      (build_graph counts in_frame holders only). A handle behind a
+//      shared_ptr or unique_ptr, or in a global, is not found.
 //
 // Reading frames (step 2): only while the task is claimed (inspect.hpp), and
 // only as numbers. A frame's words can change meanwhile (a waker writes its
-// wait node's fields under the resource's lock), so the scanning loop is
-// not instrumented by TSan; a torn or stale word only makes a wrong guess.
+// wait node's fields under the resource's lock), so the copy of its words
+// is not instrumented by TSan; a torn or stale word only makes a wrong
+// guess. Heap memory is read through read_own_memory(), never a pointer.
 #pragma once
 
 #include <cstddef>

@@ -6,9 +6,13 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
+#include <list>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "lucid/console/console.hpp"
@@ -375,6 +379,90 @@ TEST(ConsoleSnapshot, SendersKeptInAVectorInASuspendedFrameAreProbablyHeldByThat
     go->notify_one();
     co_await std::move(dispatcher);  // sends twice, then drops the vector: the channel closes
     co_await std::move(consumer);
+  }());
+}
+
+int g_keeper_waits_line = 0;
+
+/// The holders of the sender the task named `asker` waits for.
+std::vector<lucid::console::holder> holders_of(const lucid::console::snapshot& s,
+                                               const char* asker) {
+  const auto* a = find_task(s, asker);
+  if (a == nullptr) return {};
+  EXPECT_EQ(a->root.wait.kind, "oneshot") << asker;
+  return a->root.wait.holders;
+}
+
+TEST(ConsoleSnapshot, RepliesKeptInAMapAnUnorderedMapOrAListAreProbablyHeldByTheirTask) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    using reply = lucid::oneshot::sender<int>;
+    auto wait_for = [](lucid::oneshot::receiver<int> rx) -> lucid::task<> {
+      (void)co_await std::move(rx);
+    };
+    std::map<int, reply> by_id;
+    std::unordered_map<std::uint64_t, reply> pending;
+    std::list<reply> queue;
+    std::vector<lucid::join_handle<void>> askers;
+    for (int i = 0; i < 3; ++i) {
+      auto [tx, rx] = lucid::oneshot::channel<int>();
+      by_id.emplace(i, std::move(tx));
+      askers.push_back(lucid::spawn("map_asker", wait_for(std::move(rx))));
+    }
+    for (int i = 0; i < 20; ++i) {  // more than one bucket
+      auto [tx, rx] = lucid::oneshot::channel<int>();
+      pending.emplace(1000 + i, std::move(tx));
+      askers.push_back(lucid::spawn("unordered_asker", wait_for(std::move(rx))));
+    }
+    {
+      auto [tx, rx] = lucid::oneshot::channel<int>();
+      queue.push_back(std::move(tx));
+      askers.push_back(lucid::spawn("list_asker", wait_for(std::move(rx))));
+    }
+    // Not found: a sender behind a unique_ptr.
+    auto [boxed_tx, boxed_rx] = lucid::oneshot::channel<int>();
+    auto boxed = std::make_unique<reply>(std::move(boxed_tx));
+    askers.push_back(lucid::spawn("boxed_asker", wait_for(std::move(boxed_rx))));
+
+    auto go = std::make_shared<lucid::notify>();
+    auto keeper = lucid::spawn(
+        "keeper",
+        [](std::map<int, reply> by_id, std::unordered_map<std::uint64_t, reply> pending,
+           std::list<reply> queue, std::shared_ptr<lucid::notify> go) -> lucid::task<> {
+          g_keeper_waits_line = __LINE__ + 1;
+          co_await go->notified();
+          for (auto& [_, r] : by_id)
+            (void)r.send(1);
+          for (auto& [_, r] : pending)
+            (void)r.send(2);
+          for (auto& r : queue)
+            (void)r.send(3);
+        }(std::move(by_id), std::move(pending), std::move(queue), go));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* k = find_task(s, "keeper");
+    EXPECT_TRUE(k != nullptr);
+    if (k == nullptr) co_return;
+    std::size_t found = 0;
+    for (const lucid::console::task_view& t : s.tasks) {
+      if (t.name != "map_asker" && t.name != "unordered_asker" && t.name != "list_asker") continue;
+      EXPECT_EQ(t.root.wait.holders.size(), 1u) << t.name << " " << t.id;
+      if (t.root.wait.holders.size() != 1) continue;
+      const lucid::console::holder& h = t.root.wait.holders[0];
+      EXPECT_EQ(h.task, k->id) << t.name;
+      EXPECT_TRUE(h.in_container) << t.name;
+      EXPECT_FALSE(h.in_frame) << t.name;
+      EXPECT_EQ(h.acquired_at.line, static_cast<unsigned>(g_keeper_waits_line)) << t.name;
+      ++found;
+    }
+    EXPECT_EQ(found, 24u);
+    EXPECT_TRUE(holders_of(s, "boxed_asker").empty());
+    EXPECT_TRUE(s.cycles.empty());
+    go->notify_one();
+    co_await std::move(keeper);
+    boxed.reset();  // the last waiter sees its sender dropped
+    for (auto& a : askers)
+      co_await std::move(a);
   }());
 }
 

@@ -52,11 +52,11 @@ struct holder {
   /// Found by where the resource's handle lives (a sender, a permit, a
   /// receiver that has not received yet): acquired_at is the frame holding it.
   bool in_frame = false;
-  /// Found, the handle being in no frame, among the elements of a
-  /// std::vector in the frame (full snapshots only): a lead read from the
-  /// frame's words, not proof (unrelated or stale pointers can match), so
-  /// reports say "probably" and the deadlock search ignores it. acquired_at
-  /// as for in_frame.
+  /// Found, the handle being in no frame, in a std::vector, std::map,
+  /// std::unordered_map or std::list in the frame (full snapshots only): a
+  /// lead read from the frame's words, not proof (unrelated or stale words
+  /// can match), so reports say "probably" and the deadlock search ignores
+  /// it. acquired_at as for in_frame.
   bool in_container = false;
   /// Found by where its handle lives, either way.
   bool by_handle() const noexcept { return in_frame || in_container; }
@@ -111,8 +111,8 @@ struct wait {
   /// empty channel's senders, the permits of a semaphore, a full channel's
   /// receiver nobody has received from yet): how many such handles there
   /// are. `holders` has one entry per handle found in a suspended task's
-  /// frame (holder::in_frame) or, in a full snapshot, in a heap range such a
-  /// frame points to (holder::in_container); those found nowhere (on the
+  /// frame (holder::in_frame) or, in a full snapshot, in a container such a
+  /// frame holds (holder::in_container); those found nowhere (on the
   /// heap behind anything else, in a global, in a running task) are not
   /// listed. -1: not applicable.
   std::int64_t handles = -1;

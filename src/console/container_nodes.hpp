@@ -1,0 +1,45 @@
+// lucid::console container nodes: the elements of libstdc++'s node-based
+// containers (std::map, std::unordered_map, std::list) whose object lies in
+// a suspended frame, found from the frame's words alone. Private to
+// src/console; the handle-holder search (handle_holders.cpp) uses it to find
+// a sender kept in a map of pending replies.
+//
+// What is recognised, at word i of a frame (x = the address of word i):
+//   std::list      next, prev, size: size >= 1, next's prev == x and prev's
+//                  next == x. Elements at node + 16.
+//   std::map       (the header's color word at i) root, leftmost, rightmost,
+//                  count: count >= 1, root's parent == x. Elements at node +
+//                  32; the tree is walked through each node's left and right.
+//   unordered_map  buckets, bucket count, first node, count: count >= 1, at
+//                  least two buckets (a map with elements has), and an entry
+//                  of the bucket array is x + 16 (the "before begin" node,
+//                  which the first node's bucket holds). Elements at node +
+//                  8; the nodes are walked as one list.
+// These are libstdc++'s layouts (GCC 12). A container of another library, or
+// a pointer to one, is not found.
+//
+// Memory safety: heap memory is read only through read_own_memory()
+// (process_vm_readv on this process), which fails instead of faulting when a
+// pointer is stale, and never through a pointer. The checks above make a
+// match of unrelated words unlikely, not impossible: what is found is a lead.
+// Bounds: at most 4096 elements per container and 4096 reads per frame (the
+// task stays claimed meanwhile: a few milliseconds at most).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+namespace lucid::console::detail {
+
+/// Reads `n` bytes at `addr` of this process into `out` without faulting;
+/// the number of bytes read (short or 0 where `addr` is not mapped).
+std::size_t read_own_memory(std::uintptr_t addr, void* out, std::size_t n) noexcept;
+
+/// The element addresses of the node-based containers found in `words`,
+/// copied from a frame whose first word is at `base`; each is passed to
+/// `element`. Reads heap memory only through read_own_memory().
+void for_each_node_element(const std::uintptr_t* words, std::size_t n, std::uintptr_t base,
+                           const std::function<void(std::uintptr_t)>& element);
+
+}  // namespace lucid::console::detail
