@@ -168,6 +168,14 @@ def check_common(out, bt, exp):
                                   r'container in its frame suspended at \S*%s' %
                                   re.escape(exp["dispatcher"]), m.group(1)):
         fail("the sender in the dispatcher's vector is not found", out)
+    # The reply reply_waiter waits for: its sender is in the dispatcher's
+    # std::map, found through the map's nodes.
+    m = re.search(r'^oneshot #\d+, created at .*\n((?:  .*\n)*?)  waiter task \d+ "reply_waiter"',
+                  out, re.M)
+    if m is None or not re.search(r'sender probably held by task \d+ "dispatcher", via a '
+                                  r'container in its frame suspended at \S*%s' %
+                                  re.escape(exp["dispatcher"]), m.group(1)):
+        fail("the sender in the dispatcher's map is not found", out)
 
 
 def gdb_commands(extra_args, target_args, first):

@@ -659,20 +659,91 @@ _MAX_RANGE = 1 << 20  # the widest std::vector believed (src/console/handle_hold
 _LINK_BYTES = 16  # a handle_link: a handle's address is its link's
 
 
+_MAX_NODES = 4096  # elements walked per container (src/console/container_nodes.cpp)
+_ELEMENT_WINDOW = 40  # a handle starts in an element's first 24 bytes
+
+
+def _read_words(addr, n):
+    """n words at addr, or None where memory cannot be read."""
+    try:
+        return struct.unpack("<%dQ" % n, bytes(gdb.selected_inferior().read_memory(addr, n * 8)))
+    except (gdb.MemoryError, gdb.error, OverflowError):
+        return None
+
+
+def _plausible(p):
+    return p >= 4096 and p & 7 == 0 and p < (1 << 47)
+
+
+def _node_elements(words, base):
+    """Element addresses of libstdc++'s std::list, std::map and
+    std::unordered_map whose objects lie in a frame's `words` (from `base`),
+    recognised by their links back to the frame, as in the console
+    (src/console/container_nodes.hpp)."""
+    out = []
+    n = len(words)
+    for i in range(n):
+        x = base + 8 * i
+        w = words[i:i + 7]
+        # std::list: next, prev, size; next's prev and prev's next are x.
+        if len(w) >= 3 and 0 < w[2] <= _MAX_NODES and _plausible(w[0]) and _plausible(w[1]) \
+                and w[0] != x:
+            back, fwd = _read_words(w[0] + 8, 1), _read_words(w[1], 1)
+            if back == (x,) and fwd == (x,):
+                node = w[0]
+                for _ in range(w[2]):
+                    if node == x or not _plausible(node):
+                        break
+                    out.append(node + 16)
+                    nxt = _read_words(node, 1)
+                    if nxt is None:
+                        break
+                    node = nxt[0]
+        # std::map: the header's color, root, leftmost, rightmost, count;
+        # the root's parent is x.
+        if len(w) >= 5 and 0 < w[4] <= _MAX_NODES and all(_plausible(v) for v in w[1:4]) \
+                and _read_words(w[1] + 8, 1) == (x,):
+            todo, seen = [w[1]], 0
+            while todo and seen < w[4]:
+                node = todo.pop()
+                seen += 1
+                out.append(node + 32)
+                links = _read_words(node + 16, 2)
+                if links is None:
+                    break
+                todo.extend(c for c in links if c != 0 and _plausible(c))
+        # std::unordered_map: buckets, bucket count, first node, count; a
+        # bucket holds x + 16 (before-begin).
+        if len(w) >= 4 and 0 < w[3] <= _MAX_NODES and 2 <= w[1] <= 4096 \
+                and _plausible(w[0]) and _plausible(w[2]):
+            b = _read_words(w[0], w[1])
+            if b is not None and x + 16 in b:
+                node = w[2]
+                for _ in range(w[3]):
+                    if node == 0 or not _plausible(node):
+                        break
+                    out.append(node + 8)
+                    nxt = _read_words(node, 1)
+                    if nxt is None:
+                        break
+                    node = nxt[0]
+    return out
+
+
 def _in_containers(addrs, frames, known):
-    """Handles among the elements of a std::vector in a frame: three adjacent
-    words begin <= handle, handle + link <= end <= capacity, none of them a
-    handle's own link (`known`); the narrowest range wins. A lead, not proof,
-    as in the console (src/console/handle_holders.hpp). {addr: (task, site)}."""
-    inf = gdb.selected_inferior()
+    """Handles held by a container in a frame: first among the elements of a
+    std::vector (three adjacent words begin <= handle, handle + link <= end <=
+    capacity, none of them a handle's own link, `known`; the narrowest range
+    wins), else in an element of a std::map, std::unordered_map or std::list.
+    A lead, not proof, as in the console (src/console/handle_holders.hpp).
+    {addr: (task, site)}."""
     best = {}
     for start, end, task, site in frames:
         n = (end - start) // 8 - 1  # the extent is rounded up: its last word is not the frame's
         if n < 3:
             continue
-        try:
-            words = struct.unpack("<%dQ" % n, bytes(inf.read_memory(start, n * 8)))
-        except (gdb.MemoryError, gdb.error):
+        words = _read_words(start, n)
+        if words is None:
             continue
         for i in range(n - 2):
             b, e, c = words[i], words[i + 1], words[i + 2]
@@ -681,14 +752,18 @@ def _in_containers(addrs, frames, known):
             if b in known or e in known or c in known:
                 continue
             for a in addrs:
-                if b <= a and a + _LINK_BYTES <= e and (a not in best or e - b < best[a][0]):
-                    best[a] = (e - b, task, site)
+                if b <= a and a + _LINK_BYTES <= e and (a not in best or (0, e - b) < best[a][0]):
+                    best[a] = ((0, e - b), task, site)
+        for el in _node_elements(words, start):
+            for a in addrs:
+                if el <= a and a + _LINK_BYTES <= el + _ELEMENT_WINDOW and a not in best:
+                    best[a] = ((1, 0), task, site)
     return dict((a, (task, site)) for a, (_, task, site) in best.items())
 
 
 def _held_in_frames(r, registry, frames, label):
     """Holders of the handles in `registry`: the tasks whose frames hold them,
-    or, for a handle in no frame, probably hold it in a std::vector."""
+    or, for a handle in no frame, probably hold it in a container."""
     addrs = _handles(registry)
     left = []
     for a in addrs:

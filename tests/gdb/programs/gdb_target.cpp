@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string_view>
 #include <thread>
@@ -70,18 +71,27 @@ lucid::task<> permit_waiter(std::shared_ptr<lucid::semaphore> s) {
   auto p = co_await s->acquire();
 }
 
-// A receiver whose only sender a dispatcher keeps in a std::vector (on the
-// heap, in no frame), while the dispatcher sleeps.
+// A receiver whose only sender a dispatcher keeps in a std::vector, and a
+// reply whose sender it keeps in a std::map (both on the heap, in no
+// frame), while the dispatcher sleeps.
 lucid::task<> mail_reader(lucid::mpsc::receiver<int> rx) {
   expect("mail_reader", __LINE__ + 1);
   (void)co_await rx.recv();
 }
 
-lucid::task<> dispatcher(std::vector<lucid::mpsc::sender<int>> out) {
+lucid::task<> reply_waiter(lucid::oneshot::receiver<int> rx) {
+  expect("reply_waiter", __LINE__ + 1);
+  (void)co_await std::move(rx);
+}
+
+lucid::task<> dispatcher(std::vector<lucid::mpsc::sender<int>> out,
+                         std::map<int, lucid::oneshot::sender<int>> replies) {
   expect("dispatcher", __LINE__ + 1);
   co_await lucid::sleep(1h);
   for (auto& o : out)
     (void)co_await o.send(1);
+  for (auto& [_, r] : replies)
+    (void)r.send(1);
 }
 
 lucid::task<> sleeper() {
@@ -110,7 +120,11 @@ lucid::task<int> root(std::string_view mode) {
   std::vector<lucid::mpsc::sender<int>> outs;
   outs.push_back(std::move(mtx));
   auto i = lucid::spawn("mail_reader", mail_reader(std::move(mrx)));
-  auto j = lucid::spawn("dispatcher", dispatcher(std::move(outs)));
+  auto [rtx, rrx] = lucid::oneshot::channel<int>();
+  std::map<int, lucid::oneshot::sender<int>> replies;
+  replies.emplace(7, std::move(rtx));
+  auto k = lucid::spawn("reply_waiter", reply_waiter(std::move(rrx)));
+  auto j = lucid::spawn("dispatcher", dispatcher(std::move(outs), std::move(replies)));
   co_await lucid::sleep(500ms);  // everyone is parked by now (the last after 100 ms)
   if (mode == "abort") {
     auto e = lucid::spawn("crasher", []() -> lucid::task<> {
