@@ -8,6 +8,13 @@
 #include <algorithm>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// The sanitizers' allocator interface (compiler-rt's allocator_interface.h,
+// which GCC does not install): safe on any pointer.
+extern "C" int __sanitizer_get_ownership(const volatile void* p);
+extern "C" std::size_t __sanitizer_get_allocated_size(const volatile void* p);
+#endif
+
 namespace lucid::console::detail {
 
 namespace {
@@ -42,11 +49,16 @@ class reader {
   std::size_t reads_ = 0;
 };
 
-/// std::list: [next, prev, size] at `x`.
+/// std::list: [next, prev, size] at `x`; not a handle registry (`links`).
 void list_at(reader& r, const std::uintptr_t* w, std::uintptr_t x,
+             const std::vector<std::uintptr_t>& links,
              const std::function<void(std::uintptr_t)>& element) {
   const std::uintptr_t next = w[0], prev = w[1], size = w[2];
   if (size == 0 || size > kMaxNodes || !plausible(next) || !plausible(prev) || next == x) return;
+  if (std::binary_search(links.begin(), links.end(), next) ||
+      std::binary_search(links.begin(), links.end(), prev)) {
+    return;
+  }
   std::uintptr_t back = 0, fwd = 0;
   if (!r.word(next + kWord, back) || back != x) return;
   if (!r.word(prev, fwd) || fwd != x) return;
@@ -113,12 +125,38 @@ std::size_t read_own_memory(std::uintptr_t addr, void* out, std::size_t n) noexc
   return got > 0 ? static_cast<std::size_t>(got) : 0;
 }
 
+std::size_t heap_block_bytes(std::uintptr_t p) noexcept {
+  if (!plausible(p)) return 0;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  const void* v = reinterpret_cast<const void*>(p);
+  return __sanitizer_get_ownership(v) != 0 ? __sanitizer_get_allocated_size(v) : 0;
+#else
+  // glibc (64-bit): a chunk's size word is the word before the block, its
+  // low three bits flags (1: the previous chunk is in use, 2: mmap'd, 4: not
+  // the main arena). A block in use has the next chunk's bit 1 set.
+  constexpr std::uintptr_t kInUse = 1, kMmapped = 2, kFlags = 7;
+  std::uintptr_t size_word = 0;
+  if (read_own_memory(p - kWord, &size_word, kWord) != kWord) return 0;
+  const std::uintptr_t bytes = size_word & ~kFlags;
+  if (bytes < 4 * kWord || bytes % 16 != 0 || bytes > (std::uintptr_t{1} << 30)) return 0;
+  if ((size_word & kMmapped) != 0) {
+    // A block of its own mapping: the chunk (two words before p) starts a page.
+    return (p - 2 * kWord) % 4096 == 0 ? bytes - 2 * kWord : 0;
+  }
+  std::uintptr_t next_word = 0;
+  if (read_own_memory(p - kWord + bytes, &next_word, kWord) != kWord) return 0;
+  if ((next_word & kInUse) == 0 || (next_word & ~kFlags) < 2 * kWord) return 0;
+  return bytes - kWord;
+#endif
+}
+
 void for_each_node_element(const std::uintptr_t* words, std::size_t n, std::uintptr_t base,
+                           const std::vector<std::uintptr_t>& links,
                            const std::function<void(std::uintptr_t)>& element) {
   reader r;
   for (std::size_t i = 0; i < n; ++i) {
     const std::uintptr_t x = base + i * kWord;
-    if (i + 3 <= n) list_at(r, words + i, x, element);
+    if (i + 3 <= n) list_at(r, words + i, x, links, element);
     if (i + 5 <= n) map_at(r, words + i, x, element);
     if (i + 4 <= n) unordered_at(r, words + i, x, element);
   }

@@ -15,8 +15,9 @@
 //                  of the bucket array is x + 16 (the "before begin" node,
 //                  which the first node's bucket holds). Elements at node +
 //                  8; the nodes are walked as one list.
-// These are libstdc++'s layouts (GCC 12). A container of another library, or
-// a pointer to one, is not found.
+// These are libstdc++'s layouts (GCC 12). A container of another library is
+// not found. lucid's handle registries (sync/detail/handle_registry.hpp) are
+// circular lists like std::list's: one whose links are handles is skipped.
 //
 // Memory safety: heap memory is read only through read_own_memory()
 // (process_vm_readv on this process), which fails instead of faulting when a
@@ -29,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace lucid::console::detail {
 
@@ -36,10 +38,20 @@ namespace lucid::console::detail {
 /// the number of bytes read (short or 0 where `addr` is not mapped).
 std::size_t read_own_memory(std::uintptr_t addr, void* out, std::size_t n) noexcept;
 
+/// The bytes of the heap block that starts at `p`, as the allocator gave
+/// it; 0 when `p` is not (recognisably) the start of a live block. Under
+/// ASan and TSan, their allocator says; otherwise glibc's chunk header: the
+/// size word before `p` (a multiple of 16) and, after the chunk, the next
+/// one's "previous in use" bit, read through read_own_memory().
+std::size_t heap_block_bytes(std::uintptr_t p) noexcept;
+
 /// The element addresses of the node-based containers found in `words`,
-/// copied from a frame whose first word is at `base`; each is passed to
-/// `element`. Reads heap memory only through read_own_memory().
+/// copied from memory whose first word is at `base`; each is passed to
+/// `element`. `links` (sorted): addresses of lucid's own handle links,
+/// whose registries are lists too and are skipped. Reads heap memory only
+/// through read_own_memory().
 void for_each_node_element(const std::uintptr_t* words, std::size_t n, std::uintptr_t base,
+                           const std::vector<std::uintptr_t>& links,
                            const std::function<void(std::uintptr_t)>& element);
 
 }  // namespace lucid::console::detail

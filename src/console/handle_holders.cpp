@@ -3,6 +3,7 @@
 #include "handle_holders.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <utility>
 
 #include "console_internal.hpp"
@@ -18,21 +19,32 @@ namespace {
 /// about 30,000 senders. Wider pairs are two unrelated pointers.
 constexpr std::uintptr_t kMaxRange = std::uintptr_t{1} << 20;
 
-/// A handle found in heap memory a frame points to: how (a vector's range
-/// first, then a node-based container's element), the range's width (the
-/// narrowest vector wins) and the frame.
+/// The bytes of an object a frame points to that step 3 reads at most: a
+/// heap block's first 64 words (a `this`, a shared_ptr's or a unique_ptr's
+/// object), never past the block's end (heap_block_bytes).
+constexpr std::size_t kObjectWords = 64;
+/// The objects step 3 reads in one snapshot at most (one system call each).
+constexpr std::size_t kMaxObjects = 20'000;
+
+/// Where a handle was found by steps 2 and 3.
+enum class found { in_frame, in_container, in_object };
+
+/// A handle found in a container in a frame: how (a vector's range first,
+/// then a node-based container's element), the range's width (the narrowest
+/// vector wins) and the frame.
 struct container_hit {
   int rank = 0;  ///< 0: a vector's elements; 1: a node's element
   std::uintptr_t width = 0;
   frame_extent frame;
 };
 
-holder make_holder(const frame_extent& f, bool in_frame) {
+holder make_holder(const frame_extent& f, found how) {
   holder h;
   h.task = f.task;
   h.acquired_at = make_location(f.at.file, f.at.function, f.at.line);
-  h.in_frame = in_frame;
-  h.in_container = !in_frame;
+  h.in_frame = how == found::in_frame;
+  h.in_container = how != found::in_frame;
+  h.via_object = how == found::in_object;
   return h;
 }
 
@@ -49,6 +61,21 @@ bool contains(const std::vector<std::uintptr_t>& sorted, std::uintptr_t w) {
   return std::binary_search(sorted.begin(), sorted.end(), w);
 }
 
+bool plausible_pointer(std::uintptr_t p) {
+  return p >= 4096 && (p & 7) == 0 && p < (std::uintptr_t{1} << 47);
+}
+
+/// The bytes from `p` to the end of its heap block, when `p` starts a block
+/// or is the object of a std::make_shared (two words, the control block's
+/// table and counts, into the block: a member coroutine's `this` for a
+/// shared object); 0 otherwise.
+std::size_t object_bytes(std::uintptr_t p) {
+  if (std::size_t n = heap_block_bytes(p)) return n;
+  constexpr std::uintptr_t kSharedHeader = 2 * sizeof(std::uintptr_t);
+  const std::size_t n = heap_block_bytes(p - kSharedHeader);
+  return n > kSharedHeader ? n - kSharedHeader : 0;
+}
+
 /// Copies the words of one claimed frame, as numbers. Not instrumented by
 /// TSan (see the header). The last word of the extent is not read: the
 /// extent is rounded up to 16 bytes, past a malloc'd frame's end under ASan.
@@ -62,51 +89,16 @@ bool contains(const std::vector<std::uintptr_t>& sorted, std::uintptr_t w) {
     o[i] = w[i];
 }
 
-void note_hit(std::map<std::uintptr_t, container_hit>& hits, std::uintptr_t handle,
-              const container_hit& hit) {
-  auto [h, fresh] = hits.try_emplace(handle, hit);
-  if (!fresh &&
-      (hit.rank < h->second.rank || (hit.rank == h->second.rank && hit.width < h->second.width))) {
-    h->second = hit;
-  }
-}
-
-/// Scans a frame's words `w` for a std::vector's three pointers (begin <=
-/// end <= capacity, begin 8-aligned, at most kMaxRange apart) whose elements
-/// [begin, end) hold one of the handles in `sorted`, then for node-based
-/// containers (container_nodes.hpp) with an element holding one. A word
-/// equal to a handle's address (`known`) is a handle's link to its
-/// neighbour, not a vector's: triples with one are skipped.
-void scan_frame(const frame_extent& f, const std::vector<std::uintptr_t>& w,
-                const std::vector<std::uintptr_t>& sorted, const std::vector<std::uintptr_t>& known,
-                std::map<std::uintptr_t, container_hit>& hits) {
-  const std::size_t n = w.size();
-  for (std::size_t i = 0; i + 2 < n; ++i) {
-    const std::uintptr_t begin = w[i], end = w[i + 1], cap = w[i + 2];
-    if ((begin & 7) != 0 || end <= begin || cap < end || cap - begin > kMaxRange) continue;
-    auto it = std::lower_bound(sorted.begin(), sorted.end(), begin);
-    if (it == sorted.end() || *it + kLinkBytes > end) continue;
-    if (contains(known, begin) || contains(known, end) || contains(known, cap)) continue;
-    for (; it != sorted.end() && *it + kLinkBytes <= end; ++it)
-      note_hit(hits, *it, {0, end - begin, f});
-  }
-  for_each_node_element(w.data(), n, f.start, [&](std::uintptr_t element) {
-    auto it = std::lower_bound(sorted.begin(), sorted.end(), element);
-    for (; it != sorted.end() && *it + kLinkBytes <= element + kElementWindow; ++it)
-      note_hit(hits, *it, {1, 0, f});
-  });
-}
-
-/// Step 2 of the header: every claimed task's frames, read again.
-std::map<std::uintptr_t, container_hit> search_containers(
-    const std::vector<std::uintptr_t>& sorted, const std::vector<std::uintptr_t>& known) {
-  std::map<std::uintptr_t, container_hit> hits;
+/// Calls fn(frame, its words) for every suspended frame of every claimed
+/// task (a walk of every runtime's tasks, each claimed again).
+template <typename Fn>
+void for_each_claimed_frame(Fn&& fn) {
   std::vector<std::uintptr_t> words;
   auto scan_strand = [&](const lucid::detail::strand& s, task_id task) {
     for (const lucid::detail::promise_base* p = s.leaf; p != nullptr; p = p->parent_) {
       if (auto f = extent_of(*p, task, p->site())) {
         copy_words(*f, words);
-        scan_frame(*f, words, sorted, known, hits);
+        fn(*f, words);
       }
     }
   };
@@ -117,7 +109,99 @@ std::map<std::uintptr_t, container_hit> search_containers(
       t.for_each_branch([&](const lucid::detail::strand& b) { scan_strand(b, t.id()); });
     });
   });
+}
+
+/// Scans `w`, the words of memory starting at `base`, for a std::vector's
+/// three pointers (begin <= end <= capacity, begin 8-aligned, at most
+/// kMaxRange apart, begin the start of a heap block at least capacity long:
+/// heap_block_bytes) whose elements [begin, end) hold one of the handles in
+/// `sorted`, then for node-based containers (container_nodes.hpp) with an
+/// element holding one; calls hit(handle, rank, width) for each (rank 0 and
+/// the range's width for a vector, rank 1 for a node). A word equal to a
+/// handle's address (`known`) is a handle's link to its neighbour, not a
+/// vector's: triples with one are skipped.
+template <typename Hit>
+void scan_words(const std::vector<std::uintptr_t>& w, std::uintptr_t base,
+                const std::vector<std::uintptr_t>& sorted, const std::vector<std::uintptr_t>& known,
+                Hit&& hit) {
+  const std::size_t n = w.size();
+  for (std::size_t i = 0; i + 2 < n; ++i) {
+    const std::uintptr_t begin = w[i], end = w[i + 1], cap = w[i + 2];
+    if ((begin & 7) != 0 || end <= begin || cap < end || cap - begin > kMaxRange) continue;
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), begin);
+    if (it == sorted.end() || *it + kLinkBytes > end) continue;
+    if (contains(known, begin) || contains(known, end) || contains(known, cap)) continue;
+    // A vector's elements are a heap block of its own, at least capacity
+    // long: three ascending pointers of an array (a hash table's buckets)
+    // are not.
+    if (heap_block_bytes(begin) < cap - begin) continue;
+    for (; it != sorted.end() && *it + kLinkBytes <= end; ++it)
+      hit(*it, 0, end - begin);
+  }
+  for_each_node_element(w.data(), n, base, known, [&](std::uintptr_t element) {
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), element);
+    for (; it != sorted.end() && *it + kLinkBytes <= element + kElementWindow; ++it)
+      hit(*it, 1, 0);
+  });
+}
+
+/// Step 2 of the header: containers in the frames.
+std::map<std::uintptr_t, container_hit> search_containers(
+    const std::vector<std::uintptr_t>& sorted, const std::vector<std::uintptr_t>& known) {
+  std::map<std::uintptr_t, container_hit> hits;
+  for_each_claimed_frame([&](const frame_extent& f, const std::vector<std::uintptr_t>& words) {
+    scan_words(
+        words, f.start, sorted, known, [&](std::uintptr_t handle, int rank, std::uintptr_t width) {
+          auto [h, fresh] = hits.try_emplace(handle, container_hit{rank, width, f});
+          if (!fresh &&
+              (rank < h->second.rank || (rank == h->second.rank && width < h->second.width))) {
+            h->second = {rank, width, f};
+          }
+        });
+  });
   return hits;
+}
+
+/// What step 3 found: the handles in each object read, and for each handle
+/// the frames pointing to an object holding it (with that object).
+struct object_hits {
+  std::unordered_map<std::uintptr_t, std::vector<std::uintptr_t>> held_at;  // object -> handles
+  std::map<std::uintptr_t, std::vector<std::pair<frame_extent, std::uintptr_t>>> candidates;
+};
+
+/// Step 3 of the header: containers in the objects the frames point to.
+/// Each object is read once, however many frames point to it; every frame
+/// that points to one holding a handle is a candidate for that handle.
+object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
+                           const std::vector<std::uintptr_t>& known) {
+  object_hits out;
+  auto& held_at = out.held_at;
+  std::vector<std::uintptr_t> object(kObjectWords);
+  for_each_claimed_frame([&](const frame_extent& f, const std::vector<std::uintptr_t>& words) {
+    for (std::uintptr_t p : words) {
+      if (!plausible_pointer(p) || (p >= f.start && p < f.end) || contains(known, p)) continue;
+      auto it = held_at.find(p);
+      if (it == held_at.end()) {
+        if (held_at.size() >= kMaxObjects) continue;
+        it = held_at.try_emplace(p).first;
+        // Only a heap block's own bytes: past its end lie other objects.
+        const std::size_t bytes = std::min(object_bytes(p), kObjectWords * sizeof(p));
+        const std::size_t got = bytes == 0 ? 0 : read_own_memory(p, object.data(), bytes);
+        std::vector<std::uintptr_t> read(
+            object.begin(),
+            object.begin() + static_cast<std::ptrdiff_t>(got / sizeof(std::uintptr_t)));
+        scan_words(read, p, sorted, known, [&](std::uintptr_t handle, int, std::uintptr_t) {
+          it->second.push_back(handle);
+        });
+      }
+      for (std::uintptr_t handle : it->second) {
+        auto& c = out.candidates[handle];
+        if (c.empty() || c.back().first.task != f.task || c.back().second != p)
+          c.emplace_back(f, p);
+      }
+    }
+  });
+  return out;
 }
 
 }  // namespace
@@ -133,7 +217,7 @@ std::optional<frame_extent> extent_of(const lucid::detail::promise_base& p, task
 
 std::map<resource_id, std::vector<holder>> locate_holders(
     const std::map<resource_id, handle_addresses>& handles, std::vector<frame_extent>& frames,
-    bool search) {
+    bool search, const std::map<resource_id, std::set<task_id>>& waiting) {
   std::map<resource_id, std::vector<holder>> held;
   if (handles.empty()) return held;
   std::sort(frames.begin(), frames.end(),
@@ -150,24 +234,69 @@ std::map<resource_id, std::vector<holder>> locate_holders(
     std::vector<holder>& hs = held[id];
     for (std::uintptr_t a : h.at) {
       if (const frame_extent* f = frame_of(a)) {
-        hs.push_back(make_holder(*f, true));
+        hs.push_back(make_holder(*f, found::in_frame));
       } else {
         left.emplace_back(id, a);
       }
     }
   }
   if (!search || left.empty()) return held;
-  std::vector<std::uintptr_t> sorted, known;
-  for (const auto& [_, a] : left)
-    sorted.push_back(a);
+  std::vector<std::uintptr_t> known;
   for (const auto& [_, h] : handles)
     known.insert(known.end(), h.at.begin(), h.at.end());
-  std::sort(sorted.begin(), sorted.end());
   std::sort(known.begin(), known.end());
-  const std::map<std::uintptr_t, container_hit> hits = search_containers(sorted, known);
+  auto sorted_of = [](const std::vector<std::pair<resource_id, std::uintptr_t>>& v) {
+    std::vector<std::uintptr_t> out;
+    for (const auto& [_, a] : v)
+      out.push_back(a);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const std::map<std::uintptr_t, container_hit> hits = search_containers(sorted_of(left), known);
+  std::vector<std::pair<resource_id, std::uintptr_t>> still;  // in no frame's container
   for (const auto& [id, a] : left) {
     auto it = hits.find(a);
-    if (it != hits.end()) held[id].push_back(make_holder(it->second.frame, false));
+    if (it != hits.end()) {
+      held[id].push_back(make_holder(it->second.frame, found::in_container));
+    } else {
+      still.emplace_back(id, a);
+    }
+  }
+  if (still.empty()) return held;
+  const object_hits found_in = search_objects(sorted_of(still), known);
+  std::map<std::uintptr_t, resource_id> resource_of;
+  for (const auto& [id, a] : still)
+    resource_of.emplace(a, id);
+  // An object's consumers: the tasks waiting on a resource whose handle it
+  // holds (callers whose replies wait in a client's map). They point to it
+  // to wait, not to answer.
+  auto consumer = [&](std::uintptr_t object, task_id task) {
+    auto it = found_in.held_at.find(object);
+    if (it == found_in.held_at.end()) return false;
+    for (std::uintptr_t handle : it->second) {
+      auto r = resource_of.find(handle);
+      if (r == resource_of.end()) continue;
+      auto w = waiting.find(r->second);
+      if (w != waiting.end() && w->second.count(task) != 0) return true;
+    }
+    return false;
+  };
+  for (const auto& [id, a] : still) {
+    auto it = found_in.candidates.find(a);
+    if (it == found_in.candidates.end()) continue;
+    // The lowest task id among those that are not the object's consumers,
+    // else among all.
+    const frame_extent* best = nullptr;
+    bool best_consumes = false;
+    for (const auto& [f, object] : it->second) {
+      const bool consumes = consumer(object, f.task);
+      if (best == nullptr || (best_consumes && !consumes) ||
+          (best_consumes == consumes && f.task < best->task)) {
+        best = &f;
+        best_consumes = consumes;
+      }
+    }
+    held[id].push_back(make_holder(*best, found::in_object));
   }
   return held;
 }

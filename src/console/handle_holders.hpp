@@ -13,18 +13,32 @@
 //      suspended frame points to: holder::in_container.
 //        a. A std::vector in the frame whose elements hold the handle, seen
 //           as three adjacent words begin <= handle < end <= capacity (at
-//           most 1 MiB apart, none of them a handle's own link); the
-//           narrowest such range wins.
+//           most 1 MiB apart, none of them a handle's own link, begin the
+//           start of a heap block at least capacity long); the narrowest
+//           such range wins.
 //        b. Else a std::map, std::unordered_map or std::list in the frame
 //           (container_nodes.hpp) with an element that holds the handle
 //           within its first 24 bytes (after an integer or pointer key).
 //      This needs a second walk of the tasks, each claimed again, since the
-//      handles are known only once the first walk is over. It reads numbers
-//      out of frames and the heap: unrelated words, or a destroyed local's
-//      stale ones, can also match, so this is a lead, not proof: reports
-//      say "probably", and the deadlock search does not build on it
-//      (build_graph counts in_frame holders only). A handle behind a
-//      shared_ptr or unique_ptr, or in a global, is not found.
+//      handles are known only once the first walk is over.
+//   3. For the handles still not found: the same containers in the heap
+//      blocks the suspended frames point to (a member coroutine's `this`, a
+//      shared_ptr's or unique_ptr's object; the first 512 bytes of a block
+//      that starts at the pointer, or 16 bytes before it for a
+//      std::make_shared object, never past its end: heap_block_bytes),
+//      each read once through read_own_memory() (container_nodes.hpp), at
+//      most 20,000 per snapshot:
+//      holder::in_container and holder::via_object. Every frame pointing to
+//      the object is a candidate; the one named is the lowest task id among
+//      those that are not the object's consumers (tasks waiting on a
+//      resource whose handle the object holds: callers whose replies wait in
+//      a client's map point to the client to wait, not to answer), else
+//      among all.
+//   Steps 2 and 3 read numbers out of frames and the heap: unrelated words,
+//   or a destroyed local's stale ones, can also match, so they give a lead,
+//   not proof: reports say "probably", and the deadlock search does not
+//   build on them (build_graph counts in_frame holders only). A handle two
+//   pointers away from a frame, or in a global, is not found.
 //
 // Reading frames (step 2): only while the task is claimed (inspect.hpp), and
 // only as numbers. A frame's words can change meanwhile (a waker writes its
@@ -37,6 +51,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "lucid/console/console.hpp"
@@ -65,11 +80,13 @@ std::optional<frame_extent> extent_of(const lucid::detail::promise_base& p, task
                                       const lucid::detail::await_point& at);
 
 /// The holders of each resource in `handles`, found in `frames` (sorted
-/// here), then, when `search_containers`, in the heap ranges suspended
-/// frames point to (a second walk of every runtime's tasks). At most one
-/// holder per handle. The caller holds no runtime lock and no claim.
+/// here), then, when `search_containers`, in the containers suspended frames
+/// hold or point to (steps 2 and 3: more walks of every runtime's tasks).
+/// `waiting`: the tasks waiting on each resource (step 3's consumers).
+/// At most one holder per handle. The caller holds no runtime lock and no
+/// claim.
 std::map<resource_id, std::vector<holder>> locate_holders(
     const std::map<resource_id, handle_addresses>& handles, std::vector<frame_extent>& frames,
-    bool search_containers);
+    bool search_containers, const std::map<resource_id, std::set<task_id>>& waiting);
 
 }  // namespace lucid::console::detail

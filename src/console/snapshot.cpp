@@ -202,8 +202,16 @@ void resolve_creations(const std_creations& made_in_std, snapshot& snap) {
 /// are.
 void resolve_handles(pending_reads& pending, bool search_containers, snapshot& snap) {
   if (pending.handles.empty()) return;
+  std::map<resource_id, std::set<task_id>> waiting;
+  for (const task_view& t : snap.tasks) {
+    if (t.root.waiting && pending.handles.count(t.root.wait.resource))
+      waiting[t.root.wait.resource].insert(t.id);
+    for (const strand_view& b : t.branches)
+      if (b.waiting && pending.handles.count(b.wait.resource))
+        waiting[b.wait.resource].insert(t.id);
+  }
   std::map<resource_id, std::vector<holder>> held =
-      detail::locate_holders(pending.handles, pending.frames, search_containers);
+      detail::locate_holders(pending.handles, pending.frames, search_containers, waiting);
   auto fill = [&](strand_view& sv) {
     if (!sv.waiting) return;
     auto it = pending.handles.find(sv.wait.resource);

@@ -83,6 +83,7 @@ struct gen {
     lc::holder h{below(100), loc(), real()};
     h.in_frame = below(3) == 0;
     h.in_container = !h.in_frame && below(2) == 0;
+    h.via_object = h.in_container && below(2) == 0;
     return h;
   }
 

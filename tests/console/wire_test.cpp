@@ -49,6 +49,10 @@ lc::snapshot base_snapshot() {
   lc::holder in_vector{1, {"app.cpp", "handle", 32}, 0};
   in_vector.in_container = true;  // found among a std::vector's elements
   b.root.wait.holders.push_back(in_vector);
+  lc::holder in_object{1, {"app.cpp", "read_loop", 40}, 0};
+  in_object.in_container = true;  // in a map in an object its frame points to
+  in_object.via_object = true;
+  b.root.wait.holders.push_back(in_object);
   s.tasks = {a, b};
   lc::resource_view r;
   r.id = 7;
@@ -85,6 +89,9 @@ TEST(Wire, ASnapshotRoundTripsThroughTheReplica) {
   EXPECT_FALSE(v.tasks[1].root.wait.holders.at(0).in_container);
   EXPECT_TRUE(v.tasks[1].root.wait.holders.at(1).in_container);
   EXPECT_FALSE(v.tasks[1].root.wait.holders.at(1).in_frame);
+  EXPECT_FALSE(v.tasks[1].root.wait.holders.at(1).via_object);
+  EXPECT_TRUE(v.tasks[1].root.wait.holders.at(2).in_container);
+  EXPECT_TRUE(v.tasks[1].root.wait.holders.at(2).via_object);
   EXPECT_EQ(v.tasks[0].stats.polls, 3u);
   EXPECT_EQ(v.tasks[0].stats.poll_duration_ns.count(), 3u);
   EXPECT_EQ(v.tasks[0].stats.poll_duration_ns.max(), 1'000'000u);

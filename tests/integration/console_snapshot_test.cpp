@@ -456,13 +456,83 @@ TEST(ConsoleSnapshot, RepliesKeptInAMapAnUnorderedMapOrAListAreProbablyHeldByThe
       ++found;
     }
     EXPECT_EQ(found, 24u);
-    EXPECT_TRUE(holders_of(s, "boxed_asker").empty());
+    EXPECT_TRUE(holders_of(s, "boxed_asker").empty()) << [&] {
+      std::ostringstream o;
+      lucid::console::dump(o, s);
+      return o.str();
+    }();
     EXPECT_TRUE(s.cycles.empty());
     go->notify_one();
     co_await std::move(keeper);
     boxed.reset();  // the last waiter sees its sender dropped
     for (auto& a : askers)
       co_await std::move(a);
+  }());
+}
+
+/// An RPC client as users write one: pending replies in a member map, a
+/// reader and callers that are member coroutines (their frames hold `this`).
+struct rpc_client {
+  std::unordered_map<std::uint64_t, lucid::oneshot::sender<int>> pending;
+  std::shared_ptr<lucid::notify> go = std::make_shared<lucid::notify>();
+  int reader_waits_line = 0;
+
+  lucid::task<> read_loop() {
+    reader_waits_line = __LINE__ + 1;
+    co_await go->notified();
+    for (auto& [_, r] : pending)
+      (void)r.send(1);
+    pending.clear();
+  }
+  lucid::task<> call(std::uint64_t id) {
+    auto [tx, rx] = lucid::oneshot::channel<int>();
+    pending.emplace(id, std::move(tx));
+    (void)co_await std::move(rx);
+  }
+};
+
+TEST(ConsoleSnapshot, RepliesInAMapOfAnObjectTheReaderPointsToAreProbablyTheReaders) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    // On the heap: the map is in no frame, only `this` pointers to it are.
+    auto client = std::make_unique<rpc_client>();
+    std::vector<lucid::join_handle<void>> callers;
+    for (std::uint64_t id = 1; id <= 3; ++id)
+      callers.push_back(lucid::spawn("caller", client->call(id)));
+    co_await lucid::sleep(20ms);  // the callers' replies are in the map
+    auto reader = lucid::spawn("reader", client->read_loop());
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* r = find_task(s, "reader");
+    EXPECT_TRUE(r != nullptr);
+    if (r == nullptr) co_return;
+    std::size_t found = 0;
+    for (const lucid::console::task_view& t : s.tasks) {
+      if (t.name != "caller") continue;
+      EXPECT_EQ(t.root.wait.holders.size(), 1u) << t.id;
+      if (t.root.wait.holders.size() != 1) continue;
+      // Every caller's frame points to the client too: the reader, who does
+      // not wait on the reply, is the one named.
+      const lucid::console::holder& h = t.root.wait.holders[0];
+      EXPECT_EQ(h.task, r->id);
+      EXPECT_TRUE(h.in_container);
+      EXPECT_TRUE(h.via_object);
+      EXPECT_FALSE(h.in_frame);
+      EXPECT_EQ(h.acquired_at.line, static_cast<unsigned>(client->reader_waits_line));
+      ++found;
+    }
+    EXPECT_EQ(found, 3u);
+    EXPECT_TRUE(s.cycles.empty());
+    std::ostringstream out;
+    lucid::console::dump(out, s);
+    EXPECT_TRUE(has(out.str(), "whose sender is probably held by task " + std::to_string(r->id) +
+                                   " 'reader' via a container in an object its frame points to "
+                                   "(in read_loop, at "))
+        << out.str();
+    client->go->notify_one();
+    co_await std::move(reader);
+    for (auto& c : callers)
+      co_await std::move(c);
   }());
 }
 

@@ -68,6 +68,26 @@ TEST(Detectors, DumpNamesTheTaskWhoseVectorProbablyHoldsAParkedReply) {
   EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
 }
 
+TEST(Detectors, DumpNamesTheReaderWhoseClientProbablyHoldsAPendingCallsReply) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "pending_calls_dump", {{"LUCID_DEADLOCK_MS", "200"}});
+  ASSERT_TRUE(r.exited) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "after the dump")) << r.output;
+  // Call 2's reply sender is in the client's std::unordered_map, on the
+  // heap: found through `this` in the reader's and the caller's frames. The
+  // caller waits on a reply kept there, so the reader is named.
+  EXPECT_TRUE(has(r.output, "'caller' idle, waiting ")) << r.output;
+  EXPECT_TRUE(has(r.output, "whose sender is probably held by task ")) << r.output;
+  EXPECT_TRUE(has(r.output,
+                  "'reader' via a container in an object its frame points to (in "
+                  "read_loop, at " +
+                      expected(r.output, "reader_receives") +
+                      "): nothing sent yet, the sender is alive"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "╼ call at " + expected(r.output, "caller_waits"))) << r.output;
+  EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
+}
+
 TEST(Detectors, LostWakerNamesTheTaskAndTheAwaitable) {
   // The awaitable drops the handle lucid gave it: that relay frame is never
   // freed (by design, see rt/detail/foreign.hpp), which LeakSanitizer reports.

@@ -268,5 +268,19 @@ if [ -n "$HANG" ] && [ -x "$HANG" ]; then
   expect "sender probably held by task [0-9]+ 'backend' via a container in its frame, in backend \(at tests/" \
     "the asker's detail names the task whose vector probably holds the sender"
   expect_quit
+
+  echo "== a hang: $HANG pending_calls (a client keeps the reply's sender in a member map)"
+  PORT=$(free_port)
+  LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 \
+    "$HANG" pending_calls >"$WORK/pending.log" 2>&1 &
+  PIDS+=($!)
+  start pending 160 40 "127.0.0.1:$PORT"
+  expect "caller" "the pending call's tasks"
+  keys / c a l l e r Enter
+  expect_gone "ticker" "the filter keeps the caller"
+  keys End Enter  # the caller's row, the last
+  expect "sender probably held by task [0-9]+ 'reader' via a container in an object its frame points to, in read_loop \(at tests/" \
+    "the caller's detail names the reader, whose frame points to the client"
+  expect_quit
 fi
 echo "PASS"

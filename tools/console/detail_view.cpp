@@ -22,8 +22,12 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
   for (const holder& h : w.holders) {
     if (h.by_handle()) {
       std::string in = h.acquired_at.function.empty() ? "" : " in " + h.acquired_at.function;
-      // Found among a std::vector's elements: a guess (console.hpp, holder).
-      if (h.in_container) in = " via a container in its frame," + in;
+      // Found in a container: a guess (console.hpp, holder).
+      if (h.in_container) {
+        in = std::string(h.via_object ? " via a container in an object its frame points to,"
+                                      : " via a container in its frame,") +
+             in;
+      }
       out.push_back({fmt::format("  {} {}held by {}{} (at {})", holder_noun(role_of_holders(w)),
                                  h.in_container ? "probably " : "", task_label(s, h.task), in,
                                  where(h.acquired_at)),

@@ -58,6 +58,9 @@ struct holder {
   /// can match), so reports say "probably" and the deadlock search ignores
   /// it. acquired_at as for in_frame.
   bool in_container = false;
+  /// With in_container: the container is in an object the frame points to
+  /// (a member coroutine's `this`, a shared_ptr's object), not in the frame.
+  bool via_object = false;
   /// Found by where its handle lives, either way.
   bool by_handle() const noexcept { return in_frame || in_container; }
 };

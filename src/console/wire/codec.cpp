@@ -161,7 +161,8 @@ json encode(const holder& h) {
               {"acquired_at", encode(h.acquired_at)},
               {"held_s", h.held_s},
               {"in_frame", h.in_frame},
-              {"in_container", h.in_container}};
+              {"in_container", h.in_container},
+              {"via_object", h.via_object}};
 }
 
 holder decode_holder(const json& j) {
@@ -171,6 +172,7 @@ holder decode_holder(const json& j) {
   h.held_s = j.at("held_s").get<double>();
   h.in_frame = j.value("in_frame", false);          // absent in recordings made before it
   h.in_container = j.value("in_container", false);  // likewise
+  h.via_object = j.value("via_object", false);      // likewise
   return h;
 }
 

@@ -41,7 +41,9 @@ std::string held_in(const location& frame) {
 }
 
 std::string_view held_via(const holder& h) {
-  return h.in_container ? " via a container in its frame" : "";
+  if (!h.in_container) return "";
+  return h.via_object ? " via a container in an object its frame points to"
+                      : " via a container in its frame";
 }
 
 std::string held_by_text(const snapshot& s, const holder& h, bool say_probably) {

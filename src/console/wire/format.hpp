@@ -18,8 +18,9 @@ std::string where(const location& l);
 std::string task_label(const snapshot& s, task_id id);
 /// " (in fn, at file:line)": where a sender's holder keeps it (holder::acquired_at).
 std::string held_in(const location& frame);
-/// " via a container in its frame" for a holder found in a heap range its
-/// frame points to (holder::in_container); "" otherwise.
+/// " via a container in its frame" for a holder found in a container in its
+/// frame (holder::in_container), " via a container in an object its frame
+/// points to" with holder::via_object; "" otherwise.
 std::string_view held_via(const holder& h);
 /// Who holds a handle, as reports say it: "task 2 'backend' (in fn, at
 /// file:line)", or for a holder found in a container "task 2 'backend' via

@@ -7,8 +7,10 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "lucid/console/console.hpp"
@@ -398,6 +400,16 @@ lucid::task<int> foreign_feed() {
   co_return v&&* v == 42 ? 0 : 1;
 }
 
+/// A dump (SIGQUIT) 300 ms from now, then "after the dump" 300 ms later:
+/// the dump runs on the watchdog and the program goes on.
+lucid::task<> dump_and_go_on() {
+  co_await lucid::sleep(300ms);
+  std::raise(SIGQUIT);
+  co_await lucid::sleep(300ms);
+  std::printf("after the dump\n");
+  std::fflush(stdout);
+}
+
 // ---- a reply parked in a vector: the backend keeps the reply senders of
 // the requests it cannot answer in a std::vector it never retries, so the
 // asker waits forever. The sender is on the heap, among the vector's
@@ -427,13 +439,75 @@ lucid::task<int> parked_reply(bool dump) {
   auto b = lucid::spawn("backend", backend(std::move(rx)));
   auto a = lucid::spawn("asker", asker(tx));
   if (!dump) co_await std::move(a);
-  co_await lucid::sleep(300ms);
-  std::raise(SIGQUIT);  // the dump runs on the watchdog; the program goes on
-  co_await lucid::sleep(300ms);
-  std::printf("after the dump\n");
-  std::fflush(stdout);
+  co_await dump_and_go_on();
   a.abort();
   b.abort();
+  ticker.abort();
+  co_return 0;
+}
+
+// ---- a reply lost in a client's map of pending calls: an RPC client keeps
+// each call's reply sender in a member std::unordered_map keyed by call id;
+// its reader answers the ids it hears back, and one never comes. The map is
+// in the client object, in no frame: the dump names the reader, whose frame
+// holds `this`, as the probable holder (the callers point to the client too,
+// but they wait on replies kept in it). Not a deadlock the detector reports.
+class rpc_client {
+ public:
+  explicit rpc_client(lucid::mpsc::receiver<std::uint64_t> answers)
+      : answers_(std::move(answers)) {}
+
+  lucid::task<> read_loop() {
+    expect("reader_receives", __LINE__ + 1);
+    while (auto id = co_await answers_.recv()) {
+      std::lock_guard g(mu_);
+      if (auto it = pending_.find(*id); it != pending_.end()) {
+        (void)it->second.send(1);
+        pending_.erase(it);
+      }
+    }
+  }
+  lucid::task<> call(std::uint64_t id) {
+    auto [tx, rx] = lucid::oneshot::channel<int>();
+    {
+      std::lock_guard g(mu_);
+      pending_.emplace(id, std::move(tx));
+    }
+    expect("caller_waits", __LINE__ + 1);
+    (void)co_await std::move(rx);
+  }
+  std::size_t calls() {
+    std::lock_guard g(mu_);
+    return pending_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::uint64_t, lucid::oneshot::sender<int>> pending_;
+  lucid::mpsc::receiver<std::uint64_t> answers_;
+};
+
+/// With `dump`, a dump (SIGQUIT) once call 2 waits, then the program ends.
+lucid::task<int> pending_calls(bool dump) {
+  auto ticker = lucid::spawn("ticker", ticker_that_gives_up());
+  auto [tx, rx] = lucid::mpsc::bounded<std::uint64_t>(4);
+  auto client = std::make_shared<rpc_client>(std::move(rx));
+  auto call = [](std::shared_ptr<rpc_client> c, std::uint64_t id) -> lucid::task<> {
+    co_await c->call(id);
+  };
+  auto read = [](std::shared_ptr<rpc_client> c) -> lucid::task<> { co_await c->read_loop(); };
+  auto reader = lucid::spawn("reader", read(client));
+  auto one = lucid::spawn("caller", call(client, 1));
+  auto two = lucid::spawn("caller", call(client, 2));
+  while (client->calls() < 2)
+    co_await lucid::sleep(5ms);
+  client.reset();       // the tasks own the client now
+  co_await tx.send(1);  // call 1 is answered; call 2's answer never comes
+  co_await std::move(one);
+  if (!dump) co_await std::move(two);
+  co_await dump_and_go_on();
+  two.abort();
+  reader.abort();
   ticker.abort();
   co_return 0;
 }
@@ -467,6 +541,8 @@ int main(int argc, char** argv) {
   if (mode == "pumps") return lucid::run(pumps(), opts);
   if (mode == "parked_reply") return lucid::run(parked_reply(false), opts);
   if (mode == "parked_reply_dump") return lucid::run(parked_reply(true), opts);
+  if (mode == "pending_calls") return lucid::run(pending_calls(false), opts);
+  if (mode == "pending_calls_dump") return lucid::run(pending_calls(true), opts);
   if (mode == "lock_held") return lucid::run(lock_held(), opts);
   if (mode == "join_cycle") return lucid::run(join_cycle(), opts);
   if (mode == "self_join") return lucid::run(self_join(), opts);

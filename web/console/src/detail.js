@@ -35,11 +35,16 @@ function holders(list) {
 // frames hold an empty channel's senders, a semaphore's permits or a
 // receiver that has not received yet ('at' the co_await that frame is
 // suspended at, with its function).
+function viaText(x) {
+  if (!x.in_container) return '';
+  return x.via_object ? ' via a container in an object its frame points to' : ' via a container in its frame';
+}
+
 function tasksAt(list, at) {
   return list.map((x, i) => [
     i ? ', ' : '',
     taskLink(x.task, `${findTask(x.task)?.name ?? 'task'} #${x.task}`),
-    x.in_container ? ' via a container in its frame' : '',
+    viaText(x),
     ` (${at} `,
     h('code', {}, locFull(x.acquired_at)),
     ')',
@@ -59,7 +64,7 @@ function wait(w) {
   if (role === 'receiver' && w.holders && w.holders.some((x) => x.in_frame || x.in_container)) rows.push(['receiver held by', tasksAt(w.holders, 'at')]);
   else if (role === 'receiver' && w.holders && w.holders.length) rows.push(['received by', tasksAt(w.holders, 'received at')]);
   else if ((role === 'sender' || role === 'permit') && w.holders && w.holders.length) {
-    // Holders found among a std::vector's elements are guesses (console-protocol.md).
+    // Holders found in containers are guesses (console-protocol.md).
     const guessed = w.holders.every((x) => x.in_container);
     rows.push([`${role} ${guessed ? 'probably ' : ''}held by`, tasksAt(w.holders, 'at')]);
   }

@@ -60,7 +60,7 @@ export const resourcesView = {
                     {},
                     `${holderRole(r.kind, r.length)} in `,
                     who(x.task),
-                    x.in_container ? ' via a container' : '',
+                    x.in_container ? (x.via_object ? ' via a container in an object it points to' : ' via a container') : '',
                     ' ',
                     h('code', { class: 'muted' }, loc(x.acquired_at)),
                   )

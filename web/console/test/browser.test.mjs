@@ -1,8 +1,9 @@
 // The web console in a real browser (headless Chromium through
 // puppeteer-core) against running programs: examples/console_demo and
 // tests/integration/programs/hang_program abba (a two-mutex deadlock),
-// leaked_sender (a channel whose sender the joining task still holds) and
-// parked_reply (a reply sender kept in a std::vector).
+// leaked_sender (a channel whose sender the joining task still holds),
+// parked_reply (a reply sender kept in a std::vector) and pending_calls (a
+// reply sender in a client's member map, found through `this`).
 // Screenshots go to $LUCID_WEB_ARTIFACTS. Exits 77 (ctest: skipped) only
 // when no browser is installed. Run by ctest (web_console_browser).
 import assert from 'node:assert/strict';
@@ -256,6 +257,33 @@ describe('hang_program parked_reply (a reply sender kept in a std::vector)', () 
         );
         const text = await page.$eval('#task-detail', (el) => el.textContent);
         assert.match(text, /backend #\d+ via a container in its frame \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in backend\)/);
+        assert.deepEqual(log.errors, []);
+      } finally {
+        await page.close();
+      }
+    }).finally(prog.stop);
+  });
+});
+
+describe('hang_program pending_calls (a reply sender kept in a client\'s member map)', () => {
+  test('the caller\'s wait names the reader, whose frame points to the client', async () => {
+    const prog = await startProgram(hang, ['pending_calls']);
+    await prog.explain(async () => {
+      const { page, log } = await openPage(`${prog.url}/#/tasks`);
+      try {
+        await page.waitForSelector('#task-filter');
+        await page.type('#task-filter', 'name:caller');
+        await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
+        await page.$eval('#task-rows tr td.name a', (a) => a.click());
+        await page.waitForFunction(
+          () => /sender probably held by\s*reader #\d+ via a container in an object/.test(document.querySelector('#task-detail')?.textContent ?? ''),
+          { timeout: 10000 },
+        );
+        const text = await page.$eval('#task-detail', (el) => el.textContent);
+        assert.match(
+          text,
+          /reader #\d+ via a container in an object its frame points to \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in read_loop\)/,
+        );
         assert.deepEqual(log.errors, []);
       } finally {
         await page.close();
