@@ -5,7 +5,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -45,6 +48,15 @@ class reader {
     return read_own_memory(at, out, n * kWord) == n * kWord;
   }
 
+  /// Whether `p` starts a heap block of at least `min` bytes: a node of a
+  /// standard container is one, a node of an intrusive list (lucid's wait
+  /// lists, inside coroutine frames) is not.
+  bool block(std::uintptr_t p, std::size_t min) {
+    if (reads_ >= kMaxReads) return false;
+    ++reads_;
+    return heap_block_bytes(p) >= min;
+  }
+
  private:
   std::size_t reads_ = 0;
 };
@@ -55,6 +67,8 @@ void list_at(reader& r, const std::uintptr_t* w, std::uintptr_t x,
              const std::function<void(std::uintptr_t)>& element) {
   const std::uintptr_t next = w[0], prev = w[1], size = w[2];
   if (size == 0 || size > kMaxNodes || !plausible(next) || !plausible(prev) || next == x) return;
+  if ((size == 1) != (next == prev)) return;  // one node is both ends
+  if (!r.block(next, 3 * kWord)) return;
   if (std::binary_search(links.begin(), links.end(), next) ||
       std::binary_search(links.begin(), links.end(), prev)) {
     return;
@@ -78,6 +92,11 @@ void map_at(reader& r, const std::uintptr_t* w, std::uintptr_t x,
       !plausible(rightmost)) {
     return;
   }
+  // The header is red (0; the int's padding may hold anything), and one
+  // node is the root, the leftmost and the rightmost.
+  if ((w[0] & 0xFFFF'FFFFu) != 0) return;
+  if ((count == 1) != (root == leftmost && root == rightmost)) return;
+  if (!r.block(root, 5 * kWord)) return;
   std::uintptr_t parent = 0;
   if (!r.word(root + kWord, parent) || parent != x) return;
   std::vector<std::uintptr_t> todo{root};
@@ -100,9 +119,11 @@ void unordered_at(reader& r, const std::uintptr_t* w, std::uintptr_t x,
                   const std::function<void(std::uintptr_t)>& element) {
   const std::uintptr_t buckets = w[0], nbuckets = w[1], first = w[2], count = w[3];
   const std::uintptr_t before_begin = x + 2 * kWord;
-  if (count == 0 || count > kMaxNodes || !plausible(first) || !plausible(buckets)) {
+  if (count == 0 || count > kMaxNodes || !plausible(first) || !plausible(buckets) ||
+      first == buckets) {
     return;
   }
+  if (!r.block(first, 2 * kWord)) return;
   // A map with elements has more than one bucket (one is the empty map's
   // single bucket), and the first node's bucket holds before-begin.
   if (nbuckets < 2 || nbuckets > kMaxBuckets) return;
@@ -118,10 +139,55 @@ void unordered_at(reader& r, const std::uintptr_t* w, std::uintptr_t x,
 
 }  // namespace
 
+namespace {
+
+/// This process's id, read once (getpid is a system call) and again in a
+/// forked child.
+std::atomic<pid_t> g_self{0};
+
+pid_t self() noexcept {
+  pid_t p = g_self.load(std::memory_order_relaxed);
+  if (p == 0) {
+    static const int once = ::pthread_atfork(nullptr, nullptr, [] { g_self.store(0); });
+    (void)once;
+    p = ::getpid();
+    g_self.store(p, std::memory_order_relaxed);
+  }
+  return p;
+}
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+/// glibc (64-bit): the usable bytes of the block whose chunk's size word is
+/// `size_word`, the word before the block at `block`; 0 when that word is no
+/// live chunk's. Its low three bits are flags (1: the previous chunk is in
+/// use, 2: mmap'd, 4: not the main arena); a block in use has the next
+/// chunk's bit 1 set (`next_word`, or read when null).
+std::size_t glibc_block_bytes(std::uintptr_t block, std::uintptr_t size_word,
+                              const std::uintptr_t* next_word) noexcept {
+  constexpr std::uintptr_t kInUse = 1, kMmapped = 2, kFlags = 7;
+  const std::uintptr_t bytes = size_word & ~kFlags;
+  if (bytes < 4 * kWord || bytes % 16 != 0 || bytes > (std::uintptr_t{1} << 30)) return 0;
+  if ((size_word & kMmapped) != 0) {
+    // A block of its own mapping: the chunk (two words before) starts a page.
+    return (block - 2 * kWord) % 4096 == 0 ? bytes - 2 * kWord : 0;
+  }
+  std::uintptr_t next = 0;
+  if (next_word != nullptr) {
+    next = *next_word;
+  } else if (read_own_memory(block - kWord + bytes, &next, kWord) != kWord) {
+    return 0;
+  }
+  if ((next & kInUse) == 0 || (next & ~kFlags) < 2 * kWord) return 0;
+  return bytes - kWord;
+}
+#endif
+
+}  // namespace
+
 std::size_t read_own_memory(std::uintptr_t addr, void* out, std::size_t n) noexcept {
   iovec local{out, n};
   iovec remote{reinterpret_cast<void*>(addr), n};
-  const ssize_t got = ::process_vm_readv(::getpid(), &local, 1, &remote, 1, 0);
+  const ssize_t got = ::process_vm_readv(self(), &local, 1, &remote, 1, 0);
   return got > 0 ? static_cast<std::size_t>(got) : 0;
 }
 
@@ -131,22 +197,49 @@ std::size_t heap_block_bytes(std::uintptr_t p) noexcept {
   const void* v = reinterpret_cast<const void*>(p);
   return __sanitizer_get_ownership(v) != 0 ? __sanitizer_get_allocated_size(v) : 0;
 #else
-  // glibc (64-bit): a chunk's size word is the word before the block, its
-  // low three bits flags (1: the previous chunk is in use, 2: mmap'd, 4: not
-  // the main arena). A block in use has the next chunk's bit 1 set.
-  constexpr std::uintptr_t kInUse = 1, kMmapped = 2, kFlags = 7;
   std::uintptr_t size_word = 0;
   if (read_own_memory(p - kWord, &size_word, kWord) != kWord) return 0;
-  const std::uintptr_t bytes = size_word & ~kFlags;
-  if (bytes < 4 * kWord || bytes % 16 != 0 || bytes > (std::uintptr_t{1} << 30)) return 0;
-  if ((size_word & kMmapped) != 0) {
-    // A block of its own mapping: the chunk (two words before p) starts a page.
-    return (p - 2 * kWord) % 4096 == 0 ? bytes - 2 * kWord : 0;
+  return glibc_block_bytes(p, size_word, nullptr);
+#endif
+}
+
+std::size_t read_heap_object(std::uintptr_t p, std::uintptr_t* out, std::size_t max) noexcept {
+  if (!plausible(p) || max == 0 || max > kMaxObjectWords) return 0;
+  constexpr std::uintptr_t kShared = 2 * kWord;  // a make_shared control block's table and counts
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  std::size_t bytes = heap_block_bytes(p);
+  if (bytes == 0) {
+    const std::size_t whole = heap_block_bytes(p - kShared);
+    bytes = whole > kShared ? whole - kShared : 0;
   }
-  std::uintptr_t next_word = 0;
-  if (read_own_memory(p - kWord + bytes, &next_word, kWord) != kWord) return 0;
-  if ((next_word & kInUse) == 0 || (next_word & ~kFlags) < 2 * kWord) return 0;
-  return bytes - kWord;
+  bytes = std::min(bytes, max * kWord);
+  return bytes == 0 ? 0 : read_own_memory(p, out, bytes) / kWord;
+#else
+  // One read from three words before p: the size word of a block at p
+  // (buf[2]) or of a block whose make_shared object is at p (buf[0]), the
+  // object, and for a small block the next chunk's size word.
+  constexpr std::size_t kBefore = 3;
+  std::uintptr_t buf[kMaxObjectWords + kBefore + 1];
+  std::size_t got = read_own_memory(p - kBefore * kWord, buf, sizeof buf) / kWord;
+  if (got == 0) {
+    // The two words before the size word may be another mapping's.
+    buf[0] = buf[1] = 0;
+    got = read_own_memory(p - kWord, buf + 2, sizeof buf - 2 * kWord) / kWord;
+    if (got != 0) got += 2;
+  }
+  if (got <= kBefore) return 0;
+  auto usable = [&](std::size_t size_at, std::uintptr_t block) {
+    const std::size_t next_at = size_at + (buf[size_at] & ~std::uintptr_t{7}) / kWord;
+    return glibc_block_bytes(block, buf[size_at], next_at < got ? &buf[next_at] : nullptr);
+  };
+  std::size_t bytes = usable(2, p);
+  if (bytes == 0) {
+    const std::size_t whole = usable(0, p - kShared);
+    bytes = whole > kShared ? whole - kShared : 0;
+  }
+  const std::size_t n = std::min({bytes / kWord, max, got - kBefore});
+  std::copy(buf + kBefore, buf + kBefore + n, out);
+  return n;
 #endif
 }
 

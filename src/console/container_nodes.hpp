@@ -15,6 +15,10 @@
 //                  of the bucket array is x + 16 (the "before begin" node,
 //                  which the first node's bucket holds). Elements at node +
 //                  8; the nodes are walked as one list.
+// Each container's first node (the root for a map) must also start a heap
+// block (heap_block_bytes): the links of an intrusive list inside coroutine
+// frames (lucid's wait lists) pass the other checks too, and walking them
+// would cost a read per node.
 // These are libstdc++'s layouts (GCC 12). A container of another library is
 // not found. lucid's handle registries (sync/detail/handle_registry.hpp) are
 // circular lists like std::list's: one whose links are handles is skipped.
@@ -44,6 +48,17 @@ std::size_t read_own_memory(std::uintptr_t addr, void* out, std::size_t n) noexc
 /// size word before `p` (a multiple of 16) and, after the chunk, the next
 /// one's "previous in use" bit, read through read_own_memory().
 std::size_t heap_block_bytes(std::uintptr_t p) noexcept;
+
+/// The most words read_heap_object() reads.
+inline constexpr std::size_t kMaxObjectWords = 64;
+
+/// The words of the heap object at `p`, up to `max` (at most
+/// kMaxObjectWords) into `out`, never past its block's end: `p` starts a
+/// block (heap_block_bytes), or is the object of a std::make_shared, two
+/// words into its block (a member coroutine's `this` for a shared object).
+/// The number of words read; 0 when `p` is neither. One read of this
+/// process's memory for most objects.
+std::size_t read_heap_object(std::uintptr_t p, std::uintptr_t* out, std::size_t max) noexcept;
 
 /// The element addresses of the node-based containers found in `words`,
 /// copied from memory whose first word is at `base`; each is passed to

@@ -19,10 +19,6 @@ namespace {
 /// about 30,000 senders. Wider pairs are two unrelated pointers.
 constexpr std::uintptr_t kMaxRange = std::uintptr_t{1} << 20;
 
-/// The bytes of an object a frame points to that step 3 reads at most: a
-/// heap block's first 64 words (a `this`, a shared_ptr's or a unique_ptr's
-/// object), never past the block's end (heap_block_bytes).
-constexpr std::size_t kObjectWords = 64;
 /// The objects step 3 reads in one snapshot at most (one system call each).
 constexpr std::size_t kMaxObjects = 20'000;
 
@@ -63,17 +59,6 @@ bool contains(const std::vector<std::uintptr_t>& sorted, std::uintptr_t w) {
 
 bool plausible_pointer(std::uintptr_t p) {
   return p >= 4096 && (p & 7) == 0 && p < (std::uintptr_t{1} << 47);
-}
-
-/// The bytes from `p` to the end of its heap block, when `p` starts a block
-/// or is the object of a std::make_shared (two words, the control block's
-/// table and counts, into the block: a member coroutine's `this` for a
-/// shared object); 0 otherwise.
-std::size_t object_bytes(std::uintptr_t p) {
-  if (std::size_t n = heap_block_bytes(p)) return n;
-  constexpr std::uintptr_t kSharedHeader = 2 * sizeof(std::uintptr_t);
-  const std::size_t n = heap_block_bytes(p - kSharedHeader);
-  return n > kSharedHeader ? n - kSharedHeader : 0;
 }
 
 /// Copies the words of one claimed frame, as numbers. Not instrumented by
@@ -176,7 +161,7 @@ object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
                            const std::vector<std::uintptr_t>& known) {
   object_hits out;
   auto& held_at = out.held_at;
-  std::vector<std::uintptr_t> object(kObjectWords);
+  std::vector<std::uintptr_t> object(kMaxObjectWords);
   for_each_claimed_frame([&](const frame_extent& f, const std::vector<std::uintptr_t>& words) {
     for (std::uintptr_t p : words) {
       if (!plausible_pointer(p) || (p >= f.start && p < f.end) || contains(known, p)) continue;
@@ -185,11 +170,9 @@ object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
         if (held_at.size() >= kMaxObjects) continue;
         it = held_at.try_emplace(p).first;
         // Only a heap block's own bytes: past its end lie other objects.
-        const std::size_t bytes = std::min(object_bytes(p), kObjectWords * sizeof(p));
-        const std::size_t got = bytes == 0 ? 0 : read_own_memory(p, object.data(), bytes);
-        std::vector<std::uintptr_t> read(
-            object.begin(),
-            object.begin() + static_cast<std::ptrdiff_t>(got / sizeof(std::uintptr_t)));
+        const std::size_t got = read_heap_object(p, object.data(), object.size());
+        std::vector<std::uintptr_t> read(object.begin(),
+                                         object.begin() + static_cast<std::ptrdiff_t>(got));
         scan_words(read, p, sorted, known, [&](std::uintptr_t handle, int, std::uintptr_t) {
           it->second.push_back(handle);
         });

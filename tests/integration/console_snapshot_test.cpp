@@ -10,6 +10,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
@@ -470,9 +471,11 @@ TEST(ConsoleSnapshot, RepliesKeptInAMapAnUnorderedMapOrAListAreProbablyHeldByThe
   }());
 }
 
-/// An RPC client as users write one: pending replies in a member map, a
-/// reader and callers that are member coroutines (their frames hold `this`).
+/// An RPC client as users write one: pending replies in a member map (under
+/// a mutex: the callers run on two workers), a reader and callers that are
+/// member coroutines (their frames hold `this`).
 struct rpc_client {
+  std::mutex mu;
   std::unordered_map<std::uint64_t, lucid::oneshot::sender<int>> pending;
   std::shared_ptr<lucid::notify> go = std::make_shared<lucid::notify>();
   int reader_waits_line = 0;
@@ -480,14 +483,22 @@ struct rpc_client {
   lucid::task<> read_loop() {
     reader_waits_line = __LINE__ + 1;
     co_await go->notified();
+    std::lock_guard g(mu);
     for (auto& [_, r] : pending)
       (void)r.send(1);
     pending.clear();
   }
   lucid::task<> call(std::uint64_t id) {
     auto [tx, rx] = lucid::oneshot::channel<int>();
-    pending.emplace(id, std::move(tx));
+    {
+      std::lock_guard g(mu);
+      pending.emplace(id, std::move(tx));
+    }
     (void)co_await std::move(rx);
+  }
+  std::size_t calls() {
+    std::lock_guard g(mu);
+    return pending.size();
   }
 };
 
@@ -499,7 +510,8 @@ TEST(ConsoleSnapshot, RepliesInAMapOfAnObjectTheReaderPointsToAreProbablyTheRead
     std::vector<lucid::join_handle<void>> callers;
     for (std::uint64_t id = 1; id <= 3; ++id)
       callers.push_back(lucid::spawn("caller", client->call(id)));
-    co_await lucid::sleep(20ms);  // the callers' replies are in the map
+    while (client->calls() < 3)  // the callers' replies are in the map
+      co_await lucid::sleep(1ms);
     auto reader = lucid::spawn("reader", client->read_loop());
     co_await lucid::sleep(50ms);
     lucid::console::snapshot s = lucid::console::take_snapshot();
