@@ -4,13 +4,13 @@
 // Private to src/console; the snapshot (snapshot.cpp) gathers the inputs
 // while it walks the tasks and calls locate_holders() after the walk.
 //
-// Two places are searched, in this order:
+// Three places are searched, in this order:
 //   1. The suspended frames the snapshot read (their extents, recorded while
 //      each task was claimed). A handle whose address lies inside a frame is
 //      held by that frame's task: holder::in_frame. Exact: a live handle in a
 //      frame's memory is that frame's.
-//   2. For the handles not found so, in full snapshots only, heap memory a
-//      suspended frame points to: holder::in_container.
+//   2. For the handles not found so, in full snapshots only, the containers
+//      in the suspended frames: holder::in_container.
 //        a. A std::vector in the frame whose elements hold the handle, seen
 //           as three adjacent words begin <= handle < end <= capacity (at
 //           most 1 MiB apart, none of them a handle's own link, begin the
@@ -40,7 +40,7 @@
 //   build on them (build_graph counts in_frame holders only). A handle two
 //   pointers away from a frame, or in a global, is not found.
 //
-// Reading frames (step 2): only while the task is claimed (inspect.hpp), and
+// Reading frames (steps 2 and 3): only while the task is claimed (inspect.hpp), and
 // only as numbers. A frame's words can change meanwhile (a waker writes its
 // wait node's fields under the resource's lock), so the copy of its words
 // is not instrumented by TSan; a torn or stale word only makes a wrong
