@@ -191,6 +191,22 @@ std::size_t read_own_memory(std::uintptr_t addr, void* out, std::size_t n) noexc
   return got > 0 ? static_cast<std::size_t>(got) : 0;
 }
 
+bool heap_blocks_known() noexcept {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return true;  // the allocator's interface, no system call
+#else
+  // A sandbox may refuse process_vm_readv (seccomp): try it once on a word
+  // of our own.
+  static const bool readable = [] {
+    std::uintptr_t here = 42, copy = 0;
+    return read_own_memory(reinterpret_cast<std::uintptr_t>(&here), &copy, sizeof copy) ==
+               sizeof copy &&
+           copy == 42;
+  }();
+  return readable;
+#endif
+}
+
 std::size_t heap_block_bytes(std::uintptr_t p) noexcept {
   if (!plausible(p)) return 0;
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

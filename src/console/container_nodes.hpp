@@ -49,6 +49,11 @@ std::size_t read_own_memory(std::uintptr_t addr, void* out, std::size_t n) noexc
 /// one's "previous in use" bit, read through read_own_memory().
 std::size_t heap_block_bytes(std::uintptr_t p) noexcept;
 
+/// Whether heap_block_bytes() can tell: false where a sandbox refuses
+/// process_vm_readv (then no node is read either, and callers that check a
+/// block's bounds go on without the check).
+bool heap_blocks_known() noexcept;
+
 /// The most words read_heap_object() reads.
 inline constexpr std::size_t kMaxObjectWords = 64;
 

@@ -118,8 +118,9 @@ void scan_words(const std::vector<std::uintptr_t>& w, std::uintptr_t base,
     if (contains(known, begin) || contains(known, end) || contains(known, cap)) continue;
     // A vector's elements are a heap block of its own, at least capacity
     // long: three ascending pointers of an array (a hash table's buckets)
-    // are not.
-    if (heap_block_bytes(begin) < cap - begin) continue;
+    // are not. Unchecked where this process may not read itself (a
+    // sandbox): the frame's three words are all there is then.
+    if (heap_blocks_known() && heap_block_bytes(begin) < cap - begin) continue;
     for (; it != sorted.end() && *it + kLinkBytes <= end; ++it)
       hit(*it, 0, end - begin);
   }

@@ -68,6 +68,17 @@ TEST(Detectors, DumpNamesTheTaskWhoseVectorProbablyHoldsAParkedReply) {
   EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
 }
 
+TEST(Detectors, InASandboxThatRefusesProcessVmReadvTheVectorIsStillFound) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "parked_reply_dump_sandboxed",
+                       {{"LUCID_DEADLOCK_MS", "200"}});
+  ASSERT_TRUE(r.exited) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "process_vm_readv refused")) << r.output;
+  EXPECT_TRUE(has(r.output, "'backend' via a container in its frame (in backend, at " +
+                                expected(r.output, "backend_receives") + ")"))
+      << r.output;
+}
+
 TEST(Detectors, DumpNamesTheReaderWhoseClientProbablyHoldsAPendingCallsReply) {
   auto r = run_program(LUCID_HANG_PROGRAM, "pending_calls_dump", {{"LUCID_DEADLOCK_MS", "200"}});
   ASSERT_TRUE(r.exited) << r.output;
