@@ -137,6 +137,36 @@ void unordered_at(reader& r, const std::uintptr_t* w, std::uintptr_t x,
   }
 }
 
+/// std::deque (_Deque_impl_data): [map, map size, start {cur, first, last,
+/// node}, finish {cur, first, last, node}] at `w`.
+void deque_at(reader& r, const std::uintptr_t* w,
+              const std::function<void(std::uintptr_t, std::uintptr_t)>& range) {
+  const std::uintptr_t map = w[0], map_size = w[1];
+  const std::uintptr_t s_cur = w[2], s_first = w[3], s_last = w[4], s_node = w[5];
+  const std::uintptr_t f_cur = w[6], f_first = w[7], f_last = w[8], f_node = w[9];
+  // libstdc++ gives a map at least 8 slots; an empty deque has cur == cur.
+  if (map_size < 8 || map_size > kMaxBuckets || s_cur == f_cur) return;
+  for (int i = 0; i < 10; ++i)
+    if (i != 1 && !plausible(w[i])) return;
+  if (s_cur < s_first || s_cur >= s_last || f_cur < f_first || f_cur >= f_last) return;
+  const std::uintptr_t buffer = s_last - s_first;
+  if (f_last - f_first != buffer) return;
+  if (s_node < map || f_node < s_node || f_node >= map + map_size * kWord) return;
+  const std::size_t nodes = (f_node - s_node) / kWord + 1;
+  if (nodes > kMaxNodes || (nodes == 1 && (s_first != f_first || f_cur < s_cur))) return;
+  if (!r.block(map, map_size * kWord)) return;
+  std::vector<std::uintptr_t> buffers(nodes);
+  if (!r.words(s_node, buffers.data(), nodes)) return;
+  if (buffers.front() != s_first || buffers.back() != f_first) return;
+  for (std::size_t i = 0; i < nodes; ++i) {
+    const std::uintptr_t b = buffers[i];
+    if (!plausible(b)) return;
+    const std::uintptr_t begin = i == 0 ? s_cur : b;
+    const std::uintptr_t end = i + 1 == nodes ? f_cur : b + buffer;
+    if (end > begin) range(begin, end);
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -269,6 +299,13 @@ void for_each_node_element(const std::uintptr_t* words, std::size_t n, std::uint
     if (i + 5 <= n) map_at(r, words + i, x, element);
     if (i + 4 <= n) unordered_at(r, words + i, x, element);
   }
+}
+
+void for_each_deque_range(const std::uintptr_t* words, std::size_t n,
+                          const std::function<void(std::uintptr_t, std::uintptr_t)>& range) {
+  reader r;
+  for (std::size_t i = 0; i + 10 <= n; ++i)
+    deque_at(r, words + i, range);
 }
 
 }  // namespace lucid::console::detail

@@ -1,8 +1,9 @@
 // lucid::console container nodes: the elements of libstdc++'s node-based
-// containers (std::map, std::unordered_map, std::list) whose object lies in
-// a suspended frame, found from the frame's words alone. Private to
+// containers (std::map, std::unordered_map, std::list) and of std::deque
+// (whose buffers are nodes too) whose object lies in a suspended frame,
+// found from the frame's words alone. Private to
 // src/console; the handle-holder search (handle_holders.cpp) uses it to find
-// a sender kept in a map of pending replies.
+// a sender kept in a map of pending replies or a queue of requests.
 //
 // What is recognised, at word i of a frame (x = the address of word i):
 //   std::list      next, prev, size: size >= 1, next's prev == x and prev's
@@ -19,6 +20,17 @@
 // block (heap_block_bytes): the links of an intrusive list inside coroutine
 // frames (lucid's wait lists) pass the other checks too, and walking them
 // would cost a read per node.
+//
+// And one contiguous container in pieces (for_each_deque_range):
+//   std::deque     (std::queue's storage) map, map size, then the start and
+//                  finish iterators, each cur, first, last, node: at least 8
+//                  map slots, first <= cur < last in both, both buffers the
+//                  same size, start's node <= finish's node inside the map,
+//                  the map a heap block of its size, and the map's entries
+//                  at the two nodes the two buffers' first. Elements fill
+//                  [start cur, finish cur), one buffer per map entry: each
+//                  buffer's part is passed on as a range, which holds a
+//                  handle as a vector's elements do.
 // These are libstdc++'s layouts (GCC 12). A container of another library is
 // not found. lucid's handle registries (sync/detail/handle_registry.hpp) are
 // circular lists like std::list's: one whose links are handles is skipped.
@@ -27,8 +39,9 @@
 // (process_vm_readv on this process), which fails instead of faulting when a
 // pointer is stale, and never through a pointer. The checks above make a
 // match of unrelated words unlikely, not impossible: what is found is a lead.
-// Bounds: at most 4096 elements per container and 4096 reads per frame (the
-// task stays claimed meanwhile: a few milliseconds at most).
+// Bounds: at most 4096 elements (or deque buffers) per container and 4096
+// reads per frame (the task stays claimed meanwhile: a few milliseconds at
+// most).
 #pragma once
 
 #include <cstddef>
@@ -73,5 +86,12 @@ std::size_t read_heap_object(std::uintptr_t p, std::uintptr_t* out, std::size_t 
 void for_each_node_element(const std::uintptr_t* words, std::size_t n, std::uintptr_t base,
                            const std::vector<std::uintptr_t>& links,
                            const std::function<void(std::uintptr_t)>& element);
+
+/// The element ranges [begin, end) of the std::deques found in `words` (a
+/// deque's words hold no link to their own address, so where they were
+/// copied from does not matter): one per buffer that holds elements, passed
+/// to `range`. Reads heap memory only through read_own_memory().
+void for_each_deque_range(const std::uintptr_t* words, std::size_t n,
+                          const std::function<void(std::uintptr_t, std::uintptr_t)>& range);
 
 }  // namespace lucid::console::detail

@@ -100,9 +100,10 @@ void for_each_claimed_frame(Fn&& fn) {
 /// three pointers (begin <= end <= capacity, begin 8-aligned, at most
 /// kMaxRange apart, begin the start of a heap block at least capacity long:
 /// heap_block_bytes) whose elements [begin, end) hold one of the handles in
-/// `sorted`, then for node-based containers (container_nodes.hpp) with an
-/// element holding one; calls hit(handle, rank, width) for each (rank 0 and
-/// the range's width for a vector, rank 1 for a node). A word equal to a
+/// `sorted`, then for a std::deque's buffers and node-based containers
+/// (container_nodes.hpp) with an element holding one; calls hit(handle,
+/// rank, width) for each (rank 0 and the range's width for a vector or a
+/// deque's buffer, rank 1 for a node). A word equal to a
 /// handle's address (`known`) is a handle's link to its neighbour, not a
 /// vector's: triples with one are skipped.
 template <typename Hit>
@@ -124,6 +125,12 @@ void scan_words(const std::vector<std::uintptr_t>& w, std::uintptr_t base,
     for (; it != sorted.end() && *it + kLinkBytes <= end; ++it)
       hit(*it, 0, end - begin);
   }
+  // A deque's buffers, each an exact range like a vector's.
+  for_each_deque_range(w.data(), n, [&](std::uintptr_t begin, std::uintptr_t end) {
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), begin);
+    for (; it != sorted.end() && *it + kLinkBytes <= end; ++it)
+      hit(*it, 0, end - begin);
+  });
   for_each_node_element(w.data(), n, base, known, [&](std::uintptr_t element) {
     auto it = std::lower_bound(sorted.begin(), sorted.end(), element);
     for (; it != sorted.end() && *it + kLinkBytes <= element + kElementWindow; ++it)

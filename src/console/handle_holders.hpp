@@ -14,8 +14,9 @@
 //        a. A std::vector in the frame whose elements hold the handle, seen
 //           as three adjacent words begin <= handle < end <= capacity (at
 //           most 1 MiB apart, none of them a handle's own link, begin the
-//           start of a heap block at least capacity long); the narrowest
-//           such range wins.
+//           start of a heap block at least capacity long), or a buffer
+//           of a std::deque (or std::queue) in the frame whose elements
+//           hold it (container_nodes.hpp); the narrowest such range wins.
 //        b. Else a std::map, std::unordered_map or std::list in the frame
 //           (container_nodes.hpp) with an element that holds the handle
 //           within its first 24 bytes (after an integer or pointer key).

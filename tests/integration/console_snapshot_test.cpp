@@ -7,10 +7,12 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <queue>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
@@ -466,6 +468,80 @@ TEST(ConsoleSnapshot, RepliesKeptInAMapAnUnorderedMapOrAListAreProbablyHeldByThe
     go->notify_one();
     co_await std::move(keeper);
     boxed.reset();  // the last waiter sees its sender dropped
+    for (auto& a : askers)
+      co_await std::move(a);
+  }());
+}
+
+int g_batcher_waits_line = 0;
+
+TEST(ConsoleSnapshot, RequestsQueuedInAStdDequeOrStdQueueAreProbablyHeldByTheirTask) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    // A request as a batcher keeps it: a key, then the reply sender (24
+    // bytes: 21 to a deque's 512-byte buffer, so 50 requests span three).
+    struct request {
+      std::uint64_t key;
+      lucid::oneshot::sender<int> reply;
+    };
+    auto wait_for = [](lucid::oneshot::receiver<int> rx) -> lucid::task<> {
+      (void)co_await std::move(rx);
+    };
+    std::deque<request> batch;
+    std::queue<request> backlog;  // a std::deque inside
+    std::vector<lucid::join_handle<void>> askers;
+    for (std::uint64_t i = 0; i < 50; ++i) {
+      auto [tx, rx] = lucid::oneshot::channel<int>();
+      batch.push_back({i, std::move(tx)});
+      askers.push_back(lucid::spawn("deque_asker", wait_for(std::move(rx))));
+    }
+    batch.pop_front();  // the first buffer starts past its beginning
+    for (std::uint64_t i = 0; i < 2; ++i) {
+      auto [tx, rx] = lucid::oneshot::channel<int>();
+      backlog.push({i, std::move(tx)});
+      askers.push_back(lucid::spawn("queue_asker", wait_for(std::move(rx))));
+    }
+    auto go = std::make_shared<lucid::notify>();
+    auto batcher = lucid::spawn("batcher",
+                                [](std::deque<request> batch, std::queue<request> backlog,
+                                   std::shared_ptr<lucid::notify> go) -> lucid::task<> {
+                                  g_batcher_waits_line = __LINE__ + 1;
+                                  co_await go->notified();
+                                  for (auto& r : batch)
+                                    (void)r.reply.send(1);
+                                  for (; !backlog.empty(); backlog.pop())
+                                    (void)backlog.front().reply.send(2);
+                                }(std::move(batch), std::move(backlog), go));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* b = find_task(s, "batcher");
+    EXPECT_TRUE(b != nullptr);
+    if (b == nullptr) co_return;
+    std::size_t found = 0, dropped = 0;
+    for (const lucid::console::task_view& t : s.tasks) {
+      if (t.name != "deque_asker" && t.name != "queue_asker") continue;
+      if (t.root.wait.kind != "oneshot") {
+        ++dropped;  // the request popped before the batcher started: its asker ended
+        continue;
+      }
+      EXPECT_EQ(t.root.wait.holders.size(), 1u) << t.name << " " << t.id;
+      if (t.root.wait.holders.size() != 1) continue;
+      const lucid::console::holder& h = t.root.wait.holders[0];
+      EXPECT_EQ(h.task, b->id) << t.name;
+      EXPECT_TRUE(h.in_container) << t.name;
+      EXPECT_FALSE(h.in_frame) << t.name;
+      EXPECT_EQ(h.acquired_at.line, static_cast<unsigned>(g_batcher_waits_line)) << t.name;
+      ++found;
+    }
+    EXPECT_EQ(found, 51u) << [&] {
+      std::ostringstream o;
+      lucid::console::dump(o, s);
+      return o.str();
+    }();
+    EXPECT_LE(dropped, 1u);
+    EXPECT_TRUE(s.cycles.empty());
+    go->notify_one();
+    co_await std::move(batcher);
     for (auto& a : askers)
       co_await std::move(a);
   }());

@@ -68,6 +68,31 @@ TEST(Detectors, DumpNamesTheTaskWhoseVectorProbablyHoldsAParkedReply) {
   EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
 }
 
+TEST(Detectors, DumpNamesTheBatcherWhoseQueueProbablyHoldsTheRepliesOfABatchThatNeverFills) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "batched_reply_dump", {{"LUCID_DEADLOCK_MS", "200"}});
+  ASSERT_TRUE(r.exited) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "after the dump")) << r.output;
+  // Three callers wait on replies whose senders are in the batcher's
+  // std::queue (a std::deque's buffer on the heap), found through the
+  // deque's words in the batcher's frame.
+  const std::string held = "whose sender is probably held by task ";
+  const std::string by = "'batcher' via a container in its frame (in batcher, at " +
+                         expected(r.output, "batcher_receives") +
+                         "): nothing sent yet, the sender is alive";
+  std::size_t callers = 0;
+  for (std::size_t p = r.output.find(held); p != std::string::npos;
+       p = r.output.find(held, p + 1)) {
+    EXPECT_EQ(r.output.compare(r.output.find('\'', p), by.size(), by), 0)
+        << r.output.substr(p, 200);
+    ++callers;
+  }
+  EXPECT_EQ(callers, 3u) << r.output;
+  EXPECT_TRUE(has(r.output, "╼ batch_caller at " + expected(r.output, "batch_caller_waits")))
+      << r.output;
+  EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
+}
+
 TEST(Detectors, InASandboxThatRefusesProcessVmReadvTheVectorIsStillFound) {
   auto r = run_program(LUCID_HANG_PROGRAM, "parked_reply_dump_sandboxed",
                        {{"LUCID_DEADLOCK_MS", "200"}});

@@ -546,6 +546,10 @@ int main(int argc, char** argv) {
     refuse_process_vm_readv();
     return lucid::run(parked_reply(true), opts);
   }
+  if (mode == "batched_reply_dump") {
+    int run_batched_reply_dump(const lucid::runtime_options&);  // below main, as above
+    return run_batched_reply_dump(opts);
+  }
   if (mode == "pending_calls") return lucid::run(pending_calls(false), opts);
   if (mode == "pending_calls_dump") return lucid::run(pending_calls(true), opts);
   if (mode == "lock_held") return lucid::run(lock_held(), opts);
@@ -586,4 +590,60 @@ void refuse_process_vm_readv() {
   }
   std::printf("process_vm_readv refused\n");
   std::fflush(stdout);
+}
+
+// ---- requests queued for a batch that never fills: the batcher answers
+// requests four at a time and keeps them in a std::queue (a std::deque)
+// until then; only three come, so their callers wait forever. The reply
+// senders are on the heap, in the deque's buffer: the dump names the
+// batcher as their probable holder, from the deque's words in its frame.
+#include <queue>
+
+namespace {
+
+struct batched_request {
+  int key;
+  reply_sender reply;
+};
+
+lucid::task<> batcher(lucid::mpsc::receiver<batched_request> requests) {
+  std::queue<batched_request> pending;
+  expect("batcher_receives", __LINE__ + 1);
+  while (auto r = co_await requests.recv()) {
+    pending.push(std::move(*r));
+    if (pending.size() < 4) continue;
+    for (; !pending.empty(); pending.pop())
+      (void)pending.front().reply.send(pending.front().key * 2);
+  }
+}
+
+lucid::task<> batch_caller(lucid::mpsc::sender<batched_request> batcher, int key) {
+  auto [tx, rx] = lucid::oneshot::channel<int>();
+  // Named first: GCC 12 destroys a live sender moved into an aggregate
+  // built inside the co_await expression (`send({key, std::move(tx)})`),
+  // so the reply would be closed at once (docs/debugging.md, "Limits").
+  batched_request req{key, std::move(tx)};
+  co_await batcher.send(std::move(req));
+  expect("batch_caller_waits", __LINE__ + 1);
+  (void)co_await std::move(rx);
+}
+
+/// A dump (SIGQUIT) once the three callers wait, then the program ends.
+lucid::task<int> batched_reply_dump() {
+  auto [tx, rx] = lucid::mpsc::bounded<batched_request>(8);
+  auto b = lucid::spawn("batcher", batcher(std::move(rx)));
+  std::vector<lucid::join_handle<void>> callers;
+  for (int key = 1; key <= 3; ++key)
+    callers.push_back(lucid::spawn("batch_caller", batch_caller(tx, key)));
+  co_await dump_and_go_on();
+  for (auto& c : callers)
+    c.abort();
+  b.abort();
+  co_return 0;
+}
+
+}  // namespace
+
+int run_batched_reply_dump(const lucid::runtime_options& opts) {
+  return lucid::run(batched_reply_dump(), opts);
 }
