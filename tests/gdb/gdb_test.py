@@ -160,22 +160,18 @@ def check_common(out, bt, exp):
     if not re.search(r'sender held by task \d+ "main", in its frame suspended at '
                      r'\S*gdb_target\.cpp:\d+', m.group(1)):
         fail("the oneshot's sender is not found in the root task's frame", out)
-    # The channel mail_reader waits on: its sender is in the dispatcher's
-    # std::vector, found through the vector's pointers in its frame.
-    m = re.search(r'^mpsc #\d+, created at .*\n((?:  .*\n)*?)  waiter task \d+ "mail_reader"',
-                  out, re.M)
-    if m is None or not re.search(r'sender probably held by task \d+ "dispatcher", via a '
-                                  r'container in its frame suspended at \S*%s' %
-                                  re.escape(exp["dispatcher"]), m.group(1)):
-        fail("the sender in the dispatcher's vector is not found", out)
-    # The reply reply_waiter waits for: its sender is in the dispatcher's
-    # std::map, found through the map's nodes.
-    m = re.search(r'^oneshot #\d+, created at .*\n((?:  .*\n)*?)  waiter task \d+ "reply_waiter"',
-                  out, re.M)
-    if m is None or not re.search(r'sender probably held by task \d+ "dispatcher", via a '
-                                  r'container in its frame suspended at \S*%s' %
-                                  re.escape(exp["dispatcher"]), m.group(1)):
-        fail("the sender in the dispatcher's map is not found", out)
+    # The senders the sleeping dispatcher keeps in containers, in no frame:
+    # found through a std::vector's pointers, a std::map's nodes and a
+    # std::deque's map and buffer in its frame.
+    for kind, waiter, container in (("mpsc", "mail_reader", "vector"),
+                                    ("oneshot", "reply_waiter", "map"),
+                                    ("oneshot", "queue_waiter", "deque")):
+        m = re.search(r'^%s #\d+, created at .*\n((?:  .*\n)*?)  waiter task \d+ "%s"' %
+                      (kind, waiter), out, re.M)
+        if m is None or not re.search(r'sender probably held by task \d+ "dispatcher", via a '
+                                      r'container in its frame suspended at \S*%s' %
+                                      re.escape(exp["dispatcher"]), m.group(1)):
+            fail("the sender in the dispatcher's %s is not found" % container, out)
 
 
 def gdb_commands(extra_args, target_args, first):

@@ -730,11 +730,47 @@ def _node_elements(words, base):
     return out
 
 
+def _deque_ranges(words):
+    """The element ranges [begin, end) of libstdc++'s std::deque (and so
+    std::queue) whose objects lie in a frame's `words`: map, map size, then
+    the start and finish iterators (cur, first, last, node), one range per
+    buffer, recognised as in the console (src/console/container_nodes.hpp)."""
+    out = []
+    for i in range(len(words) - 9):
+        w = words[i:i + 10]
+        m, size = w[0], w[1]
+        s_cur, s_first, s_last, s_node, f_cur, f_first, f_last, f_node = w[2:10]
+        if not 8 <= size <= 4096 or s_cur == f_cur:
+            continue
+        if not all(_plausible(v) for v in (m,) + tuple(w[2:10])):
+            continue
+        if not (s_first <= s_cur < s_last and f_first <= f_cur < f_last):
+            continue
+        buf = s_last - s_first
+        if f_last - f_first != buf or not m <= s_node <= f_node < m + 8 * size:
+            continue
+        nodes = (f_node - s_node) // 8 + 1
+        if nodes > _MAX_NODES or (nodes == 1 and (s_first != f_first or f_cur < s_cur)):
+            continue
+        bufs = _read_words(s_node, nodes)
+        if bufs is None or bufs[0] != s_first or bufs[-1] != f_first:
+            continue
+        for k, b in enumerate(bufs):
+            if not _plausible(b):
+                break
+            begin = s_cur if k == 0 else b
+            end = f_cur if k == nodes - 1 else b + buf
+            if end > begin:
+                out.append((begin, end))
+    return out
+
+
 def _in_containers(addrs, frames, known):
     """Handles held by a container in a frame: first among the elements of a
     std::vector (three adjacent words begin <= handle, handle + link <= end <=
-    capacity, none of them a handle's own link, `known`; the narrowest range
-    wins), else in an element of a std::map, std::unordered_map or std::list.
+    capacity, none of them a handle's own link, `known`) or of a std::deque's
+    buffer (the narrowest range wins), else in an element of a std::map,
+    std::unordered_map or std::list.
     A lead, not proof, as in the console (src/console/handle_holders.hpp).
     {addr: (task, site)}."""
     best = {}
@@ -745,12 +781,10 @@ def _in_containers(addrs, frames, known):
         words = _read_words(start, n)
         if words is None:
             continue
-        for i in range(n - 2):
-            b, e, c = words[i], words[i + 1], words[i + 2]
-            if b & 7 or e <= b or c < e or c - b > _MAX_RANGE:
-                continue
-            if b in known or e in known or c in known:
-                continue
+        ranges = [(b, e) for b, e, c in zip(words, words[1:], words[2:])
+                  if not (b & 7 or e <= b or c < e or c - b > _MAX_RANGE)
+                  and b not in known and e not in known and c not in known]
+        for b, e in ranges + _deque_ranges(words):
             for a in addrs:
                 if b <= a and a + _LINK_BYTES <= e and (a not in best or (0, e - b) < best[a][0]):
                     best[a] = ((0, e - b), task, site)

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string_view>
@@ -71,9 +72,9 @@ lucid::task<> permit_waiter(std::shared_ptr<lucid::semaphore> s) {
   auto p = co_await s->acquire();
 }
 
-// A receiver whose only sender a dispatcher keeps in a std::vector, and a
-// reply whose sender it keeps in a std::map (both on the heap, in no
-// frame), while the dispatcher sleeps.
+// A receiver whose only sender a dispatcher keeps in a std::vector, a
+// reply whose sender it keeps in a std::map and one in a std::deque (all on
+// the heap, in no frame), while the dispatcher sleeps.
 lucid::task<> mail_reader(lucid::mpsc::receiver<int> rx) {
   expect("mail_reader", __LINE__ + 1);
   (void)co_await rx.recv();
@@ -85,12 +86,15 @@ lucid::task<> reply_waiter(lucid::oneshot::receiver<int> rx) {
 }
 
 lucid::task<> dispatcher(std::vector<lucid::mpsc::sender<int>> out,
-                         std::map<int, lucid::oneshot::sender<int>> replies) {
+                         std::map<int, lucid::oneshot::sender<int>> replies,
+                         std::deque<lucid::oneshot::sender<int>> queued) {
   expect("dispatcher", __LINE__ + 1);
   co_await lucid::sleep(1h);
   for (auto& o : out)
     (void)co_await o.send(1);
   for (auto& [_, r] : replies)
+    (void)r.send(1);
+  for (auto& r : queued)
     (void)r.send(1);
 }
 
@@ -124,7 +128,12 @@ lucid::task<int> root(std::string_view mode) {
   std::map<int, lucid::oneshot::sender<int>> replies;
   replies.emplace(7, std::move(rtx));
   auto k = lucid::spawn("reply_waiter", reply_waiter(std::move(rrx)));
-  auto j = lucid::spawn("dispatcher", dispatcher(std::move(outs), std::move(replies)));
+  auto [qrtx, qrrx] = lucid::oneshot::channel<int>();
+  std::deque<lucid::oneshot::sender<int>> queued;
+  queued.push_back(std::move(qrtx));
+  auto l = lucid::spawn("queue_waiter", reply_waiter(std::move(qrrx)));
+  auto j = lucid::spawn("dispatcher",
+                        dispatcher(std::move(outs), std::move(replies), std::move(queued)));
   co_await lucid::sleep(500ms);  // everyone is parked by now (the last after 100 ms)
   if (mode == "abort") {
     auto e = lucid::spawn("crasher", []() -> lucid::task<> {
