@@ -22,8 +22,10 @@ constexpr std::uintptr_t kMaxRange = std::uintptr_t{1} << 20;
 /// The objects step 3 reads in one snapshot at most (one system call each).
 constexpr std::size_t kMaxObjects = 20'000;
 
-/// Where a handle was found by steps 2 and 3.
-enum class found { in_frame, in_container, in_object };
+/// Where a handle was found by steps 2 and 3: in a frame, in a container in
+/// a frame, in a container in an object a frame points to, or that object's
+/// own member.
+enum class found { in_frame, in_container, in_object_container, in_object };
 
 /// A handle found in a container in a frame: how (a vector's range first,
 /// then a node-based container's element), the range's width (the narrowest
@@ -39,8 +41,8 @@ holder make_holder(const frame_extent& f, found how) {
   h.task = f.task;
   h.acquired_at = make_location(f.at.file, f.at.function, f.at.line);
   h.in_frame = how == found::in_frame;
-  h.in_container = how != found::in_frame;
-  h.via_object = how == found::in_object;
+  h.in_container = how == found::in_container || how == found::in_object_container;
+  h.via_object = how == found::in_object_container || how == found::in_object;
   return h;
 }
 
@@ -160,6 +162,7 @@ std::map<std::uintptr_t, container_hit> search_containers(
 struct object_hits {
   std::unordered_map<std::uintptr_t, std::vector<std::uintptr_t>> held_at;  // object -> handles
   std::map<std::uintptr_t, std::vector<std::pair<frame_extent, std::uintptr_t>>> candidates;
+  std::set<std::uintptr_t> members;  ///< handles that are an object's own member
 };
 
 /// Step 3 of the header: containers in the objects the frames point to.
@@ -179,6 +182,14 @@ object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
         it = held_at.try_emplace(p).first;
         // Only a heap block's own bytes: past its end lie other objects.
         const std::size_t got = read_heap_object(p, object.data(), object.size());
+        // A handle that is the object's own member (a session's sender),
+        // within the bytes read.
+        const std::uintptr_t end = p + got * sizeof(std::uintptr_t);
+        for (auto h = std::lower_bound(sorted.begin(), sorted.end(), p);
+             h != sorted.end() && *h + kLinkBytes <= end; ++h) {
+          it->second.push_back(*h);
+          out.members.insert(*h);
+        }
         std::vector<std::uintptr_t> read(object.begin(),
                                          object.begin() + static_cast<std::ptrdiff_t>(got));
         scan_words(read, p, sorted, known, [&](std::uintptr_t handle, int, std::uintptr_t) {
@@ -287,7 +298,8 @@ std::map<resource_id, std::vector<holder>> locate_holders(
         best_consumes = consumes;
       }
     }
-    held[id].push_back(make_holder(*best, found::in_object));
+    held[id].push_back(make_holder(
+        *best, found_in.members.count(a) != 0 ? found::in_object : found::in_object_container));
   }
   return held;
 }

@@ -22,14 +22,16 @@
 //           within its first 24 bytes (after an integer or pointer key).
 //      This needs a second walk of the tasks, each claimed again, since the
 //      handles are known only once the first walk is over.
-//   3. For the handles still not found: the same containers in the heap
-//      blocks the suspended frames point to (a member coroutine's `this`, a
-//      shared_ptr's or unique_ptr's object; the first 512 bytes of a block
-//      that starts at the pointer, or 16 bytes before it for a
-//      std::make_shared object, never past its end: heap_block_bytes),
-//      each read once through read_own_memory() (container_nodes.hpp), at
-//      most 20,000 per snapshot:
-//      holder::in_container and holder::via_object. Every frame pointing to
+//   3. For the handles still not found: the heap blocks the suspended
+//      frames point to (a member coroutine's `this`, a shared_ptr's or
+//      unique_ptr's object; the first 512 bytes of a block that starts at
+//      the pointer, or 16 bytes before it for a std::make_shared object,
+//      never past its end: heap_block_bytes), each read once through
+//      read_own_memory() (container_nodes.hpp), at most 20,000 per
+//      snapshot. A handle within those bytes is the object's own member (a
+//      session's sender): holder::via_object alone; one in the same
+//      containers as step 2's, in those bytes: holder::in_container and
+//      holder::via_object. Every frame pointing to
 //      the object is a candidate; the one named is the lowest task id among
 //      those that are not the object's consumers (tasks waiting on a
 //      resource whose handle the object holds: callers whose replies wait in

@@ -348,7 +348,7 @@ void build_graph(snapshot& snap) {
         // One held_by edge per (resource, holder), however many wait on it.
         if (held.insert({w.resource, h.task}).second)
           snap.edges.push_back({graph_edge::type::held_by, h.task, w.resource, 0});
-        if (h.in_container) continue;
+        if (h.guessed()) continue;
         to.insert(h.task);
         ++in_frames;
       }

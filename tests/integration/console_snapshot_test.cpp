@@ -624,6 +624,76 @@ TEST(ConsoleSnapshot, RepliesInAMapOfAnObjectTheReaderPointsToAreProbablyTheRead
   }());
 }
 
+int g_server_waits_line = 0;
+
+TEST(ConsoleSnapshot, ASenderThatIsAMemberOfAnObjectAFramePointsToIsProbablyThatTasks) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    // A session as services keep one: shared, with the sender to its
+    // writer task as a member. The server keeps the session alive, so the
+    // writer's channel never closes; a second session's writer keeps its
+    // own session, and so its own channel, alive.
+    struct session {
+      std::uint64_t id = 0;
+      lucid::mpsc::sender<int> outbox;
+    };
+    auto writer = [](lucid::mpsc::receiver<int> rx) -> lucid::task<> {
+      while (co_await rx.recv()) {
+      }
+    };
+    auto [tx, rx] = lucid::mpsc::bounded<int>(4);
+    auto kept = std::make_shared<session>(session{1, std::move(tx)});
+    auto w1 = lucid::spawn("writer", writer(std::move(rx)));
+    auto go = std::make_shared<lucid::notify>();
+    auto server = lucid::spawn(
+        "server",
+        [](std::shared_ptr<session> s, std::shared_ptr<lucid::notify> go) -> lucid::task<> {
+          g_server_waits_line = __LINE__ + 1;
+          co_await go->notified();
+          s.reset();  // the last sender goes: the writer ends
+        }(std::move(kept), go));
+    auto [tx2, rx2] = lucid::mpsc::bounded<int>(4);
+    auto own = std::make_shared<session>(session{2, std::move(tx2)});
+    auto w2 = lucid::spawn("self_keeper",
+                           [](lucid::mpsc::receiver<int> rx, std::shared_ptr<session> mine,
+                              std::shared_ptr<lucid::notify> go) -> lucid::task<> {
+                             co_await lucid::select(rx.recv(), go->notified());
+                             mine.reset();
+                           }(std::move(rx2), std::move(own), go));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* w = find_task(s, "writer");
+    const auto* sv = find_task(s, "server");
+    const auto* k = find_task(s, "self_keeper");
+    EXPECT_TRUE(w != nullptr && sv != nullptr && k != nullptr);
+    if (w == nullptr || sv == nullptr || k == nullptr) co_return;
+    std::ostringstream out;
+    lucid::console::dump(out, s);
+    EXPECT_EQ(w->root.wait.holders.size(), 1u) << out.str();
+    if (w->root.wait.holders.size() == 1) {
+      const lucid::console::holder& h = w->root.wait.holders[0];
+      EXPECT_EQ(h.task, sv->id);
+      EXPECT_TRUE(h.via_object);
+      EXPECT_FALSE(h.in_container);
+      EXPECT_FALSE(h.in_frame);
+      EXPECT_EQ(h.acquired_at.line, static_cast<unsigned>(g_server_waits_line));
+    }
+    EXPECT_TRUE(has(out.str(), "whose sender is probably held by task " + std::to_string(sv->id) +
+                                   " 'server' in an object its frame points to (in operator(), "
+                                   "at "))
+        << out.str();
+    // The self-keeper waits in a select: its branch names itself.
+    EXPECT_TRUE(has(out.str(), "whose sender is probably held by task " + std::to_string(k->id) +
+                                   " 'self_keeper' in an object its frame points to"))
+        << out.str();
+    EXPECT_TRUE(s.cycles.empty());
+    go->notify_waiters();
+    co_await std::move(server);
+    co_await std::move(w1);
+    co_await std::move(w2);
+  }());
+}
+
 TEST(ConsoleSnapshot, AOneshotIsHeldByTheTaskWhoseFrameHoldsItsSender) {
   lucid::runtime rt = lucid::runtime::multi_thread(2);
   rt.block_on([]() -> lucid::task<> {

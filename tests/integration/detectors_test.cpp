@@ -93,6 +93,26 @@ TEST(Detectors, DumpNamesTheBatcherWhoseQueueProbablyHoldsTheRepliesOfABatchThat
   EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
 }
 
+TEST(Detectors, DumpNamesTheWriterWhoseOwnSessionKeepsItsChannelOpen) {
+  auto r = run_program(LUCID_HANG_PROGRAM, "kept_session_dump", {{"LUCID_DEADLOCK_MS", "200"}});
+  ASSERT_TRUE(r.exited) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "after the dump")) << r.output;
+  // The writer's channel's sender is a member of the session, on the heap;
+  // the writer's frame holds the session's shared_ptr.
+  EXPECT_TRUE(has(r.output, "'session_writer' idle, waiting ")) << r.output;
+  EXPECT_TRUE(has(r.output, "whose sender is probably held by task ")) << r.output;
+  EXPECT_TRUE(has(r.output,
+                  "'session_writer' in an object its frame points to (in "
+                  "session_writer, at " +
+                      expected(r.output, "writer_waits") + "): 0 queued of 16"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "╼ connection at " + expected(r.output, "connection_joins")))
+      << r.output;
+  // A guess builds no cycle.
+  EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
+}
+
 TEST(Detectors, InASandboxThatRefusesProcessVmReadvTheVectorIsStillFound) {
   auto r = run_program(LUCID_HANG_PROGRAM, "parked_reply_dump_sandboxed",
                        {{"LUCID_DEADLOCK_MS", "200"}});

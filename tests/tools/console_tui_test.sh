@@ -282,5 +282,19 @@ if [ -n "$HANG" ] && [ -x "$HANG" ]; then
   expect "sender probably held by task [0-9]+ 'reader' via a container in an object its frame points to, in read_loop \(at tests/" \
     "the caller's detail names the reader, whose frame points to the client"
   expect_quit
+
+  echo "== a hang: $HANG kept_session (a writer's session keeps the writer's channel open)"
+  PORT=$(free_port)
+  LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 \
+    "$HANG" kept_session >"$WORK/session.log" 2>&1 &
+  PIDS+=($!)
+  start session 160 40 "127.0.0.1:$PORT"
+  expect "session_writer" "the session's tasks"
+  keys / s e s s i o n _ w r i t e r Enter
+  expect_gone "connection" "the filter keeps the writer"
+  keys End Enter  # the writer's row, the only one
+  expect "sender probably held by task [0-9]+ 'session_writer' in an object its frame points to, in session_writer \(at tests/" \
+    "the writer's detail names itself, whose frame points to the session"
+  expect_quit
 fi
 echo "PASS"

@@ -22,14 +22,16 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
   for (const holder& h : w.holders) {
     if (h.by_handle()) {
       std::string in = h.acquired_at.function.empty() ? "" : " in " + h.acquired_at.function;
-      // Found in a container: a guess (console.hpp, holder).
-      if (h.in_container) {
-        in = std::string(h.via_object ? " via a container in an object its frame points to,"
-                                      : " via a container in its frame,") +
+      // Found in a container or an object: a guess (console.hpp, holder).
+      if (h.via_object) {
+        in = std::string(h.in_container ? " via a container in an object its frame points to,"
+                                        : " in an object its frame points to,") +
              in;
+      } else if (h.in_container) {
+        in = " via a container in its frame," + in;
       }
       out.push_back({fmt::format("  {} {}held by {}{} (at {})", holder_noun(role_of_holders(w)),
-                                 h.in_container ? "probably " : "", task_label(s, h.task), in,
+                                 h.guessed() ? "probably " : "", task_label(s, h.task), in,
                                  where(h.acquired_at)),
                      0});
       continue;

@@ -52,17 +52,21 @@ struct holder {
   /// Found by where the resource's handle lives (a sender, a permit, a
   /// receiver that has not received yet): acquired_at is the frame holding it.
   bool in_frame = false;
-  /// Found, the handle being in no frame, in a std::vector, std::map,
-  /// std::unordered_map or std::list in the frame (full snapshots only): a
-  /// lead read from the frame's words, not proof (unrelated or stale words
-  /// can match), so reports say "probably" and the deadlock search ignores
-  /// it. acquired_at as for in_frame.
+  /// Found, the handle being in no frame, in a std::vector, std::deque,
+  /// std::map, std::unordered_map or std::list in the frame (full snapshots
+  /// only). acquired_at as for in_frame.
   bool in_container = false;
-  /// With in_container: the container is in an object the frame points to
-  /// (a member coroutine's `this`, a shared_ptr's object), not in the frame.
+  /// Found in a heap object the frame points to (a member coroutine's
+  /// `this`, a shared_ptr's object), not in the frame: in a container there
+  /// with in_container, else as the object's own member.
   bool via_object = false;
   /// Found by where its handle lives, either way.
-  bool by_handle() const noexcept { return in_frame || in_container; }
+  bool by_handle() const noexcept { return in_frame || guessed(); }
+  /// Found by a search of the frame's words or the objects they point to (in
+  /// a container or via an object): a lead, not proof (unrelated or stale
+  /// words can match), so reports say "probably" and the deadlock search
+  /// ignores it.
+  bool guessed() const noexcept { return in_container || via_object; }
 };
 
 /// What a resource's holders are to the tasks that wait on it, and how

@@ -41,13 +41,15 @@ std::string held_in(const location& frame) {
 }
 
 std::string_view held_via(const holder& h) {
-  if (!h.in_container) return "";
-  return h.via_object ? " via a container in an object its frame points to"
-                      : " via a container in its frame";
+  if (h.via_object) {
+    return h.in_container ? " via a container in an object its frame points to"
+                          : " in an object its frame points to";
+  }
+  return h.in_container ? " via a container in its frame" : "";
 }
 
 std::string held_by_text(const snapshot& s, const holder& h, bool say_probably) {
-  return (say_probably && h.in_container ? "probably " : "") + task_label(s, h.task) +
+  return (say_probably && h.guessed() ? "probably " : "") + task_label(s, h.task) +
          std::string(held_via(h)) + held_in(h.acquired_at);
 }
 
@@ -66,8 +68,8 @@ std::string describe_wait(const snapshot& s, const wait& w) {
   // Holders found in containers are guesses: "probably" before "held" when
   // every one is, before each such holder's name when some are not.
   const bool all_guessed =
-      !w.holders.empty() && std::all_of(w.holders.begin(), w.holders.end(),
-                                        [](const holder& h) { return h.in_container; });
+      !w.holders.empty() &&
+      std::all_of(w.holders.begin(), w.holders.end(), [](const holder& h) { return h.guessed(); });
   const std::string_view held = all_guessed ? "probably held" : "held";
   for (std::size_t i = 0; i < w.holders.size(); ++i) {
     const holder& h = w.holders[i];

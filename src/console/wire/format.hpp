@@ -20,7 +20,8 @@ std::string task_label(const snapshot& s, task_id id);
 std::string held_in(const location& frame);
 /// " via a container in its frame" for a holder found in a container in its
 /// frame (holder::in_container), " via a container in an object its frame
-/// points to" with holder::via_object; "" otherwise.
+/// points to" with holder::via_object, " in an object its frame points to"
+/// with via_object alone; "" otherwise.
 std::string_view held_via(const holder& h);
 /// Who holds a handle, as reports say it: "task 2 'backend' (in fn, at
 /// file:line)", or for a holder found in a container "task 2 'backend' via

@@ -550,6 +550,10 @@ int main(int argc, char** argv) {
     int run_batched_reply_dump(const lucid::runtime_options&);  // below main, as above
     return run_batched_reply_dump(opts);
   }
+  if (mode == "kept_session" || mode == "kept_session_dump") {
+    int run_kept_session(bool dump, const lucid::runtime_options&);  // below main, as above
+    return run_kept_session(mode == "kept_session_dump", opts);
+  }
   if (mode == "pending_calls") return lucid::run(pending_calls(false), opts);
   if (mode == "pending_calls_dump") return lucid::run(pending_calls(true), opts);
   if (mode == "lock_held") return lucid::run(lock_held(), opts);
@@ -646,4 +650,53 @@ lucid::task<int> batched_reply_dump() {
 
 int run_batched_reply_dump(const lucid::runtime_options& opts) {
   return lucid::run(batched_reply_dump(), opts);
+}
+
+// ---- a session that keeps its own writer's channel open: a connection's
+// session object (shared) holds the sender to the session's writer task,
+// and the writer holds the session to count what it wrote. When the
+// connection drops its session and joins the writer, the writer's own
+// shared_ptr keeps the sender alive, so the channel never closes. The dump
+// names the writer as the sender's probable holder: the sender is a member
+// of an object the writer's frame points to.
+#include <string>
+
+namespace {
+
+struct session {
+  std::uint64_t id = 0;
+  lucid::mpsc::sender<std::string> outbox;
+  std::uint64_t bytes_written = 0;
+};
+
+lucid::task<> session_writer(lucid::mpsc::receiver<std::string> rx, std::shared_ptr<session> s) {
+  expect("writer_waits", __LINE__ + 1);
+  while (auto msg = co_await rx.recv())
+    s->bytes_written += msg->size();
+}
+
+lucid::task<> connection(std::uint64_t id) {
+  auto [tx, rx] = lucid::mpsc::bounded<std::string>(16);
+  auto s = std::make_shared<session>(session{id, std::move(tx)});
+  auto writer = lucid::spawn("session_writer", session_writer(std::move(rx), s));
+  co_await s->outbox.send("hello\n");
+  s.reset();  // done: the session should go, and with it the writer
+  expect("connection_joins", __LINE__ + 1);
+  co_await std::move(writer);
+}
+
+/// With `dump`, a dump (SIGQUIT) once the connection waits, then the
+/// program ends.
+lucid::task<int> kept_session(bool dump) {
+  auto c = lucid::spawn("connection", connection(7));
+  if (!dump) co_await std::move(c);
+  co_await dump_and_go_on();
+  c.abort();
+  co_return 0;
+}
+
+}  // namespace
+
+int run_kept_session(bool dump, const lucid::runtime_options& opts) {
+  return lucid::run(kept_session(dump), opts);
 }

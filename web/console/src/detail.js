@@ -5,7 +5,7 @@
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
 import { getJSON } from './api.js';
 import { findTask, model } from './model.js';
-import { dur, h, holderRole, locFull, ns, taskLink, waitText } from './util.js';
+import { dur, guessed, h, holderRole, locFull, ns, taskLink, viaText, waitText } from './util.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
@@ -35,11 +35,6 @@ function holders(list) {
 // frames hold an empty channel's senders, a semaphore's permits or a
 // receiver that has not received yet ('at' the co_await that frame is
 // suspended at, with its function).
-function viaText(x) {
-  if (!x.in_container) return '';
-  return x.via_object ? ' via a container in an object its frame points to' : ' via a container in its frame';
-}
-
 function tasksAt(list, at) {
   return list.map((x, i) => [
     i ? ', ' : '',
@@ -61,12 +56,12 @@ function wait(w) {
   if (w.joined) rows.push(['joins', taskLink(w.joined, `task #${w.joined}`)]);
   if (w.created_at) rows.push(['created at', h('code', {}, locFull(w.created_at))]);
   const role = holderRole(w.kind, w.length);
-  if (role === 'receiver' && w.holders && w.holders.some((x) => x.in_frame || x.in_container)) rows.push(['receiver held by', tasksAt(w.holders, 'at')]);
+  if (role === 'receiver' && w.holders && w.holders.some((x) => x.in_frame || guessed(x))) rows.push(['receiver held by', tasksAt(w.holders, 'at')]);
   else if (role === 'receiver' && w.holders && w.holders.length) rows.push(['received by', tasksAt(w.holders, 'received at')]);
   else if ((role === 'sender' || role === 'permit') && w.holders && w.holders.length) {
-    // Holders found in containers are guesses (console-protocol.md).
-    const guessed = w.holders.every((x) => x.in_container);
-    rows.push([`${role} ${guessed ? 'probably ' : ''}held by`, tasksAt(w.holders, 'at')]);
+    // Holders found in containers or objects are guesses (console-protocol.md).
+    const probably = w.holders.every(guessed);
+    rows.push([`${role} ${probably ? 'probably ' : ''}held by`, tasksAt(w.holders, 'at')]);
   }
   else if (w.holders && (w.kind === 'mutex' || w.kind === 'rw_lock' || w.holders.length)) rows.push(['held by', holders(w.holders)]);
   for (const k of ['capacity', 'length', 'senders', 'permits', 'readers', 'closed'])

@@ -1,7 +1,7 @@
 // Resources (mutexes, semaphores, channels, ...) with their holders and
 // waiters; and the warnings list.
 import { findTask, model } from './model.js';
-import { dur, h, holderRole, loc, locFull, taskLink } from './util.js';
+import { dur, guessed, h, holderRole, loc, locFull, taskLink, viaText } from './util.js';
 
 function who(id) {
   return taskLink(id, `${findTask(id)?.name ?? 'task'} #${id}`);
@@ -54,13 +54,13 @@ export const resourcesView = {
             'td',
             {},
             (r.holders ?? []).map((x) =>
-              x.in_frame || x.in_container
+              x.in_frame || guessed(x)
                 ? h(
                     'div',
                     {},
                     `${holderRole(r.kind, r.length)} in `,
                     who(x.task),
-                    x.in_container ? (x.via_object ? ' via a container in an object it points to' : ' via a container') : '',
+                    viaText(x, true),
                     ' ',
                     h('code', { class: 'muted' }, loc(x.acquired_at)),
                   )

@@ -76,6 +76,21 @@ export function holderRole(kind, length) {
   return 'lock';
 }
 
+// A holder found by a search of its frame's words (a container there, or an
+// object the frame points to): a lead, not proof (holder::guessed in
+// lucid/console/console.hpp).
+export function guessed(x) {
+  return Boolean(x.in_container || x.via_object);
+}
+
+// Where a guessed holder keeps the handle, as the dump says it ('' for one
+// found in its frame); `short` leaves out "its frame" (the resources table).
+export function viaText(x, short = false) {
+  const container = x.in_container ? ' via a container' : '';
+  if (x.via_object) return `${container} in an object ${short ? 'it' : 'its frame'} points to`;
+  return container && !short ? `${container} in its frame` : container;
+}
+
 export function waitText(w) {
   if (!w) return '';
   let t = w.kind;

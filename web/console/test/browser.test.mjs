@@ -2,8 +2,9 @@
 // puppeteer-core) against running programs: examples/console_demo and
 // tests/integration/programs/hang_program abba (a two-mutex deadlock),
 // leaked_sender (a channel whose sender the joining task still holds),
-// parked_reply (a reply sender kept in a std::vector) and pending_calls (a
-// reply sender in a client's member map, found through `this`).
+// parked_reply (a reply sender kept in a std::vector), pending_calls (a
+// reply sender in a client's member map, found through `this`) and
+// kept_session (a writer's sender, a member of the session it holds).
 // Screenshots go to $LUCID_WEB_ARTIFACTS. Exits 77 (ctest: skipped) only
 // when no browser is installed. Run by ctest (web_console_browser).
 import assert from 'node:assert/strict';
@@ -217,80 +218,74 @@ describe('hang_program abba (a deadlock)', () => {
   });
 });
 
-describe('hang_program leaked_sender (a sender left in the task that joins)', () => {
-  test('the consumer\'s wait names the task whose frame holds the sender', async () => {
-    const prog = await startProgram(hang, ['leaked_sender'], { LUCID_DEADLOCK_MS: '300' });
-    await prog.explain(async () => {
-      const { page, log } = await openPage(`${prog.url}/#/tasks`);
-      try {
-        await page.waitForSelector('#task-filter');
-        await page.type('#task-filter', 'name:consumer');
-        await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
-        await page.$eval('#task-rows tr td.name a', (a) => a.click());
-        await page.waitForFunction(
-          () => /sender held by\s*main #\d+ \(at/.test(document.querySelector('#task-detail')?.textContent ?? ''),
-          { timeout: 10000 },
-        );
-        const text = await page.$eval('#task-detail', (el) => el.textContent);
-        assert.match(text, /main #\d+ \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in leaked_sender\)/);
-        assert.deepEqual(log.errors, []);
-      } finally {
-        await page.close();
-      }
-    }).finally(prog.stop);
-  });
-});
+/**
+ * The text of the detail of the one task that `filter` leaves in `prog`'s
+ * task table, once `ready` matches it; the page logged no error.
+ */
+async function taskDetail(prog, filter, ready) {
+  const { page, log } = await openPage(`${prog.url}/#/tasks`);
+  try {
+    await page.waitForSelector('#task-filter');
+    await page.type('#task-filter', filter);
+    await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
+    await page.$eval('#task-rows tr td.name a', (a) => a.click());
+    await page.waitForFunction(
+      (src) => new RegExp(src).test(document.querySelector('#task-detail')?.textContent ?? ''),
+      { timeout: 10000 },
+      ready.source,
+    );
+    const text = await page.$eval('#task-detail', (el) => el.textContent);
+    assert.deepEqual(log.errors, []);
+    return text;
+  } finally {
+    await page.close();
+  }
+}
 
-describe('hang_program parked_reply (a reply sender kept in a std::vector)', () => {
-  test('the asker\'s wait names the task whose vector probably holds the sender', async () => {
-    const prog = await startProgram(hang, ['parked_reply']);
-    await prog.explain(async () => {
-      const { page, log } = await openPage(`${prog.url}/#/tasks`);
-      try {
-        await page.waitForSelector('#task-filter');
-        await page.type('#task-filter', 'name:asker');
-        await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
-        await page.$eval('#task-rows tr td.name a', (a) => a.click());
-        await page.waitForFunction(
-          () => /sender probably held by\s*backend #\d+ via a container/.test(document.querySelector('#task-detail')?.textContent ?? ''),
-          { timeout: 10000 },
-        );
-        const text = await page.$eval('#task-detail', (el) => el.textContent);
-        assert.match(text, /backend #\d+ via a container in its frame \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in backend\)/);
-        assert.deepEqual(log.errors, []);
-      } finally {
-        await page.close();
-      }
-    }).finally(prog.stop);
-  });
-});
+// Hangs whose wait names the task that (probably) holds the sender: the
+// program and its arguments, the task to open, what its detail shows once
+// the search is done, and the holder with the frame it is found from.
+const HOLDER_CASES = [
+  {
+    title: 'leaked_sender (a sender left in the task that joins)',
+    test: 'the consumer\'s wait names the task whose frame holds the sender',
+    args: ['leaked_sender'], env: { LUCID_DEADLOCK_MS: '300' }, filter: 'name:consumer',
+    ready: /sender held by\s*main #\d+ \(at/,
+    holder: /main #\d+ \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in leaked_sender\)/,
+  },
+  {
+    title: 'parked_reply (a reply sender kept in a std::vector)',
+    test: 'the asker\'s wait names the task whose vector probably holds the sender',
+    args: ['parked_reply'], filter: 'name:asker',
+    ready: /sender probably held by\s*backend #\d+ via a container/,
+    holder: /backend #\d+ via a container in its frame \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in backend\)/,
+  },
+  {
+    title: 'pending_calls (a reply sender kept in a client\'s member map)',
+    test: 'the caller\'s wait names the reader, whose frame points to the client',
+    args: ['pending_calls'], filter: 'name:caller',
+    ready: /sender probably held by\s*reader #\d+ via a container in an object/,
+    holder: /reader #\d+ via a container in an object its frame points to \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in read_loop\)/,
+  },
+  {
+    title: 'kept_session (a writer\'s own session keeps its channel open)',
+    test: 'the writer\'s wait names itself, whose frame points to the session holding its sender',
+    args: ['kept_session'], filter: 'name:session_writer',
+    ready: /sender probably held by\s*session_writer #\d+ in an object/,
+    holder: /session_writer #\d+ in an object its frame points to \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in session_writer\)/,
+  },
+];
 
-describe('hang_program pending_calls (a reply sender kept in a client\'s member map)', () => {
-  test('the caller\'s wait names the reader, whose frame points to the client', async () => {
-    const prog = await startProgram(hang, ['pending_calls']);
-    await prog.explain(async () => {
-      const { page, log } = await openPage(`${prog.url}/#/tasks`);
-      try {
-        await page.waitForSelector('#task-filter');
-        await page.type('#task-filter', 'name:caller');
-        await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 1, { timeout: 10000 });
-        await page.$eval('#task-rows tr td.name a', (a) => a.click());
-        await page.waitForFunction(
-          () => /sender probably held by\s*reader #\d+ via a container in an object/.test(document.querySelector('#task-detail')?.textContent ?? ''),
-          { timeout: 10000 },
-        );
-        const text = await page.$eval('#task-detail', (el) => el.textContent);
-        assert.match(
-          text,
-          /reader #\d+ via a container in an object its frame points to \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in read_loop\)/,
-        );
-        assert.deepEqual(log.errors, []);
-      } finally {
-        await page.close();
-      }
-    }).finally(prog.stop);
+for (const c of HOLDER_CASES) {
+  describe(`hang_program ${c.title}`, () => {
+    test(c.test, async () => {
+      const prog = await startProgram(hang, c.args, c.env ?? {});
+      await prog.explain(async () => {
+        assert.match(await taskDetail(prog, c.filter, c.ready), c.holder);
+      }).finally(prog.stop);
+    });
   });
-});
+}
 
 describe('console_demo with LUCID_CONSOLE_TOKEN', () => {
   test('the page asks for the token once and keeps it for the tab', async () => {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { parseSSE } from '../src/api.js';
 import { applyDelta, applySnapshot, applyWarning, model } from '../src/model.js';
 import { matches, parseFilter } from '../src/tasks.js';
+import { guessed, viaText } from '../src/util.js';
 
 const stats = (polls, busy) => ({ polls, busy_s: busy, total_s: 1, scheduled_s: 0, idle_s: 1 });
 const task = (id, name, extra = {}) => ({ id, parent: 0, name, state: 'idle', running_s: -1, worker: -1, chain: [], wait: null, spawned_at: null, ...extra });
@@ -77,4 +78,20 @@ test('the filter: plain terms match name, state, location or wait; field:text on
   no('name:idle');
   no('state=idl');
   no('order running');
+});
+
+test('a holder found by a search says where, as the dump does; one in its frame is no guess', () => {
+  const inFrame = { in_frame: true };
+  const container = { in_container: true };
+  const objectContainer = { in_container: true, via_object: true };
+  const member = { via_object: true };
+  assert.equal(guessed(inFrame), false);
+  for (const x of [container, objectContainer, member]) assert.equal(guessed(x), true);
+  assert.equal(viaText(inFrame), '');
+  assert.equal(viaText(container), ' via a container in its frame');
+  assert.equal(viaText(objectContainer), ' via a container in an object its frame points to');
+  assert.equal(viaText(member), ' in an object its frame points to');
+  assert.equal(viaText(container, true), ' via a container');
+  assert.equal(viaText(objectContainer, true), ' via a container in an object it points to');
+  assert.equal(viaText(member, true), ' in an object it points to');
 });
