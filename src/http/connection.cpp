@@ -118,7 +118,11 @@ inline void connection::release_in() noexcept {
 /// (and drop) what the peer still sends until it closes, so that it gets the
 /// response instead of a reset.
 task<void> connection::close_after_response() {
-  if (!co_await flush()) co_return;
+  // Named, not awaited inside the `if`: GCC 12.2 lays out the frame of a
+  // coroutine with no local variable wrongly when its `if` condition holds a
+  // co_await (docs/debugging.md, "Two GCC 12 bugs").
+  const bool flushed = co_await flush();
+  if (!flushed) co_return;
   if (!stream_.shutdown(net::shutdown_how::write)) co_return;
   if (killed_ != 0) co_return;  // the read side is shut already
   if (!set_wait(k_linger, true)) co_return;

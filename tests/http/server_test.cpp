@@ -15,6 +15,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http_test_util.hpp"
@@ -351,6 +352,25 @@ void expect_sized_burst(raw_conn& c, const std::vector<std::size_t>& sizes) {
     EXPECT_TRUE(r->body == patterned_body(sizes[i]))
         << "response " << i << " (" << sizes[i] << " bytes) differs";
   }
+}
+
+TEST(HttpServer, ALargeResponseToAClientThatReadsLateArrivesWholeBeforeTheClose) {
+  // Connection: close with 32 MB to send and a client that reads only after
+  // a pause: the close waits for the socket to drain (close_after_response
+  // suspends in its flush) and must resume to send the rest, then close.
+  test_server ts(sized_routes);
+  raw_conn c(ts.addr());
+  timeval tv{10, 0};  // a hung server fails the test in 10 s, not 60
+  ::setsockopt(c.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const std::size_t n = std::size_t{32} << 20;
+  ASSERT_TRUE(c.send(get_request("/size?" + std::to_string(n), "Connection: close\r\n")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto r = c.next();
+  ASSERT_TRUE(r) << "no whole response; " << c.pending().size() << " bytes received";
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_EQ(r->body.size(), n);
+  EXPECT_TRUE(r->body == patterned_body(n));
+  EXPECT_TRUE(c.closed_by_peer());
 }
 
 TEST(HttpServer, PipelinedSmallAndLargeBodiesKeepTheirOrderAndBytes) {

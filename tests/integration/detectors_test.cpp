@@ -113,6 +113,33 @@ TEST(Detectors, DumpNamesTheWriterWhoseOwnSessionKeepsItsChannelOpen) {
   EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
 }
 
+TEST(Detectors, ACoroutineGcc12LaysOutWronglyIsExplained) {
+  // count_one has no local variable and a co_await in an `if` condition.
+  auto r = run_program(LUCID_HANG_PROGRAM, "miscompiled_if", {{"LUCID_DEADLOCK_MS", "300"}});
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
+#if defined(__SANITIZE_ADDRESS__)
+  // With UBSan's checks the wrong layout traps at the await: the crash
+  // report names the task and the line.
+  EXPECT_TRUE(has(r.output, "lucid: crash: SIGILL")) << r.output;
+  EXPECT_TRUE(has(r.output, "task 'counter'")) << r.output;
+  EXPECT_TRUE(has(r.output, "count_one")) << r.output;
+#else
+  // The task suspends where lucid never sees it, and nothing wakes it: the
+  // lost-waker lint says so and names the likely cause.
+  EXPECT_TRUE(has(r.output, "counter hung, counted 0")) << r.output;
+  EXPECT_TRUE(has(r.output, "lucid: lost waker: task 2 'counter' has been idle for ")) << r.output;
+  EXPECT_TRUE(has(r.output, "at an await lucid never saw")) << r.output;
+  EXPECT_TRUE(has(r.output,
+                  "GCC 12.2 lays out the frame of a coroutine with no local variable "
+                  "wrongly"))
+      << r.output;
+#endif
+#else
+  EXPECT_TRUE(has(r.output, "counter finished, counted 1")) << r.output;
+  EXPECT_FALSE(has(r.output, "lost waker")) << r.output;
+#endif
+}
+
 TEST(Detectors, InASandboxThatRefusesProcessVmReadvTheVectorIsStillFound) {
   auto r = run_program(LUCID_HANG_PROGRAM, "parked_reply_dump_sandboxed",
                        {{"LUCID_DEADLOCK_MS", "200"}});

@@ -34,12 +34,22 @@ void watchdog::check_lints(const snapshot& s, std::int64_t now, double threshold
     if (!waiting && !t.root.chain.empty()) {
       auto [it, fresh] = unregistered_since_.emplace(t.id, now);
       if (!fresh && now - it->second >= cfg_.deadlock_ns && linted_.insert({t.id, "lost"}).second) {
+        // Every co_await of a lucid task records its site first: an idle
+        // frame without one suspended where lucid never saw, which is what
+        // a frame laid out wrongly by the compiler does.
+        const bool unseen = !t.root.chain.front().known();
         std::string msg = fmt::format(
             "lucid: lost waker: {} has been idle for {:.1f} s at {} with no waker registered "
-            "anywhere lucid knows: nothing will wake it (an awaitable that suspends without "
-            "keeping a way to resume the task)\n  spawned at {}\n",
+            "anywhere lucid knows: nothing will wake it ({})\n  spawned at {}\n",
             detail::task_label(s, t.id), static_cast<double>(now - it->second) / 1e9,
-            detail::where(t.root.chain.front()), detail::where(t.spawned_at));
+            unseen ? "an await lucid never saw" : detail::where(t.root.chain.front()),
+            unseen ? "its frame recorded no await site. A known cause: GCC 12.2 lays out the "
+                     "frame of a coroutine with no local variable wrongly when an `if`, `while` "
+                     "or `switch` condition holds a co_await, as in `if (!co_await tx.send(v)) "
+                     "co_return;`; give the coroutine a local (`auto sent = co_await "
+                     "tx.send(v); if (!sent) co_return;`) or build with clang"
+                   : "an awaitable that suspends without keeping a way to resume the task",
+            detail::where(t.spawned_at));
         msg += detail::describe_chain(t.root, "  ");
         emit(msg);
         detail::add_warning({"lost waker", t.id, msg});

@@ -550,6 +550,10 @@ int main(int argc, char** argv) {
     int run_batched_reply_dump(const lucid::runtime_options&);  // below main, as above
     return run_batched_reply_dump(opts);
   }
+  if (mode == "miscompiled_if") {
+    int run_miscompiled_if(const lucid::runtime_options&);  // below main, as above
+    return run_miscompiled_if(opts);
+  }
   if (mode == "kept_session" || mode == "kept_session_dump") {
     int run_kept_session(bool dump, const lucid::runtime_options&);  // below main, as above
     return run_kept_session(mode == "kept_session_dump", opts);
@@ -625,7 +629,8 @@ lucid::task<> batch_caller(lucid::mpsc::sender<batched_request> batcher, int key
   auto [tx, rx] = lucid::oneshot::channel<int>();
   // Named first: GCC 12 destroys a live sender moved into an aggregate
   // built inside the co_await expression (`send({key, std::move(tx)})`),
-  // so the reply would be closed at once (docs/debugging.md, "Limits").
+  // so the reply would be closed at once (docs/debugging.md, "Two GCC 12
+  // bugs").
   batched_request req{key, std::move(tx)};
   co_await batcher.send(std::move(req));
   expect("batch_caller_waits", __LINE__ + 1);
@@ -699,4 +704,35 @@ lucid::task<int> kept_session(bool dump) {
 
 int run_kept_session(bool dump, const lucid::runtime_options& opts) {
   return lucid::run(kept_session(dump), opts);
+}
+
+// ---- a coroutine GCC 12.2 lays out wrongly: no local variable, and a
+// co_await in an `if` condition. Built with that compiler, the counter
+// suspends where lucid never sees it and nothing wakes it after the send:
+// the lost-waker lint names the likely cause. Built with another, it
+// counts and finishes. Either way the program ends with _Exit: a frame laid
+// out wrongly is not destroyed.
+namespace {
+
+lucid::task<> count_one(lucid::mpsc::receiver<int> rx, int* counted) {
+  if (co_await rx.recv()) ++*counted;
+}
+
+lucid::task<int> miscompiled_if() {
+  auto [tx, rx] = lucid::mpsc::bounded<int>(1);
+  static int counted = 0;
+  auto counter = lucid::spawn("counter", count_one(std::move(rx), &counted));
+  co_await lucid::sleep(50ms);
+  co_await tx.send(1);
+  const bool done = static_cast<bool>(co_await lucid::timeout(3s, counter));
+  std::printf("counter %s, counted %d\n", done ? "finished" : "hung", counted);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(0);
+}
+
+}  // namespace
+
+int run_miscompiled_if(const lucid::runtime_options& opts) {
+  return lucid::run(miscompiled_if(), opts);
 }
