@@ -160,18 +160,23 @@ def check_common(out, bt, exp):
     if not re.search(r'sender held by task \d+ "main", in its frame suspended at '
                      r'\S*gdb_target\.cpp:\d+', m.group(1)):
         fail("the oneshot's sender is not found in the root task's frame", out)
-    # The senders the sleeping dispatcher keeps in containers, in no frame:
-    # found through a std::vector's pointers, a std::map's nodes and a
-    # std::deque's map and buffer in its frame.
-    for kind, waiter, container in (("mpsc", "mail_reader", "vector"),
-                                    ("oneshot", "reply_waiter", "map"),
-                                    ("oneshot", "queue_waiter", "deque")):
+    # The senders the sleeping dispatcher keeps in no frame: found through a
+    # std::vector's pointers, a std::map's nodes and a std::deque's map and
+    # buffer in its frame, and as a member of the session its frame points
+    # to (which the writer, waiting on that channel, points to too).
+    in_frame = "via a container in its frame suspended at"
+    for kind, waiter, where, at in (
+            ("mpsc", "mail_reader", "vector", in_frame),
+            ("oneshot", "reply_waiter", "map", in_frame),
+            ("oneshot", "queue_waiter", "deque", in_frame),
+            ("mpsc", "session_writer", "session",
+             "in an object its frame points to, suspended at")):
         m = re.search(r'^%s #\d+, created at .*\n((?:  .*\n)*?)  waiter task \d+ "%s"' %
                       (kind, waiter), out, re.M)
-        if m is None or not re.search(r'sender probably held by task \d+ "dispatcher", via a '
-                                      r'container in its frame suspended at \S*%s' %
-                                      re.escape(exp["dispatcher"]), m.group(1)):
-            fail("the sender in the dispatcher's %s is not found" % container, out)
+        if m is None or not re.search(r'sender probably held by task \d+ "dispatcher", %s '
+                                      r'\S*%s' % (re.escape(at), re.escape(exp["dispatcher"])),
+                                      m.group(1)):
+            fail("the sender in the dispatcher's %s is not found" % where, out)
 
 
 def gdb_commands(extra_args, target_args, first):

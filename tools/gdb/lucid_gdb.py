@@ -626,6 +626,7 @@ class Resource(object):
         self.holder_at = "acquired at"
         self.state = []
         self.waiters = []  # (task, site)
+        self.header = None  # the resource's header (gdb.Value)
 
 
 def _concrete_type_of(ops_ptr):
@@ -765,39 +766,133 @@ def _deque_ranges(words):
     return out
 
 
+def _container_hits(addrs, words, known):
+    """The handles among `addrs` that a container in `words` holds: among the
+    elements of a std::vector (three adjacent words begin <= handle, handle +
+    link <= end <= capacity, none of them a handle's own link, `known`) or of
+    a std::deque's buffer, ranked (0, the range's width), else in an element
+    of a std::map, std::unordered_map or std::list found from `words`' own
+    addresses (`words` must be the memory's own, read from where it lies),
+    ranked (1, 0). {addr: rank}, the lowest rank kept."""
+    best = {}
+    base = words.base
+    ranges = [(b, e) for b, e, c in zip(words, words[1:], words[2:])
+              if not (b & 7 or e <= b or c < e or c - b > _MAX_RANGE)
+              and b not in known and e not in known and c not in known]
+    for b, e in ranges + _deque_ranges(words):
+        for a in addrs:
+            if b <= a and a + _LINK_BYTES <= e and (a not in best or (0, e - b) < best[a]):
+                best[a] = (0, e - b)
+    for el in _node_elements(words, base):
+        for a in addrs:
+            if el <= a and a + _LINK_BYTES <= el + _ELEMENT_WINDOW and a not in best:
+                best[a] = (1, 0)
+    return best
+
+
+class _Words(tuple):
+    """Words read from memory, with the address of the first (`base`)."""
+
+    def __new__(cls, base, words):
+        w = tuple.__new__(cls, words)
+        w.base = base
+        return w
+
+
+def _frame_words(start, end):
+    """The words of a suspended frame; None where unreadable."""
+    n = (end - start) // 8 - 1  # the extent is rounded up: its last word is not the frame's
+    words = _read_words(start, n) if n >= 3 else None
+    return None if words is None else _Words(start, words)
+
+
 def _in_containers(addrs, frames, known):
-    """Handles held by a container in a frame: first among the elements of a
-    std::vector (three adjacent words begin <= handle, handle + link <= end <=
-    capacity, none of them a handle's own link, `known`) or of a std::deque's
-    buffer (the narrowest range wins), else in an element of a std::map,
-    std::unordered_map or std::list.
-    A lead, not proof, as in the console (src/console/handle_holders.hpp).
-    {addr: (task, site)}."""
+    """Handles held by a container in a frame (_container_hits; the lowest
+    rank wins). A lead, not proof, as in the console
+    (src/console/handle_holders.hpp). {addr: (task, site)}."""
     best = {}
     for start, end, task, site in frames:
-        n = (end - start) // 8 - 1  # the extent is rounded up: its last word is not the frame's
-        if n < 3:
-            continue
-        words = _read_words(start, n)
+        words = _frame_words(start, end)
         if words is None:
             continue
-        ranges = [(b, e) for b, e, c in zip(words, words[1:], words[2:])
-                  if not (b & 7 or e <= b or c < e or c - b > _MAX_RANGE)
-                  and b not in known and e not in known and c not in known]
-        for b, e in ranges + _deque_ranges(words):
-            for a in addrs:
-                if b <= a and a + _LINK_BYTES <= e and (a not in best or (0, e - b) < best[a][0]):
-                    best[a] = ((0, e - b), task, site)
-        for el in _node_elements(words, start):
-            for a in addrs:
-                if el <= a and a + _LINK_BYTES <= el + _ELEMENT_WINDOW and a not in best:
-                    best[a] = ((1, 0), task, site)
+        for a, rank in _container_hits(addrs, words, known).items():
+            if a not in best or rank < best[a][0]:
+                best[a] = (rank, task, site)
     return dict((a, (task, site)) for a, (_, task, site) in best.items())
+
+
+_MAX_OBJECT_BYTES = 512  # an object's bytes read (src/console/container_nodes.hpp)
+_MAX_OBJECTS = 20000  # objects read in all (src/console/handle_holders.cpp)
+
+
+def _heap_object(p):
+    """The words of the glibc heap block that starts at p, or of the
+    std::make_shared object 16 bytes into one, up to _MAX_OBJECT_BYTES and
+    never past the block's end; None when p is neither (the console's
+    read_heap_object)."""
+    for block, skip in ((p, 0), (p - 16, 16)):
+        size = _read_words(block - 8, 1)
+        if size is None:
+            continue
+        n = size[0] & ~7
+        if n < 32 or n % 16 or n > 1 << 30:
+            continue
+        if size[0] & 2:  # a block of its own mapping
+            if (block - 16) % 4096:
+                continue
+            usable = n - 16
+        else:  # in use: the next chunk says its previous one is
+            nxt = _read_words(block - 8 + n, 1)
+            if nxt is None or not nxt[0] & 1 or (nxt[0] & ~7) < 16:
+                continue
+            usable = n - 8
+        k = min(usable - skip, _MAX_OBJECT_BYTES) // 8
+        if k <= 0:
+            continue
+        words = _read_words(p, k)
+        return None if words is None else _Words(p, words)
+    return None
+
+
+def _in_objects(addrs, frames, known, waiters):
+    """Handles in the heap objects the frames point to (a member coroutine's
+    `this`, a shared_ptr's object): the object's own member, or in a
+    container there. Of the frames pointing to it, a task not waiting on
+    the resource is named (the lowest id), else the lowest of all, as in the
+    console. {addr: (task, site, in_container)}."""
+    objects = {}  # object -> {addr: in a container?}
+    candidates = {}  # addr -> [(task, site, in_container)]
+    for start, end, task, site in frames:
+        words = _frame_words(start, end)
+        if words is None:
+            continue
+        for p in words:
+            if not _plausible(p) or start <= p < end or p in known:
+                continue
+            if p not in objects:
+                if len(objects) >= _MAX_OBJECTS:
+                    continue
+                found = {}
+                ow = _heap_object(p)
+                if ow is not None:
+                    for a in addrs:
+                        if p <= a and a + _LINK_BYTES <= p + 8 * len(ow):
+                            found[a] = False
+                    for a in _container_hits(addrs, ow, known):
+                        found.setdefault(a, True)
+                objects[p] = found
+            for a, in_container in objects[p].items():
+                candidates.setdefault(a, []).append((task, site, in_container))
+    waiting = set(t.id for t, _ in waiters)
+    return dict((a, min(cs, key=lambda c: (c[0].id in waiting, c[0].id)))
+                for a, cs in candidates.items())
 
 
 def _held_in_frames(r, registry, frames, label):
     """Holders of the handles in `registry`: the tasks whose frames hold them,
-    or, for a handle in no frame, probably hold it in a container."""
+    or, for a handle in no frame, probably hold it in a container there, or
+    in (or in a container in) an object their frames point to. Needs the
+    resource's waiters (r.waiters)."""
     addrs = _handles(registry)
     left = []
     for a in addrs:
@@ -808,10 +903,20 @@ def _held_in_frames(r, registry, frames, label):
         else:
             left.append(a)
     found = len(addrs) - len(left)
+    probably = label.replace(" held by", " probably held by")
     if left:
-        for task, site in _in_containers(left, frames, set(addrs)).values():
-            r.holders.append((task.id, site, label.replace(" held by", " probably held by"),
-                              "via a container in its frame suspended at"))
+        hits = _in_containers(left, frames, set(addrs))
+        for task, site in hits.values():
+            r.holders.append((task.id, site, probably, "via a container in its frame suspended at"))
+            found += 1
+        left = [a for a in left if a not in hits]
+    if left:
+        for task, site, in_container in _in_objects(left, frames, set(addrs),
+                                                    r.waiters).values():
+            r.holders.append((task.id, site, probably,
+                              "via a container in an object its frame points to, suspended at"
+                              if in_container else
+                              "in an object its frame points to, suspended at"))
             found += 1
     if addrs:
         r.holder_label = label
@@ -901,13 +1006,15 @@ def _resources(tasks):
         r = byid.get(w.resource_id)
         if r is None:
             r = Resource(w.resource_id, w.kind)
+            r.header = w.resource
             byid[w.resource_id] = r
             order.append(r)
-            try:
-                _fill_resource(r, w.resource, frames)
-            except (gdb.error, gdb.MemoryError, LucidError) as e:
-                r.state.append("unreadable: %s" % e)
         r.waiters.append((t, at))
+    for r in order:  # once every waiter is known (_held_in_frames)
+        try:
+            _fill_resource(r, r.header, frames)
+        except (gdb.error, gdb.MemoryError, LucidError) as e:
+            r.state.append("unreadable: %s" % e)
     order.sort(key=lambda r: r.id)
     return order
 

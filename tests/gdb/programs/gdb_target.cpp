@@ -73,8 +73,10 @@ lucid::task<> permit_waiter(std::shared_ptr<lucid::semaphore> s) {
 }
 
 // A receiver whose only sender a dispatcher keeps in a std::vector, a
-// reply whose sender it keeps in a std::map and one in a std::deque (all on
-// the heap, in no frame), while the dispatcher sleeps.
+// reply whose sender it keeps in a std::map and one in a std::deque, and a
+// session writer whose sender is a member of a session the dispatcher and
+// the writer share (all on the heap, in no frame), while the dispatcher
+// sleeps.
 lucid::task<> mail_reader(lucid::mpsc::receiver<int> rx) {
   expect("mail_reader", __LINE__ + 1);
   (void)co_await rx.recv();
@@ -85,9 +87,21 @@ lucid::task<> reply_waiter(lucid::oneshot::receiver<int> rx) {
   (void)co_await std::move(rx);
 }
 
+struct session {
+  int id = 0;
+  lucid::mpsc::sender<int> outbox;
+};
+
+lucid::task<> session_writer(lucid::mpsc::receiver<int> rx, std::shared_ptr<session> s) {
+  expect("session_writer", __LINE__ + 1);
+  (void)co_await rx.recv();
+  s->id = 0;
+}
+
 lucid::task<> dispatcher(std::vector<lucid::mpsc::sender<int>> out,
                          std::map<int, lucid::oneshot::sender<int>> replies,
-                         std::deque<lucid::oneshot::sender<int>> queued) {
+                         std::deque<lucid::oneshot::sender<int>> queued,
+                         std::shared_ptr<session> s) {
   expect("dispatcher", __LINE__ + 1);
   co_await lucid::sleep(1h);
   for (auto& o : out)
@@ -96,6 +110,7 @@ lucid::task<> dispatcher(std::vector<lucid::mpsc::sender<int>> out,
     (void)r.send(1);
   for (auto& r : queued)
     (void)r.send(1);
+  s.reset();  // the writer's channel closes once the writer drops its session too
 }
 
 lucid::task<> sleeper() {
@@ -132,8 +147,11 @@ lucid::task<int> root(std::string_view mode) {
   std::deque<lucid::oneshot::sender<int>> queued;
   queued.push_back(std::move(qrtx));
   auto l = lucid::spawn("queue_waiter", reply_waiter(std::move(qrrx)));
-  auto j = lucid::spawn("dispatcher",
-                        dispatcher(std::move(outs), std::move(replies), std::move(queued)));
+  auto [stx, srx] = lucid::mpsc::bounded<int>(4);
+  auto sess = std::make_shared<session>(session{1, std::move(stx)});
+  auto w = lucid::spawn("session_writer", session_writer(std::move(srx), sess));
+  auto j = lucid::spawn("dispatcher", dispatcher(std::move(outs), std::move(replies),
+                                                 std::move(queued), std::move(sess)));
   co_await lucid::sleep(500ms);  // everyone is parked by now (the last after 100 ms)
   if (mode == "abort") {
     auto e = lucid::spawn("crasher", []() -> lucid::task<> {
