@@ -29,6 +29,16 @@ bool has(const std::string& out, const std::string& s) {
   return out.find(s) != std::string::npos;
 }
 
+/// Runs hang_program `mode`, one that dumps (SIGQUIT) once its tasks hang,
+/// then goes on and ends: it must end well, after the dump.
+lucid::debug::testing::run_result run_dump(const char* mode) {
+  auto r = run_program(LUCID_HANG_PROGRAM, mode, {{"LUCID_DEADLOCK_MS", "200"}});
+  EXPECT_TRUE(r.exited) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "after the dump")) << r.output;
+  return r;
+}
+
 TEST(Detectors, DumpOnSigquitNamesTheLeakedOneshotAndTheAwaitLine) {
   auto r = run_program(LUCID_HANG_PROGRAM, "leaked_oneshot");
   ASSERT_TRUE(r.exited) << r.output;
@@ -50,10 +60,8 @@ TEST(Detectors, DumpOnSigquitNamesTheLeakedOneshotAndTheAwaitLine) {
 }
 
 TEST(Detectors, DumpNamesTheTaskWhoseVectorProbablyHoldsAParkedReply) {
-  auto r = run_program(LUCID_HANG_PROGRAM, "parked_reply_dump", {{"LUCID_DEADLOCK_MS", "200"}});
-  ASSERT_TRUE(r.exited) << r.output;
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(has(r.output, "after the dump")) << r.output;
+  auto r = run_dump("parked_reply_dump");
+  if (!r.exited) return;
   // The asker's reply sender is among the elements of the backend's
   // std::vector: on the heap, found through the vector's pointers in the
   // backend's frame, which is suspended where it receives.
@@ -69,10 +77,8 @@ TEST(Detectors, DumpNamesTheTaskWhoseVectorProbablyHoldsAParkedReply) {
 }
 
 TEST(Detectors, DumpNamesTheBatcherWhoseQueueProbablyHoldsTheRepliesOfABatchThatNeverFills) {
-  auto r = run_program(LUCID_HANG_PROGRAM, "batched_reply_dump", {{"LUCID_DEADLOCK_MS", "200"}});
-  ASSERT_TRUE(r.exited) << r.output;
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(has(r.output, "after the dump")) << r.output;
+  auto r = run_dump("batched_reply_dump");
+  if (!r.exited) return;
   // Three callers wait on replies whose senders are in the batcher's
   // std::queue (a std::deque's buffer on the heap), found through the
   // deque's words in the batcher's frame.
@@ -94,10 +100,8 @@ TEST(Detectors, DumpNamesTheBatcherWhoseQueueProbablyHoldsTheRepliesOfABatchThat
 }
 
 TEST(Detectors, DumpNamesTheWriterWhoseOwnSessionKeepsItsChannelOpen) {
-  auto r = run_program(LUCID_HANG_PROGRAM, "kept_session_dump", {{"LUCID_DEADLOCK_MS", "200"}});
-  ASSERT_TRUE(r.exited) << r.output;
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(has(r.output, "after the dump")) << r.output;
+  auto r = run_dump("kept_session_dump");
+  if (!r.exited) return;
   // The writer's channel's sender is a member of the session, on the heap;
   // the writer's frame holds the session's shared_ptr.
   EXPECT_TRUE(has(r.output, "'session_writer' idle, waiting ")) << r.output;
@@ -152,10 +156,8 @@ TEST(Detectors, InASandboxThatRefusesProcessVmReadvTheVectorIsStillFound) {
 }
 
 TEST(Detectors, DumpNamesTheReaderWhoseClientProbablyHoldsAPendingCallsReply) {
-  auto r = run_program(LUCID_HANG_PROGRAM, "pending_calls_dump", {{"LUCID_DEADLOCK_MS", "200"}});
-  ASSERT_TRUE(r.exited) << r.output;
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(has(r.output, "after the dump")) << r.output;
+  auto r = run_dump("pending_calls_dump");
+  if (!r.exited) return;
   // Call 2's reply sender is in the client's std::unordered_map, on the
   // heap: found through `this` in the reader's and the caller's frames. The
   // caller waits on a reply kept there, so the reader is named.

@@ -237,15 +237,29 @@ if [ -n "$DEMO" ] && [ -x "$DEMO" ]; then
   expect_quit
 fi
 
+# Starts `$HANG MODE` with its console (extra VAR=value arguments go to its
+# environment), and lucid-console on it in tmux session NAME, WIDTH wide.
+start_hang() {
+  local mode=$1 name=$2 width=$3
+  shift 3
+  PORT=$(free_port)
+  env LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 "$@" \
+    "$HANG" "$mode" >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+  start "$name" "$width" 40 "127.0.0.1:$PORT"
+}
+
+# Filters the task table by WORD (typed as keys).
+filter() {
+  # shellcheck disable=SC2046
+  keys / $(echo "$1" | sed 's/./& /g') Enter
+}
+
 if [ -n "$HANG" ] && [ -x "$HANG" ]; then
   echo "== a hang: $HANG leaked_sender (main joins the consumer while it holds the sender)"
-  PORT=$(free_port)
-  LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 LUCID_DEADLOCK_MS=300 \
-    "$HANG" leaked_sender >"$WORK/hang.log" 2>&1 &
-  PIDS+=($!)
-  start hang 120 40 "127.0.0.1:$PORT"
+  start_hang leaked_sender hang 120 LUCID_DEADLOCK_MS=300
   expect "consumer" "the hung program's tasks"
-  keys / c o n s u m e r Enter
+  filter consumer
   expect_gone "ticker" "the filter keeps the consumer"
   keys Enter
   expect "sender held by task [0-9]+ 'main' in leaked_sender \(at tests/integration/programs/hang_program.cpp:[0-9]+\)" \
@@ -256,13 +270,9 @@ if [ -n "$HANG" ] && [ -x "$HANG" ]; then
   expect_quit
 
   echo "== a hang: $HANG parked_reply (the backend keeps the reply's sender in a std::vector)"
-  PORT=$(free_port)
-  LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 \
-    "$HANG" parked_reply >"$WORK/parked.log" 2>&1 &
-  PIDS+=($!)
-  start parked 120 40 "127.0.0.1:$PORT"
+  start_hang parked_reply parked 120
   expect "asker" "the parked reply's tasks"
-  keys / a s k e r Enter
+  filter asker
   expect_gone "ticker" "the filter keeps the asker (and the backend, whose senders it holds)"
   keys j Enter  # the asker's row, below the backend's (task 3)
   expect "sender probably held by task [0-9]+ 'backend' via a container in its frame, in backend \(at tests/" \
@@ -270,13 +280,9 @@ if [ -n "$HANG" ] && [ -x "$HANG" ]; then
   expect_quit
 
   echo "== a hang: $HANG pending_calls (a client keeps the reply's sender in a member map)"
-  PORT=$(free_port)
-  LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 \
-    "$HANG" pending_calls >"$WORK/pending.log" 2>&1 &
-  PIDS+=($!)
-  start pending 160 40 "127.0.0.1:$PORT"
+  start_hang pending_calls pending 160
   expect "caller" "the pending call's tasks"
-  keys / c a l l e r Enter
+  filter caller
   expect_gone "ticker" "the filter keeps the caller"
   keys End Enter  # the caller's row, the last
   expect "sender probably held by task [0-9]+ 'reader' via a container in an object its frame points to, in read_loop \(at tests/" \
@@ -284,13 +290,9 @@ if [ -n "$HANG" ] && [ -x "$HANG" ]; then
   expect_quit
 
   echo "== a hang: $HANG kept_session (a writer's session keeps the writer's channel open)"
-  PORT=$(free_port)
-  LUCID_CONSOLE=127.0.0.1:$PORT LUCID_CONSOLE_INTERVAL_MS=200 \
-    "$HANG" kept_session >"$WORK/session.log" 2>&1 &
-  PIDS+=($!)
-  start session 160 40 "127.0.0.1:$PORT"
+  start_hang kept_session session 160
   expect "session_writer" "the session's tasks"
-  keys / s e s s i o n _ w r i t e r Enter
+  filter session_writer
   expect_gone "connection" "the filter keeps the writer"
   keys End Enter  # the writer's row, the only one
   expect "sender probably held by task [0-9]+ 'session_writer' in an object its frame points to, in session_writer \(at tests/" \
