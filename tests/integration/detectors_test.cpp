@@ -137,6 +137,11 @@ TEST(Detectors, ACoroutineGcc12LaysOutWronglyIsExplained) {
                   "GCC 12.2 lays out the frame of a coroutine with no local variable "
                   "wrongly"))
       << r.output;
+  // The dump says it too.
+  EXPECT_TRUE(has(r.output,
+                  "task 2 'counter' idle\n  ╼ <frame not suspended yet>\n  (idle at an "
+                  "await lucid never saw: a frame the compiler laid out wrongly"))
+      << r.output;
 #endif
 #else
   EXPECT_TRUE(has(r.output, "counter finished, counted 1")) << r.output;

@@ -199,6 +199,13 @@ void dump(std::ostream& out, const snapshot& s) {
       out << (chain.empty() ? "\n" : ":\n") << chain;
     }
     if (t->state != "running") out << detail::describe_chain(t->root, "  ");
+    // Every co_await of a lucid task records its site first: an idle task
+    // whose frame has none suspended where lucid never saw.
+    if (t->state == "idle" && !t->root.waiting && !t->root.chain.empty() &&
+        !t->root.chain.front().known()) {
+      out << "  (idle at an await lucid never saw: a frame the compiler laid out wrongly, see "
+             "docs/debugging.md, \"Two GCC 12 bugs that look like lucid's\")\n";
+    }
     if (t->stats.known) {
       const task_stats_view& st = t->stats;
       out << fmt::format("  {} poll{}, busy {:.3f} s, scheduled {:.3f} s, idle {:.3f} s", st.polls,

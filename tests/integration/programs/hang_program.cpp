@@ -709,9 +709,9 @@ int run_kept_session(bool dump, const lucid::runtime_options& opts) {
 // ---- a coroutine GCC 12.2 lays out wrongly: no local variable, and a
 // co_await in an `if` condition. Built with that compiler, the counter
 // suspends where lucid never sees it and nothing wakes it after the send:
-// the lost-waker lint names the likely cause. Built with another, it
-// counts and finishes. Either way the program ends with _Exit: a frame laid
-// out wrongly is not destroyed.
+// the lost-waker lint names the likely cause, and so does the dump (SIGQUIT)
+// after it. Built with another, it counts and finishes. Either way the program ends with _Exit: a
+// frame laid out wrongly is not destroyed.
 namespace {
 
 lucid::task<> count_one(lucid::mpsc::receiver<int> rx, int* counted) {
@@ -725,6 +725,7 @@ lucid::task<int> miscompiled_if() {
   co_await lucid::sleep(50ms);
   co_await tx.send(1);
   const bool done = static_cast<bool>(co_await lucid::timeout(3s, counter));
+  co_await dump_and_go_on();
   std::printf("counter %s, counted %d\n", done ? "finished" : "hung", counted);
   std::fflush(stdout);
   std::fflush(stderr);
