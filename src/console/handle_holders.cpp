@@ -108,6 +108,22 @@ void for_each_claimed_frame(Fn&& fn) {
 /// deque's buffer, rank 1 for a node). A word equal to a
 /// handle's address (`known`) is a handle's link to its neighbour, not a
 /// vector's: triples with one are skipped.
+/// Whether [w[0], w[1]) with capacity w[2] looks like a std::vector's
+/// elements before the heap is asked (see scan_words).
+bool vector_shape(const std::uintptr_t* w, const std::vector<std::uintptr_t>& known) {
+  const std::uintptr_t begin = w[0], end = w[1], cap = w[2];
+  if ((begin & 7) != 0 || end <= begin || cap < end || cap - begin > kMaxRange) return false;
+  return !contains(known, begin) && !contains(known, end) && !contains(known, cap);
+}
+
+/// A vector's elements are a heap block of their own, at least capacity
+/// long: three ascending pointers of an array (a hash table's buckets) are
+/// not. Unchecked where this process may not read itself (a sandbox): the
+/// three words are all there is then.
+bool vector_block(std::uintptr_t begin, std::uintptr_t cap) {
+  return !heap_blocks_known() || heap_block_bytes(begin) >= cap - begin;
+}
+
 template <typename Hit>
 void scan_words(const std::vector<std::uintptr_t>& w, std::uintptr_t base,
                 const std::vector<std::uintptr_t>& sorted, const std::vector<std::uintptr_t>& known,
@@ -115,15 +131,10 @@ void scan_words(const std::vector<std::uintptr_t>& w, std::uintptr_t base,
   const std::size_t n = w.size();
   for (std::size_t i = 0; i + 2 < n; ++i) {
     const std::uintptr_t begin = w[i], end = w[i + 1], cap = w[i + 2];
-    if ((begin & 7) != 0 || end <= begin || cap < end || cap - begin > kMaxRange) continue;
+    if (!vector_shape(&w[i], known)) continue;
     auto it = std::lower_bound(sorted.begin(), sorted.end(), begin);
     if (it == sorted.end() || *it + kLinkBytes > end) continue;
-    if (contains(known, begin) || contains(known, end) || contains(known, cap)) continue;
-    // A vector's elements are a heap block of its own, at least capacity
-    // long: three ascending pointers of an array (a hash table's buckets)
-    // are not. Unchecked where this process may not read itself (a
-    // sandbox): the frame's three words are all there is then.
-    if (heap_blocks_known() && heap_block_bytes(begin) < cap - begin) continue;
+    if (!vector_block(begin, cap)) continue;
     for (; it != sorted.end() && *it + kLinkBytes <= end; ++it)
       hit(*it, 0, end - begin);
   }
@@ -160,25 +171,65 @@ std::map<std::uintptr_t, container_hit> search_containers(
 /// What step 3 found: the handles in each object read, and for each handle
 /// the frames pointing to an object holding it (with that object).
 struct object_hits {
+  /// A frame pointing to an object that holds a handle: directly, or through
+  /// an element of a container in the frame.
+  struct candidate {
+    frame_extent frame;
+    std::uintptr_t object = 0;
+    bool via_element = false;
+  };
   std::unordered_map<std::uintptr_t, std::vector<std::uintptr_t>> held_at;  // object -> handles
-  std::map<std::uintptr_t, std::vector<std::pair<frame_extent, std::uintptr_t>>> candidates;
+  std::map<std::uintptr_t, std::vector<candidate>> candidates;
   std::set<std::uintptr_t> members;  ///< handles that are an object's own member
 };
+
+/// The most words of container elements read per frame for step 3b.
+constexpr std::size_t kMaxElementWords = 4096;
+
+/// The words of the elements of the containers in `w` (a frame's words,
+/// from `base`): a std::vector's and a std::deque buffer's elements, and
+/// each node element's first words, read through read_own_memory(), at most
+/// kMaxElementWords in all. A range inside a frame (`in_frame`) is a wait
+/// node's links, not a container's elements.
+template <typename InFrame>
+std::vector<std::uintptr_t> element_words(const std::vector<std::uintptr_t>& w, std::uintptr_t base,
+                                          const std::vector<std::uintptr_t>& known,
+                                          InFrame&& in_frame) {
+  std::vector<std::uintptr_t> out;
+  auto take = [&](std::uintptr_t begin, std::uintptr_t end) {
+    if (out.size() >= kMaxElementWords || end <= begin) return;
+    const std::size_t n = std::min<std::size_t>((end - begin) / sizeof(std::uintptr_t),
+                                                kMaxElementWords - out.size());
+    const std::size_t at = out.size();
+    out.resize(at + n);
+    const std::size_t got = read_own_memory(begin, out.data() + at, n * sizeof(std::uintptr_t));
+    out.resize(at + got / sizeof(std::uintptr_t));
+  };
+  for (std::size_t i = 0; i + 2 < w.size(); ++i) {
+    if (!vector_shape(&w[i], known) || in_frame(w[i])) continue;
+    if (heap_blocks_known() && vector_block(w[i], w[i + 2])) take(w[i], w[i + 1]);
+  }
+  for_each_deque_range(w.data(), w.size(), take);
+  for_each_node_element(w.data(), w.size(), base, known,
+                        [&](std::uintptr_t element) { take(element, element + kElementWindow); });
+  return out;
+}
 
 /// Step 3 of the header: containers in the objects the frames point to.
 /// Each object is read once, however many frames point to it; every frame
 /// that points to one holding a handle is a candidate for that handle.
+template <typename InFrame>
 object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
-                           const std::vector<std::uintptr_t>& known) {
+                           const std::vector<std::uintptr_t>& known, InFrame&& in_frame) {
   object_hits out;
   auto& held_at = out.held_at;
   std::vector<std::uintptr_t> object(kMaxObjectWords);
   for_each_claimed_frame([&](const frame_extent& f, const std::vector<std::uintptr_t>& words) {
-    for (std::uintptr_t p : words) {
-      if (!plausible_pointer(p) || (p >= f.start && p < f.end) || contains(known, p)) continue;
+    auto visit = [&](std::uintptr_t p, bool via_element) {
+      if (!plausible_pointer(p) || (p >= f.start && p < f.end) || contains(known, p)) return;
       auto it = held_at.find(p);
       if (it == held_at.end()) {
-        if (held_at.size() >= kMaxObjects) continue;
+        if (held_at.size() >= kMaxObjects) return;
         it = held_at.try_emplace(p).first;
         // Only a heap block's own bytes: past its end lie other objects.
         const std::size_t got = read_heap_object(p, object.data(), object.size());
@@ -198,10 +249,16 @@ object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
       }
       for (std::uintptr_t handle : it->second) {
         auto& c = out.candidates[handle];
-        if (c.empty() || c.back().first.task != f.task || c.back().second != p)
-          c.emplace_back(f, p);
+        if (c.empty() || c.back().frame.task != f.task || c.back().object != p)
+          c.push_back({f, p, via_element});
       }
-    }
+    };
+    for (std::uintptr_t p : words)
+      visit(p, false);
+    // 3b: the objects the elements of the frame's containers point to (a
+    // registry of shared_ptrs to sessions).
+    for (std::uintptr_t p : element_words(words, f.start, known, in_frame))
+      visit(p, true);
   });
   return out;
 }
@@ -265,7 +322,8 @@ std::map<resource_id, std::vector<holder>> locate_holders(
     }
   }
   if (still.empty()) return held;
-  const object_hits found_in = search_objects(sorted_of(still), known);
+  const object_hits found_in = search_objects(
+      sorted_of(still), known, [&](std::uintptr_t a) { return frame_of(a) != nullptr; });
   std::map<std::uintptr_t, resource_id> resource_of;
   for (const auto& [id, a] : still)
     resource_of.emplace(a, id);
@@ -288,18 +346,21 @@ std::map<resource_id, std::vector<holder>> locate_holders(
     if (it == found_in.candidates.end()) continue;
     // The lowest task id among those that are not the object's consumers,
     // else among all.
-    const frame_extent* best = nullptr;
+    const object_hits::candidate* best = nullptr;
     bool best_consumes = false;
-    for (const auto& [f, object] : it->second) {
-      const bool consumes = consumer(object, f.task);
+    for (const object_hits::candidate& c : it->second) {
+      const bool consumes = consumer(c.object, c.frame.task);
       if (best == nullptr || (best_consumes && !consumes) ||
-          (best_consumes == consumes && f.task < best->task)) {
-        best = &f;
+          (best_consumes == consumes && c.frame.task < best->frame.task)) {
+        best = &c;
         best_consumes = consumes;
       }
     }
-    held[id].push_back(make_holder(
-        *best, found_in.members.count(a) != 0 ? found::in_object : found::in_object_container));
+    holder h =
+        make_holder(best->frame,
+                    found_in.members.count(a) != 0 ? found::in_object : found::in_object_container);
+    h.via_element = best->via_element;
+    held[id].push_back(h);
   }
   return held;
 }

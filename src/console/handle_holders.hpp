@@ -31,7 +31,10 @@
 //      snapshot. A handle within those bytes is the object's own member (a
 //      session's sender): holder::via_object alone; one in the same
 //      containers as step 2's, in those bytes: holder::in_container and
-//      holder::via_object. Every frame pointing to
+//      holder::via_object. The same for the heap blocks the elements of
+//      the frames' containers point to (a registry of shared_ptrs to
+//      sessions: the first 4096 words of elements per frame, read once
+//      each): holder::via_element too. Every frame pointing to
 //      the object is a candidate; the one named is the lowest task id among
 //      those that are not the object's consumers (tasks waiting on a
 //      resource whose handle the object holds: callers whose replies wait in
@@ -40,8 +43,9 @@
 //   Steps 2 and 3 read numbers out of frames and the heap: unrelated words,
 //   or a destroyed local's stale ones, can also match, so they give a lead,
 //   not proof: reports say "probably", and the deadlock search does not
-//   build on them (build_graph counts in_frame holders only). A handle two
-//   pointers away from a frame, or in a global, is not found.
+//   build on them (build_graph counts in_frame holders only). A handle
+//   further away (an object a container in an object points to), or in a
+//   global, is not found.
 //
 // Reading frames (steps 2 and 3): only while the task is claimed (inspect.hpp), and
 // only as numbers. A frame's words can change meanwhile (a waker writes its

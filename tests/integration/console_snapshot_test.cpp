@@ -624,23 +624,29 @@ TEST(ConsoleSnapshot, RepliesInAMapOfAnObjectTheReaderPointsToAreProbablyTheRead
   }());
 }
 
+/// A session as services keep one: shared, with the sender to its writer
+/// task as a member.
+struct test_session {
+  std::uint64_t id = 0;
+  lucid::mpsc::sender<int> outbox;
+};
+
+/// A session's writer: ends once every sender of its channel is gone.
+lucid::task<> session_writer(lucid::mpsc::receiver<int> rx) {
+  while (auto v = co_await rx.recv()) {
+  }
+}
+
 int g_server_waits_line = 0;
 
 TEST(ConsoleSnapshot, ASenderThatIsAMemberOfAnObjectAFramePointsToIsProbablyThatTasks) {
   lucid::runtime rt = lucid::runtime::multi_thread(2);
   rt.block_on([]() -> lucid::task<> {
-    // A session as services keep one: shared, with the sender to its
-    // writer task as a member. The server keeps the session alive, so the
-    // writer's channel never closes; a second session's writer keeps its
-    // own session, and so its own channel, alive.
-    struct session {
-      std::uint64_t id = 0;
-      lucid::mpsc::sender<int> outbox;
-    };
-    auto writer = [](lucid::mpsc::receiver<int> rx) -> lucid::task<> {
-      while (co_await rx.recv()) {
-      }
-    };
+    // The server keeps the session alive, so the writer's channel never
+    // closes; a second session's writer keeps its own session, and so its
+    // own channel, alive.
+    using session = test_session;
+    auto writer = session_writer;
     auto [tx, rx] = lucid::mpsc::bounded<int>(4);
     auto kept = std::make_shared<session>(session{1, std::move(tx)});
     auto w1 = lucid::spawn("writer", writer(std::move(rx)));
@@ -691,6 +697,73 @@ TEST(ConsoleSnapshot, ASenderThatIsAMemberOfAnObjectAFramePointsToIsProbablyThat
     co_await std::move(server);
     co_await std::move(w1);
     co_await std::move(w2);
+  }());
+}
+
+int g_registry_waits_line = 0;
+
+TEST(ConsoleSnapshot, ASenderInASessionThatARegistryInAFramePointsToIsProbablyThatTasks) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    // A server keeps its sessions in registries (a vector and a map of
+    // shared_ptrs); each session holds the sender to its writer. Sessions
+    // left there after their clients went keep their writers waiting.
+    using session = test_session;
+    auto writer = session_writer;
+    std::vector<std::shared_ptr<session>> listed;
+    std::map<std::uint64_t, std::shared_ptr<session>> by_id;
+    std::vector<lucid::join_handle<void>> writers;
+    for (std::uint64_t i = 0; i < 4; ++i) {
+      auto [tx, rx] = lucid::mpsc::bounded<int>(4);
+      auto s = std::make_shared<session>(session{i, std::move(tx)});
+      if (i < 2) {
+        listed.push_back(std::move(s));
+      } else {
+        by_id.emplace(i, std::move(s));
+      }
+      writers.push_back(lucid::spawn("writer", writer(std::move(rx))));
+    }
+    auto go = std::make_shared<lucid::notify>();
+    auto server = lucid::spawn("server",
+                               [](std::vector<std::shared_ptr<session>> listed,
+                                  std::map<std::uint64_t, std::shared_ptr<session>> by_id,
+                                  std::shared_ptr<lucid::notify> go) -> lucid::task<> {
+                                 g_registry_waits_line = __LINE__ + 1;
+                                 co_await go->notified();
+                                 listed.clear();  // the sessions go, and their writers end
+                                 by_id.clear();
+                               }(std::move(listed), std::move(by_id), go));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* sv = find_task(s, "server");
+    EXPECT_TRUE(sv != nullptr);
+    if (sv == nullptr) co_return;
+    std::ostringstream out;
+    lucid::console::dump(out, s);
+    std::size_t found = 0;
+    for (const lucid::console::task_view& t : s.tasks) {
+      if (t.name != "writer") continue;
+      EXPECT_EQ(t.root.wait.holders.size(), 1u) << t.id << "\n" << out.str();
+      if (t.root.wait.holders.size() != 1) continue;
+      const lucid::console::holder& h = t.root.wait.holders[0];
+      EXPECT_EQ(h.task, sv->id);
+      EXPECT_TRUE(h.via_object);
+      EXPECT_TRUE(h.via_element);
+      EXPECT_FALSE(h.in_container);
+      EXPECT_FALSE(h.in_frame);
+      EXPECT_EQ(h.acquired_at.line, static_cast<unsigned>(g_registry_waits_line));
+      ++found;
+    }
+    EXPECT_EQ(found, 4u);
+    EXPECT_TRUE(has(out.str(), "whose sender is probably held by task " + std::to_string(sv->id) +
+                                   " 'server' in an object a container in its frame points to "
+                                   "(in operator(), at "))
+        << out.str();
+    EXPECT_TRUE(s.cycles.empty());
+    go->notify_one();
+    co_await std::move(server);
+    for (auto& w : writers)
+      co_await std::move(w);
   }());
 }
 

@@ -117,6 +117,30 @@ TEST(Detectors, DumpNamesTheWriterWhoseOwnSessionKeepsItsChannelOpen) {
   EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
 }
 
+TEST(Detectors, DumpNamesTheServerWhoseRegistryKeepsTheWritersSessions) {
+  auto r = run_dump("session_registry_dump");
+  if (!r.exited) return;
+  // Each writer's sender is a member of a session, which the server's
+  // std::map of shared_ptrs points to.
+  std::size_t writers = 0;
+  const std::string by =
+      "'session_server' in an object a container in its frame points to (in "
+      "session_server, at " +
+      expected(r.output, "server_waits") + "): 0 queued of 8, 1 sender alive";
+  for (std::size_t p = r.output.find("'registered_writer' idle"); p != std::string::npos;
+       p = r.output.find("'registered_writer' idle", p + 1)) {
+    const std::size_t eol = r.output.find('\n', p);
+    EXPECT_NE(r.output.substr(p, eol - p).find(by), std::string::npos)
+        << r.output.substr(p, eol - p);
+    ++writers;
+  }
+  EXPECT_EQ(writers, 2u) << r.output;
+  EXPECT_TRUE(
+      has(r.output, "╼ registered_writer at " + expected(r.output, "registered_writer_waits")))
+      << r.output;
+  EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
+}
+
 TEST(Detectors, ACoroutineGcc12LaysOutWronglyIsExplained) {
   // count_one has no local variable and a co_await in an `if` condition.
   auto r = run_program(LUCID_HANG_PROGRAM, "miscompiled_if", {{"LUCID_DEADLOCK_MS", "300"}});

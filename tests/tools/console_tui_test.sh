@@ -298,5 +298,15 @@ if [ -n "$HANG" ] && [ -x "$HANG" ]; then
   expect "sender probably held by task [0-9]+ 'session_writer' in an object its frame points to, in session_writer \(at tests/" \
     "the writer's detail names itself, whose frame points to the session"
   expect_quit
+
+  echo "== a hang: $HANG session_registry (a server's map keeps its sessions, and their senders)"
+  start_hang session_registry registry 180
+  expect "registered_writer" "the registry's tasks"
+  filter registered_writer
+  expect_gone "session_server " "the filter keeps the writers"
+  keys Enter  # the first writer's row
+  expect "sender probably held by task [0-9]+ 'session_server' in an object a container in its frame points to, in session_server \(at tests/" \
+    "a writer's detail names the server, whose map points to the session"
+  expect_quit
 fi
 echo "PASS"

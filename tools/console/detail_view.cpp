@@ -24,9 +24,8 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
       std::string in = h.acquired_at.function.empty() ? "" : " in " + h.acquired_at.function;
       // Found in a container or an object: a guess (console.hpp, holder).
       if (h.via_object) {
-        in = std::string(h.in_container ? " via a container in an object its frame points to,"
-                                        : " in an object its frame points to,") +
-             in;
+        in = std::string(h.in_container ? " via a container" : "") + " in an object " +
+             (h.via_element ? "a container in its frame" : "its frame") + " points to," + in;
       } else if (h.in_container) {
         in = " via a container in its frame," + in;
       }

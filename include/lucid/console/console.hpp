@@ -60,6 +60,9 @@ struct holder {
   /// `this`, a shared_ptr's object), not in the frame: in a container there
   /// with in_container, else as the object's own member.
   bool via_object = false;
+  /// With via_object: the object is one an element of a container in the
+  /// frame points to (a registry of shared_ptrs to sessions), not the frame.
+  bool via_element = false;
   /// Found by where its handle lives, either way.
   bool by_handle() const noexcept { return in_frame || guessed(); }
   /// Found by a search of the frame's words or the objects they point to (in

@@ -162,7 +162,8 @@ json encode(const holder& h) {
               {"held_s", h.held_s},
               {"in_frame", h.in_frame},
               {"in_container", h.in_container},
-              {"via_object", h.via_object}};
+              {"via_object", h.via_object},
+              {"via_element", h.via_element}};
 }
 
 holder decode_holder(const json& j) {
@@ -173,6 +174,7 @@ holder decode_holder(const json& j) {
   h.in_frame = j.value("in_frame", false);          // absent in recordings made before it
   h.in_container = j.value("in_container", false);  // likewise
   h.via_object = j.value("via_object", false);      // likewise
+  h.via_element = j.value("via_element", false);    // likewise
   return h;
 }
 

@@ -108,6 +108,7 @@ void write(json_text& w, const holder& h) {
   w.key("in_container").value(h.in_container);
   w.key("in_frame").value(h.in_frame);
   w.key("task").value(h.task);
+  w.key("via_element").value(h.via_element);
   w.key("via_object").value(h.via_object);
   w.end_object();
 }

@@ -550,6 +550,10 @@ int main(int argc, char** argv) {
     int run_batched_reply_dump(const lucid::runtime_options&);  // below main, as above
     return run_batched_reply_dump(opts);
   }
+  if (mode == "session_registry" || mode == "session_registry_dump") {
+    int run_session_registry(bool dump, const lucid::runtime_options&);  // below main
+    return run_session_registry(mode == "session_registry_dump", opts);
+  }
   if (mode == "miscompiled_if") {
     int run_miscompiled_if(const lucid::runtime_options&);  // below main, as above
     return run_miscompiled_if(opts);
@@ -736,4 +740,57 @@ lucid::task<int> miscompiled_if() {
 
 int run_miscompiled_if(const lucid::runtime_options& opts) {
   return lucid::run(miscompiled_if(), opts);
+}
+
+#include <map>
+
+// ---- sessions left in a server's registry: the server keeps every
+// connection's session in a std::map of shared_ptrs and forgets to erase
+// it when the client goes; each session holds the sender to its writer
+// task, so the writers wait forever. The senders are two pointers from the
+// server's frame (map node, then session): the dump names the server.
+namespace {
+
+struct registered_session {
+  int id = 0;
+  lucid::mpsc::sender<std::string> outbox;
+};
+
+lucid::task<> registered_writer(lucid::mpsc::receiver<std::string> rx) {
+  expect("registered_writer_waits", __LINE__ + 1);
+  while (auto line = co_await rx.recv())
+    std::fwrite(line->data(), 1, line->size(), stdout);
+}
+
+lucid::task<> session_server(std::shared_ptr<lucid::notify> stop) {
+  std::map<int, std::shared_ptr<registered_session>> sessions;
+  std::vector<lucid::join_handle<void>> writers;
+  for (int id = 1; id <= 2; ++id) {  // two clients connect, then leave
+    auto [tx, rx] = lucid::mpsc::bounded<std::string>(8);
+    sessions.emplace(id,
+                     std::make_shared<registered_session>(registered_session{id, std::move(tx)}));
+    writers.push_back(lucid::spawn("registered_writer", registered_writer(std::move(rx))));
+  }
+  expect("server_waits", __LINE__ + 1);
+  co_await stop->notified();  // never erased: the writers wait
+  for (auto& w : writers)
+    w.abort();
+}
+
+/// With `dump`, a dump (SIGQUIT) once the writers wait, then the program
+/// ends.
+lucid::task<int> session_registry(bool dump) {
+  auto stop = std::make_shared<lucid::notify>();
+  auto server = lucid::spawn("session_server", session_server(stop));
+  if (!dump) co_await std::move(server);
+  co_await dump_and_go_on();
+  stop->notify_one();
+  co_await std::move(server);
+  co_return 0;
+}
+
+}  // namespace
+
+int run_session_registry(bool dump, const lucid::runtime_options& opts) {
+  return lucid::run(session_registry(dump), opts);
 }

@@ -87,7 +87,10 @@ export function guessed(x) {
 // found in its frame); `short` leaves out "its frame" (the resources table).
 export function viaText(x, short = false) {
   const container = x.in_container ? ' via a container' : '';
-  if (x.via_object) return `${container} in an object ${short ? 'it' : 'its frame'} points to`;
+  if (x.via_object) {
+    const from = x.via_element ? `a container in ${short ? 'it' : 'its frame'}` : short ? 'it' : 'its frame';
+    return `${container} in an object ${from} points to`;
+  }
   return container && !short ? `${container} in its frame` : container;
 }
 

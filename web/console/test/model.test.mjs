@@ -94,4 +94,8 @@ test('a holder found by a search says where, as the dump does; one in its frame 
   assert.equal(viaText(container, true), ' via a container');
   assert.equal(viaText(objectContainer, true), ' via a container in an object it points to');
   assert.equal(viaText(member, true), ' in an object it points to');
+  const registered = { via_object: true, via_element: true };
+  assert.equal(guessed(registered), true);
+  assert.equal(viaText(registered), ' in an object a container in its frame points to');
+  assert.equal(viaText(registered, true), ' in an object a container in it points to');
 });
