@@ -162,15 +162,18 @@ def check_common(out, bt, exp):
         fail("the oneshot's sender is not found in the root task's frame", out)
     # The senders the sleeping dispatcher keeps in no frame: found through a
     # std::vector's pointers, a std::map's nodes and a std::deque's map and
-    # buffer in its frame, and as a member of the session its frame points
-    # to (which the writer, waiting on that channel, points to too).
+    # buffer in its frame, as a member of the session its frame points to
+    # (which the writer, waiting on that channel, points to too), and as a
+    # member of a session its std::map of sessions points to.
     in_frame = "via a container in its frame suspended at"
     for kind, waiter, where, at in (
             ("mpsc", "mail_reader", "vector", in_frame),
             ("oneshot", "reply_waiter", "map", in_frame),
             ("oneshot", "queue_waiter", "deque", in_frame),
             ("mpsc", "session_writer", "session",
-             "in an object its frame points to, suspended at")):
+             "in an object its frame points to, suspended at"),
+            ("mpsc", "registered_writer", "map of sessions",
+             "in an object a container in its frame points to, suspended at")):
         m = re.search(r'^%s #\d+, created at .*\n((?:  .*\n)*?)  waiter task \d+ "%s"' %
                       (kind, waiter), out, re.M)
         if m is None or not re.search(r'sender probably held by task \d+ "dispatcher", %s '

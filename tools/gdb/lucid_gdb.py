@@ -775,19 +775,47 @@ def _container_hits(addrs, words, known):
     addresses (`words` must be the memory's own, read from where it lies),
     ranked (1, 0). {addr: rank}, the lowest rank kept."""
     best = {}
-    base = words.base
-    ranges = [(b, e) for b, e, c in zip(words, words[1:], words[2:])
-              if not (b & 7 or e <= b or c < e or c - b > _MAX_RANGE)
-              and b not in known and e not in known and c not in known]
-    for b, e in ranges + _deque_ranges(words):
+    for b, e in _vector_ranges(words, known) + _deque_ranges(words):
         for a in addrs:
             if b <= a and a + _LINK_BYTES <= e and (a not in best or (0, e - b) < best[a]):
                 best[a] = (0, e - b)
-    for el in _node_elements(words, base):
+    for el in _node_elements(words, words.base):
         for a in addrs:
             if el <= a and a + _LINK_BYTES <= el + _ELEMENT_WINDOW and a not in best:
                 best[a] = (1, 0)
     return best
+
+
+def _vector_ranges(words, known):
+    """[begin, end) of the three adjacent words begin <= end <= capacity in
+    `words` (at most _MAX_RANGE apart, none a handle's own link): maybe a
+    std::vector's elements."""
+    return [(b, e) for b, e, c in zip(words, words[1:], words[2:])
+            if not (b & 7 or e <= b or c < e or c - b > _MAX_RANGE)
+            and b not in known and e not in known and c not in known]
+
+
+_MAX_ELEMENT_WORDS = 4096  # element words read per frame (src/console/handle_holders.cpp)
+
+
+def _element_words(words, known, frames):
+    """The words of the elements of the containers in a frame's `words`: a
+    std::vector's or a std::deque buffer's elements, each node element's
+    first words; at most _MAX_ELEMENT_WORDS. A range starting inside a frame
+    is a wait node's links, not a container's elements."""
+    out = []
+    in_frame = lambda a: any(start <= a < end for start, end, _, _ in frames)
+    ranges = [(b, e) for b, e in _vector_ranges(words, known) if not in_frame(b)]
+    ranges += _deque_ranges(words)
+    ranges += [(el, el + _ELEMENT_WINDOW) for el in _node_elements(words, words.base)]
+    for b, e in ranges:
+        n = min((e - b) // 8, _MAX_ELEMENT_WORDS - len(out))
+        if n <= 0:
+            break
+        got = _read_words(b, n)
+        if got is not None:
+            out.extend(got)
+    return out
 
 
 class _Words(tuple):
@@ -859,14 +887,18 @@ def _in_objects(addrs, frames, known, waiters):
     `this`, a shared_ptr's object): the object's own member, or in a
     container there. Of the frames pointing to it, a task not waiting on
     the resource is named (the lowest id), else the lowest of all, as in the
-    console. {addr: (task, site, in_container)}."""
+    console; also the objects the elements of a frame's containers point to
+    (a server's map of sessions). {addr: (task, site, in_container,
+    via_element)}."""
     objects = {}  # object -> {addr: in a container?}
-    candidates = {}  # addr -> [(task, site, in_container)]
+    candidates = {}  # addr -> [(task, site, in_container, via_element)]
     for start, end, task, site in frames:
         words = _frame_words(start, end)
         if words is None:
             continue
-        for p in words:
+        pointers = [(p, False) for p in words]
+        pointers += [(p, True) for p in _element_words(words, known, frames)]
+        for p, via_element in pointers:
             if not _plausible(p) or start <= p < end or p in known:
                 continue
             if p not in objects:
@@ -882,7 +914,7 @@ def _in_objects(addrs, frames, known, waiters):
                         found.setdefault(a, True)
                 objects[p] = found
             for a, in_container in objects[p].items():
-                candidates.setdefault(a, []).append((task, site, in_container))
+                candidates.setdefault(a, []).append((task, site, in_container, via_element))
     waiting = set(t.id for t, _ in waiters)
     return dict((a, min(cs, key=lambda c: (c[0].id in waiting, c[0].id)))
                 for a, cs in candidates.items())
@@ -911,12 +943,11 @@ def _held_in_frames(r, registry, frames, label):
             found += 1
         left = [a for a in left if a not in hits]
     if left:
-        for task, site, in_container in _in_objects(left, frames, set(addrs),
-                                                    r.waiters).values():
-            r.holders.append((task.id, site, probably,
-                              "via a container in an object its frame points to, suspended at"
-                              if in_container else
-                              "in an object its frame points to, suspended at"))
+        for task, site, in_container, via_element in _in_objects(left, frames, set(addrs),
+                                                                 r.waiters).values():
+            r.holders.append((task.id, site, probably, "%sin an object %s points to, suspended at" % (
+                "via a container " if in_container else "",
+                "a container in its frame" if via_element else "its frame")))
             found += 1
     if addrs:
         r.holder_label = label

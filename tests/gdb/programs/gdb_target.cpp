@@ -73,10 +73,10 @@ lucid::task<> permit_waiter(std::shared_ptr<lucid::semaphore> s) {
 }
 
 // A receiver whose only sender a dispatcher keeps in a std::vector, a
-// reply whose sender it keeps in a std::map and one in a std::deque, and a
+// reply whose sender it keeps in a std::map and one in a std::deque, a
 // session writer whose sender is a member of a session the dispatcher and
-// the writer share (all on the heap, in no frame), while the dispatcher
-// sleeps.
+// the writer share, and one whose session the dispatcher keeps in a map of
+// sessions (all on the heap, in no frame), while the dispatcher sleeps.
 lucid::task<> mail_reader(lucid::mpsc::receiver<int> rx) {
   expect("mail_reader", __LINE__ + 1);
   (void)co_await rx.recv();
@@ -100,8 +100,8 @@ lucid::task<> session_writer(lucid::mpsc::receiver<int> rx, std::shared_ptr<sess
 
 lucid::task<> dispatcher(std::vector<lucid::mpsc::sender<int>> out,
                          std::map<int, lucid::oneshot::sender<int>> replies,
-                         std::deque<lucid::oneshot::sender<int>> queued,
-                         std::shared_ptr<session> s) {
+                         std::deque<lucid::oneshot::sender<int>> queued, std::shared_ptr<session> s,
+                         std::map<int, std::shared_ptr<session>> registry) {
   expect("dispatcher", __LINE__ + 1);
   co_await lucid::sleep(1h);
   for (auto& o : out)
@@ -111,6 +111,7 @@ lucid::task<> dispatcher(std::vector<lucid::mpsc::sender<int>> out,
   for (auto& r : queued)
     (void)r.send(1);
   s.reset();  // the writer's channel closes once the writer drops its session too
+  registry.clear();
 }
 
 lucid::task<> sleeper() {
@@ -150,8 +151,13 @@ lucid::task<int> root(std::string_view mode) {
   auto [stx, srx] = lucid::mpsc::bounded<int>(4);
   auto sess = std::make_shared<session>(session{1, std::move(stx)});
   auto w = lucid::spawn("session_writer", session_writer(std::move(srx), sess));
-  auto j = lucid::spawn("dispatcher", dispatcher(std::move(outs), std::move(replies),
-                                                 std::move(queued), std::move(sess)));
+  auto [gtx, grx] = lucid::mpsc::bounded<int>(4);
+  std::map<int, std::shared_ptr<session>> registry;
+  registry.emplace(2, std::make_shared<session>(session{2, std::move(gtx)}));
+  auto g2 = lucid::spawn("registered_writer", mail_reader(std::move(grx)));
+  auto j =
+      lucid::spawn("dispatcher", dispatcher(std::move(outs), std::move(replies), std::move(queued),
+                                            std::move(sess), std::move(registry)));
   co_await lucid::sleep(500ms);  // everyone is parked by now (the last after 100 ms)
   if (mode == "abort") {
     auto e = lucid::spawn("crasher", []() -> lucid::task<> {
