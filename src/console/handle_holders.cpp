@@ -3,6 +3,7 @@
 #include "handle_holders.hpp"
 
 #include <algorithm>
+#include <span>
 #include <unordered_map>
 #include <utility>
 
@@ -98,16 +99,16 @@ void for_each_claimed_frame(Fn&& fn) {
   });
 }
 
-/// Scans `w`, the words of memory starting at `base`, for a std::vector's
-/// three pointers (begin <= end <= capacity, begin 8-aligned, at most
-/// kMaxRange apart, begin the start of a heap block at least capacity long:
-/// heap_block_bytes) whose elements [begin, end) hold one of the handles in
-/// `sorted`, then for a std::deque's buffers and node-based containers
-/// (container_nodes.hpp) with an element holding one; calls hit(handle,
-/// rank, width) for each (rank 0 and the range's width for a vector or a
-/// deque's buffer, rank 1 for a node). A word equal to a
-/// handle's address (`known`) is a handle's link to its neighbour, not a
-/// vector's: triples with one are skipped.
+/// The handles in `sorted` whose links lie whole in [begin, end).
+std::span<const std::uintptr_t> handles_in(const std::vector<std::uintptr_t>& sorted,
+                                           std::uintptr_t begin, std::uintptr_t end) {
+  auto first = std::lower_bound(sorted.begin(), sorted.end(), begin);
+  auto last = first;
+  while (last != sorted.end() && *last + kLinkBytes <= end)
+    ++last;
+  return {first, last};
+}
+
 /// Whether [w[0], w[1]) with capacity w[2] looks like a std::vector's
 /// elements before the heap is asked (see scan_words).
 bool vector_shape(const std::uintptr_t* w, const std::vector<std::uintptr_t>& known) {
@@ -124,6 +125,16 @@ bool vector_block(std::uintptr_t begin, std::uintptr_t cap) {
   return !heap_blocks_known() || heap_block_bytes(begin) >= cap - begin;
 }
 
+/// Scans `w`, the words of memory starting at `base`, for a std::vector's
+/// three pointers (begin <= end <= capacity, begin 8-aligned, at most
+/// kMaxRange apart, begin the start of a heap block at least capacity long:
+/// heap_block_bytes) whose elements [begin, end) hold one of the handles in
+/// `sorted`, then for a std::deque's buffers and node-based containers
+/// (container_nodes.hpp) with an element holding one; calls hit(handle,
+/// rank, width) for each (rank 0 and the range's width for a vector or a
+/// deque's buffer, rank 1 for a node). A word equal to a
+/// handle's address (`known`) is a handle's link to its neighbour, not a
+/// vector's: triples with one are skipped.
 template <typename Hit>
 void scan_words(const std::vector<std::uintptr_t>& w, std::uintptr_t base,
                 const std::vector<std::uintptr_t>& sorted, const std::vector<std::uintptr_t>& known,
@@ -132,22 +143,19 @@ void scan_words(const std::vector<std::uintptr_t>& w, std::uintptr_t base,
   for (std::size_t i = 0; i + 2 < n; ++i) {
     const std::uintptr_t begin = w[i], end = w[i + 1], cap = w[i + 2];
     if (!vector_shape(&w[i], known)) continue;
-    auto it = std::lower_bound(sorted.begin(), sorted.end(), begin);
-    if (it == sorted.end() || *it + kLinkBytes > end) continue;
-    if (!vector_block(begin, cap)) continue;
-    for (; it != sorted.end() && *it + kLinkBytes <= end; ++it)
-      hit(*it, 0, end - begin);
+    const auto in = handles_in(sorted, begin, end);
+    if (in.empty() || !vector_block(begin, cap)) continue;  // the heap asked only then
+    for (std::uintptr_t h : in)
+      hit(h, 0, end - begin);
   }
   // A deque's buffers, each an exact range like a vector's.
   for_each_deque_range(w.data(), n, [&](std::uintptr_t begin, std::uintptr_t end) {
-    auto it = std::lower_bound(sorted.begin(), sorted.end(), begin);
-    for (; it != sorted.end() && *it + kLinkBytes <= end; ++it)
-      hit(*it, 0, end - begin);
+    for (std::uintptr_t h : handles_in(sorted, begin, end))
+      hit(h, 0, end - begin);
   });
   for_each_node_element(w.data(), n, base, known, [&](std::uintptr_t element) {
-    auto it = std::lower_bound(sorted.begin(), sorted.end(), element);
-    for (; it != sorted.end() && *it + kLinkBytes <= element + kElementWindow; ++it)
-      hit(*it, 1, 0);
+    for (std::uintptr_t h : handles_in(sorted, element, element + kElementWindow))
+      hit(h, 1, 0);
   });
 }
 
@@ -200,14 +208,15 @@ std::vector<std::uintptr_t> element_words(const std::vector<std::uintptr_t>& w, 
     if (out.size() >= kMaxElementWords || end <= begin) return;
     const std::size_t n = std::min<std::size_t>((end - begin) / sizeof(std::uintptr_t),
                                                 kMaxElementWords - out.size());
+    if (n == 0) return;
     const std::size_t at = out.size();
     out.resize(at + n);
     const std::size_t got = read_own_memory(begin, out.data() + at, n * sizeof(std::uintptr_t));
     out.resize(at + got / sizeof(std::uintptr_t));
   };
   for (std::size_t i = 0; i + 2 < w.size(); ++i) {
-    if (!vector_shape(&w[i], known) || in_frame(w[i])) continue;
-    if (heap_blocks_known() && vector_block(w[i], w[i + 2])) take(w[i], w[i + 1]);
+    if (vector_shape(&w[i], known) && !in_frame(w[i]) && vector_block(w[i], w[i + 2]))
+      take(w[i], w[i + 1]);
   }
   for_each_deque_range(w.data(), w.size(), take);
   for_each_node_element(w.data(), w.size(), base, known,
@@ -235,11 +244,9 @@ object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
         const std::size_t got = read_heap_object(p, object.data(), object.size());
         // A handle that is the object's own member (a session's sender),
         // within the bytes read.
-        const std::uintptr_t end = p + got * sizeof(std::uintptr_t);
-        for (auto h = std::lower_bound(sorted.begin(), sorted.end(), p);
-             h != sorted.end() && *h + kLinkBytes <= end; ++h) {
-          it->second.push_back(*h);
-          out.members.insert(*h);
+        for (std::uintptr_t h : handles_in(sorted, p, p + got * sizeof(std::uintptr_t))) {
+          it->second.push_back(h);
+          out.members.insert(h);
         }
         std::vector<std::uintptr_t> read(object.begin(),
                                          object.begin() + static_cast<std::ptrdiff_t>(got));

@@ -776,14 +776,18 @@ def _container_hits(addrs, words, known):
     ranked (1, 0). {addr: rank}, the lowest rank kept."""
     best = {}
     for b, e in _vector_ranges(words, known) + _deque_ranges(words):
-        for a in addrs:
-            if b <= a and a + _LINK_BYTES <= e and (a not in best or (0, e - b) < best[a]):
+        for a in _within(addrs, b, e):
+            if a not in best or (0, e - b) < best[a]:
                 best[a] = (0, e - b)
     for el in _node_elements(words, words.base):
-        for a in addrs:
-            if el <= a and a + _LINK_BYTES <= el + _ELEMENT_WINDOW and a not in best:
-                best[a] = (1, 0)
+        for a in _within(addrs, el, el + _ELEMENT_WINDOW):
+            best.setdefault(a, (1, 0))
     return best
+
+
+def _within(addrs, begin, end):
+    """The handles among `addrs` whose links lie whole in [begin, end)."""
+    return [a for a in addrs if begin <= a and a + _LINK_BYTES <= end]
 
 
 def _vector_ranges(words, known):
@@ -809,9 +813,11 @@ def _element_words(words, known, frames):
     ranges += _deque_ranges(words)
     ranges += [(el, el + _ELEMENT_WINDOW) for el in _node_elements(words, words.base)]
     for b, e in ranges:
+        if len(out) >= _MAX_ELEMENT_WORDS:
+            break
         n = min((e - b) // 8, _MAX_ELEMENT_WORDS - len(out))
         if n <= 0:
-            break
+            continue
         got = _read_words(b, n)
         if got is not None:
             out.extend(got)
@@ -907,9 +913,8 @@ def _in_objects(addrs, frames, known, waiters):
                 found = {}
                 ow = _heap_object(p)
                 if ow is not None:
-                    for a in addrs:
-                        if p <= a and a + _LINK_BYTES <= p + 8 * len(ow):
-                            found[a] = False
+                    for a in _within(addrs, p, p + 8 * len(ow)):
+                        found[a] = False
                     for a in _container_hits(addrs, ow, known):
                         found.setdefault(a, True)
                 objects[p] = found

@@ -34,10 +34,7 @@ void watchdog::check_lints(const snapshot& s, std::int64_t now, double threshold
     if (!waiting && !t.root.chain.empty()) {
       auto [it, fresh] = unregistered_since_.emplace(t.id, now);
       if (!fresh && now - it->second >= cfg_.deadlock_ns && linted_.insert({t.id, "lost"}).second) {
-        // Every co_await of a lucid task records its site first: an idle
-        // frame without one suspended where lucid never saw, which is what
-        // a frame laid out wrongly by the compiler does.
-        const bool unseen = !t.root.chain.front().known();
+        const bool unseen = detail::await_unseen(t.root);
         std::string msg = fmt::format(
             "lucid: lost waker: {} has been idle for {:.1f} s at {} with no waker registered "
             "anywhere lucid knows: nothing will wake it ({})\n  spawned at {}\n",

@@ -125,6 +125,10 @@ std::string describe_wait(const snapshot& s, const wait& w) {
   return out;
 }
 
+bool await_unseen(const strand_view& root) {
+  return !root.waiting && !root.chain.empty() && !root.chain.front().known();
+}
+
 std::string describe_chain(const strand_view& v, std::string_view indent) {
   std::string out;
   if (v.chain.empty()) {
@@ -203,10 +207,7 @@ void dump(std::ostream& out, const snapshot& s) {
       out << (chain.empty() ? "\n" : ":\n") << chain;
     }
     if (t->state != "running") out << detail::describe_chain(t->root, "  ");
-    // Every co_await of a lucid task records its site first: an idle task
-    // whose frame has none suspended where lucid never saw.
-    if (t->state == "idle" && !t->root.waiting && !t->root.chain.empty() &&
-        !t->root.chain.front().known()) {
+    if (t->state == "idle" && detail::await_unseen(t->root)) {
       out << "  (idle at an await lucid never saw: a frame the compiler laid out wrongly, see "
              "docs/debugging.md, \"Two GCC 12 bugs that look like lucid's\")\n";
     }

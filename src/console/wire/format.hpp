@@ -31,6 +31,10 @@ std::string held_by_text(const snapshot& s, const holder& h, bool say_probably);
 /// "mutex#4 (created at app.cpp:31)" and, for locks, who holds it; for
 /// channels, their fill; for joins, the awaited task.
 std::string describe_wait(const snapshot& s, const wait& w);
+/// Whether `root`, a task's idle strand, is suspended at an await lucid never
+/// saw: every co_await of a lucid task records its site first, so a frame
+/// without one was laid out wrongly (docs/debugging.md, "Two GCC 12 bugs").
+bool await_unseen(const strand_view& root);
 /// The chain lines of a strand ("  ╼ fn at file:line"), each prefixed by `indent`.
 std::string describe_chain(const strand_view& v, std::string_view indent);
 
