@@ -6,10 +6,15 @@
 # $WORKERS (built from a copy of ../shared/peers/tokio whose one
 # `.worker_threads(2)` is replaced; the shared peer is not touched), its
 # hyper_hello (which takes the count as an argument already), wrk, and
-# every shared library they load besides glibc's, so the bundle runs on a
-# newer glibc without Debian's packages.
+# every shared library they load (glibc's apart, in glibc/: run.sh uses
+# them, through their own loader, only on a machine whose glibc is older
+# than 2.35), so the bundle runs without Debian's packages.
 #
 # usage: bench/scaling/prepare.sh [bundle dir, default build/scaling-bundle]
+#   env: PEER=<tokio peer dir> (../shared/peers/tokio)
+#        BASE=<a build dir of an earlier lucid>: its bench/lucid_rt_bench
+#        goes in as bin/lucid_rt_bench_base, which run.sh runs beside
+#        (before and after a change, side by side)
 # Then, with the device tool: carry the bundle and run
 #   bench/scaling/run.sh build/scaling-bundle
 set -euo pipefail
@@ -23,7 +28,7 @@ done
 [[ -f "$PEER/src/rt_bench.rs" ]] || { echo "prepare.sh: no tokio peer at $PEER" >&2; exit 2; }
 
 rm -rf "$BUNDLE"
-mkdir -p "$BUNDLE/bin" "$BUNDLE/lib" "$BUNDLE/tokio"
+mkdir -p "$BUNDLE/bin" "$BUNDLE/lib" "$BUNDLE/glibc" "$BUNDLE/tokio"
 
 cmake --preset release >/dev/null
 cmake --build --preset release -j2 --target lucid_rt_bench lucid_http_hello
@@ -39,15 +44,22 @@ sed -i 's/\.worker_threads(2)/.worker_threads(std::env::var("WORKERS").ok().and_
 
 B="$ROOT/build/release/bench"
 cp "$B/lucid_rt_bench" "$B/lucid_http_hello" "$BUNDLE/bin/"
+if [[ -n "${BASE:-}" ]]; then
+  cp "$BASE/bench/lucid_rt_bench" "$BUNDLE/bin/lucid_rt_bench_base"
+  strip --strip-debug "$BUNDLE/bin/lucid_rt_bench_base"
+fi
 strip --strip-debug "$BUNDLE/bin/lucid_rt_bench" "$BUNDLE/bin/lucid_http_hello"
 cp "$BUNDLE/tokio/target/release/rt_bench" "$BUNDLE/bin/tokio_rt_bench"
 cp "$BUNDLE/tokio/target/release/hyper_hello" "$BUNDLE/bin/hyper_hello"
 cp "$(command -v wrk)" "$BUNDLE/bin/wrk"
 rm -rf "$BUNDLE/tokio"
 
-# Shared libraries, except glibc's own (the other machine's is used).
+# Shared libraries; glibc's own apart (the other machine's is used where it
+# is new enough).
+glibc='/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*)\.so'
 ldd "$BUNDLE"/bin/* | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u |
-  grep -v -E '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*)\.so' |
-  while read -r lib; do cp -L "$lib" "$BUNDLE/lib/"; done
+  grep -v -E "$glibc" | while read -r lib; do cp -L "$lib" "$BUNDLE/lib/"; done
+ldd "$BUNDLE"/bin/* | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' |
+  sort -u | grep -E "$glibc" | while read -r lib; do cp -L "$lib" "$BUNDLE/glibc/"; done
 du -sh "$BUNDLE"
 ls "$BUNDLE/bin" "$BUNDLE/lib"
