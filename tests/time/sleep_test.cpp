@@ -74,6 +74,56 @@ TEST(Sleep, TimersFireInDeadlineOrder) {
   EXPECT_EQ(order, (std::vector<int>{5, 10, 20, 30}));
 }
 
+// The timer heap under load: thousands of timers armed in scrambled order,
+// many with equal deadlines, and every third task aborted while its timer is
+// armed (a removal from the middle of the heap). Each survivor must wake at
+// exactly its deadline on the paused clock, in deadline order, and the
+// aborted ones never.
+TEST(Sleep, ThousandsOfTimersWithCancellationsFireInDeadlineOrderAtTheirDeadline) {
+  constexpr int kTimers = 3000;
+  auto rt = lucid::runtime::current_thread(true);
+  struct fired {
+    int ms;
+    lucid::duration late;
+  };
+  auto out = rt.block_on([]() -> lucid::task<std::vector<fired>> {
+    std::vector<fired> woke;
+    std::vector<lucid::join_handle<void>> hs;
+    const auto t0 = lucid::time::now();
+    for (int i = 0; i < kTimers; ++i) {
+      const int ms = 1 + static_cast<int>((i * 7919u) % 997u);  // scrambled, repeating
+      hs.push_back(
+          lucid::spawn([](int ms, lucid::time_point t0, std::vector<fired>* w) -> lucid::task<> {
+            co_await lucid::sleep(std::chrono::milliseconds(ms));
+            w->push_back({ms, lucid::time::now() - (t0 + std::chrono::milliseconds(ms))});
+          }(ms, t0, &woke)));
+    }
+    co_await lucid::yield_now{};  // every sleeper arms its timer
+    for (int i = 0; i < kTimers; i += 3)
+      hs[static_cast<std::size_t>(i)].abort();
+    for (std::size_t i = 0; i < hs.size(); ++i) {
+      if (i % 3 == 0) {
+        EXPECT_THROW(co_await hs[i], lucid::task_aborted);
+      } else {
+        co_await hs[i];
+      }
+    }
+    co_return woke;
+  }());
+  ASSERT_EQ(out.size(), static_cast<std::size_t>(kTimers - (kTimers + 2) / 3));
+  std::vector<int> expected;
+  for (int i = 0; i < kTimers; ++i) {
+    if (i % 3 != 0) expected.push_back(1 + static_cast<int>((i * 7919u) % 997u));
+  }
+  std::sort(expected.begin(), expected.end());
+  std::vector<int> got;
+  for (const fired& f : out) {
+    got.push_back(f.ms);
+    EXPECT_EQ(f.late, lucid::duration::zero()) << "a " << f.ms << " ms timer woke late";
+  }
+  EXPECT_EQ(got, expected) << "timers woke out of deadline order, or the wrong ones woke";
+}
+
 TEST(Sleep, AdvanceMovesTimeByHand) {
   auto rt = lucid::runtime::current_thread(true);
   rt.block_on([]() -> lucid::task<> {
@@ -116,6 +166,42 @@ TEST(Sleep, RealClockMultiThread) {
     co_return std::chrono::steady_clock::now() - t0 >= std::chrono::microseconds(1090);
   }());
   EXPECT_TRUE(ok);
+}
+
+// Timers live in one shard per worker (src/rt/driver/timer_queue.hpp), and
+// the worker sleeping in epoll as the driver waits for the earliest deadline
+// of all shards. Four workers arm short timers in their own shards, cancel
+// others' (a timeout whose operation wins), while a 1-hour timer keeps the
+// parked driver's deadline far away: each short timer armed after the driver
+// read its shard must unpark it, or a sleep never ends and the test hangs.
+TEST(Sleep, ShortTimersArmedOnEveryWorkerWakeADriverParkedForAnHour) {
+  auto rt = lucid::runtime::multi_thread(4);
+  const int done = rt.block_on([]() -> lucid::task<int> {
+    auto far = lucid::spawn([]() -> lucid::task<> { co_await lucid::sleep(1h); }());
+    auto count = std::make_shared<std::atomic<int>>(0);
+    std::vector<lucid::join_handle<void>> hs;
+    for (int t = 0; t < 8; ++t) {
+      hs.push_back(lucid::spawn([](int t, std::shared_ptr<std::atomic<int>> n) -> lucid::task<> {
+        for (int i = 0; i < 40; ++i) {
+          const auto d = std::chrono::microseconds(50 + ((t * 40 + i) * 37) % 400);
+          if (i % 4 == 3) {
+            // The operation wins: the timeout's timer is cancelled, maybe
+            // from another worker than the one that armed it.
+            auto r = co_await lucid::timeout(1h, lucid::sleep(d));
+            if (r) n->fetch_add(1);
+          } else {
+            co_await lucid::sleep(d);
+            n->fetch_add(1);
+          }
+        }
+      }(t, count)));
+    }
+    for (auto& h : hs)
+      co_await h;
+    far.abort();
+    co_return count->load();
+  }());
+  EXPECT_EQ(done, 8 * 40);
 }
 
 // Two timers that fire in one batch: the worker that fires them runs one and

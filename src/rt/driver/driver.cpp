@@ -8,8 +8,8 @@
 
 namespace lucid::detail {
 
-driver::driver(scheduler& s, bool paused_clock)
-    : sched_(s), paused_(paused_clock), io_(new reactor) {
+driver::driver(scheduler& s, bool paused_clock, unsigned timer_shards)
+    : sched_(s), paused_(paused_clock), timers_(timer_shards), io_(new reactor) {
   paused_now_ns_.store(timer_queue::ns(clock::now()), std::memory_order_relaxed);
 }
 

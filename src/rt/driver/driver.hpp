@@ -36,7 +36,8 @@ struct worker;
 
 class driver {
  public:
-  driver(scheduler& s, bool paused_clock);
+  /// `timer_shards`: one per worker (driver/timer_queue.hpp).
+  driver(scheduler& s, bool paused_clock, unsigned timer_shards);
   ~driver();
   driver(const driver&) = delete;
   driver& operator=(const driver&) = delete;

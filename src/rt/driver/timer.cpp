@@ -15,7 +15,11 @@ bool register_timer(timer_entry* e) noexcept {
   if (e->deadline <= d.now()) return false;
   e->sched = s;
   e->w.registered(e);
-  if (d.timers().insert(e)) d.timer_armed_earlier();
+  // The arming worker's own shard: workers arming timers at once take
+  // different locks (driver/timer_queue.hpp).
+  worker* w = current_worker();
+  const unsigned shard = w != nullptr && w->sched == s ? w->index : 0;
+  if (d.timers().insert(e, shard)) d.timer_armed_earlier();
   return true;
 }
 

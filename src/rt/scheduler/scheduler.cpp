@@ -39,7 +39,7 @@ unsigned workers_for(const runtime_options& o) {
 scheduler::scheduler(const runtime_options& opts)
     : opts_(opts),
       serial_(next_runtime_serial()),
-      driver_(*this, opts.paused_clock),
+      driver_(*this, opts.paused_clock, workers_for(opts)),
       live_(workers_for(opts) + 1),
       blocking_(opts.max_blocking_threads) {
   const bool single = opts_.kind == runtime_options::flavor::current_thread;

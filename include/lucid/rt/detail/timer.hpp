@@ -4,8 +4,8 @@
 // interval) and lives in that awaitable's frame. register_timer() arms it;
 // cancel_timer() (called by the awaitable's destructor) disarms it. The queue
 // fires an entry by setting `fired` and waking its waker while holding the
-// queue lock, and cancel_timer() takes the same lock, so a wake-up never
-// reaches a destroyed frame. `fired` is read by the owner after it is woken
+// lock of the entry's shard, and cancel_timer() takes the same lock, so a
+// wake-up never reaches a destroyed frame. `fired` is read by the owner after it is woken
 // (under the lock or after the wake's acquire).
 #pragma once
 
@@ -24,6 +24,7 @@ struct timer_entry {
   waker w;
   std::uint32_t heap_index = UINT32_MAX;  ///< position in the heap; UINT32_MAX = not armed
   bool fired = false;
+  std::uint16_t shard = 0;  ///< the timer queue's shard it was last armed in
   scheduler* sched = nullptr;
 };
 
