@@ -179,16 +179,26 @@ std::map<std::uintptr_t, container_hit> search_containers(
 /// What step 3 found: the handles in each object read, and for each handle
 /// the frames pointing to an object holding it (with that object).
 struct object_hits {
-  /// A frame pointing to an object that holds a handle: directly, or through
-  /// an element of a container in the frame.
+  /// A frame pointing to an object that holds a handle: directly, through
+  /// an element of a container in the frame (3b), or through an element of
+  /// a container in an object the frame points to (3c).
   struct candidate {
     frame_extent frame;
     std::uintptr_t object = 0;
+    bool member = false;  ///< the object's own member, else in a container in it
     bool via_element = false;
+    bool via_object_element = false;
   };
-  std::unordered_map<std::uintptr_t, std::vector<std::uintptr_t>> held_at;  // object -> handles
+  /// A handle an object holds, and whether as its own member.
+  struct held {
+    std::uintptr_t handle = 0;
+    bool member = false;
+  };
+  std::unordered_map<std::uintptr_t, std::vector<held>> held_at;  // object -> handles
+  /// For an object a frame points to: the handles held by the objects the
+  /// elements of its containers point to, each with that object (3c).
+  std::unordered_map<std::uintptr_t, std::vector<std::pair<held, std::uintptr_t>>> deep;
   std::map<std::uintptr_t, std::vector<candidate>> candidates;
-  std::set<std::uintptr_t> members;  ///< handles that are an object's own member
 };
 
 /// The most words of container elements read per frame for step 3b.
@@ -233,32 +243,71 @@ object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
   object_hits out;
   auto& held_at = out.held_at;
   std::vector<std::uintptr_t> object(kMaxObjectWords);
+  std::vector<std::uintptr_t> read;  // the words of the object read last
+  // The handles object p holds (as members or in its containers), reading
+  // it the first time (then `fresh`, and its words are in `read`); null
+  // once kMaxObjects objects were read.
+  auto load = [&](std::uintptr_t p, bool& fresh) -> const std::vector<object_hits::held>* {
+    fresh = false;
+    auto it = held_at.find(p);
+    if (it != held_at.end()) return &it->second;
+    if (held_at.size() >= kMaxObjects) return nullptr;
+    it = held_at.try_emplace(p).first;
+    fresh = true;
+    // Only a heap block's own bytes: past its end lie other objects.
+    const std::size_t got = read_heap_object(p, object.data(), object.size());
+    // A handle that is the object's own member (a session's sender), within
+    // the bytes read.
+    for (std::uintptr_t h : handles_in(sorted, p, p + got * sizeof(std::uintptr_t)))
+      it->second.push_back({h, true});
+    read.assign(object.begin(), object.begin() + static_cast<std::ptrdiff_t>(got));
+    scan_words(read, p, sorted, known, [&](std::uintptr_t handle, int, std::uintptr_t) {
+      it->second.push_back({handle, false});
+    });
+    return &it->second;
+  };
+  auto pointer_to_object = [&](std::uintptr_t p, const frame_extent& f) {
+    return plausible_pointer(p) && !(p >= f.start && p < f.end) && !contains(known, p);
+  };
+  // 3c: the handles in the objects that the elements of object p's
+  // containers point to (a server's registry of sessions, the server being
+  // a member coroutine's `this`), found once per object.
+  auto deep_of = [&](std::uintptr_t p, bool fresh, const frame_extent& f)
+      -> const std::vector<std::pair<object_hits::held, std::uintptr_t>>& {
+    auto [d, first] = out.deep.try_emplace(p);
+    if (!first) return d->second;
+    if (!fresh) {  // read before, through a container's element: read again
+      const std::size_t got = read_heap_object(p, object.data(), object.size());
+      read.assign(object.begin(), object.begin() + static_cast<std::ptrdiff_t>(got));
+    }
+    const std::vector<std::uintptr_t> elements = element_words(read, p, known, in_frame);
+    for (std::uintptr_t q : elements) {
+      if (q == p || !pointer_to_object(q, f)) continue;
+      bool q_fresh = false;
+      if (const std::vector<object_hits::held>* hs = load(q, q_fresh)) {
+        for (const object_hits::held& h : *hs)
+          d->second.emplace_back(h, q);
+      }
+    }
+    return d->second;
+  };
+  auto add = [&](const object_hits::held& h, const frame_extent& f, std::uintptr_t obj,
+                 bool via_element, bool via_object_element) {
+    auto& c = out.candidates[h.handle];
+    if (c.empty() || c.back().frame.task != f.task || c.back().object != obj)
+      c.push_back({f, obj, h.member, via_element, via_object_element});
+  };
   for_each_claimed_frame([&](const frame_extent& f, const std::vector<std::uintptr_t>& words) {
     auto visit = [&](std::uintptr_t p, bool via_element) {
-      if (!plausible_pointer(p) || (p >= f.start && p < f.end) || contains(known, p)) return;
-      auto it = held_at.find(p);
-      if (it == held_at.end()) {
-        if (held_at.size() >= kMaxObjects) return;
-        it = held_at.try_emplace(p).first;
-        // Only a heap block's own bytes: past its end lie other objects.
-        const std::size_t got = read_heap_object(p, object.data(), object.size());
-        // A handle that is the object's own member (a session's sender),
-        // within the bytes read.
-        for (std::uintptr_t h : handles_in(sorted, p, p + got * sizeof(std::uintptr_t))) {
-          it->second.push_back(h);
-          out.members.insert(h);
-        }
-        std::vector<std::uintptr_t> read(object.begin(),
-                                         object.begin() + static_cast<std::ptrdiff_t>(got));
-        scan_words(read, p, sorted, known, [&](std::uintptr_t handle, int, std::uintptr_t) {
-          it->second.push_back(handle);
-        });
-      }
-      for (std::uintptr_t handle : it->second) {
-        auto& c = out.candidates[handle];
-        if (c.empty() || c.back().frame.task != f.task || c.back().object != p)
-          c.push_back({f, p, via_element});
-      }
+      if (!pointer_to_object(p, f)) return;
+      bool fresh = false;
+      const std::vector<object_hits::held>* hs = load(p, fresh);
+      if (hs == nullptr) return;
+      for (const object_hits::held& h : *hs)
+        add(h, f, p, via_element, false);
+      if (via_element) return;
+      for (const auto& [h, q] : deep_of(p, fresh, f))
+        add(h, f, q, false, true);
     };
     for (std::uintptr_t p : words)
       visit(p, false);
@@ -340,8 +389,8 @@ std::map<resource_id, std::vector<holder>> locate_holders(
   auto consumer = [&](std::uintptr_t object, task_id task) {
     auto it = found_in.held_at.find(object);
     if (it == found_in.held_at.end()) return false;
-    for (std::uintptr_t handle : it->second) {
-      auto r = resource_of.find(handle);
+    for (const object_hits::held& h : it->second) {
+      auto r = resource_of.find(h.handle);
       if (r == resource_of.end()) continue;
       auto w = waiting.find(r->second);
       if (w != waiting.end() && w->second.count(task) != 0) return true;
@@ -351,22 +400,26 @@ std::map<resource_id, std::vector<holder>> locate_holders(
   for (const auto& [id, a] : still) {
     auto it = found_in.candidates.find(a);
     if (it == found_in.candidates.end()) continue;
-    // The lowest task id among those that are not the object's consumers,
-    // else among all.
+    // Among those that are not the object's consumers (else among all),
+    // those found nearest their frame (3c's objects are one pointer
+    // further than 3a's and 3b's), and among those the lowest task id.
     const object_hits::candidate* best = nullptr;
     bool best_consumes = false;
+    auto depth = [](const object_hits::candidate& c) { return c.via_object_element ? 1 : 0; };
     for (const object_hits::candidate& c : it->second) {
       const bool consumes = consumer(c.object, c.frame.task);
       if (best == nullptr || (best_consumes && !consumes) ||
-          (best_consumes == consumes && c.frame.task < best->frame.task)) {
+          (best_consumes == consumes &&
+           (depth(c) < depth(*best) ||
+            (depth(c) == depth(*best) && c.frame.task < best->frame.task)))) {
         best = &c;
         best_consumes = consumes;
       }
     }
     holder h =
-        make_holder(best->frame,
-                    found_in.members.count(a) != 0 ? found::in_object : found::in_object_container);
+        make_holder(best->frame, best->member ? found::in_object : found::in_object_container);
     h.via_element = best->via_element;
+    h.via_object_element = best->via_object_element;
     held[id].push_back(h);
   }
   return held;

@@ -34,18 +34,22 @@
 //      holder::via_object. The same for the heap blocks the elements of
 //      the frames' containers point to (a registry of shared_ptrs to
 //      sessions: the first 4096 words of elements per frame, read once
-//      each): holder::via_element too. Every frame pointing to
-//      the object is a candidate; the one named is the lowest task id among
-//      those that are not the object's consumers (tasks waiting on a
-//      resource whose handle the object holds: callers whose replies wait in
-//      a client's map point to the client to wait, not to answer), else
-//      among all.
+//      each): holder::via_element too. And for an object a frame points
+//      to, the heap blocks the elements of its containers point to (a
+//      server's registry of sessions, the server being a member
+//      coroutine's `this`; read once per object, within the same 20,000):
+//      holder::via_object_element. Every frame pointing to
+//      the object is a candidate; the one named is, among those that are
+//      not the object's consumers (tasks waiting on a resource whose handle
+//      the object holds: callers whose replies wait in a client's map point
+//      to the client to wait, not to answer), else among all, one found
+//      nearest its frame (3c's last), and of those the lowest task id.
 //   Steps 2 and 3 read numbers out of frames and the heap: unrelated words,
 //   or a destroyed local's stale ones, can also match, so they give a lead,
 //   not proof: reports say "probably", and the deadlock search does not
 //   build on them (build_graph counts in_frame holders only). A handle
-//   further away (an object a container in an object points to), or in a
-//   global, is not found.
+//   further away (four pointers from a frame), or in a global, is not
+//   found.
 //
 // Reading frames (steps 2 and 3): only while the task is claimed (inspect.hpp), and
 // only as numbers. A frame's words can change meanwhile (a waker writes its

@@ -767,6 +767,73 @@ TEST(ConsoleSnapshot, ASenderInASessionThatARegistryInAFramePointsToIsProbablyTh
   }());
 }
 
+int g_hub_waits_line = 0;
+
+// The registry of the test above kept in a server object, whose member
+// coroutine serves: the sender is three pointers from the frame (`this`,
+// the map's node, the session).
+class session_hub {
+ public:
+  lucid::task<> serve(std::shared_ptr<lucid::notify> go) {
+    g_hub_waits_line = __LINE__ + 1;
+    co_await go->notified();
+    sessions_.clear();  // the sessions go, and their writers end
+  }
+  std::map<std::uint64_t, std::shared_ptr<test_session>> sessions_;
+};
+
+TEST(ConsoleSnapshot, ASenderInASessionThatAServerObjectsRegistryPointsToIsProbablyTheServers) {
+  lucid::runtime rt = lucid::runtime::multi_thread(2);
+  rt.block_on([]() -> lucid::task<> {
+    auto hub = std::make_unique<session_hub>();
+    std::vector<lucid::join_handle<void>> writers;
+    for (std::uint64_t i = 0; i < 3; ++i) {
+      auto [tx, rx] = lucid::mpsc::bounded<int>(4);
+      hub->sessions_.emplace(i, std::make_shared<test_session>(test_session{i, std::move(tx)}));
+      writers.push_back(lucid::spawn("writer", session_writer(std::move(rx))));
+    }
+    auto go = std::make_shared<lucid::notify>();
+    // The server task owns the hub; this task keeps no pointer to it.
+    auto server = lucid::spawn(
+        "server",
+        [](std::unique_ptr<session_hub> hub, std::shared_ptr<lucid::notify> go) -> lucid::task<> {
+          co_await hub->serve(std::move(go));
+        }(std::move(hub), go));
+    co_await lucid::sleep(50ms);
+    lucid::console::snapshot s = lucid::console::take_snapshot();
+    const auto* sv = find_task(s, "server");
+    EXPECT_TRUE(sv != nullptr);
+    if (sv == nullptr) co_return;
+    std::ostringstream out;
+    lucid::console::dump(out, s);
+    std::size_t found = 0;
+    for (const lucid::console::task_view& t : s.tasks) {
+      if (t.name != "writer") continue;
+      EXPECT_EQ(t.root.wait.holders.size(), 1u) << t.id << "\n" << out.str();
+      if (t.root.wait.holders.size() != 1) continue;
+      const lucid::console::holder& h = t.root.wait.holders[0];
+      EXPECT_EQ(h.task, sv->id);
+      EXPECT_TRUE(h.via_object);
+      EXPECT_TRUE(h.via_object_element);
+      EXPECT_FALSE(h.via_element);
+      EXPECT_FALSE(h.in_container);
+      EXPECT_FALSE(h.in_frame);
+      EXPECT_EQ(h.acquired_at.line, static_cast<unsigned>(g_hub_waits_line));
+      ++found;
+    }
+    EXPECT_EQ(found, 3u);
+    EXPECT_TRUE(has(out.str(), "whose sender is probably held by task " + std::to_string(sv->id) +
+                                   " 'server' in an object listed in a container of an object "
+                                   "its frame points to (in serve, at "))
+        << out.str();
+    EXPECT_TRUE(s.cycles.empty());
+    go->notify_one();
+    co_await std::move(server);
+    for (auto& w : writers)
+      co_await std::move(w);
+  }());
+}
+
 TEST(ConsoleSnapshot, AOneshotIsHeldByTheTaskWhoseFrameHoldsItsSender) {
   lucid::runtime rt = lucid::runtime::multi_thread(2);
   rt.block_on([]() -> lucid::task<> {

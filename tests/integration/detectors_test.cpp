@@ -141,6 +141,28 @@ TEST(Detectors, DumpNamesTheServerWhoseRegistryKeepsTheWritersSessions) {
   EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
 }
 
+TEST(Detectors, DumpNamesTheServerWhoseObjectsRegistryKeepsTheWritersSessions) {
+  auto r = run_dump("server_registry_dump");
+  if (!r.exited) return;
+  // Each writer's sender is a member of a session, which a std::map in the
+  // server object points to; the server's member coroutine has `this`.
+  std::size_t writers = 0;
+  const std::string by =
+      "'session_hub' in an object listed in a container of an object its frame points to "
+      "(in serve, at " +
+      expected(r.output, "hub_waits") + "): 0 queued of 8, 1 sender alive";
+  for (const char* writer : {"'hub_writer_1' idle", "'hub_writer_2' idle"}) {
+    const std::size_t p = r.output.find(writer);
+    if (p == std::string::npos) continue;
+    const std::size_t eol = r.output.find('\n', p);
+    EXPECT_NE(r.output.substr(p, eol - p).find(by), std::string::npos)
+        << r.output.substr(p, eol - p);
+    ++writers;
+  }
+  EXPECT_EQ(writers, 2u) << r.output;
+  EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
+}
+
 TEST(Detectors, ACoroutineGcc12LaysOutWronglyIsExplained) {
   // count_one has no local variable and a co_await in an `if` condition.
   auto r = run_program(LUCID_HANG_PROGRAM, "miscompiled_if", {{"LUCID_DEADLOCK_MS", "300"}});

@@ -308,5 +308,15 @@ if [ -n "$HANG" ] && [ -x "$HANG" ]; then
   expect "sender probably held by task [0-9]+ 'session_server' in an object a container in its frame points to, in session_server \(at tests/" \
     "a writer's detail names the server, whose map points to the session"
   expect_quit
+
+  echo "== a hang: $HANG server_registry (the same map, a member of a server object)"
+  start_hang server_registry hub 180
+  expect "hub_writer" "the hub's tasks"
+  filter hub_writer
+  expect_gone "session_hub " "the filter keeps the writers"
+  keys Enter  # the first writer's row
+  expect "sender probably held by task [0-9]+ 'session_hub' in an object listed in a container of an object its frame points to, in serve \(at tests/" \
+    "a writer's detail names the server, whose object's map points to the session"
+  expect_quit
 fi
 echo "PASS"

@@ -23,7 +23,10 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
     if (h.by_handle()) {
       std::string in = h.acquired_at.function.empty() ? "" : " in " + h.acquired_at.function;
       // Found in a container or an object: a guess (console.hpp, holder).
-      if (h.via_object) {
+      if (h.via_object && h.via_object_element) {
+        in = std::string(h.in_container ? " via a container" : "") +
+             " in an object listed in a container of an object its frame points to," + in;
+      } else if (h.via_object) {
         in = std::string(h.in_container ? " via a container" : "") + " in an object " +
              (h.via_element ? "a container in its frame" : "its frame") + " points to," + in;
       } else if (h.in_container) {

@@ -63,6 +63,10 @@ struct holder {
   /// With via_object: the object is one an element of a container in the
   /// frame points to (a registry of shared_ptrs to sessions), not the frame.
   bool via_element = false;
+  /// With via_object: the object is one an element of a container in an
+  /// object the frame points to points to (a server's registry of sessions,
+  /// the server being a member coroutine's `this`).
+  bool via_object_element = false;
   /// Found by where its handle lives, either way.
   bool by_handle() const noexcept { return in_frame || guessed(); }
   /// Found by a search of the frame's words or the objects they point to (in

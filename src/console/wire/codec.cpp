@@ -163,7 +163,8 @@ json encode(const holder& h) {
               {"in_frame", h.in_frame},
               {"in_container", h.in_container},
               {"via_object", h.via_object},
-              {"via_element", h.via_element}};
+              {"via_element", h.via_element},
+              {"via_object_element", h.via_object_element}};
 }
 
 holder decode_holder(const json& j) {
@@ -175,6 +176,7 @@ holder decode_holder(const json& j) {
   h.in_container = j.value("in_container", false);  // likewise
   h.via_object = j.value("via_object", false);      // likewise
   h.via_element = j.value("via_element", false);    // likewise
+  h.via_object_element = j.value("via_object_element", false);  // likewise
   return h;
 }
 

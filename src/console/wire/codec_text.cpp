@@ -110,6 +110,7 @@ void write(json_text& w, const holder& h) {
   w.key("task").value(h.task);
   w.key("via_element").value(h.via_element);
   w.key("via_object").value(h.via_object);
+  w.key("via_object_element").value(h.via_object_element);
   w.end_object();
 }
 

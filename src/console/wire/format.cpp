@@ -41,6 +41,11 @@ std::string held_in(const location& frame) {
 }
 
 std::string_view held_via(const holder& h) {
+  if (h.via_object && h.via_object_element) {
+    return h.in_container ? " via a container in an object listed in a container of an object "
+                            "its frame points to"
+                          : " in an object listed in a container of an object its frame points to";
+  }
   if (h.via_object && h.via_element) {
     return h.in_container ? " via a container in an object a container in its frame points to"
                           : " in an object a container in its frame points to";

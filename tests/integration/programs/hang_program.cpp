@@ -550,9 +550,9 @@ int main(int argc, char** argv) {
     int run_batched_reply_dump(const lucid::runtime_options&);  // below main, as above
     return run_batched_reply_dump(opts);
   }
-  if (mode == "session_registry" || mode == "session_registry_dump") {
-    int run_session_registry(bool dump, const lucid::runtime_options&);  // below main
-    return run_session_registry(mode == "session_registry_dump", opts);
+  if (mode.starts_with("session_registry") || mode.starts_with("server_registry")) {
+    int run_registry(std::string_view mode, const lucid::runtime_options&);  // below main
+    return run_registry(mode, opts);
   }
   if (mode == "miscompiled_if") {
     int run_miscompiled_if(const lucid::runtime_options&);  // below main, as above
@@ -791,6 +791,54 @@ lucid::task<int> session_registry(bool dump) {
 
 }  // namespace
 
-int run_session_registry(bool dump, const lucid::runtime_options& opts) {
-  return lucid::run(session_registry(dump), opts);
+// ---- the same registry kept in a server object, whose member coroutine
+// serves: the senders are three pointers from the server's frames (`this`,
+// or the shared_ptr that owns the object; the map's node; the session), and
+// the dump names the server.
+namespace {
+
+class session_hub {
+ public:
+  lucid::task<> serve(std::shared_ptr<lucid::notify> stop) {
+    std::vector<lucid::join_handle<void>> writers;
+    for (int id = 1; id <= 2; ++id) {  // two clients connect, then leave
+      auto [tx, rx] = lucid::mpsc::bounded<std::string>(8);
+      sessions_.emplace(
+          id, std::make_shared<registered_session>(registered_session{id, std::move(tx)}));
+      writers.push_back(lucid::spawn(id == 1 ? "hub_writer_1" : "hub_writer_2",
+                                     registered_writer(std::move(rx))));
+    }
+    expect("hub_waits", __LINE__ + 1);
+    co_await stop->notified();  // never erased: the writers wait
+    for (auto& w : writers)
+      w.abort();
+  }
+
+ private:
+  std::map<int, std::shared_ptr<registered_session>> sessions_;
+};
+
+lucid::task<> run_hub(std::shared_ptr<session_hub> hub, std::shared_ptr<lucid::notify> stop) {
+  co_await hub->serve(std::move(stop));
+}
+
+/// With `dump`, a dump (SIGQUIT) once the writers wait, then the program
+/// ends. Only the server's task points to the hub.
+lucid::task<int> server_registry(bool dump) {
+  auto stop = std::make_shared<lucid::notify>();
+  auto server = lucid::spawn("session_hub", run_hub(std::make_shared<session_hub>(), stop));
+  if (!dump) co_await std::move(server);
+  co_await dump_and_go_on();
+  stop->notify_one();
+  co_await std::move(server);
+  co_return 0;
+}
+
+}  // namespace
+
+int run_registry(std::string_view mode, const lucid::runtime_options& opts) {
+  if (mode.starts_with("server_registry")) {
+    return lucid::run(server_registry(mode == "server_registry_dump"), opts);
+  }
+  return lucid::run(session_registry(mode == "session_registry_dump"), opts);
 }

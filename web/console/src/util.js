@@ -87,6 +87,9 @@ export function guessed(x) {
 // found in its frame); `short` leaves out "its frame" (the resources table).
 export function viaText(x, short = false) {
   const container = x.in_container ? ' via a container' : '';
+  if (x.via_object && x.via_object_element) {
+    return `${container} in an object listed in a container of an object ${short ? 'it' : 'its frame'} points to`;
+  }
   if (x.via_object) {
     const from = x.via_element ? `a container in ${short ? 'it' : 'its frame'}` : short ? 'it' : 'its frame';
     return `${container} in an object ${from} points to`;

@@ -274,6 +274,13 @@ const HOLDER_CASES = [
     ready: /sender probably held by\s*session_writer #\d+ in an object/,
     holder: /session_writer #\d+ in an object its frame points to \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in session_writer\)/,
   },
+  {
+    title: 'server_registry (sessions kept in a server object\'s member map)',
+    test: 'the writer\'s wait names the server, whose object\'s map points to the session',
+    args: ['server_registry'], filter: 'name:hub_writer_1',
+    ready: /sender probably held by\s*session_hub #\d+ in an object listed/,
+    holder: /session_hub #\d+ in an object listed in a container of an object its frame points to \(at tests\/integration\/programs\/hang_program\.cpp:\d+ in serve\)/,
+  },
 ];
 
 for (const c of HOLDER_CASES) {

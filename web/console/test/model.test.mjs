@@ -98,4 +98,14 @@ test('a holder found by a search says where, as the dump does; one in its frame 
   assert.equal(guessed(registered), true);
   assert.equal(viaText(registered), ' in an object a container in its frame points to');
   assert.equal(viaText(registered, true), ' in an object a container in it points to');
+  const serverRegistry = { via_object: true, via_object_element: true };
+  assert.equal(guessed(serverRegistry), true);
+  assert.equal(
+    viaText(serverRegistry),
+    ' in an object listed in a container of an object its frame points to',
+  );
+  assert.equal(
+    viaText(serverRegistry, true),
+    ' in an object listed in a container of an object it points to',
+  );
 });
