@@ -180,6 +180,15 @@ def check_common(out, bt, exp):
                                       r'\S*%s' % (re.escape(at), re.escape(exp["dispatcher"])),
                                       m.group(1)):
             fail("the sender in the dispatcher's %s is not found" % where, out)
+    # And the session a server object's map keeps, whose member coroutine
+    # sleeps: three pointers from its frame.
+    m = re.search(r'^mpsc #\d+, created at .*\n((?:  .*\n)*?)  waiter task \d+ "hub_writer"',
+                  out, re.M)
+    if m is None or not re.search(
+            r'sender probably held by task \d+ "session_hub", in an object listed in a container '
+            r'of an object its frame points to, suspended at \S*%s' % re.escape(exp["hub"]),
+            m.group(1)):
+        fail("the sender in the session hub's map is not found", out)
 
 
 def gdb_commands(extra_args, target_args, first):

@@ -892,36 +892,64 @@ def _in_objects(addrs, frames, known, waiters):
     """Handles in the heap objects the frames point to (a member coroutine's
     `this`, a shared_ptr's object): the object's own member, or in a
     container there. Of the frames pointing to it, a task not waiting on
-    the resource is named (the lowest id), else the lowest of all, as in the
-    console; also the objects the elements of a frame's containers point to
-    (a server's map of sessions). {addr: (task, site, in_container,
-    via_element)}."""
+    the resource is named, then one found nearest its frame, then the lowest
+    id, as in the console; also the objects the elements of a frame's
+    containers point to (a server's map of sessions), and those the
+    elements of the containers of an object a frame points to point to (the
+    same map in a server object). {addr: (task, site, in_container, via)},
+    `via` one of "frame", "element" and "object_element"."""
     objects = {}  # object -> {addr: in a container?}
-    candidates = {}  # addr -> [(task, site, in_container, via_element)]
+    deep = {}  # object -> [(addr, in a container?)] of the objects its containers point to
+
+    def read(p):
+        """{addr: in a container?} for object p, read once; None past the limit."""
+        if p not in objects:
+            if len(objects) >= _MAX_OBJECTS:
+                return None
+            found = {}
+            ow = _heap_object(p)
+            if ow is not None:
+                for a in _within(addrs, p, p + 8 * len(ow)):
+                    found[a] = False
+                for a in _container_hits(addrs, ow, known):
+                    found.setdefault(a, True)
+            objects[p] = found
+        return objects[p]
+
+    def deep_of(p):
+        if p not in deep:
+            deep[p] = []
+            ow = _heap_object(p)
+            if ow is not None:
+                for q in _element_words(ow, known, frames):
+                    if q == p or not _plausible(q) or q in known:
+                        continue
+                    for a, in_container in (read(q) or {}).items():
+                        deep[p].append((a, in_container))
+        return deep[p]
+
+    candidates = {}  # addr -> [(task, site, in_container, via)]
     for start, end, task, site in frames:
         words = _frame_words(start, end)
         if words is None:
             continue
-        pointers = [(p, False) for p in words]
-        pointers += [(p, True) for p in _element_words(words, known, frames)]
-        for p, via_element in pointers:
+        pointers = [(p, "frame") for p in words]
+        pointers += [(p, "element") for p in _element_words(words, known, frames)]
+        for p, via in pointers:
             if not _plausible(p) or start <= p < end or p in known:
                 continue
-            if p not in objects:
-                if len(objects) >= _MAX_OBJECTS:
-                    continue
-                found = {}
-                ow = _heap_object(p)
-                if ow is not None:
-                    for a in _within(addrs, p, p + 8 * len(ow)):
-                        found[a] = False
-                    for a in _container_hits(addrs, ow, known):
-                        found.setdefault(a, True)
-                objects[p] = found
-            for a, in_container in objects[p].items():
-                candidates.setdefault(a, []).append((task, site, in_container, via_element))
+            found = read(p)
+            if found is None:
+                continue
+            for a, in_container in found.items():
+                candidates.setdefault(a, []).append((task, site, in_container, via))
+            if via == "frame":
+                for a, in_container in deep_of(p):
+                    candidates.setdefault(a, []).append((task, site, in_container,
+                                                         "object_element"))
     waiting = set(t.id for t, _ in waiters)
-    return dict((a, min(cs, key=lambda c: (c[0].id in waiting, c[0].id)))
+    return dict((a, min(cs, key=lambda c: (c[0].id in waiting, c[3] == "object_element",
+                                           c[0].id)))
                 for a, cs in candidates.items())
 
 
@@ -948,11 +976,14 @@ def _held_in_frames(r, registry, frames, label):
             found += 1
         left = [a for a in left if a not in hits]
     if left:
-        for task, site, in_container, via_element in _in_objects(left, frames, set(addrs),
-                                                                 r.waiters).values():
-            r.holders.append((task.id, site, probably, "%sin an object %s points to, suspended at" % (
-                "via a container " if in_container else "",
-                "a container in its frame" if via_element else "its frame")))
+        for task, site, in_container, via in _in_objects(left, frames, set(addrs),
+                                                         r.waiters).values():
+            where = {"frame": "an object its frame points to",
+                     "element": "an object a container in its frame points to",
+                     "object_element": "an object listed in a container of an object its "
+                                       "frame points to"}[via]
+            r.holders.append((task.id, site, probably, "%sin %s, suspended at" % (
+                "via a container " if in_container else "", where)))
             found += 1
     if addrs:
         r.holder_label = label

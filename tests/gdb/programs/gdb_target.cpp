@@ -114,6 +114,23 @@ lucid::task<> dispatcher(std::vector<lucid::mpsc::sender<int>> out,
   registry.clear();
 }
 
+// A server object whose member coroutine sleeps keeps a session in a
+// std::map member: that writer's sender is three pointers from the frame
+// (`this`, the map's node, the session).
+class session_hub {
+ public:
+  lucid::task<> serve() {
+    expect("hub", __LINE__ + 1);
+    co_await lucid::sleep(1h);
+    sessions_.clear();
+  }
+  std::map<int, std::shared_ptr<session>> sessions_;
+};
+
+lucid::task<> run_hub(std::unique_ptr<session_hub> hub) {
+  co_await hub->serve();
+}
+
 lucid::task<> sleeper() {
   expect("sleeper", __LINE__ + 1);
   co_await lucid::sleep(1h);
@@ -158,6 +175,11 @@ lucid::task<int> root(std::string_view mode) {
   auto j =
       lucid::spawn("dispatcher", dispatcher(std::move(outs), std::move(replies), std::move(queued),
                                             std::move(sess), std::move(registry)));
+  auto [htx, hrx] = lucid::mpsc::bounded<int>(4);
+  auto hub = std::make_unique<session_hub>();
+  hub->sessions_.emplace(3, std::make_shared<session>(session{3, std::move(htx)}));
+  auto hw = lucid::spawn("hub_writer", mail_reader(std::move(hrx)));
+  auto hs = lucid::spawn("session_hub", run_hub(std::move(hub)));
   co_await lucid::sleep(500ms);  // everyone is parked by now (the last after 100 ms)
   if (mode == "abort") {
     auto e = lucid::spawn("crasher", []() -> lucid::task<> {
