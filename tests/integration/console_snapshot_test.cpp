@@ -700,6 +700,56 @@ TEST(ConsoleSnapshot, ASenderThatIsAMemberOfAnObjectAFramePointsToIsProbablyThat
   }());
 }
 
+/// How many tasks named "writer" in `s` wait with one holder, `server`,
+/// found in a session that a registry points to (in `server`'s frame, or
+/// with `deeper` in an object its frame points to), at `line`.
+std::size_t writers_held_by(const lucid::console::snapshot& s,
+                            const lucid::console::task_view& server, int line, bool deeper,
+                            const std::string& dump) {
+  std::size_t found = 0;
+  for (const lucid::console::task_view& t : s.tasks) {
+    if (t.name != "writer") continue;
+    EXPECT_EQ(t.root.wait.holders.size(), 1u) << t.id << "\n" << dump;
+    if (t.root.wait.holders.size() != 1) continue;
+    const lucid::console::holder& h = t.root.wait.holders[0];
+    EXPECT_EQ(h.task, server.id);
+    EXPECT_TRUE(h.via_object);
+    EXPECT_EQ(h.via_element, !deeper);
+    EXPECT_EQ(h.via_object_element, deeper);
+    EXPECT_FALSE(h.in_container);
+    EXPECT_FALSE(h.in_frame);
+    EXPECT_EQ(h.acquired_at.line, static_cast<unsigned>(line));
+    ++found;
+  }
+  return found;
+}
+
+/// Once the writers wait: a snapshot names `server` (a task named
+/// "server") as each of the `count` writers' holder, the dump says `says`
+/// after its name, and no cycle is built on it; then they all end.
+lucid::task<> expect_writers_held(lucid::join_handle<void> server,
+                                  std::shared_ptr<lucid::notify> go,
+                                  std::vector<lucid::join_handle<void>> writers, std::size_t count,
+                                  const int* line, bool deeper, std::string says) {
+  co_await lucid::sleep(50ms);
+  lucid::console::snapshot s = lucid::console::take_snapshot();
+  const auto* sv = find_task(s, "server");
+  EXPECT_TRUE(sv != nullptr);
+  if (sv != nullptr) {
+    std::ostringstream out;
+    lucid::console::dump(out, s);
+    EXPECT_EQ(writers_held_by(s, *sv, *line, deeper, out.str()), count);
+    EXPECT_TRUE(
+        has(out.str(), "whose sender is probably held by task " + std::to_string(sv->id) + says))
+        << out.str();
+    EXPECT_TRUE(s.cycles.empty());
+  }
+  go->notify_one();
+  co_await std::move(server);
+  for (auto& w : writers)
+    co_await std::move(w);
+}
+
 int g_registry_waits_line = 0;
 
 TEST(ConsoleSnapshot, ASenderInASessionThatARegistryInAFramePointsToIsProbablyThatTasks) {
@@ -733,37 +783,10 @@ TEST(ConsoleSnapshot, ASenderInASessionThatARegistryInAFramePointsToIsProbablyTh
                                  listed.clear();  // the sessions go, and their writers end
                                  by_id.clear();
                                }(std::move(listed), std::move(by_id), go));
-    co_await lucid::sleep(50ms);
-    lucid::console::snapshot s = lucid::console::take_snapshot();
-    const auto* sv = find_task(s, "server");
-    EXPECT_TRUE(sv != nullptr);
-    if (sv == nullptr) co_return;
-    std::ostringstream out;
-    lucid::console::dump(out, s);
-    std::size_t found = 0;
-    for (const lucid::console::task_view& t : s.tasks) {
-      if (t.name != "writer") continue;
-      EXPECT_EQ(t.root.wait.holders.size(), 1u) << t.id << "\n" << out.str();
-      if (t.root.wait.holders.size() != 1) continue;
-      const lucid::console::holder& h = t.root.wait.holders[0];
-      EXPECT_EQ(h.task, sv->id);
-      EXPECT_TRUE(h.via_object);
-      EXPECT_TRUE(h.via_element);
-      EXPECT_FALSE(h.in_container);
-      EXPECT_FALSE(h.in_frame);
-      EXPECT_EQ(h.acquired_at.line, static_cast<unsigned>(g_registry_waits_line));
-      ++found;
-    }
-    EXPECT_EQ(found, 4u);
-    EXPECT_TRUE(has(out.str(), "whose sender is probably held by task " + std::to_string(sv->id) +
-                                   " 'server' in an object a container in its frame points to "
-                                   "(in operator(), at "))
-        << out.str();
-    EXPECT_TRUE(s.cycles.empty());
-    go->notify_one();
-    co_await std::move(server);
-    for (auto& w : writers)
-      co_await std::move(w);
+    co_await expect_writers_held(std::move(server), go, std::move(writers), 4,
+                                 &g_registry_waits_line, /*deeper=*/false,
+                                 " 'server' in an object a container in its frame points to "
+                                 "(in operator(), at ");
   }());
 }
 
@@ -799,38 +822,10 @@ TEST(ConsoleSnapshot, ASenderInASessionThatAServerObjectsRegistryPointsToIsProba
         [](std::unique_ptr<session_hub> hub, std::shared_ptr<lucid::notify> go) -> lucid::task<> {
           co_await hub->serve(std::move(go));
         }(std::move(hub), go));
-    co_await lucid::sleep(50ms);
-    lucid::console::snapshot s = lucid::console::take_snapshot();
-    const auto* sv = find_task(s, "server");
-    EXPECT_TRUE(sv != nullptr);
-    if (sv == nullptr) co_return;
-    std::ostringstream out;
-    lucid::console::dump(out, s);
-    std::size_t found = 0;
-    for (const lucid::console::task_view& t : s.tasks) {
-      if (t.name != "writer") continue;
-      EXPECT_EQ(t.root.wait.holders.size(), 1u) << t.id << "\n" << out.str();
-      if (t.root.wait.holders.size() != 1) continue;
-      const lucid::console::holder& h = t.root.wait.holders[0];
-      EXPECT_EQ(h.task, sv->id);
-      EXPECT_TRUE(h.via_object);
-      EXPECT_TRUE(h.via_object_element);
-      EXPECT_FALSE(h.via_element);
-      EXPECT_FALSE(h.in_container);
-      EXPECT_FALSE(h.in_frame);
-      EXPECT_EQ(h.acquired_at.line, static_cast<unsigned>(g_hub_waits_line));
-      ++found;
-    }
-    EXPECT_EQ(found, 3u);
-    EXPECT_TRUE(has(out.str(), "whose sender is probably held by task " + std::to_string(sv->id) +
-                                   " 'server' in an object listed in a container of an object "
-                                   "its frame points to (in serve, at "))
-        << out.str();
-    EXPECT_TRUE(s.cycles.empty());
-    go->notify_one();
-    co_await std::move(server);
-    for (auto& w : writers)
-      co_await std::move(w);
+    co_await expect_writers_held(std::move(server), go, std::move(writers), 3, &g_hub_waits_line,
+                                 /*deeper=*/true,
+                                 " 'server' in an object listed in a container of an object "
+                                 "its frame points to (in serve, at ");
   }());
 }
 

@@ -117,24 +117,31 @@ TEST(Detectors, DumpNamesTheWriterWhoseOwnSessionKeepsItsChannelOpen) {
   EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
 }
 
+/// How many lines of `output` contain `start`; each must also say `says`
+/// after it.
+std::size_t lines_saying(const std::string& output, const std::string& start,
+                         const std::string& says) {
+  std::size_t n = 0;
+  for (std::size_t p = output.find(start); p != std::string::npos; p = output.find(start, p + 1)) {
+    const std::size_t eol = output.find('\n', p);
+    EXPECT_NE(output.substr(p, eol - p).find(says), std::string::npos) << output.substr(p, eol - p);
+    ++n;
+  }
+  return n;
+}
+
 TEST(Detectors, DumpNamesTheServerWhoseRegistryKeepsTheWritersSessions) {
   auto r = run_dump("session_registry_dump");
   if (!r.exited) return;
   // Each writer's sender is a member of a session, which the server's
   // std::map of shared_ptrs points to.
-  std::size_t writers = 0;
-  const std::string by =
-      "'session_server' in an object a container in its frame points to (in "
-      "session_server, at " +
-      expected(r.output, "server_waits") + "): 0 queued of 8, 1 sender alive";
-  for (std::size_t p = r.output.find("'registered_writer' idle"); p != std::string::npos;
-       p = r.output.find("'registered_writer' idle", p + 1)) {
-    const std::size_t eol = r.output.find('\n', p);
-    EXPECT_NE(r.output.substr(p, eol - p).find(by), std::string::npos)
-        << r.output.substr(p, eol - p);
-    ++writers;
-  }
-  EXPECT_EQ(writers, 2u) << r.output;
+  EXPECT_EQ(
+      lines_saying(r.output, "'registered_writer' idle",
+                   "'session_server' in an object a container in its frame points to (in "
+                   "session_server, at " +
+                       expected(r.output, "server_waits") + "): 0 queued of 8, 1 sender alive"),
+      2u)
+      << r.output;
   EXPECT_TRUE(
       has(r.output, "╼ registered_writer at " + expected(r.output, "registered_writer_waits")))
       << r.output;
@@ -146,20 +153,12 @@ TEST(Detectors, DumpNamesTheServerWhoseObjectsRegistryKeepsTheWritersSessions) {
   if (!r.exited) return;
   // Each writer's sender is a member of a session, which a std::map in the
   // server object points to; the server's member coroutine has `this`.
-  std::size_t writers = 0;
-  const std::string by =
-      "'session_hub' in an object listed in a container of an object its frame points to "
-      "(in serve, at " +
-      expected(r.output, "hub_waits") + "): 0 queued of 8, 1 sender alive";
-  for (const char* writer : {"'hub_writer_1' idle", "'hub_writer_2' idle"}) {
-    const std::size_t p = r.output.find(writer);
-    if (p == std::string::npos) continue;
-    const std::size_t eol = r.output.find('\n', p);
-    EXPECT_NE(r.output.substr(p, eol - p).find(by), std::string::npos)
-        << r.output.substr(p, eol - p);
-    ++writers;
-  }
-  EXPECT_EQ(writers, 2u) << r.output;
+  EXPECT_EQ(lines_saying(r.output, "'hub_writer_",
+                         "'session_hub' in an object listed in a container of an object its "
+                         "frame points to (in serve, at " +
+                             expected(r.output, "hub_waits") + "): 0 queued of 8, 1 sender alive"),
+            2u)
+      << r.output;
   EXPECT_FALSE(has(r.output, "lucid: deadlock")) << r.output;
 }
 

@@ -777,18 +777,6 @@ lucid::task<> session_server(std::shared_ptr<lucid::notify> stop) {
     w.abort();
 }
 
-/// With `dump`, a dump (SIGQUIT) once the writers wait, then the program
-/// ends.
-lucid::task<int> session_registry(bool dump) {
-  auto stop = std::make_shared<lucid::notify>();
-  auto server = lucid::spawn("session_server", session_server(stop));
-  if (!dump) co_await std::move(server);
-  co_await dump_and_go_on();
-  stop->notify_one();
-  co_await std::move(server);
-  co_return 0;
-}
-
 }  // namespace
 
 // ---- the same registry kept in a server object, whose member coroutine
@@ -823,10 +811,13 @@ lucid::task<> run_hub(std::shared_ptr<session_hub> hub, std::shared_ptr<lucid::n
 }
 
 /// With `dump`, a dump (SIGQUIT) once the writers wait, then the program
-/// ends. Only the server's task points to the hub.
-lucid::task<int> server_registry(bool dump) {
+/// ends. `in_object`: the registry is a member of a server object (only
+/// the server's task points to it), else a local of the server's frame.
+lucid::task<int> registry(bool dump, bool in_object) {
   auto stop = std::make_shared<lucid::notify>();
-  auto server = lucid::spawn("session_hub", run_hub(std::make_shared<session_hub>(), stop));
+  auto server = in_object
+                    ? lucid::spawn("session_hub", run_hub(std::make_shared<session_hub>(), stop))
+                    : lucid::spawn("session_server", session_server(stop));
   if (!dump) co_await std::move(server);
   co_await dump_and_go_on();
   stop->notify_one();
@@ -837,8 +828,5 @@ lucid::task<int> server_registry(bool dump) {
 }  // namespace
 
 int run_registry(std::string_view mode, const lucid::runtime_options& opts) {
-  if (mode.starts_with("server_registry")) {
-    return lucid::run(server_registry(mode == "server_registry_dump"), opts);
-  }
-  return lucid::run(session_registry(mode == "session_registry_dump"), opts);
+  return lucid::run(registry(mode.ends_with("_dump"), mode.starts_with("server_registry")), opts);
 }
