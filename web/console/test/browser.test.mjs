@@ -196,7 +196,13 @@ describe('hang_program abba (a deadlock)', () => {
         assert.equal(nodes.length, 4, nodes.join(','));
         assert.equal(nodes.filter((n) => n.startsWith('task:')).length, 2);
         assert.equal(nodes.filter((n) => n.startsWith('resource:')).length, 2);
-        const stroke = await page.$eval('#graph-svg .gedge.in-cycle path', (p) => getComputedStyle(p).stroke);
+        // Read in one evaluation: the graph is redrawn at each update, and a
+        // path read after a redraw is detached (no computed stroke).
+        const stroke = await page.waitForFunction(() => {
+          const p = document.querySelector('#graph-svg .gedge.in-cycle path');
+          const s = p && getComputedStyle(p).stroke;
+          return s === 'rgb(214, 47, 47)' ? s : false;
+        }, { timeout: 5000 }).then((h) => h.jsonValue(), () => 'not red within 5 s');
         assert.equal(stroke, 'rgb(214, 47, 47)');
         assert.match(await page.$eval('#graph-cycles', (e) => e.textContent), /Deadlock: .*transfer_/);
         // Once the tasks are in the header too (the first update can predate them).
