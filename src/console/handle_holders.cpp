@@ -244,6 +244,12 @@ object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
   auto& held_at = out.held_at;
   std::vector<std::uintptr_t> object(kMaxObjectWords);
   std::vector<std::uintptr_t> read;  // the words of the object read last
+  // Reads object p's words into `read`: only a heap block's own bytes, past
+  // whose end lie other objects.
+  auto read_object = [&](std::uintptr_t p) {
+    const std::size_t got = read_heap_object(p, object.data(), object.size());
+    read.assign(object.begin(), object.begin() + static_cast<std::ptrdiff_t>(got));
+  };
   // The handles object p holds (as members or in its containers), reading
   // it the first time (then `fresh`, and its words are in `read`); null
   // once kMaxObjects objects were read.
@@ -254,35 +260,31 @@ object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
     if (held_at.size() >= kMaxObjects) return nullptr;
     it = held_at.try_emplace(p).first;
     fresh = true;
-    // Only a heap block's own bytes: past its end lie other objects.
-    const std::size_t got = read_heap_object(p, object.data(), object.size());
+    read_object(p);
     // A handle that is the object's own member (a session's sender), within
     // the bytes read.
-    for (std::uintptr_t h : handles_in(sorted, p, p + got * sizeof(std::uintptr_t)))
+    for (std::uintptr_t h : handles_in(sorted, p, p + read.size() * sizeof(std::uintptr_t)))
       it->second.push_back({h, true});
-    read.assign(object.begin(), object.begin() + static_cast<std::ptrdiff_t>(got));
     scan_words(read, p, sorted, known, [&](std::uintptr_t handle, int, std::uintptr_t) {
       it->second.push_back({handle, false});
     });
     return &it->second;
   };
-  auto pointer_to_object = [&](std::uintptr_t p, const frame_extent& f) {
-    return plausible_pointer(p) && !(p >= f.start && p < f.end) && !contains(known, p);
+  auto pointer_to_object = [&](std::uintptr_t p) {
+    return plausible_pointer(p) && !contains(known, p);
   };
   // 3c: the handles in the objects that the elements of object p's
   // containers point to (a server's registry of sessions, the server being
   // a member coroutine's `this`), found once per object.
-  auto deep_of = [&](std::uintptr_t p, bool fresh, const frame_extent& f)
-      -> const std::vector<std::pair<object_hits::held, std::uintptr_t>>& {
+  auto deep_of =
+      [&](std::uintptr_t p,
+          bool fresh) -> const std::vector<std::pair<object_hits::held, std::uintptr_t>>& {
     auto [d, first] = out.deep.try_emplace(p);
     if (!first) return d->second;
-    if (!fresh) {  // read before, through a container's element: read again
-      const std::size_t got = read_heap_object(p, object.data(), object.size());
-      read.assign(object.begin(), object.begin() + static_cast<std::ptrdiff_t>(got));
-    }
+    if (!fresh) read_object(p);  // read before, through a container's element
     const std::vector<std::uintptr_t> elements = element_words(read, p, known, in_frame);
     for (std::uintptr_t q : elements) {
-      if (q == p || !pointer_to_object(q, f)) continue;
+      if (q == p || !pointer_to_object(q)) continue;
       bool q_fresh = false;
       if (const std::vector<object_hits::held>* hs = load(q, q_fresh)) {
         for (const object_hits::held& h : *hs)
@@ -299,14 +301,14 @@ object_hits search_objects(const std::vector<std::uintptr_t>& sorted,
   };
   for_each_claimed_frame([&](const frame_extent& f, const std::vector<std::uintptr_t>& words) {
     auto visit = [&](std::uintptr_t p, bool via_element) {
-      if (!pointer_to_object(p, f)) return;
+      if ((p >= f.start && p < f.end) || !pointer_to_object(p)) return;
       bool fresh = false;
       const std::vector<object_hits::held>* hs = load(p, fresh);
       if (hs == nullptr) return;
       for (const object_hits::held& h : *hs)
         add(h, f, p, via_element, false);
       if (via_element) return;
-      for (const auto& [h, q] : deep_of(p, fresh, f))
+      for (const auto& [h, q] : deep_of(p, fresh))
         add(h, f, q, false, true);
     };
     for (std::uintptr_t p : words)

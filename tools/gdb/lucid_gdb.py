@@ -898,7 +898,7 @@ def _in_objects(addrs, frames, known, waiters):
     elements of the containers of an object a frame points to point to (the
     same map in a server object). {addr: (task, site, in_container, via)},
     `via` one of "frame", "element" and "object_element"."""
-    objects = {}  # object -> {addr: in a container?}
+    objects = {}  # object -> ({addr: in a container?}, its words or None)
     deep = {}  # object -> [(addr, in a container?)] of the objects its containers point to
 
     def read(p):
@@ -913,13 +913,14 @@ def _in_objects(addrs, frames, known, waiters):
                     found[a] = False
                 for a in _container_hits(addrs, ow, known):
                     found.setdefault(a, True)
-            objects[p] = found
-        return objects[p]
+            objects[p] = (found, ow)
+        return objects[p][0]
 
     def deep_of(p):
+        """For object p, read: the handles of the objects its containers' elements point to."""
         if p not in deep:
             deep[p] = []
-            ow = _heap_object(p)
+            ow = objects[p][1]
             if ow is not None:
                 for q in _element_words(ow, known, frames):
                     if q == p or not _plausible(q) or q in known:

@@ -71,7 +71,7 @@ class timer_queue {
     s.heap.push_back(slot{e->deadline, e});
     s.sift_up(e->heap_index);
     if (s.heap[0].e != e) return false;
-    s.earliest.store(ns(e->deadline), std::memory_order_relaxed);
+    s.publish_earliest();
     return ns(e->deadline) < parked_until_.load(std::memory_order_relaxed);
   }
 
