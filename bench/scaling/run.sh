@@ -140,23 +140,33 @@ fi
   echo "# cpu $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
 } | tee -a "$raw"
 
-for r in $(seq "$ROUNDS"); do
-  echo "== round $r, one thread" >&2
+# One runtime's run: bench <runtime> <workers: st or a count> <round>.
+bench() {
+  local flavor
+  case "$1:$2" in
+    tokio:st) flavor=current ;;
+    tokio:*) flavor=multi ;;
+    *:st) flavor=st ;;
+    *) flavor="mt$2" ;;
+  esac
   # shellcheck disable=SC2086  # WORKLOADS: a list of words
-  "${run[@]}" "$bin/lucid_rt_bench" st $WORKLOADS 2>/dev/null | sed "s/^/lucid st $r /" >>"$raw"
-  if [[ -x "$bin/lucid_rt_bench_base" ]]; then
-    "${run[@]}" "$bin/lucid_rt_bench_base" st $WORKLOADS 2>/dev/null | sed "s/^/base st $r /" >>"$raw"
-  fi
-  "${run[@]}" "$bin/tokio_rt_bench" current $WORKLOADS 2>/dev/null | sed "s/^/tokio st $r /" >>"$raw"
-  for w in $WORKERS_LIST; do
-    echo "== round $r, $w workers" >&2
-    "${run[@]}" "$bin/lucid_rt_bench" "mt$w" $WORKLOADS 2>/dev/null | sed "s/^/lucid $w $r /" >>"$raw"
-    if [[ -x "$bin/lucid_rt_bench_base" ]]; then
-      "${run[@]}" "$bin/lucid_rt_bench_base" "mt$w" $WORKLOADS 2>/dev/null |
-        sed "s/^/base $w $r /" >>"$raw"
-    fi
-    WORKERS="$w" "${run[@]}" "$bin/tokio_rt_bench" multi $WORKLOADS 2>/dev/null |
-      sed "s/^/tokio $w $r /" >>"$raw"
+  case "$1" in
+    lucid) "${run[@]}" "$bin/lucid_rt_bench" "$flavor" $WORKLOADS ;;
+    base) "${run[@]}" "$bin/lucid_rt_bench_base" "$flavor" $WORKLOADS ;;
+    tokio) WORKERS="$2" "${run[@]}" "$bin/tokio_rt_bench" "$flavor" $WORKLOADS ;;
+  esac 2>/dev/null | sed "s/^/$1 $2 $3 /" >>"$raw"
+}
+runtimes=(lucid tokio)
+[[ -x "$bin/lucid_rt_bench_base" ]] && runtimes=(lucid base tokio)
+for r in $(seq "$ROUNDS"); do
+  # The order turns each round, so that no program always runs first.
+  order=("${runtimes[@]:$(((r - 1) % ${#runtimes[@]}))}" "${runtimes[@]}")
+  order=("${order[@]:0:${#runtimes[@]}}")
+  for w in st $WORKERS_LIST; do
+    if [[ "$w" == st ]]; then echo "== round $r, one thread" >&2; else echo "== round $r, $w workers" >&2; fi
+    for rt in "${order[@]}"; do
+      bench "$rt" "$w" "$r"
+    done
   done
 done
 
