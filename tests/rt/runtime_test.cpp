@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <coroutine>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -17,6 +18,7 @@
 
 #include "address_space.hpp"
 #include "lucid/rt/spawn.hpp"
+#include "rt_test_helpers.hpp"
 
 namespace {
 
@@ -85,6 +87,81 @@ TEST(Runtime, ShutdownDestroysPendingTasks) {
     EXPECT_EQ(destroyed.load(), 0);
   }
   EXPECT_EQ(destroyed.load(), 8);
+}
+
+using frame_counter = rt_test::count_on_destroy;  // counts the frames that held it
+/// A wait nothing ends: the task stays suspended until shutdown destroys it.
+/// (A lucid awaiter: a foreign one would be relayed, and the relay leak.)
+struct never_resumed {
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  void await_suspend(std::coroutine_handle<P>) const noexcept {}
+  void await_resume() const noexcept {}
+};
+lucid::task<> short_lived(frame_counter) {
+  co_await lucid::yield_now{};
+}
+lucid::task<> parked(frame_counter) {
+  co_await never_resumed{};
+}
+lucid::task<> spawn_from_a_worker(std::atomic<int>* made, std::atomic<int>* ended) {
+  for (int i = 0; i < 2000; ++i) {
+    made->fetch_add(1);
+    lucid::spawn(short_lived(frame_counter(ended))).detach();
+    if (i % 10 == 0) {
+      made->fetch_add(1);
+      lucid::spawn(parked(frame_counter(ended))).detach();
+    }
+  }
+  co_return;
+}
+lucid::task<> spawn_until_shutdown(std::atomic<int>* made, std::atomic<int>* ended) {
+  for (;;) {
+    made->fetch_add(1);
+    lucid::spawn(short_lived(frame_counter(ended))).detach();
+    co_await lucid::yield_now{};
+  }
+}
+
+// The runtime's list of live tasks, which live_tasks() counts and shutdown
+// walks, while four workers and an outside thread spawn into it and tasks
+// finish on whichever worker ran them.
+TEST(Runtime, EveryTaskIsListedWhileWorkersAndAnotherThreadSpawnAndFinishAtOnce) {
+  std::atomic<int> made{0}, ended{0};
+  {
+    auto rt = lucid::runtime::multi_thread(4);
+    lucid::runtime_handle h = rt.handle();
+    const std::size_t before = rt.live_tasks();
+    std::thread outside([&] {
+      for (int i = 0; i < 50; ++i) {
+        made.fetch_add(1);
+        h.spawn(parked(frame_counter(&ended))).detach();
+      }
+    });
+    rt.block_on([](std::atomic<int>* made, std::atomic<int>* ended) -> lucid::task<> {
+      std::vector<lucid::join_handle<void>> spawners;
+      for (int i = 0; i < 4; ++i)
+        spawners.push_back(lucid::spawn(spawn_from_a_worker(made, ended)));
+      for (auto& s : spawners)
+        co_await s;
+      while (ended->load() < 4 * 2000)  // the short ones: each ends after one yield
+        co_await lucid::yield_now{};
+    }(&made, &ended));
+    outside.join();
+    EXPECT_EQ(ended.load(), 4 * 2000);
+    // 4 * 200 parked by the workers' spawners, 50 by the outside thread.
+    EXPECT_EQ(rt.live_tasks(), before + 850);
+    // Shutdown while four tasks keep spawning: every task is listed (and
+    // destroyed by shutdown) or refused (and destroyed at once).
+    rt.block_on([](std::atomic<int>* made, std::atomic<int>* ended) -> lucid::task<> {
+      for (int i = 0; i < 4; ++i)
+        lucid::spawn(spawn_until_shutdown(made, ended)).detach();
+      while (made->load() < 10000)
+        co_await lucid::yield_now{};
+    }(&made, &ended));
+  }
+  EXPECT_GT(made.load(), 8850);
+  EXPECT_EQ(ended.load(), made.load());
 }
 
 TEST(Runtime, BlockOnRethrows) {

@@ -1,10 +1,15 @@
 // lucid::detail::live_tasks: every task of a runtime that has been spawned and
 // has not finished, for shutdown, dumps and live_tasks().
 //
-// Sharded by worker (plus one shard for spawns from outside a worker) so
-// spawning on different workers does not contend; each shard's list is
-// guarded by its own spin lock. A cell records its shard (task_cell::shard_)
-// at insertion, written before the cell is published and read-only after.
+// Sharded by task id (a power of two, at least four shards per worker; one
+// for a single worker, whose spawns and completions are all its own), each
+// shard's list guarded by its own spin lock. A task is added by its spawner
+// and removed by the worker that finishes it, often another one (a stolen
+// task): sharding by spawner put one spawning task and every worker finishing
+// its children on one lock, which the 16-core run showed (bench/RESULTS.md,
+// "Issue 16: 16 cores"); by id, consecutive spawns go to different shards, so
+// a spawner and the finishers rarely meet on a lock. The shard is computed
+// from the id (written before the cell is published, read-only after).
 #pragma once
 
 #include <cstdint>
@@ -19,29 +24,27 @@ namespace lucid::detail {
 
 class live_tasks {
  public:
-  explicit live_tasks(std::size_t shards) : shards_(shards) {}
+  /// Shards for a runtime of `workers` workers.
+  explicit live_tasks(std::size_t workers)
+      : shards_(shard_count(workers)), mask_(shards_.size() - 1) {}
 
-  /// The shard for spawns from outside any worker.
-  std::uint8_t outside_shard() const noexcept {
-    return static_cast<std::uint8_t>(shards_.size() - 1);
-  }
-
-  /// Adds c to `shard` unless closed() returns true under the shard's lock;
-  /// returns whether c was added. (Shutdown sets its flag, then walks every
-  /// shard under its lock: a task is either added before that walk, which
-  /// then finds it, or sees the flag.)
+  /// Adds c (its id set) to its shard unless closed() returns true under the
+  /// shard's lock; returns whether c was added. (Shutdown sets its flag, then
+  /// walks every shard under its lock: a task is either added before that
+  /// walk, which then finds it, or sees the flag.)
   template <class Closed>
-  bool add_unless(task_cell* c, std::uint8_t shard, Closed&& closed) noexcept {
-    c->shard_ = shard;
-    std::lock_guard g(shards_[shard].lock);
+  bool add_unless(task_cell* c, Closed&& closed) noexcept {
+    shard& s = of(c);
+    std::lock_guard g(s.lock);
     if (closed()) return false;
-    shards_[shard].list.push_back(c);
+    s.list.push_back(c);
     return true;
   }
 
   void remove(task_cell* c) noexcept {
-    std::lock_guard g(shards_[c->shard_].lock);
-    if (c->linked()) shards_[c->shard_].list.unlink(c);
+    shard& s = of(c);
+    std::lock_guard g(s.lock);
+    if (c->linked()) s.list.unlink(c);
   }
 
   std::size_t count() noexcept {
@@ -91,11 +94,21 @@ class live_tasks {
   }
 
  private:
+  /// A power of two: 4 per worker, at most 256; 1 for one worker.
+  static std::size_t shard_count(std::size_t workers) noexcept {
+    std::size_t n = 1;
+    while (workers > 1 && n < 4 * workers && n < 256)
+      n *= 2;
+    return n;
+  }
+
   struct alignas(64) shard {
     spin_lock lock;
     intrusive_list<task_cell> list;
   };
+  shard& of(const task_cell* c) noexcept { return shards_[c->id_ & mask_]; }
   std::vector<shard> shards_;
+  std::size_t mask_;
 };
 
 }  // namespace lucid::detail

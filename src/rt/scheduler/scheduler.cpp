@@ -40,7 +40,7 @@ scheduler::scheduler(const runtime_options& opts)
     : opts_(opts),
       serial_(next_runtime_serial()),
       driver_(*this, opts.paused_clock, workers_for(opts)),
-      live_(workers_for(opts) + 1),
+      live_(workers_for(opts)),
       blocking_(opts.max_blocking_threads) {
   const bool single = opts_.kind == runtime_options::flavor::current_thread;
   LUCID_ASSERT(!(opts_.paused_clock && !single), "a paused clock needs a current_thread runtime");
@@ -144,9 +144,7 @@ worker* scheduler::own_worker() const noexcept {
 }
 
 bool scheduler::add_live(task_cell* c) noexcept {
-  worker* w = own_worker();
-  std::uint8_t shard = w ? static_cast<std::uint8_t>(w->index) : live_.outside_shard();
-  return live_.add_unless(c, shard, [&] { return shutdown_.load(std::memory_order_acquire); });
+  return live_.add_unless(c, [&] { return shutdown_.load(std::memory_order_acquire); });
 }
 
 void scheduler::on_unobserved_panic() noexcept {

@@ -150,7 +150,6 @@ struct task_cell : list_node {  // list_node: the runtime's list of live tasks
   bool panic_reported_ = false;  ///< the outcome was reported or observed by a joiner
   spin_lock join_lock_;
   bool frame_live_ = false;  ///< the root frame exists (until completion or cancellation)
-  std::uint8_t shard_ = 0;   ///< which live-task shard holds this cell
 
   task_id id_ = 0;
   task_id parent_id_ = 0;
