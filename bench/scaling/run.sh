@@ -15,8 +15,8 @@
 # Writes DEST/raw.txt (every line the benchmarks printed, as they print it)
 # and DEST/table.md (medians: ns/op per workload and worker count for both
 # runtimes, lucid / tokio, each runtime's speed-up over its own one-worker
-# run, bytes per idle task, and requests/s and p99 per HTTP configuration),
-# and prints the table. `bench/scaling/run.sh --table raw.txt table.md`
+# run, bytes per idle task, and requests/s, p99 and wrk's CPU use per HTTP
+# configuration), and prints the table. `bench/scaling/run.sh --table raw.txt table.md`
 # makes the table again from a raw file. Where the bundle holds
 # bin/lucid_rt_bench_base (an earlier build, BASE=<dir> to prepare.sh), it
 # runs beside the other two as runtime `base`.
@@ -33,7 +33,7 @@ from collections import defaultdict
 raw, out = sys.argv[1], sys.argv[2]
 ns = defaultdict(list)     # (runtime, workload, workers) -> [ns/op]
 mem = defaultdict(list)    # (runtime, workers) -> [bytes per idle task]
-http = defaultdict(dict)   # (server, config, round) -> {rps, p99_us}
+http = defaultdict(dict)   # (server, config, round) -> {rps, p99_us, wrk_busy}
 for line in open(raw):
     m = re.match(r"(lucid|base|tokio) (\w+) \d+ (\w+): ([\d.]+) ns/op", line)
     if m:
@@ -41,6 +41,10 @@ for line in open(raw):
         b = re.search(r"bytes_per_task=(\d+)", line)
         if b:
             mem[(m[1], m[2])].append(int(b[1]))
+        continue
+    m = re.match(r"http-(\w+) (\S+) (\d+) wrk-cpu ([\d.]+) ([\d.]+) ([\d.]+)", line)
+    if m:  # wrk's user and system CPU seconds, and its wall time
+        http[(m[1], m[2], m[3])]["wrk_busy"] = (float(m[4]) + float(m[5])) / float(m[6])
         continue
     m = re.match(r"http-(\w+) (\S+) (\d+) +(Requests/sec:|99%) +([\d.]+)(\w*)", line)
     if m:
@@ -88,19 +92,22 @@ if mem:
         lines.append(f"| {rt} | " + " | ".join(
             str(int(statistics.median(mem[(rt, w)]))) if mem.get((rt, w)) else "-" for w in workers) + " |")
 if http:
-    lines += ["", "| HTTP config (server workers : wrk threads : connections) | server | requests/s (median) | p99 (median) | lucid / hyper requests/s |",
-              "|---|---|---|---|---|"]
+    lines += ["", "| HTTP config (server workers : wrk threads : connections) | server | requests/s (median) | p99 (median) | wrk's CPU / (wall x threads), median | lucid / hyper requests/s |",
+              "|---|---|---|---|---|---|"]
     configs = sorted({k[1] for k in http}, key=lambda c: [int(x) for x in c.split(":")])
     for cfg in configs:
         rps = {}
         for server in ("lucid", "hyper"):
             rs = [v["rps"] for k, v in http.items() if k[:2] == (server, cfg) and "rps" in v]
             ps = [v["p99_us"] for k, v in http.items() if k[:2] == (server, cfg) and "p99_us" in v]
+            bs = [v["wrk_busy"] / int(cfg.split(":")[1])
+                  for k, v in http.items() if k[:2] == (server, cfg) and "wrk_busy" in v]
             if rs:
                 rps[server] = statistics.median(rs)
             cell = (f"{statistics.median(rs):,.0f} | {statistics.median(ps):,.0f} us" if rs and ps else "- | -")
+            busy = f"{statistics.median(bs):.2f}" if bs else "-"
             ratio = (f"**{rps['lucid'] / rps['hyper']:.2f}x**" if server == "hyper" and len(rps) == 2 else "")
-            lines.append(f"| {cfg} | {server} | {cell} | {ratio} |")
+            lines.append(f"| {cfg} | {server} | {cell} | {busy} | {ratio} |")
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
@@ -192,8 +199,11 @@ for r in $(seq "$ROUNDS"); do
       pid=$!
       if wait_port "$port"; then
         "${run[@]}" "$bin/wrk" -t"$wt" -c"$wc" -d1s "http://127.0.0.1:$port/" >/dev/null 2>&1
-        "${run[@]}" "$bin/wrk" -t"$wt" -c"$wc" -d"${HTTP_SECS}s" --latency \
-          "http://127.0.0.1:$port/" 2>&1 | sed "s/^/http-$server $cfg $r /" >>"$raw"
+        # wrk's CPU time against its wall time: near 1 per thread, the
+        # client is the bottleneck and the rate is as much wrk's as the server's.
+        TIMEFORMAT="wrk-cpu %U %S %R"
+        { time "${run[@]}" "$bin/wrk" -t"$wt" -c"$wc" -d"${HTTP_SECS}s" --latency \
+          "http://127.0.0.1:$port/" 2>&1; } 2>&1 | sed "s/^/http-$server $cfg $r /" >>"$raw"
       else
         echo "http-$server $cfg $r error: the server did not listen on $port" >>"$raw"
       fi
