@@ -23,15 +23,7 @@ void add_wait(std::vector<line>& out, const snapshot& s, const wait& w) {
     if (h.by_handle()) {
       std::string in = h.acquired_at.function.empty() ? "" : " in " + h.acquired_at.function;
       // Found in a container or an object: a guess (console.hpp, holder).
-      if (h.via_object && h.via_object_element) {
-        in = std::string(h.in_container ? " via a container" : "") +
-             " in an object listed in a container of an object its frame points to," + in;
-      } else if (h.via_object) {
-        in = std::string(h.in_container ? " via a container" : "") + " in an object " +
-             (h.via_element ? "a container in its frame" : "its frame") + " points to," + in;
-      } else if (h.in_container) {
-        in = " via a container in its frame," + in;
-      }
+      if (std::string_view via = held_via(h); !via.empty()) in = std::string(via) + "," + in;
       out.push_back({fmt::format("  {} {}held by {}{} (at {})", holder_noun(role_of_holders(w)),
                                  h.guessed() ? "probably " : "", task_label(s, h.task), in,
                                  where(h.acquired_at)),

@@ -76,6 +76,26 @@ struct holder {
   bool guessed() const noexcept { return in_container || via_object; }
 };
 
+/// Where, from its frame, a holder found by its handle keeps it, as reports
+/// (the dump, lucid-console) word it after the task: "" in the frame itself,
+/// " via a container in its frame", " in an object its frame points to", ...
+inline std::string_view held_via(const holder& h) noexcept {
+  if (h.via_object && h.via_object_element) {
+    return h.in_container ? " via a container in an object listed in a container of an object "
+                            "its frame points to"
+                          : " in an object listed in a container of an object its frame points to";
+  }
+  if (h.via_object && h.via_element) {
+    return h.in_container ? " via a container in an object a container in its frame points to"
+                          : " in an object a container in its frame points to";
+  }
+  if (h.via_object) {
+    return h.in_container ? " via a container in an object its frame points to"
+                          : " in an object its frame points to";
+  }
+  return h.in_container ? " via a container in its frame" : "";
+}
+
 /// What a resource's holders are to the tasks that wait on it, and how
 /// reports word them.
 enum class holder_role : std::uint8_t {

@@ -40,23 +40,6 @@ std::string held_in(const location& frame) {
   return "";
 }
 
-std::string_view held_via(const holder& h) {
-  if (h.via_object && h.via_object_element) {
-    return h.in_container ? " via a container in an object listed in a container of an object "
-                            "its frame points to"
-                          : " in an object listed in a container of an object its frame points to";
-  }
-  if (h.via_object && h.via_element) {
-    return h.in_container ? " via a container in an object a container in its frame points to"
-                          : " in an object a container in its frame points to";
-  }
-  if (h.via_object) {
-    return h.in_container ? " via a container in an object its frame points to"
-                          : " in an object its frame points to";
-  }
-  return h.in_container ? " via a container in its frame" : "";
-}
-
 std::string held_by_text(const snapshot& s, const holder& h, bool say_probably) {
   return (say_probably && h.guessed() ? "probably " : "") + task_label(s, h.task) +
          std::string(held_via(h)) + held_in(h.acquired_at);

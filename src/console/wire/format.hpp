@@ -18,15 +18,10 @@ std::string where(const location& l);
 std::string task_label(const snapshot& s, task_id id);
 /// " (in fn, at file:line)": where a sender's holder keeps it (holder::acquired_at).
 std::string held_in(const location& frame);
-/// " via a container in its frame" for a holder found in a container in its
-/// frame (holder::in_container), " via a container in an object its frame
-/// points to" with holder::via_object, " in an object its frame points to"
-/// with via_object alone; "" otherwise.
-std::string_view held_via(const holder& h);
 /// Who holds a handle, as reports say it: "task 2 'backend' (in fn, at
 /// file:line)", or for a holder found in a container "task 2 'backend' via
-/// a container in its frame (in fn, at file:line)", after "probably " when
-/// `say_probably`.
+/// a container in its frame (in fn, at file:line)" (held_via, console.hpp),
+/// after "probably " when `say_probably`.
 std::string held_by_text(const snapshot& s, const holder& h, bool say_probably);
 /// "mutex#4 (created at app.cpp:31)" and, for locks, who holds it; for
 /// channels, their fill; for joins, the awaited task.
