@@ -191,12 +191,21 @@ pid_t self() noexcept {
 /// `size_word`, the word before the block at `block`; 0 when that word is no
 /// live chunk's. Its low three bits are flags (1: the previous chunk is in
 /// use, 2: mmap'd, 4: not the main arena); a block in use has the next
-/// chunk's bit 1 set (`next_word`, or read when null).
+/// chunk's bit 1 set (`next_word`, or read when null), and that next chunk's
+/// size word is a chunk size too: a multiple of 16, at least 16 (a heap's
+/// fence post) and below 1 TiB (the top chunk). A word inside an object that
+/// only looks like a size (where a pointer into the object, or a stale
+/// local, led) mostly fails that second test; a window read from it would
+/// reach past the object's end into its neighbours.
 std::size_t glibc_block_bytes(std::uintptr_t block, std::uintptr_t size_word,
                               const std::uintptr_t* next_word) noexcept {
   constexpr std::uintptr_t kInUse = 1, kMmapped = 2, kFlags = 7;
+  auto chunk_size = [](std::uintptr_t w, std::uintptr_t least, std::uintptr_t most) {
+    const std::uintptr_t b = w & ~kFlags;
+    return b >= least && b % 16 == 0 && b <= most;
+  };
   const std::uintptr_t bytes = size_word & ~kFlags;
-  if (bytes < 4 * kWord || bytes % 16 != 0 || bytes > (std::uintptr_t{1} << 30)) return 0;
+  if (!chunk_size(size_word, 4 * kWord, std::uintptr_t{1} << 30)) return 0;
   if ((size_word & kMmapped) != 0) {
     // A block of its own mapping: the chunk (two words before) starts a page.
     return (block - 2 * kWord) % 4096 == 0 ? bytes - 2 * kWord : 0;
@@ -207,7 +216,7 @@ std::size_t glibc_block_bytes(std::uintptr_t block, std::uintptr_t size_word,
   } else if (read_own_memory(block - kWord + bytes, &next, kWord) != kWord) {
     return 0;
   }
-  if ((next & kInUse) == 0 || (next & ~kFlags) < 2 * kWord) return 0;
+  if ((next & kInUse) == 0 || !chunk_size(next, 2 * kWord, std::uintptr_t{1} << 40)) return 0;
   return bytes - kWord;
 }
 #endif
