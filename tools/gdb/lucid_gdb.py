@@ -875,9 +875,13 @@ def _heap_object(p):
             if (block - 16) % 4096:
                 continue
             usable = n - 16
-        else:  # in use: the next chunk says its previous one is
+        else:  # in use: the next chunk says its previous one is, and
+            # has a chunk's size (a fence post's 16 up to the top chunk's)
             nxt = _read_words(block - 8 + n, 1)
-            if nxt is None or not nxt[0] & 1 or (nxt[0] & ~7) < 16:
+            if nxt is None or not nxt[0] & 1:
+                continue
+            m = nxt[0] & ~7
+            if m < 16 or m % 16 or m > 1 << 40:
                 continue
             usable = n - 8
         k = min(usable - skip, _MAX_OBJECT_BYTES) // 8
