@@ -17,8 +17,8 @@ bool register_timer(timer_entry* e) noexcept {
   e->w.registered(e);
   // The arming worker's own shard: workers arming timers at once take
   // different locks (driver/timer_queue.hpp).
-  worker* w = current_worker();
-  const unsigned shard = w != nullptr && w->sched == s ? w->index : 0;
+  worker* w = s->own_worker();
+  const unsigned shard = w != nullptr ? w->index : 0;
   if (d.timers().insert(e, shard)) d.timer_armed_earlier();
   return true;
 }

@@ -107,6 +107,9 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
   /// Takes w off the sleeper list if it is on it.
   void leave_sleepers(worker* w) noexcept;
 
+  /// The calling thread's worker if it belongs to this scheduler, else null.
+  worker* own_worker() const noexcept;
+
  private:
   void worker_main(worker* w);
   void run_loop(worker* w, task_cell* stop_when_complete);
@@ -133,8 +136,6 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
   task_cell* run_deferred(worker* w) noexcept;
   /// Moves the worker's yielded tasks to the back of its local queue.
   void flush_deferred(worker* w) noexcept;
-  /// The calling thread's worker if it belongs to this scheduler, else null.
-  worker* own_worker() const noexcept;
 
   const runtime_options opts_;
   std::uint64_t serial_ = 0;
