@@ -89,7 +89,7 @@ TEST(Runtime, ShutdownDestroysPendingTasks) {
   EXPECT_EQ(destroyed.load(), 8);
 }
 
-using frame_counter = rt_test::count_on_destroy;  // counts the frames that held it
+using rt_test::count_on_destroy;  // counts the frames that held it
 /// A wait nothing ends: the task stays suspended until shutdown destroys it.
 /// (A lucid awaiter: a foreign one would be relayed, and the relay leak.)
 struct never_resumed {
@@ -98,19 +98,19 @@ struct never_resumed {
   void await_suspend(std::coroutine_handle<P>) const noexcept {}
   void await_resume() const noexcept {}
 };
-lucid::task<> short_lived(frame_counter) {
+lucid::task<> short_lived(count_on_destroy) {
   co_await lucid::yield_now{};
 }
-lucid::task<> parked(frame_counter) {
+lucid::task<> parked(count_on_destroy) {
   co_await never_resumed{};
 }
 lucid::task<> spawn_from_a_worker(std::atomic<int>* made, std::atomic<int>* ended) {
   for (int i = 0; i < 2000; ++i) {
     made->fetch_add(1);
-    lucid::spawn(short_lived(frame_counter(ended))).detach();
+    lucid::spawn(short_lived(count_on_destroy(ended))).detach();
     if (i % 10 == 0) {
       made->fetch_add(1);
-      lucid::spawn(parked(frame_counter(ended))).detach();
+      lucid::spawn(parked(count_on_destroy(ended))).detach();
     }
   }
   co_return;
@@ -118,7 +118,7 @@ lucid::task<> spawn_from_a_worker(std::atomic<int>* made, std::atomic<int>* ende
 lucid::task<> spawn_until_shutdown(std::atomic<int>* made, std::atomic<int>* ended) {
   for (;;) {
     made->fetch_add(1);
-    lucid::spawn(short_lived(frame_counter(ended))).detach();
+    lucid::spawn(short_lived(count_on_destroy(ended))).detach();
     co_await lucid::yield_now{};
   }
 }
@@ -135,7 +135,7 @@ TEST(Runtime, EveryTaskIsListedWhileWorkersAndAnotherThreadSpawnAndFinishAtOnce)
     std::thread outside([&] {
       for (int i = 0; i < 50; ++i) {
         made.fetch_add(1);
-        h.spawn(parked(frame_counter(&ended))).detach();
+        h.spawn(parked(count_on_destroy(&ended))).detach();
       }
     });
     rt.block_on([](std::atomic<int>* made, std::atomic<int>* ended) -> lucid::task<> {
