@@ -189,7 +189,9 @@ for r in $(seq "$ROUNDS"); do
   for cfg in $HTTP_CONFIGS; do
     IFS=: read -r sw wt wc <<<"$cfg"
     echo "== round $r, HTTP $cfg" >&2
-    for server in lucid hyper; do
+    servers=(lucid hyper)
+    ((r % 2 == 0)) && servers=(hyper lucid)  # turned each round, as above
+    for server in "${servers[@]}"; do
       port=$((port + 1))
       if [[ "$server" == lucid ]]; then
         "${run[@]}" "$bin/lucid_http_hello" "$port" "$sw" 120 >/dev/null 2>&1 &
