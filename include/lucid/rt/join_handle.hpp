@@ -118,7 +118,12 @@ class [[nodiscard]] join_handle {
       return true;
     }
     T await_resume() {
-      waiter = nullptr;
+      // The task may be seen complete (and this strand polled, for another
+      // reason, or a branch marked ready) while finish_task() is still
+      // inside waiter->wake(), under the join lock. Taking that lock waits
+      // for the wake to return: until then this frame, a combinator's
+      // branch strands above it and the joining task's cell must stay.
+      if (waiter) t.join_deregister(std::exchange(waiter, nullptr));
       return detail::take_result<T>(t);
     }
     ~awaiter() {

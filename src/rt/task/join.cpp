@@ -1,7 +1,9 @@
 // The join side of a task: awaiting its completion, detaching, and what the
 // join handle learns of the outcome (see include/lucid/rt/join_handle.hpp).
 // Registration happens under the cell's join_lock_, which finish_task() holds
-// while it wakes the joiner, so a wake-up never reaches a cancelled joiner.
+// while it wakes the joiner, so a wake-up never reaches a cancelled joiner;
+// and a joiner that resumes takes the lock too (join_handle's await_resume),
+// so it never ends, and frees its frames or its task, inside that wake.
 #include <mutex>
 
 #include "lucid/rt/join_handle.hpp"

@@ -51,6 +51,8 @@ class raw_task {
 
   /// Registers `waiter` to be woken at completion; false if already complete.
   bool join_register(strand* waiter) const noexcept;
+  /// Removes `waiter` if still registered; under the join lock, so it also
+  /// waits for a completion that is waking it to finish the wake.
   void join_deregister(strand* waiter) const noexcept;
   /// Gives the join reference back and marks the task detached (an
   /// exception that nobody observed is then reported).
